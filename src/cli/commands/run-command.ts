@@ -1,0 +1,77 @@
+import { basename, extname } from 'node:path';
+import type { Command } from 'commander';
+import { runImport, DEFAULT_RUN_PROCESSES } from '../../run.js';
+import { DEFAULT_VISIBILITY_TIMEOUT_MS } from '../../work/work.js';
+import { DEFAULT_RETRY } from '../../work/retry.js';
+import { describeCounts, exitCodeFor, keyPrefix, redisUrl, withRedis } from '../context.js';
+import { info, printJson, progressBar, warn, type GlobalFlags } from '../output.js';
+import { addEnqueueOptions, type EnqueueFlags } from './enqueue-command.js';
+import { addWorkerOptions, type WorkerFlags } from './work-command.js';
+
+interface RunFlags extends GlobalFlags, EnqueueFlags, WorkerFlags {
+  readonly out?: string;
+}
+
+/** `people.csv` -> `people-report.xlsx` in the current directory. */
+function defaultReportPath(file: string): string {
+  const base = file === '-' ? 'stdin' : basename(file, extname(file));
+  return `${base}-report.xlsx`;
+}
+
+export function registerRun(program: Command): void {
+  addWorkerOptions(addEnqueueOptions(program.command('run').argument('<file>', 'CSV file, or - for stdin')), DEFAULT_RUN_PROCESSES)
+    .description('enqueue, work with local workers until done, and write the report: all on this machine')
+    .option('--out <file.xlsx>', 'where to write the report (default: <file name>-report.xlsx)')
+    .option('--json', 'print the summary as JSON on stdout')
+    .action(async (file: string, _options: unknown, command: Command) => {
+      const flags = command.optsWithGlobals<RunFlags>();
+      const out = flags.out ?? defaultReportPath(file);
+      const result = await withRedis(
+        flags,
+        async (redis) => {
+          const bar = progressBar(flags, 'Import', 'rows');
+          let rowsRead = 0;
+          let rowsDone = 0;
+          try {
+            return await runImport({
+              redis,
+              redisUrl: redisUrl(flags),
+              prefix: keyPrefix(flags),
+              source: file,
+              schemaPath: flags.schema,
+              target: flags.target,
+              table: flags.table,
+              notify: flags.notify,
+              id: flags.id,
+              chunkSize: flags.chunkSize,
+              processes: flags.processes,
+              concurrency: flags.concurrency,
+              visibilityTimeoutMs: flags.visibilityTimeout === undefined ? DEFAULT_VISIBILITY_TIMEOUT_MS : flags.visibilityTimeout * 1000,
+              maxAttempts: flags.maxAttempts ?? DEFAULT_RETRY.maxAttempts,
+              out,
+              onEnqueueProgress: (p) => {
+                rowsRead = p.rows;
+                bar.update(rowsDone, rowsRead);
+              },
+              onChunk: (event) => {
+                if (event.result === 'recorded' || event.result === 'complete') rowsDone += event.rows;
+                bar.update(rowsDone, rowsRead);
+              },
+              onWarning: (message) => warn(flags, message),
+            });
+          } finally {
+            bar.stop();
+          }
+        },
+        true,
+      );
+      if (flags.json) printJson({ ...result.status, report: result.out });
+      else {
+        process.stdout.write(`${result.status.id}\n`);
+        info(flags, `Import ${result.status.id} ${result.status.state}: ${describeCounts(result.status)}`);
+        info(flags, `Report written to ${result.out}`);
+      }
+      if (result.status.state === 'failed') process.stderr.write(`importer: import failed: ${result.status.error ?? 'unknown reason'}\n`);
+      process.exitCode = exitCodeFor(result.status);
+    });
+}

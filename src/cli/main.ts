@@ -1,0 +1,47 @@
+import { Command, CommanderError } from 'commander';
+import { ExitCode, ImporterError, errorMessage } from '../errors.js';
+import { registerEnqueue } from './commands/enqueue-command.js';
+import { registerReport } from './commands/report-command.js';
+import { registerRun } from './commands/run-command.js';
+import { registerStatus } from './commands/status-command.js';
+import { registerWork } from './commands/work-command.js';
+
+/** The command line: parses flags and calls the library. The only place that exits the process. */
+export function buildProgram(): Command {
+  const program = new Command('importer')
+    .description('Bulk CSV importer: validates every row, saves the good ones, explains the bad ones, reports as XLSX')
+    .version('0.1.0')
+    .option('--redis <url>', 'Redis URL (default: $REDIS_URL or redis://127.0.0.1:6379)')
+    .option('--prefix <prefix>', 'prefix of every Redis key (default: $IMPORTER_PREFIX or "importer")')
+    .option('-q, --quiet', 'print nothing but results and errors')
+    .exitOverride()
+    .showHelpAfterError('(run importer --help for usage)');
+  registerEnqueue(program);
+  registerWork(program);
+  registerReport(program);
+  registerStatus(program);
+  registerRun(program);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
+      return ExitCode.usage;
+    }
+    if (err instanceof ImporterError) {
+      process.stderr.write(`importer: ${err.message}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`importer: unexpected error: ${errorMessage(err)}\n`);
+    if (process.env['IMPORTER_DEBUG']) console.error(err);
+    return ExitCode.internal;
+  }
+}
+
+main(process.argv).then((code) => process.exit(code));

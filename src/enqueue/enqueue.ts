@@ -1,0 +1,187 @@
+import type { Readable } from 'node:stream';
+import { ImporterError, inputError, usageError } from '../errors.js';
+import { checkImportId, newImportId } from '../ids.js';
+import { readRecord, settingsToFields, type ImportSettings, type ImportState } from '../import-record.js';
+import { globalKeys, importKeys, TASK_GROUP, type ImportKeys } from '../redis/keys.js';
+import { runScript, type ImporterRedis } from '../redis/scripts.js';
+import { loadSchemaFile } from '../schema/load-schema.js';
+import { readCsvRecords, type CsvRecord } from '../sources/csv-records.js';
+import { defaultTableName, openSource } from '../sources/open-source.js';
+import { DEFAULT_TARGET, parseTarget } from '../targets/target-url.js';
+import { encodeChunk } from '../tasks/task-codec.js';
+import { checkHeader, uniqueColumnIndexes } from './check-header.js';
+import { DEFAULT_PREFIX } from '../defaults.js';
+
+export const DEFAULT_CHUNK_SIZE = 500;
+export const MAX_CHUNK_SIZE = 5000;
+/** Chunks sent to Redis without waiting for their replies: keeps the socket busy. */
+const IN_FLIGHT_CHUNKS = 16;
+const BEAT_INTERVAL_MS = 5000;
+
+export interface EnqueueProgress {
+  readonly bytesRead: number;
+  /** Size of the file in bytes, when known. */
+  readonly totalBytes: number | null;
+  readonly rows: number;
+}
+
+export interface EnqueueOptions {
+  readonly redis: ImporterRedis;
+  readonly prefix?: string;
+  /** Path of the CSV file, or `-` for stdin. */
+  readonly source: string;
+  /** Stream read when `source` is `-` (defaults to process.stdin). */
+  readonly stdin?: Readable;
+  readonly schemaPath?: string;
+  readonly target?: string;
+  readonly table?: string;
+  readonly notify?: string;
+  /** Import id; the same id resumes an enqueue that stopped part way. */
+  readonly id?: string;
+  readonly chunkSize?: number;
+  readonly maxRecordSize?: number;
+  readonly onProgress?: (progress: EnqueueProgress) => void;
+  /** Called once the import exists in Redis and workers may start on it. */
+  readonly onStarted?: (id: string) => void;
+}
+
+export interface EnqueueResult {
+  readonly id: string;
+  /** Data rows in the file. */
+  readonly total: number;
+  /** True when the import existed and this call continued it. */
+  readonly resumed: boolean;
+  readonly state: ImportState;
+}
+
+/**
+ * Streams a CSV file into tasks of `chunkSize` rows on the import's Redis stream. Resumable:
+ * with the id of an import whose enqueue stopped part way, it skips the chunks already queued
+ * and continues; with the id of a finished enqueue it changes nothing.
+ */
+export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
+  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  const id = checkImportId(options.id ?? newImportId());
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_CHUNK_SIZE) {
+    throw usageError(`--chunk-size must be a whole number from 1 to ${MAX_CHUNK_SIZE}`);
+  }
+  const target = parseTarget(options.target ?? DEFAULT_TARGET);
+  const loaded = options.schemaPath ? await loadSchemaFile(options.schemaPath) : null;
+  const schema = loaded?.schema ?? null;
+
+  const opened = await openSource(options.source, options.stdin);
+  let bytesRead = 0;
+  opened.stream.on('data', (chunk: Buffer | string) => {
+    bytesRead += chunk.length;
+  });
+  const records = readCsvRecords(opened.stream, { name: opened.name, maxRecordSize: options.maxRecordSize });
+  const first = await records.next();
+  if (first.done) {
+    throw inputError(`${opened.name} is empty: there is no header row`);
+  }
+  const columns = checkHeader(first.value.fields, schema, opened.name);
+  const keys = importKeys(prefix, id);
+  const now = Date.now();
+  const settings: ImportSettings = {
+    id,
+    source: options.source,
+    columns,
+    schema: loaded?.text ?? null,
+    target: target.url,
+    table: options.table ?? defaultTableName(options.source),
+    notify: options.notify ?? null,
+    chunkSize,
+    uniqueColumns: uniqueColumnIndexes(columns, schema),
+    createdAt: now,
+  };
+
+  const created = (await runScript(options.redis, 'createImport', [keys.meta, keys.tasks], [TASK_GROUP, ...settingsToFields(settings, now)])) === 1;
+  let startChunk = 0;
+  let effective = settings;
+  if (!created) {
+    const existing = await readRecord(options.redis, prefix, id);
+    if (!existing) throw new ImporterError('state', `import ${id} vanished while it was being resumed`);
+    if (JSON.stringify(existing.columns) !== JSON.stringify(columns)) {
+      throw usageError(`import ${id} was started from a file with other columns; use a new --id for this file`);
+    }
+    if (existing.state !== 'enqueuing') {
+      records.return(undefined).catch(() => {});
+      opened.stream.destroy();
+      return { id, total: existing.total ?? existing.enqueuedRows, resumed: true, state: existing.state };
+    }
+    startChunk = existing.enqueuedChunks;
+    effective = existing;
+  }
+  const global = globalKeys(prefix);
+  await options.redis.multi().zadd(global.imports, effective.createdAt, id).zadd(global.active, effective.createdAt, id).exec();
+  options.onStarted?.(id);
+
+  const sender = new ChunkSender(options.redis, keys, effective);
+  const beat = setInterval(() => {
+    options.redis.hset(keys.meta, 'enqueueBeat', Date.now()).catch(() => {});
+  }, BEAT_INTERVAL_MS);
+  beat.unref();
+  let rows = 0;
+  try {
+    let chunk: CsvRecord[] = [];
+    let chunkNo = 0;
+    for await (const record of records) {
+      chunk.push(record);
+      rows++;
+      if (chunk.length === effective.chunkSize) {
+        if (chunkNo >= startChunk) await sender.send(chunkNo, rows - chunk.length + 1, chunk);
+        chunkNo++;
+        chunk = [];
+        options.onProgress?.({ bytesRead, totalBytes: opened.size, rows });
+      }
+    }
+    if (chunk.length > 0 && chunkNo >= startChunk) await sender.send(chunkNo, rows - chunk.length + 1, chunk);
+    await sender.drain();
+    options.onProgress?.({ bytesRead, totalBytes: opened.size, rows });
+  } catch (err) {
+    await sender.drain().catch(() => {});
+    if (err instanceof ImporterError && err.kind === 'input') {
+      // The file cannot be read on: the import is failed as a whole, not left half-queued.
+      await runScript(options.redis, 'failImport', [keys.meta, keys.tasks], [err.message, Date.now()]);
+      await options.redis.zrem(global.active, id);
+    }
+    throw err;
+  } finally {
+    clearInterval(beat);
+  }
+  const state = (await runScript(options.redis, 'finishEnqueue', [keys.meta], [rows, Date.now()])) as ImportState;
+  if (state === 'complete' || state === 'failed' || state === 'cancelled') await options.redis.zrem(global.active, id);
+  return { id, total: rows, resumed: !created, state };
+}
+
+/** Sends chunks in order with a bounded number in flight, so parsing and Redis overlap. */
+class ChunkSender {
+  private readonly inFlight: Promise<unknown>[] = [];
+  private readonly scriptKeys: string[];
+
+  constructor(
+    private readonly redis: ImporterRedis,
+    keys: ImportKeys,
+    private readonly settings: ImportSettings,
+  ) {
+    this.scriptKeys = [keys.meta, keys.tasks, ...settings.uniqueColumns.map((c) => keys.unique(c))];
+  }
+
+  async send(chunkNo: number, firstRow: number, records: readonly CsvRecord[]): Promise<void> {
+    const rows = records.map((r) => r.fields);
+    const payload = encodeChunk(firstRow, records.map((r) => r.line), rows);
+    const uniqueValues: string[] = [];
+    for (const column of this.settings.uniqueColumns) {
+      for (const row of rows) uniqueValues.push(row.length === this.settings.columns.length ? (row[column] ?? '') : '');
+    }
+    const call = runScript(this.redis, 'enqueueChunk', this.scriptKeys, [chunkNo, firstRow, rows.length, payload, Date.now(), ...uniqueValues]);
+    call.catch(() => {}); // surfaced by drain() or the next send()
+    this.inFlight.push(call);
+    if (this.inFlight.length >= IN_FLIGHT_CHUNKS) await this.inFlight.shift();
+  }
+
+  async drain(): Promise<void> {
+    while (this.inFlight.length > 0) await this.inFlight.shift();
+  }
+}

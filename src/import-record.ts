@@ -1,0 +1,102 @@
+import type { Redis } from 'ioredis';
+import { importKeys } from './redis/keys.js';
+
+export type ImportState = 'enqueuing' | 'processing' | 'complete' | 'failed' | 'cancelled';
+
+/** What an import was started with. Fixed once the import exists. */
+export interface ImportSettings {
+  readonly id: string;
+  /** The file as the person named it (a path, `-` for stdin). */
+  readonly source: string;
+  /** The file's header, in file order. */
+  readonly columns: readonly string[];
+  /** The JSON Schema's text, or null when every row is valid. */
+  readonly schema: string | null;
+  /** Where valid rows go, e.g. `sqlite:/abs/path/importer.db`. Never holds a password. */
+  readonly target: string;
+  readonly table: string;
+  readonly notify: string | null;
+  readonly chunkSize: number;
+  /** Indexes into `columns` of the columns marked `"unique": true`, in the order of their hashes. */
+  readonly uniqueColumns: readonly number[];
+  readonly createdAt: number;
+}
+
+/** The import's record as stored in Redis: settings plus counters. O(1) in the file's size. */
+export interface ImportRecord extends ImportSettings {
+  readonly state: ImportState;
+  /** Data rows in the file, known once enqueue has read it all. */
+  readonly total: number | null;
+  readonly enqueuedRows: number;
+  readonly enqueuedChunks: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly enqueueBeat: number | null;
+  readonly enqueueFinishedAt: number | null;
+  readonly finishedAt: number | null;
+  readonly error: string | null;
+}
+
+export function settingsToFields(settings: ImportSettings, now: number): string[] {
+  return [
+    'id', settings.id,
+    'source', settings.source,
+    'columns', JSON.stringify(settings.columns),
+    'schema', settings.schema ?? '',
+    'target', settings.target,
+    'table', settings.table,
+    'notify', settings.notify ?? '',
+    'chunkSize', String(settings.chunkSize),
+    'uniqueColumns', JSON.stringify(settings.uniqueColumns),
+    'createdAt', String(settings.createdAt),
+    'state', 'enqueuing',
+    'enqueuedRows', '0',
+    'enqueuedChunks', '0',
+    'succeeded', '0',
+    'failed', '0',
+    'enqueueBeat', String(now),
+  ];
+}
+
+function num(value: string | undefined): number | null {
+  if (value === undefined || value === '') return null;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : null;
+}
+
+export function parseRecord(hash: Record<string, string>): ImportRecord | null {
+  if (!hash['id']) return null;
+  return {
+    id: hash['id'],
+    source: hash['source'] ?? '',
+    columns: JSON.parse(hash['columns'] ?? '[]') as string[],
+    schema: hash['schema'] ? hash['schema'] : null,
+    target: hash['target'] ?? '',
+    table: hash['table'] ?? '',
+    notify: hash['notify'] ? hash['notify'] : null,
+    chunkSize: num(hash['chunkSize']) ?? 0,
+    uniqueColumns: JSON.parse(hash['uniqueColumns'] ?? '[]') as number[],
+    createdAt: num(hash['createdAt']) ?? 0,
+    state: (hash['state'] ?? 'enqueuing') as ImportState,
+    total: num(hash['total']),
+    enqueuedRows: num(hash['enqueuedRows']) ?? 0,
+    enqueuedChunks: num(hash['enqueuedChunks']) ?? 0,
+    succeeded: num(hash['succeeded']) ?? 0,
+    failed: num(hash['failed']) ?? 0,
+    enqueueBeat: num(hash['enqueueBeat']),
+    enqueueFinishedAt: num(hash['enqueueFinishedAt']),
+    finishedAt: num(hash['finishedAt']),
+    error: hash['error'] ? hash['error'] : null,
+  };
+}
+
+export async function readRecord(redis: Redis, prefix: string, id: string): Promise<ImportRecord | null> {
+  return parseRecord(await redis.hgetall(importKeys(prefix, id).meta));
+}
+
+/** An enqueue that has not written for this long is taken to have stopped part way. */
+export const ENQUEUE_STALE_MS = 15_000;
+
+export function enqueueStalled(record: ImportRecord, now: number): boolean {
+  return record.state === 'enqueuing' && now - (record.enqueueBeat ?? 0) > ENQUEUE_STALE_MS;
+}

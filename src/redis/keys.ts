@@ -1,0 +1,57 @@
+/**
+ * Every Redis key the importer uses, built in one place. All keys of one import share the hash
+ * tag `{<id>}` so that its scripts stay atomic on Redis Cluster; the prefix keeps tenants and
+ * tests apart.
+ */
+export interface ImportKeys {
+  /** Hash: the import's record (options, header, counters, state). O(1) in the file's size. */
+  readonly meta: string;
+  /** Stream: pending tasks, one entry per chunk of rows; entries are deleted once recorded. */
+  readonly tasks: string;
+  /** Bitmap: one bit per chunk, set once its outcomes are recorded (makes recording idempotent). */
+  readonly done: string;
+  /** List: one element per imported row, `[row, ...values]` as JSON. */
+  readonly succeeded: string;
+  /** List: one element per failed row, `[row, line, [values], [messages]]` as JSON. */
+  readonly failed: string;
+  /** Hash per unique column: value -> row number of its first occurrence in file order. */
+  unique(columnIndex: number): string;
+}
+
+export interface GlobalKeys {
+  /** Sorted set: every import known to this Redis, scored by creation time (ms). */
+  readonly imports: string;
+  /** Sorted set: imports that may still have work for workers, scored by priority then age. */
+  readonly active: string;
+}
+
+export const TASK_GROUP = 'workers';
+
+export function importKeys(prefix: string, id: string): ImportKeys {
+  const base = `${prefix}:{${id}}`;
+  return {
+    meta: `${base}:meta`,
+    tasks: `${base}:tasks`,
+    done: `${base}:done`,
+    succeeded: `${base}:succeeded`,
+    failed: `${base}:failed`,
+    unique: (columnIndex: number) => `${base}:unique:${columnIndex}`,
+  };
+}
+
+export function globalKeys(prefix: string): GlobalKeys {
+  return {
+    imports: `${prefix}:imports`,
+    active: `${prefix}:active`,
+  };
+}
+
+/** Stream entry id of a chunk: the chunk number makes a resumed enqueue unable to add it twice. */
+export function chunkEntryId(chunk: number): string {
+  return `${chunk}-1`;
+}
+
+export function chunkFromEntryId(entryId: string): number {
+  const ms = entryId.split('-')[0];
+  return Number(ms);
+}

@@ -1,0 +1,22 @@
+-- Seals an import once every row of the file is queued: its total becomes known.
+-- KEYS[1] meta hash
+-- ARGV[1] total data rows, ARGV[2] now (ms)
+-- Returns the import's state afterwards ('processing' or 'complete', or the state it had when
+-- it was no longer enqueuing). Error COUNT_MISMATCH when the queued rows disagree with the total.
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'enqueuing' then
+  return state
+end
+local total = tonumber(ARGV[1])
+local queued = tonumber(redis.call('HGET', KEYS[1], 'enqueuedRows') or '0')
+if queued ~= total then
+  return redis.error_reply('COUNT_MISMATCH ' .. queued .. ' queued, ' .. total .. ' read')
+end
+redis.call('HSET', KEYS[1], 'total', total, 'enqueueFinishedAt', ARGV[2], 'state', 'processing')
+local done = tonumber(redis.call('HGET', KEYS[1], 'succeeded') or '0')
+  + tonumber(redis.call('HGET', KEYS[1], 'failed') or '0')
+if done >= total then
+  redis.call('HSET', KEYS[1], 'state', 'complete', 'finishedAt', ARGV[2])
+  return 'complete'
+end
+return 'processing'

@@ -1,0 +1,48 @@
+-- Records the outcome of one chunk exactly once: pushes its rows to the success and error
+-- lists, bumps the counters, acknowledges and deletes the task, and completes the import when
+-- every row is accounted for. A chunk recorded before (a redelivered task) changes nothing.
+-- KEYS[1] meta hash, KEYS[2] tasks stream, KEYS[3] done bitmap, KEYS[4] succeeded list,
+-- KEYS[5] failed list
+-- ARGV[1] consumer group, ARGV[2] chunk number, ARGV[3] now (ms), ARGV[4] succeeded count n,
+-- ARGV[5] failed count m, ARGV[6 .. 5+n] succeeded entries, ARGV[6+n .. 5+n+m] failed entries
+-- Returns 'recorded', 'complete' (this chunk completed the import), 'duplicate' (recorded
+-- before) or 'skipped' (the import was failed or cancelled).
+local id = ARGV[2] .. '-1'
+local function ack()
+  redis.call('XACK', KEYS[2], ARGV[1], id)
+  redis.call('XDEL', KEYS[2], id)
+end
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'enqueuing' and state ~= 'processing' then
+  ack()
+  return 'skipped'
+end
+if redis.call('SETBIT', KEYS[3], tonumber(ARGV[2]), 1) == 1 then
+  ack()
+  return 'duplicate'
+end
+local okCount = tonumber(ARGV[4])
+local errCount = tonumber(ARGV[5])
+-- unpack() is bounded by Lua's C stack: push in slices.
+local function push(key, from, count)
+  local i = from
+  local last = from + count - 1
+  while i <= last do
+    local j = math.min(i + 999, last)
+    redis.call('RPUSH', key, unpack(ARGV, i, j))
+    i = j + 1
+  end
+end
+push(KEYS[4], 6, okCount)
+push(KEYS[5], 6 + okCount, errCount)
+local succeeded = redis.call('HINCRBY', KEYS[1], 'succeeded', okCount)
+local failed = redis.call('HINCRBY', KEYS[1], 'failed', errCount)
+ack()
+if state == 'processing' then
+  local total = tonumber(redis.call('HGET', KEYS[1], 'total'))
+  if total and succeeded + failed >= total then
+    redis.call('HSET', KEYS[1], 'state', 'complete', 'finishedAt', ARGV[3])
+    return 'complete'
+  end
+end
+return 'recorded'

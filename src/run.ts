@@ -1,0 +1,60 @@
+import { enqueue, type EnqueueOptions, type EnqueueProgress } from './enqueue/enqueue.js';
+import { DEFAULT_PREFIX } from './defaults.js';
+import { report, type ReportResult } from './report/report.js';
+import type { ImportStatus } from './status/status.js';
+import { superviseWorkers } from './work/supervise.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_VISIBILITY_TIMEOUT_MS, work, type ChunkEvent, type WorkSummary } from './work/work.js';
+import { DEFAULT_RETRY } from './work/retry.js';
+
+export interface RunOptions extends Omit<EnqueueOptions, 'onStarted' | 'onProgress'> {
+  /** URL of the same Redis, for worker processes to connect to. */
+  readonly redisUrl: string;
+  /** Worker processes; 1 works inside this process. */
+  readonly processes?: number;
+  readonly concurrency?: number;
+  readonly visibilityTimeoutMs?: number;
+  readonly maxAttempts?: number;
+  readonly out?: string;
+  readonly onEnqueueProgress?: (progress: EnqueueProgress) => void;
+  readonly onChunk?: (event: ChunkEvent) => void;
+  readonly onWarning?: (message: string) => void;
+  readonly onWaiting?: (status: ImportStatus) => void;
+}
+
+export const DEFAULT_RUN_PROCESSES = 2;
+
+/**
+ * The single-machine path: enqueues the file while local workers already work on it, waits
+ * until every row is accounted for, and writes the report.
+ */
+export async function runImport(options: RunOptions): Promise<ReportResult & { readonly work: WorkSummary }> {
+  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  const stop = new AbortController();
+  let workers: Promise<WorkSummary> | null = null;
+  const startWorkers = (id: string): void => {
+    const common = {
+      prefix,
+      concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+      untilIdle: true,
+      importId: id,
+      visibilityTimeoutMs: options.visibilityTimeoutMs ?? DEFAULT_VISIBILITY_TIMEOUT_MS,
+      maxAttempts: options.maxAttempts ?? DEFAULT_RETRY.maxAttempts,
+    };
+    const processes = options.processes ?? DEFAULT_RUN_PROCESSES;
+    workers =
+      processes <= 1
+        ? work({ ...common, redis: options.redis, signal: stop.signal, onChunk: options.onChunk, onWarning: options.onWarning })
+        : superviseWorkers({ ...common, processes, redisUrl: options.redisUrl, signal: stop.signal, onChunk: options.onChunk, onWarning: options.onWarning });
+  };
+  let enqueued;
+  try {
+    enqueued = await enqueue({ ...options, onStarted: startWorkers, onProgress: options.onEnqueueProgress });
+  } catch (err) {
+    stop.abort();
+    await (workers as Promise<WorkSummary> | null)?.catch(() => undefined);
+    throw err;
+  }
+  const summary = (await (workers as Promise<WorkSummary> | null)) ?? { tasks: 0, rows: 0, succeeded: 0, failed: 0 };
+  const result = await report({ redis: options.redis, prefix, id: enqueued.id, wait: true, out: options.out, onWaiting: options.onWaiting });
+  return { ...result, work: summary };
+}

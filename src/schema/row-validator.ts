@@ -1,0 +1,68 @@
+import { errorMessage } from '../errors.js';
+import type { ImportSchema, PropertySchema } from './compile-schema.js';
+import { describeErrors } from './messages.js';
+
+export type CellValue = string | number | boolean | null;
+
+export type RowCheck =
+  | { readonly ok: true; readonly values: CellValue[] }
+  | { readonly ok: false; readonly messages: string[] };
+
+export type RowValidator = (fields: readonly string[]) => RowCheck;
+
+const TRUE_WORDS = new Set(['true', 'yes', 'y', '1', 'on']);
+const FALSE_WORDS = new Set(['false', 'no', 'n', '0', 'off']);
+
+function isBooleanColumn(schema: PropertySchema | undefined): boolean {
+  const t = schema?.type;
+  return t === 'boolean' || (Array.isArray(t) && t.includes('boolean'));
+}
+
+/**
+ * Builds the check of one row against the import's schema. CSV cells are text: an empty cell
+ * counts as absent, and the rest is coerced to the declared types (booleans also from yes/no).
+ * Returns the row's values in column order, typed, or every message that applies.
+ */
+export function createRowValidator(columns: readonly string[], schema: ImportSchema | null): RowValidator {
+  const booleanColumns = new Set(columns.filter((c) => isBooleanColumn(schema?.properties[c])));
+  const width = columns.length;
+
+  return (fields) => {
+    if (fields.length !== width) {
+      return {
+        ok: false,
+        messages: [`row has ${fields.length} ${fields.length === 1 ? 'value' : 'values'} but the header has ${width} columns`],
+      };
+    }
+    if (!schema) {
+      return { ok: true, values: fields.map((f) => (f === '' ? null : f)) };
+    }
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < width; i++) {
+      const field = fields[i]!;
+      if (field === '') continue;
+      const column = columns[i]!;
+      if (booleanColumns.has(column)) {
+        const word = field.trim().toLowerCase();
+        row[column] = TRUE_WORDS.has(word) ? true : FALSE_WORDS.has(word) ? false : field;
+      } else {
+        row[column] = field;
+      }
+    }
+    try {
+      if (!schema.validate(row)) {
+        return { ok: false, messages: describeErrors(schema.validate.errors ?? [], schema.properties) };
+      }
+    } catch (err) {
+      // A schema whose own code throws (a bad regex engine case, say) fails this row, not the worker.
+      return { ok: false, messages: [`row could not be checked: ${errorMessage(err)}`] };
+    }
+    return { ok: true, values: columns.map((c) => toCell(row[c])) };
+  };
+}
+
+function toCell(value: unknown): CellValue {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  return JSON.stringify(value);
+}

@@ -1,0 +1,41 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+import type { Readable } from 'node:stream';
+import { inputError } from '../errors.js';
+
+export interface OpenedSource {
+  readonly stream: Readable;
+  /** How the file is named in messages: the path as given, or "stdin". */
+  readonly name: string;
+  /** Size in bytes when known (for progress). */
+  readonly size: number | null;
+}
+
+export const STDIN = '-';
+
+/** Opens the file to import as a byte stream; a missing or unreadable file is an input error. */
+export async function openSource(source: string, stdin: Readable = process.stdin): Promise<OpenedSource> {
+  if (source === STDIN) return { stream: stdin, name: 'stdin', size: null };
+  let size: number;
+  try {
+    const info = await stat(source);
+    if (info.isDirectory()) throw inputError(`cannot read ${source}: it is a directory`);
+    size = info.size;
+  } catch (err) {
+    if (err instanceof Error && err.name === 'ImporterError') throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String((err as Error).message);
+    throw inputError(`cannot read ${source}: ${why}`, err);
+  }
+  const stream = createReadStream(source, { highWaterMark: 256 * 1024 });
+  return { stream, name: source, size };
+}
+
+/** The table a file goes to when none is given: its base name, made a plain identifier. */
+export function defaultTableName(source: string): string {
+  if (source === STDIN) return 'stdin';
+  const base = basename(source, extname(source)).replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
+  if (!base) return 'import';
+  return /^[0-9]/.test(base) ? `t_${base}` : base;
+}

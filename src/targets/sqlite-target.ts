@@ -1,0 +1,175 @@
+import Database from 'better-sqlite3';
+import type { CellValue } from '../schema/row-validator.js';
+import { TransientError, type RowRejection, type SaveRequest, type TableDefinition, type Target, type ColumnType } from './target.js';
+
+type Db = Database.Database;
+type Statement = Database.Statement;
+
+/** SQLite caps bound parameters per statement (32766 since 3.32). */
+const MAX_PARAMS = 32766;
+const LEDGER = '_importer_chunks';
+const BUSY_TIMEOUT_MS = 5000;
+
+const SQL_TYPES: Record<ColumnType, string> = { text: 'TEXT', integer: 'INTEGER', real: 'REAL', boolean: 'INTEGER' };
+
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** `a.b` is table b of attached database a; each part quoted on its own. */
+export function quoteTableName(table: string): string {
+  return table.split('.').map(quoteIdentifier).join('.');
+}
+
+function toSqlite(value: CellValue): string | number | null {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return value;
+}
+
+const TRANSIENT_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_RECOVERY', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_FULL']);
+
+function isTransient(err: unknown): boolean {
+  const code = (err as { code?: string })?.code ?? '';
+  return TRANSIENT_CODES.has(code) || code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code.startsWith('SQLITE_IOERR');
+}
+
+function wrap(err: unknown): unknown {
+  if (isTransient(err)) return new TransientError(`database unavailable: ${(err as Error).message}`, { cause: err });
+  return err;
+}
+
+/**
+ * The embedded default target. Several worker processes share the file through WAL mode and a
+ * busy timeout; each chunk's rows and its ledger row are written in one transaction, so a
+ * redelivered chunk finds its ledger row and writes nothing twice.
+ */
+export class SqliteTarget implements Target {
+  private connection: { db: Db; ledgerGet: Statement; ledgerPut: Statement } | null = null;
+  private readonly inserts = new Map<string, Statement>();
+
+  constructor(private readonly path: string) {}
+
+  /** Opens the file on first use, so that a locked or missing file is retried like any outage. */
+  private open(): { db: Db; ledgerGet: Statement; ledgerPut: Statement } {
+    if (this.connection) return this.connection;
+    const db = new Database(this.path, { timeout: BUSY_TIMEOUT_MS });
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.exec(
+        `CREATE TABLE IF NOT EXISTS ${LEDGER} (import_id TEXT NOT NULL, chunk INTEGER NOT NULL, rejected TEXT NOT NULL, ` +
+          'saved_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP, PRIMARY KEY (import_id, chunk)) WITHOUT ROWID',
+      );
+      this.connection = {
+        db,
+        ledgerGet: db.prepare(`SELECT rejected FROM ${LEDGER} WHERE import_id = ? AND chunk = ?`),
+        ledgerPut: db.prepare(`INSERT INTO ${LEDGER} (import_id, chunk, rejected) VALUES (?, ?, ?)`),
+      };
+      return this.connection;
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  private get db(): Db {
+    return this.open().db;
+  }
+
+  async ensureTable(definition: TableDefinition): Promise<void> {
+    const columns = definition.columns.map((c) => `${quoteIdentifier(c.name)} ${SQL_TYPES[c.type]}`).join(', ');
+    try {
+      this.db.exec(`CREATE TABLE IF NOT EXISTS ${quoteTableName(definition.table)} (${columns})`);
+    } catch (err) {
+      throw wrap(err);
+    }
+  }
+
+  async save(request: SaveRequest): Promise<RowRejection[]> {
+    try {
+      const db = this.db;
+      return db.transaction(() => this.saveInTransaction(request)).immediate();
+    } catch (err) {
+      throw wrap(err);
+    }
+  }
+
+  private saveInTransaction(request: SaveRequest): RowRejection[] {
+    const done = this.open().ledgerGet.get(request.importId, request.chunk) as { rejected: string } | undefined;
+    if (done) return JSON.parse(done.rejected) as RowRejection[];
+    let rejected: RowRejection[] = [];
+    if (request.rows.length > 0) {
+      const savepoint = 'importer_chunk';
+      this.db.exec(`SAVEPOINT ${savepoint}`);
+      try {
+        this.insertMany(request.table, request.columns, request.rows);
+        this.db.exec(`RELEASE ${savepoint}`);
+      } catch (err) {
+        this.db.exec(`ROLLBACK TO ${savepoint}`);
+        this.db.exec(`RELEASE ${savepoint}`);
+        if (isTransient(err)) throw err;
+        // Find the guilty rows: the others are still saved.
+        rejected = this.insertOneByOne(request.table, request.columns, request.rows);
+      }
+    }
+    this.open().ledgerPut.run(request.importId, request.chunk, JSON.stringify(rejected));
+    return rejected;
+  }
+
+  private insertMany(table: string, columns: readonly string[], rows: readonly (readonly CellValue[])[]): void {
+    const perStatement = Math.max(1, Math.floor(MAX_PARAMS / Math.max(1, columns.length)));
+    for (let start = 0; start < rows.length; start += perStatement) {
+      const slice = rows.slice(start, start + perStatement);
+      const params: (string | number | null)[] = [];
+      for (const row of slice) for (const value of row) params.push(toSqlite(value));
+      this.insertStatement(table, columns, slice.length).run(params);
+    }
+  }
+
+  private insertOneByOne(table: string, columns: readonly string[], rows: readonly (readonly CellValue[])[]): RowRejection[] {
+    const rejected: RowRejection[] = [];
+    const statement = this.insertStatement(table, columns, 1);
+    rows.forEach((row, index) => {
+      try {
+        statement.run(row.map(toSqlite));
+      } catch (err) {
+        if (isTransient(err)) throw err;
+        rejected.push({ index, message: describeSqliteError(err, columns, row) });
+      }
+    });
+    return rejected;
+  }
+
+  private insertStatement(table: string, columns: readonly string[], rowCount: number): Statement {
+    const key = `${table}\u0000${columns.join('\u0000')}\u0000${rowCount}`;
+    let statement = this.inserts.get(key);
+    if (!statement) {
+      const placeholders = `(${columns.map(() => '?').join(', ')})`;
+      statement = this.db.prepare(
+        `INSERT INTO ${quoteTableName(table)} (${columns.map(quoteIdentifier).join(', ')}) VALUES ${Array(rowCount).fill(placeholders).join(', ')}`,
+      );
+      this.inserts.set(key, statement);
+    }
+    return statement;
+  }
+
+  async close(): Promise<void> {
+    this.connection?.db.close();
+    this.connection = null;
+    this.inserts.clear();
+  }
+}
+
+/** "email: the value "a@b.c" is already in the table (UNIQUE constraint failed: people.email)". */
+function describeSqliteError(err: unknown, columns: readonly string[], row: readonly CellValue[]): string {
+  const message = (err as Error).message ?? String(err);
+  const match = /constraint failed: [^.\s]+\.(\S+)/i.exec(message);
+  const column = match?.[1];
+  const index = column ? columns.indexOf(column) : -1;
+  if (column && index >= 0) {
+    const value = row[index];
+    const what = value === null || value === undefined ? 'an empty value' : `the value ${JSON.stringify(value)}`;
+    return `${column}: the database refused ${what} (${message})`;
+  }
+  return `the database refused the row (${message})`;
+}

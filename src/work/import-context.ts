@@ -1,0 +1,38 @@
+import type { ImportRecord } from '../import-record.js';
+import { importKeys, type ImportKeys } from '../redis/keys.js';
+import { compileSchema, type ImportSchema, type PropertySchema } from '../schema/compile-schema.js';
+import { createRowValidator, type RowValidator } from '../schema/row-validator.js';
+import type { ColumnType, TableDefinition } from '../targets/target.js';
+
+/** What a worker keeps about one import while it works on it: built once, used per task. */
+export interface ImportContext {
+  readonly record: ImportRecord;
+  readonly keys: ImportKeys;
+  readonly validate: RowValidator;
+  readonly table: TableDefinition;
+  /** Column name of each unique slot (see ImportSettings.uniqueColumns). */
+  readonly uniqueColumnNames: readonly string[];
+}
+
+function columnType(schema: PropertySchema | undefined): ColumnType {
+  const raw = schema?.type;
+  const type = Array.isArray(raw) ? raw.find((t) => t !== 'null') : raw;
+  if (type === 'integer') return 'integer';
+  if (type === 'number') return 'real';
+  if (type === 'boolean') return 'boolean';
+  return 'text';
+}
+
+export function buildImportContext(record: ImportRecord, prefix: string): ImportContext {
+  const schema: ImportSchema | null = record.schema ? compileSchema(JSON.parse(record.schema)) : null;
+  return {
+    record,
+    keys: importKeys(prefix, record.id),
+    validate: createRowValidator(record.columns, schema),
+    table: {
+      table: record.table,
+      columns: record.columns.map((name) => ({ name, type: columnType(schema?.properties[name]) })),
+    },
+    uniqueColumnNames: record.uniqueColumns.map((i) => record.columns[i] ?? `column ${i + 1}`),
+  };
+}

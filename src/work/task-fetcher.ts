@@ -1,0 +1,127 @@
+import { readRecord } from '../import-record.js';
+import { globalKeys, TASK_GROUP } from '../redis/keys.js';
+import type { ImporterRedis } from '../redis/scripts.js';
+import { errorMessage } from '../errors.js';
+import { buildImportContext, type ImportContext } from './import-context.js';
+
+/** A task handed to this worker: the stream entry and the import it belongs to. */
+export interface FetchedTask {
+  readonly context: ImportContext;
+  readonly entryId: string;
+  readonly fields: string[];
+  /** How many times the queue has handed this entry out, this time included. */
+  readonly deliveries: number;
+}
+
+type StreamEntry = [id: string, fields: string[]];
+
+const REFRESH_IMPORTS_MS = 1000;
+
+/**
+ * Hands out tasks from every open import in turn (round robin, so a small import is not stuck
+ * behind a large one): new entries first, and now and then entries whose worker has been silent
+ * longer than the visibility timeout.
+ */
+export class TaskFetcher {
+  private imports: string[] = [];
+  private importsReadAt = 0;
+  private turn = 0;
+  private readonly contexts = new Map<string, ImportContext | null>();
+  private readonly claimedAt = new Map<string, number>();
+  private readonly claimCursor = new Map<string, string>();
+
+  constructor(
+    private readonly redis: ImporterRedis,
+    private readonly prefix: string,
+    private readonly consumer: string,
+    private readonly visibilityTimeoutMs: number,
+    private readonly onlyImport: string | undefined,
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  /** Ids of the imports this worker serves right now. */
+  async scope(): Promise<string[]> {
+    const now = Date.now();
+    if (now - this.importsReadAt > REFRESH_IMPORTS_MS) {
+      const active = await this.redis.zrange(globalKeys(this.prefix).active, '0', '-1');
+      this.imports = this.onlyImport ? active.filter((id) => id === this.onlyImport) : active;
+      this.importsReadAt = now;
+      for (const id of this.contexts.keys()) if (!this.imports.includes(id)) this.contexts.delete(id);
+    }
+    return this.imports;
+  }
+
+  /** Forget the cached list of imports (after one completed). */
+  invalidate(): void {
+    this.importsReadAt = 0;
+  }
+
+  async next(): Promise<FetchedTask | null> {
+    const imports = await this.scope();
+    for (let k = 0; k < imports.length; k++) {
+      const id = imports[(this.turn + k) % imports.length]!;
+      const context = await this.context(id);
+      if (!context) continue;
+      const task = (await this.readNew(context)) ?? (await this.claimStale(context));
+      if (task) {
+        this.turn = (this.turn + k + 1) % imports.length;
+        return task;
+      }
+    }
+    return null;
+  }
+
+  private async context(id: string): Promise<ImportContext | null> {
+    if (this.contexts.has(id)) return this.contexts.get(id) ?? null;
+    const record = await readRecord(this.redis, this.prefix, id);
+    let context: ImportContext | null = null;
+    if (record && (record.state === 'enqueuing' || record.state === 'processing')) {
+      try {
+        context = buildImportContext(record, this.prefix);
+      } catch (err) {
+        this.warn(`import ${id} cannot be worked on: ${errorMessage(err)}`);
+      }
+    } else if (record && (record.state === 'complete' || record.state === 'failed' || record.state === 'cancelled')) {
+      await this.redis.zrem(globalKeys(this.prefix).active, id);
+    }
+    this.contexts.set(id, context);
+    return context;
+  }
+
+  private async readNew(context: ImportContext): Promise<FetchedTask | null> {
+    let reply: [string, StreamEntry[]][] | null;
+    try {
+      reply = (await this.redis.xreadgroup('GROUP', TASK_GROUP, this.consumer, 'COUNT', 1, 'STREAMS', context.keys.tasks, '>')) as
+        | [string, StreamEntry[]][]
+        | null;
+    } catch (err) {
+      if (errorMessage(err).includes('NOGROUP')) {
+        this.contexts.set(context.record.id, null);
+        return null;
+      }
+      throw err;
+    }
+    const entry = reply?.[0]?.[1]?.[0];
+    if (!entry) return null;
+    return { context, entryId: entry[0], fields: entry[1], deliveries: 1 };
+  }
+
+  private async claimStale(context: ImportContext): Promise<FetchedTask | null> {
+    const id = context.record.id;
+    const now = Date.now();
+    if (now - (this.claimedAt.get(id) ?? 0) < this.visibilityTimeoutMs / 4) return null;
+    const cursor = this.claimCursor.get(id) ?? '0-0';
+    const reply = (await this.redis.xautoclaim(context.keys.tasks, TASK_GROUP, this.consumer, this.visibilityTimeoutMs, cursor, 'COUNT', 1)) as [
+      string,
+      StreamEntry[],
+      string[]?,
+    ];
+    const [nextCursor, entries] = reply;
+    this.claimCursor.set(id, nextCursor);
+    if (nextCursor === '0-0') this.claimedAt.set(id, now);
+    const entry = entries.find((e) => e && e[1]);
+    if (!entry) return null;
+    const pending = (await this.redis.xpending(context.keys.tasks, TASK_GROUP, entry[0], entry[0], 1)) as [string, string, number, number][];
+    return { context, entryId: entry[0], fields: entry[1], deliveries: pending[0]?.[3] ?? 2 };
+  }
+}

@@ -1,0 +1,206 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { DEFAULT_PREFIX } from '../defaults.js';
+import { errorMessage } from '../errors.js';
+import { enqueueStalled, readRecord } from '../import-record.js';
+import { globalKeys, importKeys, TASK_GROUP } from '../redis/keys.js';
+import { runScript, type ImporterRedis } from '../redis/scripts.js';
+import { openTarget } from '../targets/open-target.js';
+import type { Target } from '../targets/target.js';
+import { decodeTask } from '../tasks/task-codec.js';
+import { processChunk, type ChunkOutcome } from './process-task.js';
+import { DEFAULT_RETRY, sleep, type RetryPolicy } from './retry.js';
+import { TaskFetcher, type FetchedTask } from './task-fetcher.js';
+
+export const DEFAULT_VISIBILITY_TIMEOUT_MS = 30_000;
+export const DEFAULT_CONCURRENCY = 2;
+
+export interface ChunkEvent {
+  readonly importId: string;
+  readonly rows: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  /** 'duplicate' when another worker had recorded this chunk already. */
+  readonly result: 'recorded' | 'complete' | 'duplicate' | 'skipped';
+}
+
+export interface WorkOptions {
+  readonly redis: ImporterRedis;
+  readonly prefix?: string;
+  /** Tasks worked on at once in this process. */
+  readonly concurrency?: number;
+  /** Return once there is nothing left to do, instead of waiting for more. */
+  readonly untilIdle?: boolean;
+  /** Work on this import only. */
+  readonly importId?: string;
+  /** A task whose worker has been silent this long goes to another worker. */
+  readonly visibilityTimeoutMs?: number;
+  /** Attempts at saving a chunk while the target is unavailable. */
+  readonly maxAttempts?: number;
+  /** Stops taking tasks when aborted; tasks in flight are finished. */
+  readonly signal?: AbortSignal;
+  /** Name of this worker in the consumer group (default host:pid:random). */
+  readonly consumer?: string;
+  readonly onChunk?: (event: ChunkEvent) => void;
+  readonly onWarning?: (message: string) => void;
+}
+
+export interface WorkSummary {
+  readonly tasks: number;
+  readonly rows: number;
+  readonly succeeded: number;
+  readonly failed: number;
+}
+
+/**
+ * Runs workers in this process until the signal aborts or, with `untilIdle`, until no import in
+ * scope has work left: no queued or in-flight task and no enqueue still feeding it.
+ */
+export async function work(options: WorkOptions): Promise<WorkSummary> {
+  const pool = new WorkerPool(options);
+  return pool.run();
+}
+
+class WorkerPool {
+  private readonly prefix: string;
+  private readonly consumer: string;
+  private readonly visibilityMs: number;
+  private readonly retry: RetryPolicy;
+  private readonly fetcher: TaskFetcher;
+  private readonly targets = new Map<string, Target>();
+  private readonly inFlight = new Map<string, Set<string>>();
+  private readonly summary = { tasks: 0, rows: 0, succeeded: 0, failed: 0 };
+  private readonly warn: (message: string) => void;
+  private idle = false;
+
+  constructor(private readonly options: WorkOptions) {
+    this.prefix = options.prefix ?? DEFAULT_PREFIX;
+    this.consumer = options.consumer ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.visibilityMs = options.visibilityTimeoutMs ?? DEFAULT_VISIBILITY_TIMEOUT_MS;
+    this.retry = { ...DEFAULT_RETRY, maxAttempts: options.maxAttempts ?? DEFAULT_RETRY.maxAttempts };
+    this.warn = options.onWarning ?? (() => {});
+    this.fetcher = new TaskFetcher(options.redis, this.prefix, this.consumer, this.visibilityMs, options.importId, this.warn);
+  }
+
+  async run(): Promise<WorkSummary> {
+    const heartbeat = setInterval(() => void this.touchInFlight(), Math.max(200, Math.floor(this.visibilityMs / 3)));
+    try {
+      const slots = Array.from({ length: Math.max(1, this.options.concurrency ?? DEFAULT_CONCURRENCY) }, () => this.slot());
+      await Promise.all(slots);
+    } finally {
+      clearInterval(heartbeat);
+      for (const target of this.targets.values()) await target.close().catch(() => {});
+    }
+    return { ...this.summary };
+  }
+
+  private stopping(): boolean {
+    return this.options.signal?.aborted === true || this.idle;
+  }
+
+  private async slot(): Promise<void> {
+    let emptyRounds = 0;
+    while (!this.stopping()) {
+      let task: FetchedTask | null;
+      try {
+        task = await this.fetcher.next();
+      } catch (err) {
+        this.warn(`cannot fetch tasks: ${errorMessage(err)}`);
+        await sleep(1000, this.options.signal);
+        continue;
+      }
+      if (!task) {
+        if (this.options.untilIdle && (await this.checkIdle())) {
+          this.idle = true;
+          break;
+        }
+        emptyRounds++;
+        await sleep(Math.min(25 * 2 ** Math.min(emptyRounds, 4), 400), this.options.signal);
+        continue;
+      }
+      emptyRounds = 0;
+      await this.handle(task);
+    }
+  }
+
+  private async handle(task: FetchedTask): Promise<void> {
+    const id = task.context.record.id;
+    let entries = this.inFlight.get(id);
+    if (!entries) this.inFlight.set(id, (entries = new Set()));
+    entries.add(task.entryId);
+    try {
+      const chunk = decodeTask(task.entryId, task.fields);
+      let outcome: ChunkOutcome;
+      if (task.deliveries > Math.max(2 * this.retry.maxAttempts, 3)) {
+        // Every worker that took this task stopped while holding it: fail its rows, never loop.
+        const message = `the task holding this row was started ${task.deliveries - 1} times and never finished`;
+        outcome = {
+          succeeded: [],
+          failed: chunk.rows.map((fields, i) => JSON.stringify([chunk.firstRow + i, chunk.lines[i] ?? null, fields, [message]])),
+        };
+      } else {
+        outcome = await processChunk(task.context, this.target(task.context.record.target), chunk, this.retry, (err, attempt) =>
+          this.warn(`import ${id}: target unavailable (attempt ${attempt} of ${this.retry.maxAttempts}), retrying: ${errorMessage(err)}`),
+        );
+      }
+      const result = await this.record(task, chunk.chunk, outcome);
+      this.summary.tasks++;
+      if (result !== 'duplicate' && result !== 'skipped') {
+        this.summary.rows += chunk.rows.length;
+        this.summary.succeeded += outcome.succeeded.length;
+        this.summary.failed += outcome.failed.length;
+      }
+      if (result === 'complete' || result === 'skipped') {
+        await this.options.redis.zrem(globalKeys(this.prefix).active, id).catch(() => 0);
+        this.fetcher.invalidate();
+      }
+      this.options.onChunk?.({ importId: id, rows: chunk.rows.length, succeeded: outcome.succeeded.length, failed: outcome.failed.length, result });
+    } catch (err) {
+      // Left unacknowledged: it goes to another worker after the visibility timeout.
+      this.warn(`import ${id}: task ${task.entryId} not finished: ${errorMessage(err)}`);
+    } finally {
+      entries.delete(task.entryId);
+    }
+  }
+
+  private async record(task: FetchedTask, chunk: number, outcome: ChunkOutcome): Promise<ChunkEvent['result']> {
+    const keys = task.context.keys;
+    return (await runScript(
+      this.options.redis,
+      'recordChunk',
+      [keys.meta, keys.tasks, keys.done, keys.succeeded, keys.failed],
+      [TASK_GROUP, chunk, Date.now(), outcome.succeeded.length, outcome.failed.length, ...outcome.succeeded, ...outcome.failed],
+    )) as ChunkEvent['result'];
+  }
+
+  private target(url: string): Target {
+    let target = this.targets.get(url);
+    if (!target) this.targets.set(url, (target = openTarget(url)));
+    return target;
+  }
+
+  /** Tells the queue this worker is alive and still on its tasks. */
+  private async touchInFlight(): Promise<void> {
+    for (const [id, entries] of this.inFlight) {
+      if (entries.size === 0) continue;
+      try {
+        await runScript(this.options.redis, 'touchTasks', [importKeys(this.prefix, id).tasks], [TASK_GROUP, this.consumer, ...entries]);
+      } catch (err) {
+        this.warn(`cannot renew tasks of import ${id}: ${errorMessage(err)}`);
+      }
+    }
+  }
+
+  private async checkIdle(): Promise<boolean> {
+    for (const entries of this.inFlight.values()) if (entries.size > 0) return false;
+    this.fetcher.invalidate();
+    const now = Date.now();
+    for (const id of await this.fetcher.scope()) {
+      const record = await readRecord(this.options.redis, this.prefix, id);
+      if (!record || (record.state !== 'enqueuing' && record.state !== 'processing')) continue;
+      if (record.state === 'enqueuing' && !enqueueStalled(record, now)) return false;
+      if ((await this.options.redis.xlen(importKeys(this.prefix, id).tasks)) > 0) return false;
+    }
+    return true;
+  }
+}
