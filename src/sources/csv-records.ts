@@ -17,11 +17,6 @@ export interface CsvReadOptions {
 
 export const DEFAULT_MAX_RECORD_SIZE = 16 * 1024 * 1024;
 
-interface ParsedRecord {
-  record: string[];
-  info: { lines: number; empty_lines: number; bytes: number };
-}
-
 /**
  * Streams the records of a CSV file, header first. Quoted fields may hold delimiters and line
  * breaks; a UTF-8 byte order mark is dropped; blank lines are skipped; a stray quote inside an
@@ -30,32 +25,44 @@ interface ParsedRecord {
  * are thrown as input errors naming the file and the line.
  */
 export async function* readCsvRecords(stream: Readable, options: CsvReadOptions): AsyncGenerator<CsvRecord> {
+  // Lines are counted here rather than taken from the parser, which counts a CRLF inside a
+  // quoted field twice. The parser runs ahead of the consumer, so errors are located from
+  // where it got to.
+  let nextLine = 1;
+  let emptyLines = 0;
   const parser = stream.pipe(
     parse({
       bom: true,
-      info: true,
       relax_column_count: true,
       relax_quotes: true,
       skip_empty_lines: true,
       max_record_size: options.maxRecordSize ?? DEFAULT_MAX_RECORD_SIZE,
+      // Typed as returning records, but any value may be returned: we return CsvRecord.
+      on_record: ((fields: string[], context: { empty_lines: number }): CsvRecord => {
+        const line = nextLine + (context.empty_lines - emptyLines);
+        emptyLines = context.empty_lines;
+        nextLine = line + 1 + lineBreaksIn(fields);
+        return { fields, line };
+      }) as unknown as (record: string[]) => string[],
     }),
   );
   stream.on('error', (err) => parser.destroy(err));
-  let endLine = 0;
-  let emptyLines = 0;
   try {
-    for await (const parsed of parser as AsyncIterable<ParsedRecord>) {
-      const { lines, empty_lines: empty } = parsed.info;
-      const line = endLine + 1 + (empty - emptyLines);
-      endLine = lines;
-      emptyLines = empty;
-      yield { fields: parsed.record, line };
-    }
+    for await (const record of parser as AsyncIterable<CsvRecord>) yield record;
   } catch (err) {
-    throw describeCsvError(err, options.name, endLine + 1);
+    throw describeCsvError(err, options.name, nextLine);
   } finally {
     if (!parser.destroyed) parser.destroy();
   }
+}
+
+function lineBreaksIn(fields: readonly string[]): number {
+  let breaks = 0;
+  for (const field of fields) {
+    if (field.indexOf('\n') === -1 && field.indexOf('\r') === -1) continue;
+    breaks += field.match(/\r\n|\r|\n/g)?.length ?? 0;
+  }
+  return breaks;
 }
 
 function describeCsvError(err: unknown, name: string, nextLine: number): Error {

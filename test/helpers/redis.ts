@@ -1,0 +1,29 @@
+import { randomUUID } from 'node:crypto';
+import { connectRedis, closeRedis } from '../../src/redis/connection.js';
+import type { ImporterRedis } from '../../src/redis/scripts.js';
+
+export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
+/** A key prefix of the test's own: tests share the machine's Redis with everything else. */
+export function testPrefix(): string {
+  return `test-${randomUUID().slice(0, 8)}`;
+}
+
+export async function openRedis(url = REDIS_URL): Promise<ImporterRedis> {
+  return connectRedis({ url });
+}
+
+/** Deletes only the keys under the test's own prefix (SCAN + DEL, never FLUSH). */
+export async function cleanPrefix(redis: ImporterRedis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+}
+
+export async function closeTestRedis(redis: ImporterRedis, prefix?: string): Promise<void> {
+  if (prefix) await cleanPrefix(redis, prefix);
+  await closeRedis(redis);
+}
