@@ -5,11 +5,12 @@ import { readRecord, settingsToFields, type ImportSettings, type ImportState } f
 import { globalKeys, importKeys, TASK_GROUP, type ImportKeys } from '../redis/keys.js';
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
 import { loadSchemaFile } from '../schema/load-schema.js';
-import { readCsvRecords, type CsvRecord } from '../sources/csv-records.js';
+import { readCsvBatches, type CsvRecord } from '../sources/csv-records.js';
 import { defaultTableName, openSource } from '../sources/open-source.js';
 import { DEFAULT_TARGET, parseTarget } from '../targets/target-url.js';
 import { encodeChunk } from '../tasks/task-codec.js';
 import { checkHeader, uniqueColumnIndexes } from './check-header.js';
+import { uniqueSlot } from './unique-values.js';
 import { DEFAULT_PREFIX } from '../defaults.js';
 
 export const DEFAULT_CHUNK_SIZE = 500;
@@ -75,12 +76,13 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
   opened.stream.on('data', (chunk: Buffer | string) => {
     bytesRead += chunk.length;
   });
-  const records = readCsvRecords(opened.stream, { name: opened.name, maxRecordSize: options.maxRecordSize });
-  const first = await records.next();
+  const batches = readCsvBatches(opened.stream, { name: opened.name, maxRecordSize: options.maxRecordSize });
+  const first = await batches.next();
   if (first.done) {
     throw inputError(`${opened.name} is empty: there is no header row`);
   }
-  const columns = checkHeader(first.value.fields, schema, opened.name);
+  const [header, ...firstRows] = first.value;
+  const columns = checkHeader(header!.fields, schema, opened.name);
   const keys = importKeys(prefix, id);
   const now = Date.now();
   const settings: ImportSettings = {
@@ -106,7 +108,7 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
       throw usageError(`import ${id} was started from a file with other columns; use a new --id for this file`);
     }
     if (existing.state !== 'enqueuing') {
-      records.return(undefined).catch(() => {});
+      batches.return(undefined).catch(() => {});
       opened.stream.destroy();
       return { id, total: existing.total ?? existing.enqueuedRows, resumed: true, state: existing.state };
     }
@@ -126,16 +128,20 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
   try {
     let chunk: CsvRecord[] = [];
     let chunkNo = 0;
-    for await (const record of records) {
-      chunk.push(record);
-      rows++;
-      if (chunk.length === effective.chunkSize) {
-        if (chunkNo >= startChunk) await sender.send(chunkNo, rows - chunk.length + 1, chunk);
-        chunkNo++;
-        chunk = [];
-        options.onProgress?.({ bytesRead, totalBytes: opened.size, rows });
+    const take = async (batch: readonly CsvRecord[]): Promise<void> => {
+      for (const record of batch) {
+        chunk.push(record);
+        rows++;
+        if (chunk.length === effective.chunkSize) {
+          if (chunkNo >= startChunk) await sender.send(chunkNo, rows - chunk.length + 1, chunk);
+          chunkNo++;
+          chunk = [];
+        }
       }
-    }
+      options.onProgress?.({ bytesRead, totalBytes: opened.size, rows });
+    };
+    await take(firstRows);
+    for await (const batch of batches) await take(batch);
     if (chunk.length > 0 && chunkNo >= startChunk) await sender.send(chunkNo, rows - chunk.length + 1, chunk);
     await sender.drain();
     options.onProgress?.({ bytesRead, totalBytes: opened.size, rows });
@@ -158,24 +164,29 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
 /** Sends chunks in order with a bounded number in flight, so parsing and Redis overlap. */
 class ChunkSender {
   private readonly inFlight: Promise<unknown>[] = [];
-  private readonly scriptKeys: string[];
 
   constructor(
     private readonly redis: ImporterRedis,
-    keys: ImportKeys,
+    private readonly keys: ImportKeys,
     private readonly settings: ImportSettings,
-  ) {
-    this.scriptKeys = [keys.meta, keys.tasks, ...settings.uniqueColumns.map((c) => keys.unique(c))];
-  }
+  ) {}
 
   async send(chunkNo: number, firstRow: number, records: readonly CsvRecord[]): Promise<void> {
     const rows = records.map((r) => r.fields);
     const payload = encodeChunk(firstRow, records.map((r) => r.line), rows);
-    const uniqueValues: string[] = [];
-    for (const column of this.settings.uniqueColumns) {
-      for (const row of rows) uniqueValues.push(row.length === this.settings.columns.length ? (row[column] ?? '') : '');
-    }
-    const call = runScript(this.redis, 'enqueueChunk', this.scriptKeys, [chunkNo, firstRow, rows.length, payload, Date.now(), ...uniqueValues]);
+    const scriptKeys = [this.keys.meta, this.keys.tasks];
+    const uniqueArgs: (string | number)[] = [];
+    const width = this.settings.columns.length;
+    this.settings.uniqueColumns.forEach((column, slot) => {
+      rows.forEach((row, index) => {
+        const value = row.length === width ? row[column] : undefined;
+        if (!value) return; // empty: absent, never a duplicate
+        const { field, bucket } = uniqueSlot(value);
+        scriptKeys.push(this.keys.unique(column, bucket));
+        uniqueArgs.push(index, slot, field);
+      });
+    });
+    const call = runScript(this.redis, 'enqueueChunk', scriptKeys, [chunkNo, firstRow, rows.length, payload, Date.now(), ...uniqueArgs]);
     call.catch(() => {}); // surfaced by drain() or the next send()
     this.inFlight.push(call);
     if (this.inFlight.length >= IN_FLIGHT_CHUNKS) await this.inFlight.shift();

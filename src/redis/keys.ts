@@ -14,8 +14,12 @@ export interface ImportKeys {
   readonly succeeded: string;
   /** List: one element per failed row, `[row, line, [values], [messages]]` as JSON. */
   readonly failed: string;
-  /** Hash per unique column: value -> row number of its first occurrence in file order. */
-  unique(columnIndex: number): string;
+  /**
+   * Hashes per unique column, each holding a share of its values (value -> row number of its
+   * first occurrence in file order). Sharded so that each stays small enough for Redis's compact
+   * encoding: one big hash would cost several times the values' size.
+   */
+  unique(columnIndex: number, bucket: number): string;
 }
 
 export interface GlobalKeys {
@@ -35,7 +39,7 @@ export function importKeys(prefix: string, id: string): ImportKeys {
     done: `${base}:done`,
     succeeded: `${base}:succeeded`,
     failed: `${base}:failed`,
-    unique: (columnIndex: number) => `${base}:unique:${columnIndex}`,
+    unique: (columnIndex: number, bucket: number) => `${base}:unique:${columnIndex}:${bucket}`,
   };
 }
 

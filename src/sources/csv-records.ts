@@ -17,40 +17,78 @@ export interface CsvReadOptions {
 
 export const DEFAULT_MAX_RECORD_SIZE = 16 * 1024 * 1024;
 
+const BATCH_RECORDS = 1024;
+
 /**
- * Streams the records of a CSV file, header first. Quoted fields may hold delimiters and line
- * breaks; a UTF-8 byte order mark is dropped; blank lines are skipped; a stray quote inside an
- * unquoted field is kept as text. A record with the wrong number of fields is still returned
- * (it is that row's error, not the file's). Errors that leave the rest of the file unreadable
- * are thrown as input errors naming the file and the line.
+ * Streams the records of a CSV file, header first, in batches (fewer awaits per row). Quoted
+ * fields may hold delimiters and line breaks; a UTF-8 byte order mark is dropped; blank lines
+ * are skipped; a stray quote inside an unquoted field is kept as text. A record with the wrong
+ * number of fields is still returned (it is that row's error, not the file's). Errors that leave
+ * the rest of the file unreadable are thrown as input errors naming the file and the line, after
+ * every record before them has been returned.
  */
-export async function* readCsvRecords(stream: Readable, options: CsvReadOptions): AsyncGenerator<CsvRecord> {
-  // Lines are counted here rather than taken from the parser, which counts a CRLF inside a
-  // quoted field twice. The parser runs ahead of the consumer, so errors are located from
-  // where it got to.
-  let nextLine = 1;
-  let emptyLines = 0;
+export async function* readCsvBatches(stream: Readable, options: CsvReadOptions): AsyncGenerator<CsvRecord[]> {
   const parser = stream.pipe(
     parse({
       bom: true,
       relax_column_count: true,
       relax_quotes: true,
-      skip_empty_lines: true,
       max_record_size: options.maxRecordSize ?? DEFAULT_MAX_RECORD_SIZE,
-      // Typed as returning records, but any value may be returned: we return CsvRecord.
-      on_record: ((fields: string[], context: { empty_lines: number }): CsvRecord => {
-        const line = nextLine + (context.empty_lines - emptyLines);
-        emptyLines = context.empty_lines;
-        nextLine = line + 1 + lineBreaksIn(fields);
-        return { fields, line };
-      }) as unknown as (record: string[]) => string[],
     }),
   );
   stream.on('error', (err) => parser.destroy(err));
+  // Records are collected here rather than read through the parser's async iterator: that one
+  // drops what it buffered when the parser fails, and the error must come after those records.
+  let pending: string[][] = [];
+  let failure: unknown = null;
+  let ended = false;
+  let wake: (() => void) | null = null;
+  const notify = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  parser.on('data', (fields: string[]) => {
+    pending.push(fields);
+    if (pending.length >= BATCH_RECORDS * 4) parser.pause();
+    if (pending.length >= BATCH_RECORDS) notify();
+  });
+  parser.on('error', (err) => {
+    failure = err;
+    notify();
+  });
+  parser.on('end', () => {
+    ended = true;
+    notify();
+  });
+  // Lines are counted here: the parser counts a CRLF inside a quoted field twice.
+  let nextLine = 1;
   try {
-    for await (const record of parser as AsyncIterable<CsvRecord>) yield record;
-  } catch (err) {
-    throw describeCsvError(err, options.name, nextLine);
+    for (;;) {
+      if (pending.length === 0) {
+        if (failure) throw describeCsvError(failure, options.name, nextLine);
+        if (ended) return;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          if (pending.length > 0 || failure || ended) notify();
+        });
+        continue;
+      }
+      const taken = pending;
+      pending = [];
+      if (parser.isPaused()) parser.resume();
+      const batch: CsvRecord[] = [];
+      for (const fields of taken) {
+        const line = nextLine;
+        if (fields.length === 1 && fields[0] === '') {
+          nextLine++; // a blank line
+          continue;
+        }
+        nextLine = line + 1 + lineBreaksIn(fields);
+        batch.push({ fields, line });
+      }
+      if (batch.length > 0) yield batch;
+    }
   } finally {
     if (!parser.destroyed) parser.destroy();
   }

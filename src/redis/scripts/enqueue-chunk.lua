@@ -1,10 +1,12 @@
 -- Adds one chunk of rows as a task, exactly once, and claims its unique values in file order.
 -- Chunks must arrive in order: chunk n is accepted only after chunks 0..n-1, so a resumed
 -- enqueue that sends a chunk again changes nothing.
--- KEYS[1] meta hash, KEYS[2] tasks stream, KEYS[3..] one hash per unique column
+-- KEYS[1] meta hash, KEYS[2] tasks stream,
+-- KEYS[3..] for each unique value below, the bucket hash it belongs in
 -- ARGV[1] chunk number, ARGV[2] row number of its first row, ARGV[3] row count,
 -- ARGV[4] payload, ARGV[5] now (ms),
--- ARGV[6..] for each unique column in KEYS order, one value per row ('' = empty, not checked)
+-- ARGV[6..] for each unique value, in file order within each unique column: the row's index in
+-- the chunk, the column's unique slot, the value (3 arguments each)
 -- Returns 1 when added, 0 when the chunk was already there.
 -- Errors: IMPORT_CLOSED <state> when the import no longer takes rows; CHUNK_GAP <expected>.
 local state = redis.call('HGET', KEYS[1], 'state')
@@ -24,17 +26,15 @@ local count = tonumber(ARGV[3])
 local dups = {}
 local argi = 6
 for k = 3, #KEYS do
-  for i = 0, count - 1 do
-    local value = ARGV[argi]
-    argi = argi + 1
-    if value ~= '' then
-      local row = first + i
-      if redis.call('HSETNX', KEYS[k], value, row) == 0 then
-        local prev = redis.call('HGET', KEYS[k], value)
-        if tonumber(prev) ~= row then
-          dups[#dups + 1] = i .. ':' .. (k - 3) .. ':' .. prev
-        end
-      end
+  local index = tonumber(ARGV[argi])
+  local slot = ARGV[argi + 1]
+  local value = ARGV[argi + 2]
+  argi = argi + 3
+  local row = first + index
+  if redis.call('HSETNX', KEYS[k], value, row) == 0 then
+    local prev = redis.call('HGET', KEYS[k], value)
+    if tonumber(prev) ~= row then
+      dups[#dups + 1] = index .. ':' .. slot .. ':' .. prev
     end
   end
 end
