@@ -20,6 +20,8 @@ export interface ReportOptions {
   readonly onWaiting?: (status: ImportStatus) => void;
   readonly pollIntervalMs?: number;
   readonly signal?: AbortSignal;
+  /** Data rows per sheet before the next one starts; Excel's limit unless a test says less. */
+  readonly rowsPerSheet?: number;
 }
 
 export interface ReportResult {
@@ -58,7 +60,7 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
     if (options.signal?.aborted) throw new ImporterError('internal', 'interrupted while waiting');
     record = await reload(options, prefix, record);
   }
-  if (options.out) await writeXlsxReport(options.redis, prefix, record, options.out);
+  if (options.out) await writeXlsxReport(options.redis, prefix, record, options.out, options.rowsPerSheet);
   return { status: statusOf(record), out: options.out ?? null };
 }
 

@@ -46,10 +46,11 @@ class PagedSheet {
     private readonly name: string,
     private readonly header: readonly string[],
     private readonly widths: readonly number[],
+    private readonly rowsPerSheet: number,
   ) {}
 
   add(values: readonly CellInput[]): void {
-    if (!this.sheet || this.rows >= MAX_DATA_ROWS_PER_SHEET) this.open();
+    if (!this.sheet || this.rows >= this.rowsPerSheet) this.open();
     this.sheet!.addRow(values as CellInput[]).commit();
     this.rows++;
   }
@@ -78,7 +79,13 @@ class PagedSheet {
  * lists from Redis in batches: memory stays flat however many rows there are. The file appears
  * under its name only once it is complete.
  */
-export async function writeXlsxReport(redis: Redis, prefix: string, record: ImportRecord, out: string): Promise<void> {
+export async function writeXlsxReport(
+  redis: Redis,
+  prefix: string,
+  record: ImportRecord,
+  out: string,
+  rowsPerSheet = MAX_DATA_ROWS_PER_SHEET,
+): Promise<void> {
   const keys = importKeys(prefix, record.id);
   const partial = join(dirname(out), `.${basename(out)}.${process.pid}.partial`);
   try {
@@ -86,14 +93,14 @@ export async function writeXlsxReport(redis: Redis, prefix: string, record: Impo
     workbook.creator = 'importer';
     await writeSummary(workbook, record, await groupErrors(redis, keys.failed));
 
-    const errors = new PagedSheet(workbook, 'Errors', ['Row', 'Line', 'Problems', ...record.columns], [8, 8, 60, ...record.columns.map(() => 18)]);
+    const errors = new PagedSheet(workbook, 'Errors', ['Row', 'Line', 'Problems', ...record.columns], [8, 8, 60, ...record.columns.map(() => 18)], rowsPerSheet);
     for await (const entry of readList(redis, keys.failed)) {
       const failed = parseFailedRow(entry);
       errors.add([failed.row, failed.line, cell(failed.messages.join('; ')), ...failed.values.map(cell)]);
     }
     errors.finish();
 
-    const imported = new PagedSheet(workbook, 'Imported', ['Row', ...record.columns], [8, ...record.columns.map(() => 18)]);
+    const imported = new PagedSheet(workbook, 'Imported', ['Row', ...record.columns], [8, ...record.columns.map(() => 18)], rowsPerSheet);
     for await (const entry of readList(redis, keys.succeeded)) {
       const row = parseImportedRow(entry);
       imported.add([row.row, ...row.values.map(cell)]);

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Readable } from 'node:stream';
+import { join } from 'node:path';
+import { enqueue, report, work } from '../src/index.js';
+import { cleanPrefix, openRedis, testPrefix } from './helpers/redis.js';
+import { queryDb, readWorkbook, tempDir, writeFile } from './helpers/files.js';
+import type { ImporterRedis } from '../src/redis/scripts.js';
+
+let redis: ImporterRedis;
+const prefix = testPrefix();
+const dir = tempDir();
+
+beforeAll(async () => {
+  redis = await openRedis();
+});
+afterAll(async () => {
+  await cleanPrefix(redis, prefix);
+  await redis.quit();
+  dir.remove();
+});
+
+describe('the library', () => {
+  it('keeps the first occurrence of a unique value in file order across chunks and workers', async () => {
+    const schema = writeFile(dir.path, 'u.json', JSON.stringify({ type: 'object', properties: { code: { type: 'string', unique: true }, n: { type: 'integer' } } }));
+    const lines = ['code,n'];
+    for (let i = 1; i <= 60; i++) lines.push(`${['A', 'B', 'C', 'X' + i][i % 4]},${i}`);
+    const source = writeFile(dir.path, 'codes.csv', lines.join('\n'));
+    const db = join(dir.path, 'u.db');
+    const { id, total } = await enqueue({ redis, prefix, source, schemaPath: schema, target: `sqlite:${db}`, chunkSize: 7 });
+    expect(total).toBe(60);
+    await Promise.all([1, 2, 3].map(() => work({ redis, prefix, importId: id, untilIdle: true, concurrency: 3 })));
+    const { status } = await report({ redis, prefix, id });
+    expect(status).toMatchObject({ state: 'complete', total: 60, succeeded: 18, failed: 42 });
+    const saved = queryDb<{ code: string; n: number }>(db, 'SELECT code, n FROM codes ORDER BY n');
+    // Row i holds code ['A','B','C','X'+i][i % 4]: A first in row 4, B in row 1, C in row 2; X-codes are all unique.
+    expect(saved.filter((r) => !r.code.startsWith('X')).map((r) => r.n)).toEqual([1, 2, 4]);
+    expect(saved).toHaveLength(18);
+    const failed = await redis.lrange(`${prefix}:{${id}}:failed`, 0, -1);
+    const dupOfB = failed.map((e) => JSON.parse(e) as [number, number, string[], string[]]).find((e) => e[0] === 5)!;
+    expect(dupOfB[3]).toEqual(['code repeats a value already used earlier in the file (first in row 1)']);
+  });
+
+  it('a second enqueue with the same id changes nothing', async () => {
+    const source = writeFile(dir.path, 'twice.csv', 'a,b\n1,2\n3,4\n5,6\n');
+    const first = await enqueue({ redis, prefix, source, id: 'twice', chunkSize: 2 });
+    const again = await enqueue({ redis, prefix, source, id: 'twice', chunkSize: 2 });
+    expect(first).toMatchObject({ id: 'twice', total: 3, resumed: false, state: 'processing' });
+    expect(again).toMatchObject({ id: 'twice', total: 3, resumed: true, state: 'processing' });
+    expect(await redis.xlen(`${prefix}:{twice}:tasks`)).toBe(2);
+  });
+
+  it('continues a report past the sheet row limit on further sheets', async () => {
+    const body = Array.from({ length: 25 }, (_, i) => `${i + 1},name ${i + 1}`).join('\n');
+    const { id } = await enqueue({ redis, prefix, source: '-', stdin: Readable.from([`n,name\n${body}\n`]), target: `sqlite:${join(dir.path, 'pages.db')}`, table: 'pages' });
+    await work({ redis, prefix, importId: id, untilIdle: true });
+    const out = join(dir.path, 'pages.xlsx');
+    await report({ redis, prefix, id, wait: true, out, rowsPerSheet: 10 });
+    const sheets = await readWorkbook(out);
+    expect([...sheets.keys()]).toEqual(['Summary', 'Errors', 'Imported', 'Imported (2)', 'Imported (3)']);
+    const rows = ['Imported', 'Imported (2)', 'Imported (3)'].flatMap((name) => sheets.get(name)!.slice(1));
+    expect(rows.map((r) => r[0]).sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+  });
+});
