@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { importKeys } from './redis/keys.js';
+import type { ConflictPolicy } from './targets/target.js';
 
 export type ImportState = 'enqueuing' | 'processing' | 'complete' | 'failed' | 'cancelled';
 
@@ -20,6 +21,12 @@ export interface ImportSettings {
   /** Indexes into `columns` of the columns marked `"unique": true`, in the order of their hashes. */
   readonly uniqueColumns: readonly number[];
   readonly createdAt: number;
+  /** Create the target table when it is missing (SQLite always does). */
+  readonly createTable: boolean;
+  /** `--on-conflict`: upsert on these columns instead of failing colliding rows. */
+  readonly onConflict: ConflictPolicy | null;
+  /** Absolute path of the user's handler module (`--handler`), or null. */
+  readonly handler: string | null;
 }
 
 /** The import's record as stored in Redis: settings plus counters. O(1) in the file's size. */
@@ -49,6 +56,9 @@ export function settingsToFields(settings: ImportSettings, now: number): string[
     'chunkSize', String(settings.chunkSize),
     'uniqueColumns', JSON.stringify(settings.uniqueColumns),
     'createdAt', String(settings.createdAt),
+    'createTable', settings.createTable ? '1' : '0',
+    'onConflict', settings.onConflict ? JSON.stringify(settings.onConflict) : '',
+    'handler', settings.handler ?? '',
     'state', 'enqueuing',
     'enqueuedRows', '0',
     'enqueuedChunks', '0',
@@ -77,6 +87,9 @@ export function parseRecord(hash: Record<string, string>): ImportRecord | null {
     chunkSize: num(hash['chunkSize']) ?? 0,
     uniqueColumns: JSON.parse(hash['uniqueColumns'] ?? '[]') as number[],
     createdAt: num(hash['createdAt']) ?? 0,
+    createTable: hash['createTable'] === '1',
+    onConflict: hash['onConflict'] ? (JSON.parse(hash['onConflict']) as ConflictPolicy) : null,
+    handler: hash['handler'] ? hash['handler'] : null,
     state: (hash['state'] ?? 'enqueuing') as ImportState,
     total: num(hash['total']),
     enqueuedRows: num(hash['enqueuedRows']) ?? 0,

@@ -5,6 +5,7 @@ import type { ImportStatus } from './status/status.js';
 import { superviseWorkers } from './work/supervise.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_VISIBILITY_TIMEOUT_MS, work, type ChunkEvent, type WorkSummary } from './work/work.js';
 import { DEFAULT_RETRY } from './work/retry.js';
+import { parseTarget } from './targets/target-url.js';
 
 export interface RunOptions extends Omit<EnqueueOptions, 'onStarted' | 'onProgress'> {
   /** URL of the same Redis, for worker processes to connect to. */
@@ -29,6 +30,10 @@ export const DEFAULT_RUN_PROCESSES = 2;
  */
 export async function runImport(options: RunOptions): Promise<ReportResult & { readonly work: WorkSummary }> {
   const prefix = options.prefix ?? DEFAULT_PREFIX;
+  // On one machine, the workers are this process and its children: a password given in the
+  // target URL reaches them through the environment, never through Redis.
+  const password = options.target ? parseTarget(options.target).password : null;
+  if (password !== null && process.env['IMPORTER_TARGET_PASSWORD'] === undefined) process.env['IMPORTER_TARGET_PASSWORD'] = password;
   const stop = new AbortController();
   let workers: Promise<WorkSummary> | null = null;
   const startWorkers = (id: string): void => {

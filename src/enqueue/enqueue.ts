@@ -1,4 +1,6 @@
 import type { Readable } from 'node:stream';
+import { access } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { ImporterError, inputError, usageError } from '../errors.js';
 import { checkImportId, newImportId } from '../ids.js';
 import { readRecord, settingsToFields, type ImportSettings, type ImportState } from '../import-record.js';
@@ -9,6 +11,7 @@ import { readCsvBatches, type CsvRecord } from '../sources/csv-records.js';
 import { defaultTableName, openSource } from '../sources/open-source.js';
 import { DEFAULT_TARGET, parseTarget } from '../targets/target-url.js';
 import { encodeChunk } from '../tasks/task-codec.js';
+import type { ConflictPolicy } from '../targets/target.js';
 import { checkHeader, uniqueColumnIndexes } from './check-header.js';
 import { uniqueSlot } from './unique-values.js';
 import { DEFAULT_PREFIX } from '../defaults.js';
@@ -42,6 +45,12 @@ export interface EnqueueOptions {
   readonly chunkSize?: number;
   readonly maxRecordSize?: number;
   readonly onProgress?: (progress: EnqueueProgress) => void;
+  /** Create the target table when it is missing (SQLite always does). */
+  readonly createTable?: boolean;
+  /** Upsert on these columns instead of failing colliding rows. */
+  readonly onConflict?: ConflictPolicy;
+  /** Absolute path of a handler module with validate() and/or save(). */
+  readonly handler?: string;
   /** Called once the import exists in Redis and workers may start on it. */
   readonly onStarted?: (id: string) => void;
 }
@@ -53,6 +62,8 @@ export interface EnqueueResult {
   /** True when the import existed and this call continued it. */
   readonly resumed: boolean;
   readonly state: ImportState;
+  /** True when the target URL held a password, which was not stored: workers need it in their environment. */
+  readonly passwordDropped: boolean;
 }
 
 /**
@@ -69,6 +80,7 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
   }
   const target = parseTarget(options.target ?? DEFAULT_TARGET);
   const loaded = options.schemaPath ? await loadSchemaFile(options.schemaPath) : null;
+  const handler = options.handler ? await resolveHandlerPath(options.handler) : null;
   const schema = loaded?.schema ?? null;
 
   const opened = await openSource(options.source, options.stdin);
@@ -83,6 +95,7 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
   }
   const [header, ...firstRows] = first.value;
   const columns = checkHeader(header!.fields, schema, opened.name);
+  const onConflict = checkConflictColumns(options.onConflict, columns, opened.name);
   const keys = importKeys(prefix, id);
   const now = Date.now();
   const settings: ImportSettings = {
@@ -96,6 +109,9 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
     chunkSize,
     uniqueColumns: uniqueColumnIndexes(columns, schema),
     createdAt: now,
+    createTable: options.createTable ?? false,
+    onConflict,
+    handler,
   };
 
   const created = (await runScript(options.redis, 'createImport', [keys.meta, keys.tasks], [TASK_GROUP, ...settingsToFields(settings, now)])) === 1;
@@ -110,7 +126,7 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
     if (existing.state !== 'enqueuing') {
       batches.return(undefined).catch(() => {});
       opened.stream.destroy();
-      return { id, total: existing.total ?? existing.enqueuedRows, resumed: true, state: existing.state };
+      return { id, total: existing.total ?? existing.enqueuedRows, resumed: true, state: existing.state, passwordDropped: target.password !== null };
     }
     startChunk = existing.enqueuedChunks;
     effective = existing;
@@ -158,7 +174,27 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
   }
   const state = (await runScript(options.redis, 'finishEnqueue', [keys.meta], [rows, Date.now()])) as ImportState;
   if (state === 'complete' || state === 'failed' || state === 'cancelled') await options.redis.zrem(global.active, id);
-  return { id, total: rows, resumed: !created, state };
+  return { id, total: rows, resumed: !created, state, passwordDropped: target.password !== null };
+}
+
+function checkConflictColumns(policy: ConflictPolicy | undefined, columns: readonly string[], fileName: string): ConflictPolicy | null {
+  if (!policy) return null;
+  if (policy.columns.length === 0) throw usageError('--on-conflict needs one or more column names');
+  const unknown = policy.columns.filter((c) => !columns.includes(c));
+  if (unknown.length > 0) {
+    throw usageError(`--on-conflict names ${unknown.map((c) => `"${c}"`).join(', ')}, not among the columns of ${fileName}: ${columns.map((c) => `"${c}"`).join(', ')}`);
+  }
+  return policy;
+}
+
+async function resolveHandlerPath(path: string): Promise<string> {
+  const absolute = resolve(path);
+  try {
+    await access(absolute);
+  } catch {
+    throw inputError(`cannot read handler ${path}: no such file`);
+  }
+  return absolute;
 }
 
 /** Sends chunks in order with a bounded number in flight, so parsing and Redis overlap. */

@@ -1,5 +1,7 @@
 import { parseTarget } from './target-url.js';
 import { SqliteTarget } from './sqlite-target.js';
+import { PostgresTarget } from './postgres-target.js';
+import { MysqlTarget } from './mysql-target.js';
 import type { Target } from './target.js';
 
 /** Opens the target an import's record names. */
@@ -8,5 +10,9 @@ export function openTarget(url: string): Target {
   switch (location.kind) {
     case 'sqlite':
       return new SqliteTarget(location.path);
+    case 'postgres':
+      return new PostgresTarget(location.url);
+    case 'mysql':
+      return new MysqlTarget(location.url);
   }
 }

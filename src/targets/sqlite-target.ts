@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type { CellValue } from '../schema/row-validator.js';
-import { TransientError, type RowRejection, type SaveRequest, type TableDefinition, type Target, type ColumnType } from './target.js';
+import { TransientError, type ConflictPolicy, type RowRejection, type SaveRequest, type TableDefinition, type Target, type ColumnType } from './target.js';
 
 type Db = Database.Database;
 type Statement = Database.Statement;
@@ -8,9 +8,20 @@ type Statement = Database.Statement;
 /** SQLite caps bound parameters per statement (32766 since 3.32). */
 const MAX_PARAMS = 32766;
 const LEDGER = '_importer_chunks';
-const BUSY_TIMEOUT_MS = 5000;
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
-const SQL_TYPES: Record<ColumnType, string> = { text: 'TEXT', integer: 'INTEGER', real: 'REAL', boolean: 'INTEGER' };
+/**
+ * How long a statement waits for another connection's lock before failing with SQLITE_BUSY (which
+ * the worker then retries with backoff). better-sqlite3 waits synchronously, blocking the
+ * worker's event loop, so IMPORTER_SQLITE_BUSY_TIMEOUT_MS can shorten it.
+ */
+function busyTimeoutMs(): number {
+  const raw = process.env['IMPORTER_SQLITE_BUSY_TIMEOUT_MS'];
+  const ms = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
+  return Number.isInteger(ms) && ms >= 0 ? ms : DEFAULT_BUSY_TIMEOUT_MS;
+}
+
+const SQL_TYPES: Record<ColumnType, string> = { text: 'TEXT', integer: 'INTEGER', real: 'REAL', boolean: 'INTEGER', date: 'TEXT', timestamp: 'TEXT' };
 
 export function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
@@ -52,7 +63,7 @@ export class SqliteTarget implements Target {
   /** Opens the file on first use, so that a locked or missing file is retried like any outage. */
   private open(): { db: Db; ledgerGet: Statement; ledgerPut: Statement } {
     if (this.connection) return this.connection;
-    const db = new Database(this.path, { timeout: BUSY_TIMEOUT_MS });
+    const db = new Database(this.path, { timeout: busyTimeoutMs() });
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
@@ -77,8 +88,10 @@ export class SqliteTarget implements Target {
   }
 
   async ensureTable(definition: TableDefinition): Promise<void> {
-    const columns = definition.columns.map((c) => `${quoteIdentifier(c.name)} ${SQL_TYPES[c.type]}`).join(', ');
+    const key = definition.uniqueKey.length > 0 ? `, UNIQUE (${definition.uniqueKey.map(quoteIdentifier).join(', ')})` : '';
+    const columns = definition.columns.map((c) => `${quoteIdentifier(c.name)} ${SQL_TYPES[c.type]}`).join(', ') + key;
     try {
+      // SQLite is the embedded default: a missing table is always created.
       this.db.exec(`CREATE TABLE IF NOT EXISTS ${quoteTableName(definition.table)} (${columns})`);
     } catch (err) {
       throw wrap(err);
@@ -102,51 +115,53 @@ export class SqliteTarget implements Target {
       const savepoint = 'importer_chunk';
       this.db.exec(`SAVEPOINT ${savepoint}`);
       try {
-        this.insertMany(request.table, request.columns, request.rows);
+        this.insertMany(request, request.rows);
         this.db.exec(`RELEASE ${savepoint}`);
       } catch (err) {
         this.db.exec(`ROLLBACK TO ${savepoint}`);
         this.db.exec(`RELEASE ${savepoint}`);
         if (isTransient(err)) throw err;
         // Find the guilty rows: the others are still saved.
-        rejected = this.insertOneByOne(request.table, request.columns, request.rows);
+        rejected = this.insertOneByOne(request, request.rows);
       }
     }
     this.open().ledgerPut.run(request.importId, request.chunk, JSON.stringify(rejected));
     return rejected;
   }
 
-  private insertMany(table: string, columns: readonly string[], rows: readonly (readonly CellValue[])[]): void {
-    const perStatement = Math.max(1, Math.floor(MAX_PARAMS / Math.max(1, columns.length)));
+  private insertMany(request: SaveRequest, rows: readonly (readonly CellValue[])[]): void {
+    const perStatement = Math.max(1, Math.floor(MAX_PARAMS / Math.max(1, request.columns.length)));
     for (let start = 0; start < rows.length; start += perStatement) {
       const slice = rows.slice(start, start + perStatement);
       const params: (string | number | null)[] = [];
       for (const row of slice) for (const value of row) params.push(toSqlite(value));
-      this.insertStatement(table, columns, slice.length).run(params);
+      this.insertStatement(request, slice.length).run(params);
     }
   }
 
-  private insertOneByOne(table: string, columns: readonly string[], rows: readonly (readonly CellValue[])[]): RowRejection[] {
+  private insertOneByOne(request: SaveRequest, rows: readonly (readonly CellValue[])[]): RowRejection[] {
     const rejected: RowRejection[] = [];
-    const statement = this.insertStatement(table, columns, 1);
+    const statement = this.insertStatement(request, 1);
     rows.forEach((row, index) => {
       try {
         statement.run(row.map(toSqlite));
       } catch (err) {
         if (isTransient(err)) throw err;
-        rejected.push({ index, message: describeSqliteError(err, columns, row) });
+        rejected.push({ index, message: describeSqliteError(err, request.columns, row) });
       }
     });
     return rejected;
   }
 
-  private insertStatement(table: string, columns: readonly string[], rowCount: number): Statement {
-    const key = `${table}\u0000${columns.join('\u0000')}\u0000${rowCount}`;
+  private insertStatement(request: SaveRequest, rowCount: number): Statement {
+    const { table, columns, onConflict } = request;
+    const key = `${table}\u0000${columns.join('\u0000')}\u0000${rowCount}\u0000${JSON.stringify(onConflict)}`;
     let statement = this.inserts.get(key);
     if (!statement) {
       const placeholders = `(${columns.map(() => '?').join(', ')})`;
       statement = this.db.prepare(
-        `INSERT INTO ${quoteTableName(table)} (${columns.map(quoteIdentifier).join(', ')}) VALUES ${Array(rowCount).fill(placeholders).join(', ')}`,
+        `INSERT INTO ${quoteTableName(table)} (${columns.map(quoteIdentifier).join(', ')}) VALUES ${Array(rowCount).fill(placeholders).join(', ')}` +
+          conflictClause(columns, onConflict),
       );
       this.inserts.set(key, statement);
     }
@@ -158,6 +173,15 @@ export class SqliteTarget implements Target {
     this.connection = null;
     this.inserts.clear();
   }
+}
+
+/** SQLite's upsert: the first VALUES row's columns are EXCLUDED.<column>. */
+function conflictClause(columns: readonly string[], policy: ConflictPolicy | null): string {
+  if (!policy) return '';
+  const target = `(${policy.columns.map(quoteIdentifier).join(', ')})`;
+  const updates = columns.filter((c) => !policy.columns.includes(c));
+  if (policy.action === 'ignore' || updates.length === 0) return ` ON CONFLICT ${target} DO NOTHING`;
+  return ` ON CONFLICT ${target} DO UPDATE SET ${updates.map((c) => `${quoteIdentifier(c)} = excluded.${quoteIdentifier(c)}`).join(', ')}`;
 }
 
 /** "email: the value "a@b.c" is already in the table (UNIQUE constraint failed: people.email)". */

@@ -8,6 +8,14 @@ export interface SaveRequest {
   readonly columns: readonly string[];
   /** The valid rows of the chunk, values in column order. */
   readonly rows: readonly (readonly CellValue[])[];
+  /** Upsert on the user's own key instead of failing rows that collide with it. */
+  readonly onConflict: ConflictPolicy | null;
+}
+
+/** `--on-conflict <columns>`: what to do with a row whose key is already in the table. */
+export interface ConflictPolicy {
+  readonly columns: readonly string[];
+  readonly action: 'ignore' | 'update';
 }
 
 /** A row the database refused (a constraint of the table), by its index in `rows`. */
@@ -17,11 +25,15 @@ export interface RowRejection {
 }
 
 /** Column types the target should create a missing table with. */
-export type ColumnType = 'text' | 'integer' | 'real' | 'boolean';
+export type ColumnType = 'text' | 'integer' | 'real' | 'boolean' | 'date' | 'timestamp';
 
 export interface TableDefinition {
   readonly table: string;
   readonly columns: readonly { readonly name: string; readonly type: ColumnType }[];
+  /** Create the table when it is missing (else a missing table fails the rows, saying so). */
+  readonly create: boolean;
+  /** Columns a created table makes unique (the `--on-conflict` key), or none. */
+  readonly uniqueKey: readonly string[];
 }
 
 /**

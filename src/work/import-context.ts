@@ -20,6 +20,8 @@ function columnType(schema: PropertySchema | undefined): ColumnType {
   if (type === 'integer') return 'integer';
   if (type === 'number') return 'real';
   if (type === 'boolean') return 'boolean';
+  if (schema?.format === 'date') return 'date';
+  if (schema?.format === 'date-time') return 'timestamp';
   return 'text';
 }
 
@@ -32,6 +34,8 @@ export function buildImportContext(record: ImportRecord, prefix: string): Import
     table: {
       table: record.table,
       columns: record.columns.map((name) => ({ name, type: columnType(schema?.properties[name]) })),
+      create: record.createTable,
+      uniqueKey: record.onConflict?.columns ?? [],
     },
     uniqueColumnNames: record.uniqueColumns.map((i) => record.columns[i] ?? `column ${i + 1}`),
   };

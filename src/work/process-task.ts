@@ -73,6 +73,7 @@ export async function processChunk(
             table: context.record.table,
             columns: context.record.columns,
             rows: validValues,
+            onConflict: context.record.onConflict,
           });
         },
         retry,

@@ -1,8 +1,8 @@
-import type { Command } from 'commander';
-import { enqueue, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE } from '../../enqueue/enqueue.js';
+import { Option, type Command } from 'commander';
+import { enqueue, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, type EnqueueOptions } from '../../enqueue/enqueue.js';
 import { DEFAULT_TARGET } from '../../targets/target-url.js';
 import { keyPrefix, withRedis, formatCount } from '../context.js';
-import { info, progressBar, type GlobalFlags } from '../output.js';
+import { info, progressBar, warn, type GlobalFlags } from '../output.js';
 import { positiveInt } from '../parse.js';
 
 export interface EnqueueFlags {
@@ -12,6 +12,30 @@ export interface EnqueueFlags {
   readonly notify?: string;
   readonly id?: string;
   readonly chunkSize?: number;
+  readonly createTable?: boolean;
+  readonly onConflict?: string;
+  readonly onConflictAction?: 'ignore' | 'update';
+  readonly handler?: string;
+}
+
+/** The enqueue flags as the library's options (shared with `run`). */
+export function enqueueSettingsFromFlags(flags: EnqueueFlags): Pick<
+  EnqueueOptions,
+  'schemaPath' | 'target' | 'table' | 'notify' | 'id' | 'chunkSize' | 'createTable' | 'onConflict' | 'handler'
+> {
+  return {
+    schemaPath: flags.schema,
+    target: flags.target,
+    table: flags.table,
+    notify: flags.notify,
+    id: flags.id,
+    chunkSize: flags.chunkSize,
+    createTable: flags.createTable,
+    onConflict: flags.onConflict
+      ? { columns: flags.onConflict.split(',').map((c) => c.trim()).filter(Boolean), action: flags.onConflictAction ?? 'update' }
+      : undefined,
+    handler: flags.handler,
+  };
 }
 
 /** The enqueue flags, shared with `run`. */
@@ -22,7 +46,11 @@ export function addEnqueueOptions(command: Command): Command {
     .option('--table <name>', 'table to save into (default: the file name without extension)')
     .option('--notify <email>', 'who started the import (receives the report)')
     .option('--id <id>', 'import id; the same id resumes an enqueue that stopped part way')
-    .option('--chunk-size <n>', `rows per task (default ${DEFAULT_CHUNK_SIZE})`, positiveInt('--chunk-size', MAX_CHUNK_SIZE));
+    .option('--chunk-size <n>', `rows per task (default ${DEFAULT_CHUNK_SIZE})`, positiveInt('--chunk-size', MAX_CHUNK_SIZE))
+    .option('--create-table', 'create the target table from the schema when it is missing (SQLite always does)')
+    .option('--on-conflict <columns>', "upsert on these comma-separated columns (the table's own unique key)")
+    .addOption(new Option('--on-conflict-action <action>', 'what an upsert does with a row whose key exists').choices(['update', 'ignore']).default('update'))
+    .option('--handler <module>', 'a JavaScript or TypeScript module exporting validate(row, context) and/or save(rows, context)');
 }
 
 export function registerEnqueue(program: Command): void {
@@ -37,20 +65,16 @@ export function registerEnqueue(program: Command): void {
             redis,
             prefix: keyPrefix(flags),
             source: file,
-            schemaPath: flags.schema,
-            target: flags.target,
-            table: flags.table,
-            notify: flags.notify,
-            id: flags.id,
-            chunkSize: flags.chunkSize,
+            ...enqueueSettingsFromFlags(flags),
             onProgress: (p) => bar.update(p.bytesRead, p.totalBytes ?? p.bytesRead),
           });
           bar.stop();
           process.stdout.write(`${result.id}\n`);
+          if (result.passwordDropped) warn(flags, 'the password in --target was not stored: workers take it from PGPASSWORD, MYSQL_PWD or IMPORTER_TARGET_PASSWORD');
           info(flags, `${result.resumed ? 'Resumed' : 'Queued'} import ${result.id}: ${formatCount(result.total)} rows (${result.state})`);
         } finally {
           bar.stop();
         }
-      });
+      }, false, 'enqueue');
     });
 }

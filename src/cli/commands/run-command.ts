@@ -5,7 +5,7 @@ import { DEFAULT_VISIBILITY_TIMEOUT_MS } from '../../work/work.js';
 import { DEFAULT_RETRY } from '../../work/retry.js';
 import { describeCounts, exitCodeFor, keyPrefix, redisUrl, withRedis } from '../context.js';
 import { info, printJson, progressBar, warn, type GlobalFlags } from '../output.js';
-import { addEnqueueOptions, type EnqueueFlags } from './enqueue-command.js';
+import { addEnqueueOptions, enqueueSettingsFromFlags, type EnqueueFlags } from './enqueue-command.js';
 import { addWorkerOptions, type WorkerFlags } from './work-command.js';
 
 interface RunFlags extends GlobalFlags, EnqueueFlags, WorkerFlags {
@@ -38,12 +38,7 @@ export function registerRun(program: Command): void {
               redisUrl: redisUrl(flags),
               prefix: keyPrefix(flags),
               source: file,
-              schemaPath: flags.schema,
-              target: flags.target,
-              table: flags.table,
-              notify: flags.notify,
-              id: flags.id,
-              chunkSize: flags.chunkSize,
+              ...enqueueSettingsFromFlags(flags),
               processes: flags.processes,
               concurrency: flags.concurrency,
               visibilityTimeoutMs: flags.visibilityTimeout === undefined ? DEFAULT_VISIBILITY_TIMEOUT_MS : flags.visibilityTimeout * 1000,
@@ -64,6 +59,7 @@ export function registerRun(program: Command): void {
           }
         },
         true,
+        'run',
       );
       if (flags.json) printJson({ ...result.status, report: result.out });
       else {
