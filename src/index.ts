@@ -14,3 +14,5 @@ export { ImporterError, ExitCode, type ImporterErrorKind } from './errors.js';
 export { DEFAULT_PREFIX } from './defaults.js';
 export { importKeys, globalKeys } from './redis/keys.js';
 export type { ImportState } from './import-record.js';
+export { defineHandler, RowError, type Handler, type ImportRow, type RowContext, type SaveContext, type HandlerContext, type HandlerRejection } from './handler/handler-types.js';
+export type { CellValue } from './schema/row-validator.js';

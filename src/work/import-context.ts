@@ -3,6 +3,7 @@ import { importKeys, type ImportKeys } from '../redis/keys.js';
 import { compileSchema, type ImportSchema, type PropertySchema } from '../schema/compile-schema.js';
 import { createRowValidator, type RowValidator } from '../schema/row-validator.js';
 import type { ColumnType, TableDefinition } from '../targets/target.js';
+import type { Handler } from '../handler/handler-types.js';
 
 /** What a worker keeps about one import while it works on it: built once, used per task. */
 export interface ImportContext {
@@ -12,6 +13,8 @@ export interface ImportContext {
   readonly table: TableDefinition;
   /** Column name of each unique slot (see ImportSettings.uniqueColumns). */
   readonly uniqueColumnNames: readonly string[];
+  /** The user's handler module, when the import has one. */
+  readonly handler: Handler | null;
 }
 
 function columnType(schema: PropertySchema | undefined): ColumnType {
@@ -25,7 +28,7 @@ function columnType(schema: PropertySchema | undefined): ColumnType {
   return 'text';
 }
 
-export function buildImportContext(record: ImportRecord, prefix: string): ImportContext {
+export function buildImportContext(record: ImportRecord, prefix: string, handler: Handler | null = null): ImportContext {
   const schema: ImportSchema | null = record.schema ? compileSchema(JSON.parse(record.schema)) : null;
   return {
     record,
@@ -38,5 +41,6 @@ export function buildImportContext(record: ImportRecord, prefix: string): Import
       uniqueKey: record.onConflict?.columns ?? [],
     },
     uniqueColumnNames: record.uniqueColumns.map((i) => record.columns[i] ?? `column ${i + 1}`),
+    handler,
   };
 }

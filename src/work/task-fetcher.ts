@@ -3,6 +3,7 @@ import { globalKeys, TASK_GROUP } from '../redis/keys.js';
 import type { ImporterRedis } from '../redis/scripts.js';
 import { errorMessage } from '../errors.js';
 import { buildImportContext, type ImportContext } from './import-context.js';
+import { loadHandler } from '../handler/load-handler.js';
 
 /** A task handed to this worker: the stream entry and the import it belongs to. */
 export interface FetchedTask {
@@ -16,6 +17,7 @@ export interface FetchedTask {
 type StreamEntry = [id: string, fields: string[]];
 
 const REFRESH_IMPORTS_MS = 1000;
+const RETRY_BROKEN_MS = 10_000;
 
 /**
  * Hands out tasks from every open import in turn (round robin, so a small import is not stuck
@@ -29,6 +31,7 @@ export class TaskFetcher {
   private readonly contexts = new Map<string, ImportContext | null>();
   private readonly claimedAt = new Map<string, number>();
   private readonly claimCursor = new Map<string, string>();
+  private readonly brokenAt = new Map<string, number>();
 
   constructor(
     private readonly redis: ImporterRedis,
@@ -73,13 +76,18 @@ export class TaskFetcher {
 
   private async context(id: string): Promise<ImportContext | null> {
     if (this.contexts.has(id)) return this.contexts.get(id) ?? null;
+    // An import whose handler or schema failed to load is tried again now and then: the fix may
+    // be deployed while its tasks wait.
+    if (Date.now() - (this.brokenAt.get(id) ?? 0) < RETRY_BROKEN_MS) return null;
     const record = await readRecord(this.redis, this.prefix, id);
     let context: ImportContext | null = null;
     if (record && (record.state === 'enqueuing' || record.state === 'processing')) {
       try {
-        context = buildImportContext(record, this.prefix);
+        context = buildImportContext(record, this.prefix, record.handler ? await loadHandler(record.handler) : null);
       } catch (err) {
-        this.warn(`import ${id} cannot be worked on: ${errorMessage(err)}`);
+        this.warn(`import ${id} cannot be worked on (retrying in ${RETRY_BROKEN_MS / 1000} s): ${errorMessage(err)}`);
+        this.brokenAt.set(id, Date.now());
+        return null;
       }
     } else if (record && (record.state === 'complete' || record.state === 'failed' || record.state === 'cancelled')) {
       await this.redis.zrem(globalKeys(this.prefix).active, id);
