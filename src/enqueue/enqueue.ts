@@ -132,7 +132,9 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
     effective = existing;
   }
   const global = globalKeys(prefix);
-  await options.redis.multi().zadd(global.imports, effective.createdAt, id).zadd(global.active, effective.createdAt, id).exec();
+  // Two commands, not one MULTI: on a cluster the two indexes live in different slots.
+  await options.redis.zadd(global.imports, effective.createdAt, id);
+  await options.redis.zadd(global.active, effective.createdAt, id);
   options.onStarted?.(id);
 
   const sender = new ChunkSender(options.redis, keys, effective);
