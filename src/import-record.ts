@@ -23,6 +23,8 @@ export interface ImportSettings {
   readonly createdAt: number;
   /** Create the target table when it is missing (SQLite always does). */
   readonly createTable: boolean;
+  /** Workers serve imports of a higher priority first. */
+  readonly priority: number;
   /** `--on-conflict`: upsert on these columns instead of failing colliding rows. */
   readonly onConflict: ConflictPolicy | null;
   /** Absolute path of the user's handler module (`--handler`), or null. */
@@ -57,6 +59,7 @@ export function settingsToFields(settings: ImportSettings, now: number): string[
     'uniqueColumns', JSON.stringify(settings.uniqueColumns),
     'createdAt', String(settings.createdAt),
     'createTable', settings.createTable ? '1' : '0',
+    'priority', String(settings.priority),
     'onConflict', settings.onConflict ? JSON.stringify(settings.onConflict) : '',
     'handler', settings.handler ?? '',
     'state', 'enqueuing',
@@ -88,6 +91,7 @@ export function parseRecord(hash: Record<string, string>): ImportRecord | null {
     uniqueColumns: JSON.parse(hash['uniqueColumns'] ?? '[]') as number[],
     createdAt: num(hash['createdAt']) ?? 0,
     createTable: hash['createTable'] === '1',
+    priority: num(hash['priority']) ?? 0,
     onConflict: hash['onConflict'] ? (JSON.parse(hash['onConflict']) as ConflictPolicy) : null,
     handler: hash['handler'] ? hash['handler'] : null,
     state: (hash['state'] ?? 'enqueuing') as ImportState,

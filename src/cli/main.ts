@@ -5,6 +5,7 @@ import { registerReport } from './commands/report-command.js';
 import { registerRun } from './commands/run-command.js';
 import { registerStatus } from './commands/status-command.js';
 import { registerWork } from './commands/work-command.js';
+import { registerWorkers } from './commands/workers-command.js';
 
 /** The command line: parses flags and calls the library. The only place that exits the process. */
 export function buildProgram(): Command {
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerReport(program);
   registerStatus(program);
   registerRun(program);
+  registerWorkers(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { ImporterError, inputError, usageError } from '../errors.js';
 import { checkImportId, newImportId } from '../ids.js';
 import { readRecord, settingsToFields, type ImportSettings, type ImportState } from '../import-record.js';
-import { globalKeys, importKeys, TASK_GROUP, type ImportKeys } from '../redis/keys.js';
+import { activeScore, globalKeys, importKeys, TASK_GROUP, type ImportKeys } from '../redis/keys.js';
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
 import { loadSchemaFile } from '../schema/load-schema.js';
 import { readCsvBatches, type CsvRecord } from '../sources/csv-records.js';
@@ -47,6 +47,8 @@ export interface EnqueueOptions {
   readonly onProgress?: (progress: EnqueueProgress) => void;
   /** Create the target table when it is missing (SQLite always does). */
   readonly createTable?: boolean;
+  /** Workers serve imports of a higher priority first (-100 to 100, default 0). */
+  readonly priority?: number;
   /** Upsert on these columns instead of failing colliding rows. */
   readonly onConflict?: ConflictPolicy;
   /** Absolute path of a handler module with validate() and/or save(). */
@@ -110,6 +112,7 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
     uniqueColumns: uniqueColumnIndexes(columns, schema),
     createdAt: now,
     createTable: options.createTable ?? false,
+    priority: checkPriority(options.priority ?? 0),
     onConflict,
     handler,
   };
@@ -134,7 +137,7 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
   const global = globalKeys(prefix);
   // Two commands, not one MULTI: on a cluster the two indexes live in different slots.
   await options.redis.zadd(global.imports, effective.createdAt, id);
-  await options.redis.zadd(global.active, effective.createdAt, id);
+  await options.redis.zadd(global.active, activeScore(effective.priority, effective.createdAt), id);
   options.onStarted?.(id);
 
   const sender = new ChunkSender(options.redis, keys, effective);
@@ -177,6 +180,11 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
   const state = (await runScript(options.redis, 'finishEnqueue', [keys.meta], [rows, Date.now()])) as ImportState;
   if (state === 'complete' || state === 'failed' || state === 'cancelled') await options.redis.zrem(global.active, id);
   return { id, total: rows, resumed: !created, state, passwordDropped: target.password !== null };
+}
+
+function checkPriority(priority: number): number {
+  if (!Number.isInteger(priority) || priority < -100 || priority > 100) throw usageError('--priority must be a whole number from -100 to 100');
+  return priority;
 }
 
 function checkConflictColumns(policy: ConflictPolicy | undefined, columns: readonly string[], fileName: string): ConflictPolicy | null {

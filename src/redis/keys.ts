@@ -27,6 +27,8 @@ export interface GlobalKeys {
   readonly imports: string;
   /** Sorted set: imports that may still have work for workers, scored by priority then age. */
   readonly active: string;
+  /** Sorted set: workers by the time of their last heartbeat. */
+  readonly workers: string;
 }
 
 export const TASK_GROUP = 'workers';
@@ -47,7 +49,25 @@ export function globalKeys(prefix: string): GlobalKeys {
   return {
     imports: `${prefix}:imports`,
     active: `${prefix}:active`,
+    workers: `${prefix}:workers`,
   };
+}
+
+/** A worker's heartbeat: its WorkerInfo as JSON, expiring unless renewed. */
+export function workerKey(prefix: string, workerId: string): string {
+  return `${prefix}:worker:${workerId}`;
+}
+
+/**
+ * Score of an import in the active set: higher priority first, then older first. Priorities are
+ * whole numbers from -100 to 100; the creation time in ms stays exact under 2^53.
+ */
+export function activeScore(priority: number, createdAt: number): number {
+  return -priority * 1e13 + createdAt;
+}
+
+export function priorityFromScore(score: number): number {
+  return -Math.round((score - (((score % 1e13) + 1e13) % 1e13)) / 1e13);
 }
 
 /** Stream entry id of a chunk: the chunk number makes a resumed enqueue unable to add it twice. */

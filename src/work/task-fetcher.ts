@@ -1,5 +1,5 @@
 import { readRecord } from '../import-record.js';
-import { globalKeys, TASK_GROUP } from '../redis/keys.js';
+import { globalKeys, priorityFromScore, TASK_GROUP } from '../redis/keys.js';
 import type { ImporterRedis } from '../redis/scripts.js';
 import { errorMessage } from '../errors.js';
 import { buildImportContext, type ImportContext } from './import-context.js';
@@ -27,7 +27,8 @@ const RETRY_BROKEN_MS = 10_000;
 export class TaskFetcher {
   private imports: string[] = [];
   private importsReadAt = 0;
-  private turn = 0;
+  private tiers: { priority: number; ids: string[] }[] = [];
+  private readonly turns = new Map<number, number>();
   private readonly contexts = new Map<string, ImportContext | null>();
   private readonly claimedAt = new Map<string, number>();
   private readonly claimCursor = new Map<string, string>();
@@ -42,12 +43,18 @@ export class TaskFetcher {
     private readonly warn: (message: string) => void,
   ) {}
 
-  /** Ids of the imports this worker serves right now. */
+  /** Ids of the imports this worker serves right now, highest priority first. */
   async scope(): Promise<string[]> {
     const now = Date.now();
     if (now - this.importsReadAt > REFRESH_IMPORTS_MS) {
-      const active = await this.redis.zrange(globalKeys(this.prefix).active, '0', '-1');
-      this.imports = this.onlyImport ? active.filter((id) => id === this.onlyImport) : active;
+      const flat = await this.redis.zrange(globalKeys(this.prefix).active, '0', '-1', 'WITHSCORES');
+      const imports: { id: string; priority: number }[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const id = flat[i]!;
+        if (!this.onlyImport || id === this.onlyImport) imports.push({ id, priority: priorityFromScore(Number(flat[i + 1])) });
+      }
+      this.imports = imports.map((i) => i.id);
+      this.tiers = groupByPriority(imports);
       this.importsReadAt = now;
       for (const id of this.contexts.keys()) if (!this.imports.includes(id)) this.contexts.delete(id);
     }
@@ -59,16 +66,23 @@ export class TaskFetcher {
     this.importsReadAt = 0;
   }
 
+  /**
+   * The next task: imports of a higher priority first; within one priority, round robin, so
+   * that a small import is not stuck behind a large one.
+   */
   async next(): Promise<FetchedTask | null> {
-    const imports = await this.scope();
-    for (let k = 0; k < imports.length; k++) {
-      const id = imports[(this.turn + k) % imports.length]!;
-      const context = await this.context(id);
-      if (!context) continue;
-      const task = (await this.readNew(context)) ?? (await this.claimStale(context));
-      if (task) {
-        this.turn = (this.turn + k + 1) % imports.length;
-        return task;
+    await this.scope();
+    for (const tier of this.tiers) {
+      const turn = this.turns.get(tier.priority) ?? 0;
+      for (let k = 0; k < tier.ids.length; k++) {
+        const id = tier.ids[(turn + k) % tier.ids.length]!;
+        const context = await this.context(id);
+        if (!context) continue;
+        const task = (await this.readNew(context)) ?? (await this.claimStale(context));
+        if (task) {
+          this.turns.set(tier.priority, (turn + k + 1) % tier.ids.length);
+          return task;
+        }
       }
     }
     return null;
@@ -132,4 +146,14 @@ export class TaskFetcher {
     const pending = (await this.redis.xpending(context.keys.tasks, TASK_GROUP, entry[0], entry[0], 1)) as [string, string, number, number][];
     return { context, entryId: entry[0], fields: entry[1], deliveries: pending[0]?.[3] ?? 2 };
   }
+}
+
+function groupByPriority(imports: readonly { id: string; priority: number }[]): { priority: number; ids: string[] }[] {
+  const tiers: { priority: number; ids: string[] }[] = [];
+  for (const { id, priority } of imports) {
+    const last = tiers[tiers.length - 1];
+    if (last && last.priority === priority) last.ids.push(id);
+    else tiers.push({ priority, ids: [id] });
+  }
+  return tiers;
 }

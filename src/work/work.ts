@@ -11,6 +11,7 @@ import { decodeTask } from '../tasks/task-codec.js';
 import { processChunk, type ChunkOutcome } from './process-task.js';
 import { DEFAULT_RETRY, sleep, type RetryPolicy } from './retry.js';
 import { TaskFetcher, type FetchedTask } from './task-fetcher.js';
+import { WorkerHeartbeat } from './worker-registry.js';
 
 export const DEFAULT_VISIBILITY_TIMEOUT_MS = 30_000;
 export const DEFAULT_CONCURRENCY = 2;
@@ -70,6 +71,8 @@ class WorkerPool {
   private readonly targets = new Map<string, Target>();
   private readonly inFlight = new Map<string, Set<string>>();
   private readonly summary = { tasks: 0, rows: 0, succeeded: 0, failed: 0 };
+  private currentImport: string | null = null;
+  private readonly heartbeat: WorkerHeartbeat;
   private readonly warn: (message: string) => void;
   private idle = false;
 
@@ -80,15 +83,22 @@ class WorkerPool {
     this.retry = { ...DEFAULT_RETRY, maxAttempts: options.maxAttempts ?? DEFAULT_RETRY.maxAttempts };
     this.warn = options.onWarning ?? (() => {});
     this.fetcher = new TaskFetcher(options.redis, this.prefix, this.consumer, this.visibilityMs, options.importId, this.warn);
+    this.heartbeat = new WorkerHeartbeat(options.redis, this.prefix, this.consumer, () => ({
+      tasks: this.summary.tasks,
+      rows: this.summary.rows,
+      currentImport: this.currentImport,
+    }));
   }
 
   async run(): Promise<WorkSummary> {
     const heartbeat = setInterval(() => void this.touchInFlight(), Math.max(200, Math.floor(this.visibilityMs / 3)));
+    this.heartbeat.start();
     try {
       const slots = Array.from({ length: Math.max(1, this.options.concurrency ?? DEFAULT_CONCURRENCY) }, () => this.slot());
       await Promise.all(slots);
     } finally {
       clearInterval(heartbeat);
+      await this.heartbeat.stop();
       for (const target of this.targets.values()) await target.close().catch(() => {});
     }
     return { ...this.summary };
@@ -125,6 +135,7 @@ class WorkerPool {
 
   private async handle(task: FetchedTask): Promise<void> {
     const id = task.context.record.id;
+    this.currentImport = id;
     let entries = this.inFlight.get(id);
     if (!entries) this.inFlight.set(id, (entries = new Set()));
     entries.add(task.entryId);

@@ -3,7 +3,7 @@ import { enqueue, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, type EnqueueOptions } from
 import { DEFAULT_TARGET } from '../../targets/target-url.js';
 import { keyPrefix, withRedis, formatCount } from '../context.js';
 import { info, progressBar, warn, type GlobalFlags } from '../output.js';
-import { positiveInt } from '../parse.js';
+import { integer, positiveInt } from '../parse.js';
 
 export interface EnqueueFlags {
   readonly schema?: string;
@@ -16,12 +16,13 @@ export interface EnqueueFlags {
   readonly onConflict?: string;
   readonly onConflictAction?: 'ignore' | 'update';
   readonly handler?: string;
+  readonly priority?: number;
 }
 
 /** The enqueue flags as the library's options (shared with `run`). */
 export function enqueueSettingsFromFlags(flags: EnqueueFlags): Pick<
   EnqueueOptions,
-  'schemaPath' | 'target' | 'table' | 'notify' | 'id' | 'chunkSize' | 'createTable' | 'onConflict' | 'handler'
+  'schemaPath' | 'target' | 'table' | 'notify' | 'id' | 'chunkSize' | 'createTable' | 'onConflict' | 'handler' | 'priority'
 > {
   return {
     schemaPath: flags.schema,
@@ -35,6 +36,7 @@ export function enqueueSettingsFromFlags(flags: EnqueueFlags): Pick<
       ? { columns: flags.onConflict.split(',').map((c) => c.trim()).filter(Boolean), action: flags.onConflictAction ?? 'update' }
       : undefined,
     handler: flags.handler,
+    priority: flags.priority,
   };
 }
 
@@ -50,6 +52,7 @@ export function addEnqueueOptions(command: Command): Command {
     .option('--create-table', 'create the target table from the schema when it is missing (SQLite always does)')
     .option('--on-conflict <columns>', "upsert on these comma-separated columns (the table's own unique key)")
     .addOption(new Option('--on-conflict-action <action>', 'what an upsert does with a row whose key exists').choices(['update', 'ignore']).default('update'))
+    .option('--priority <n>', 'workers serve imports of a higher priority first (-100 to 100)', integer('--priority', -100, 100), 0)
     .option('--handler <module>', 'a JavaScript or TypeScript module exporting validate(row, context) and/or save(rows, context)');
 }
 

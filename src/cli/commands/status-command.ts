@@ -3,6 +3,7 @@ import { getStatus, type ImportStatus } from '../../status/status.js';
 import { checkImportId } from '../../ids.js';
 import { describeCounts, exitCodeFor, keyPrefix, withRedis } from '../context.js';
 import { printJson, type GlobalFlags } from '../output.js';
+import { paceBetween } from '../../status/rate.js';
 
 function describe(status: ImportStatus): string {
   const lines = [
@@ -18,16 +19,56 @@ function describe(status: ImportStatus): string {
   return `${lines.join('\n')}\n`;
 }
 
+function duration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return 'unknown';
+  const s = Math.round(seconds);
+  return s < 60 ? `${s} s` : s < 3600 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+/** Refreshes one line on a terminal (a line per refresh otherwise, JSON lines with --json). */
+async function watchStatus(flags: GlobalFlags, read: (options: { id: string }) => Promise<ImportStatus>, id: string): Promise<ImportStatus> {
+  const samples: { at: number; status: ImportStatus }[] = [];
+  const terminal = Boolean(process.stdout.isTTY) && !flags.json;
+  for (;;) {
+    const status = await read({ id });
+    const at = Date.now();
+    samples.push({ at, status });
+    if (samples.length > 10) samples.shift();
+    const first = samples[0]!;
+    const pace = samples.length > 1 ? paceBetween(first.status, first.at, status, at) : null;
+    const done = status.state !== 'enqueuing' && status.state !== 'processing';
+    if (flags.json) {
+      printJson({ ...status, rowsPerSecond: pace ? Math.round(pace.rowsPerSecond) : null, secondsLeft: pace?.secondsLeft ?? null });
+    } else {
+      const line =
+        `${status.id} ${status.state}: ${describeCounts(status)}` +
+        (pace && !done ? `, ${Math.round(pace.rowsPerSecond).toLocaleString('en-US')} rows/s, ${duration(pace.secondsLeft)} left` : '');
+      process.stdout.write(terminal ? `\r\x1b[K${line}` : `${line}\n`);
+    }
+    if (done) {
+      if (terminal) process.stdout.write('\n');
+      return status;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
 export function registerStatus(program: Command): void {
   program
     .command('status')
     .argument('<id>', 'import id')
     .description('show where an import stands')
     .option('--json', 'print the status as JSON on stdout')
+    .option('--watch', 'refresh every second with rows per second and the time left, until the import is done')
     .action(async (id: string, _options: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<GlobalFlags>();
+      const flags = command.optsWithGlobals<GlobalFlags & { watch?: boolean }>();
       checkImportId(id);
-      const status = await withRedis(flags, (redis) => getStatus({ redis, prefix: keyPrefix(flags), id }));
+      if (flags.watch) {
+        const last = await withRedis(flags, (redis) => watchStatus(flags, (options) => getStatus({ ...options, redis, prefix: keyPrefix(flags) }), id), true, 'status');
+        process.exitCode = exitCodeFor(last);
+        return;
+      }
+      const status = await withRedis(flags, (redis) => getStatus({ redis, prefix: keyPrefix(flags), id }), false, 'status');
       if (flags.json) printJson(status);
       else process.stdout.write(describe(status));
       process.exitCode = exitCodeFor(status);

@@ -1,0 +1,83 @@
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
+import { DEFAULT_PREFIX } from '../defaults.js';
+import { globalKeys, workerKey } from '../redis/keys.js';
+
+/** A live worker as `importer workers` shows it, from its last heartbeat. */
+export interface WorkerInfo {
+  readonly id: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly startedAt: string;
+  readonly lastSeenAt: string;
+  readonly tasks: number;
+  readonly rows: number;
+  /** The import it last worked on, or null. */
+  readonly currentImport: string | null;
+}
+
+export const WORKER_BEAT_MS = 2000;
+/** A worker silent this long is gone: its heartbeat key expires and it drops out of the list. */
+const WORKER_TTL_MS = 3 * WORKER_BEAT_MS + 1000;
+
+/** Publishes one worker's heartbeat: a key that expires unless renewed, indexed in a sorted set. */
+export class WorkerHeartbeat {
+  private readonly startedAt = new Date().toISOString();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly id: string,
+    private readonly stats: () => { tasks: number; rows: number; currentImport: string | null },
+  ) {}
+
+  start(): void {
+    void this.beat();
+    this.timer = setInterval(() => void this.beat(), WORKER_BEAT_MS);
+    this.timer.unref();
+  }
+
+  private async beat(): Promise<void> {
+    const now = Date.now();
+    const info: WorkerInfo = {
+      id: this.id,
+      host: hostname(),
+      pid: process.pid,
+      startedAt: this.startedAt,
+      lastSeenAt: new Date(now).toISOString(),
+      ...this.stats(),
+    };
+    try {
+      await this.redis.set(workerKey(this.prefix, this.id), JSON.stringify(info), 'PX', WORKER_TTL_MS);
+      await this.redis.zadd(globalKeys(this.prefix).workers, now, this.id);
+    } catch {
+      // A missed heartbeat only makes this worker look absent for a moment.
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    try {
+      await this.redis.del(workerKey(this.prefix, this.id));
+      await this.redis.zrem(globalKeys(this.prefix).workers, this.id);
+    } catch {
+      // It expires by itself.
+    }
+  }
+}
+
+/** Workers whose heartbeat is fresh, most recently started first. */
+export async function listWorkers(options: { redis: Redis; prefix?: string }): Promise<WorkerInfo[]> {
+  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  const index = globalKeys(prefix).workers;
+  const now = Date.now();
+  await options.redis.zremrangebyscore(index, '-inf', now - 10 * WORKER_TTL_MS);
+  const ids = await options.redis.zrangebyscore(index, now - WORKER_TTL_MS, '+inf');
+  const workers: WorkerInfo[] = [];
+  for (const id of ids) {
+    const raw = await options.redis.get(workerKey(prefix, id));
+    if (raw) workers.push(JSON.parse(raw) as WorkerInfo);
+  }
+  return workers.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+}
