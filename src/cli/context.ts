@@ -14,9 +14,12 @@ export function keyPrefix(flags: GlobalFlags): string {
   return flags.prefix ?? process.env['IMPORTER_PREFIX'] ?? DEFAULT_PREFIX;
 }
 
-/** Runs `fn` with a Redis connection that is closed afterwards, whatever happens. */
-export async function withRedis<T>(flags: GlobalFlags, fn: (redis: ImporterRedis) => Promise<T>, patient = false): Promise<T> {
-  const redis = await connectRedis({ url: redisUrl(flags), maxRetriesPerRequest: patient ? null : 20 });
+/**
+ * Runs `fn` with a Redis connection that is closed afterwards, whatever happens. `role` names the
+ * connection on the server (`importer:<role>:<pid>`).
+ */
+export async function withRedis<T>(flags: GlobalFlags, fn: (redis: ImporterRedis) => Promise<T>, patient = false, role = 'cli'): Promise<T> {
+  const redis = await connectRedis({ url: redisUrl(flags), maxRetriesPerRequest: patient ? null : 20, role });
   try {
     return await fn(redis);
   } finally {
