@@ -44,6 +44,10 @@ export interface ImportRecord extends ImportSettings {
   readonly enqueueFinishedAt: number | null;
   readonly finishedAt: number | null;
   readonly error: string | null;
+  /** Where `enqueue --upload` kept the original file (`s3://...`), or null. */
+  readonly original: string | null;
+  /** When the import's keys expire (ms), set once its report was delivered; null while kept. */
+  readonly expiresAt: number | null;
 }
 
 export function settingsToFields(settings: ImportSettings, now: number): string[] {
@@ -104,6 +108,8 @@ export function parseRecord(hash: Record<string, string>): ImportRecord | null {
     enqueueFinishedAt: num(hash['enqueueFinishedAt']),
     finishedAt: num(hash['finishedAt']),
     error: hash['error'] ? hash['error'] : null,
+    original: hash['original'] ? hash['original'] : null,
+    expiresAt: num(hash['expiresAt']),
   };
 }
 

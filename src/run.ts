@@ -6,6 +6,9 @@ import { superviseWorkers } from './work/supervise.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_VISIBILITY_TIMEOUT_MS, work, type ChunkEvent, type WorkSummary } from './work/work.js';
 import { DEFAULT_RETRY } from './work/retry.js';
 import { parseTarget } from './targets/target-url.js';
+import type { EmailOptions } from './deliver/mail-report.js';
+import { resolveMailSettings } from './mail/mail-settings.js';
+import type { S3Settings } from './s3/s3-client.js';
 
 export interface RunOptions extends Omit<EnqueueOptions, 'onStarted' | 'onProgress'> {
   /** URL of the same Redis, for worker processes to connect to. */
@@ -16,6 +19,12 @@ export interface RunOptions extends Omit<EnqueueOptions, 'onStarted' | 'onProgre
   readonly visibilityTimeoutMs?: number;
   readonly maxAttempts?: number;
   readonly out?: string;
+  /** Where S3 is, for an `s3://` file, `--upload` and an `s3://` report. */
+  readonly s3?: S3Settings;
+  /** Mail the report (see ReportOptions.email). */
+  readonly email?: EmailOptions;
+  /** Once the report is delivered, the import's keys expire after this long; 0 keeps them. */
+  readonly ttlSeconds?: number;
   readonly onEnqueueProgress?: (progress: EnqueueProgress) => void;
   readonly onChunk?: (event: ChunkEvent) => void;
   readonly onWarning?: (message: string) => void;
@@ -30,6 +39,8 @@ export const DEFAULT_RUN_PROCESSES = 2;
  */
 export async function runImport(options: RunOptions): Promise<ReportResult & { readonly work: WorkSummary }> {
   const prefix = options.prefix ?? DEFAULT_PREFIX;
+  // A missing SMTP server is said now, not after the whole file was imported.
+  if (options.email) resolveMailSettings(options.email);
   // On one machine, the workers are this process and its children: a password given in the
   // target URL reaches them through the environment, never through Redis.
   const password = options.target ? parseTarget(options.target).password : null;
@@ -60,6 +71,16 @@ export async function runImport(options: RunOptions): Promise<ReportResult & { r
     throw err;
   }
   const summary = (await (workers as Promise<WorkSummary> | null)) ?? { tasks: 0, rows: 0, succeeded: 0, failed: 0 };
-  const result = await report({ redis: options.redis, prefix, id: enqueued.id, wait: true, out: options.out, onWaiting: options.onWaiting });
+  const result = await report({
+    redis: options.redis,
+    prefix,
+    id: enqueued.id,
+    wait: true,
+    out: options.out,
+    onWaiting: options.onWaiting,
+    s3: options.s3,
+    email: options.email,
+    ttlSeconds: options.ttlSeconds,
+  });
   return { ...result, work: summary };
 }

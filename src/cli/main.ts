@@ -6,6 +6,9 @@ import { registerRun } from './commands/run-command.js';
 import { registerStatus } from './commands/status-command.js';
 import { registerWork } from './commands/work-command.js';
 import { registerWorkers } from './commands/workers-command.js';
+import { registerList } from './commands/list-command.js';
+import { registerCancel } from './commands/cancel-command.js';
+import { registerPurge } from './commands/purge-command.js';
 
 /** The command line: parses flags and calls the library. The only place that exits the process. */
 export function buildProgram(): Command {
@@ -23,11 +26,16 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerRun(program);
   registerWorkers(program);
+  registerList(program);
+  registerCancel(program);
+  registerPurge(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // The AWS SDK warns on every run under Node < 22: noise in every cron mail, nothing to act on.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   try {
     await buildProgram().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;

@@ -9,6 +9,7 @@ const SCRIPTS = {
   failImport: 'fail-import.lua',
   recordChunk: 'record-chunk.lua',
   touchTasks: 'touch-tasks.lua',
+  cancelImport: 'cancel-import.lua',
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;

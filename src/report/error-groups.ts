@@ -2,18 +2,43 @@ import type { Redis } from 'ioredis';
 import { parseFailedRow, readList } from './list-reader.js';
 
 export interface ErrorGroup {
+  /** The column the problem is about, or null for a problem of the whole row. */
+  readonly column: string | null;
+  /** What is wrong, without the column's name ("must be a valid email address"). */
+  readonly problem: string;
+  /** The message as a person reads it ("email must be a valid email address"). */
   readonly message: string;
   readonly rows: number;
 }
 
 const MAX_GROUPS = 1000;
+const OTHER = 'other problems';
+
+/** "email must be ..." -> ["email", "must be ..."]: the longest column the message starts with. */
+export function splitColumn(message: string, columns: readonly string[]): { column: string | null; problem: string } {
+  let best: string | null = null;
+  const lower = message.toLowerCase();
+  for (const column of columns) {
+    if (column === '' || (best !== null && column.length <= best.length)) continue;
+    if (lower.startsWith(`${column.toLowerCase()} `)) best = column;
+  }
+  if (best === null) return { column: null, problem: message };
+  return { column: best, problem: message.slice(best.length + 1).trim() };
+}
+
+/** "email: must be a valid email address - 412 rows". */
+export function describeGroup(group: ErrorGroup): string {
+  const what = group.column === null ? group.problem : `${group.column}: ${group.problem}`;
+  return `${what} - ${group.rows.toLocaleString('en-US')} ${group.rows === 1 ? 'row' : 'rows'}`;
+}
 
 /**
- * Groups the import's errors by message, most frequent first ("email must be a valid email
- * address - 412 rows"). The detail a message ends with in parentheses varies per row and is
- * left out of the grouping. Memory is bounded by the number of distinct messages kept.
+ * Groups the import's errors by column and message, most frequent first ("email: must be a
+ * valid email address - 412 rows"), so the uploader sees at once what to fix. The detail a
+ * message ends with in parentheses varies per row and is left out of the grouping. Memory is
+ * bounded by the number of distinct messages kept.
  */
-export async function groupErrors(redis: Redis, failedListKey: string, limit = 20): Promise<ErrorGroup[]> {
+export async function groupErrors(redis: Redis, failedListKey: string, columns: readonly string[] = [], limit = 20): Promise<ErrorGroup[]> {
   const counts = new Map<string, number>();
   for await (const entry of readList(redis, failedListKey)) {
     for (const message of parseFailedRow(entry).messages) {
@@ -21,11 +46,11 @@ export async function groupErrors(redis: Redis, failedListKey: string, limit = 2
       const count = counts.get(key);
       if (count !== undefined) counts.set(key, count + 1);
       else if (counts.size < MAX_GROUPS) counts.set(key, 1);
-      else counts.set('other problems', (counts.get('other problems') ?? 0) + 1);
+      else counts.set(OTHER, (counts.get(OTHER) ?? 0) + 1);
     }
   }
   return [...counts.entries()]
-    .map(([message, rows]) => ({ message, rows }))
+    .map(([message, rows]) => ({ ...(message === OTHER ? { column: null, problem: message } : splitColumn(message, columns)), message, rows }))
     .sort((a, b) => b.rows - a.rows || a.message.localeCompare(b.message))
     .slice(0, limit);
 }

@@ -4,7 +4,14 @@ import { readRecord, type ImportRecord } from '../import-record.js';
 import type { ImporterRedis } from '../redis/scripts.js';
 import { statusOf, type ImportStatus } from '../status/status.js';
 import { sleep } from '../work/retry.js';
-import { writeXlsxReport } from './write-xlsx.js';
+import { mailRecipients, mailReport, type EmailOptions, type MailOutcome } from '../deliver/mail-report.js';
+import { DEFAULT_TTL_SECONDS, expireImport } from '../lifecycle/expire-import.js';
+import { resolveMailSettings } from '../mail/mail-settings.js';
+import type { S3Settings } from '../s3/s3-client.js';
+import { MAX_LINK_SECONDS } from '../s3/presign.js';
+import { isS3Url, parseS3Url } from '../s3/s3-url.js';
+import { defaultReportPath } from './default-report-path.js';
+import { writeReportTo, type WrittenReport } from './report-output.js';
 
 export interface ReportOptions {
   readonly redis: ImporterRedis;
@@ -14,8 +21,20 @@ export interface ReportOptions {
   readonly wait?: boolean;
   /** Give up waiting after this long (an ImporterError of kind 'timeout'). */
   readonly timeoutMs?: number;
-  /** Where to write the XLSX. */
+  /** Where to write the XLSX: a path, or `s3://bucket/key.xlsx` (streamed there). */
   readonly out?: string;
+  /** Where S3 is (for `s3://` outs and links). */
+  readonly s3?: S3Settings;
+  /**
+   * Mail the report (to `email.to`, else to the import's `notify` address). Without `out`, the
+   * report is written to `<file name>-report.xlsx` in the current directory.
+   */
+  readonly email?: EmailOptions;
+  /**
+   * Once the report is delivered (written, and mailed when asked), every key of the import
+   * expires after this many seconds; 0 keeps them. Default 7 days.
+   */
+  readonly ttlSeconds?: number;
   /** Called on every poll while waiting. */
   readonly onWaiting?: (status: ImportStatus) => void;
   readonly pollIntervalMs?: number;
@@ -26,8 +45,12 @@ export interface ReportOptions {
 
 export interface ReportResult {
   readonly status: ImportStatus;
-  /** Path of the written XLSX, when one was asked for. */
+  /** Where the XLSX was written (as given: a path or `s3://...`), when one was. */
   readonly out: string | null;
+  /** Size of the written XLSX in bytes. */
+  readonly bytes: number | null;
+  /** What was mailed, when `email` was asked for. */
+  readonly mail: MailOutcome | null;
 }
 
 function settled(record: ImportRecord): boolean {
@@ -41,8 +64,13 @@ function settled(record: ImportRecord): boolean {
  */
 export async function report(options: ReportOptions): Promise<ReportResult> {
   const prefix = options.prefix ?? DEFAULT_PREFIX;
+  // Settings are checked before any waiting: a typo must not surface an hour later.
+  const mailSettings = options.email ? resolveMailSettings(options.email) : null;
+  if (options.out && isS3Url(options.out)) parseS3Url(options.out, '--out');
+  if (options.email?.uploadTo) parseS3Url(options.email.uploadTo, '--upload-to');
   const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
   let record = await load(options, prefix);
+  if (options.email) mailRecipients(record, options.email);
   while (!settled(record)) {
     if (!options.wait) {
       const status = statusOf(record);
@@ -60,8 +88,43 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
     if (options.signal?.aborted) throw new ImporterError('internal', 'interrupted while waiting');
     record = await reload(options, prefix, record);
   }
-  if (options.out) await writeXlsxReport(options.redis, prefix, record, options.out, options.rowsPerSheet);
-  return { status: statusOf(record), out: options.out ?? null };
+  const out = options.out ?? (options.email ? defaultReportPath(record.source) : undefined);
+  if (!out) return { status: statusOf(record), out: null, bytes: null, mail: null };
+  const written = await writeReportTo(options.redis, prefix, record, out, { rowsPerSheet: options.rowsPerSheet, s3: options.s3 });
+  const ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
+  let mail: MailOutcome | null = null;
+  if (options.email && mailSettings) mail = await mailOrExplain(options, prefix, record, written, mailSettings, ttlSeconds);
+  // Delivered: the import's traces now expire (or, with a TTL of 0, are kept).
+  const expiry = await expireImport({ redis: options.redis, prefix, id: options.id, ttlSeconds });
+  const status = { ...statusOf(record), expiresAt: expiry.expiresAt === null ? null : new Date(expiry.expiresAt).toISOString() };
+  return { status, out, bytes: written.bytes, mail };
+}
+
+/** A mail that cannot be sent fails the report, saying that the file exists and nothing expires. */
+async function mailOrExplain(
+  options: ReportOptions,
+  prefix: string,
+  record: ImportRecord,
+  written: WrittenReport,
+  mail: ReturnType<typeof resolveMailSettings>,
+  ttlSeconds: number,
+): Promise<MailOutcome> {
+  try {
+    return await mailReport({
+      redis: options.redis,
+      prefix,
+      record,
+      written,
+      email: options.email!,
+      mail,
+      s3: options.s3,
+      linkSeconds: ttlSeconds > 0 ? Math.min(ttlSeconds, MAX_LINK_SECONDS) : MAX_LINK_SECONDS,
+      signal: options.signal,
+    });
+  } catch (err) {
+    if (!(err instanceof ImporterError)) throw err;
+    throw new ImporterError(err.kind, `${err.message}; the report was written to ${written.location} and the import's data is kept`, { cause: err });
+  }
 }
 
 async function load(options: ReportOptions, prefix: string): Promise<ImportRecord> {

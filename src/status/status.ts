@@ -25,6 +25,10 @@ export interface ImportStatus {
   readonly finishedAt: string | null;
   /** Why the import failed. */
   readonly error: string | null;
+  /** Where `enqueue --upload` kept the original file, or null. */
+  readonly original: string | null;
+  /** When the import's keys expire, once its report was delivered; null while they are kept. */
+  readonly expiresAt: string | null;
 }
 
 function iso(ms: number | null): string | null {
@@ -49,6 +53,8 @@ export function statusOf(record: ImportRecord, now = Date.now()): ImportStatus {
     createdAt: iso(record.createdAt)!,
     finishedAt: iso(record.finishedAt),
     error: record.error,
+    original: record.original,
+    expiresAt: iso(record.expiresAt),
   };
 }
 

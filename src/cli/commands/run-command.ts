@@ -7,8 +7,9 @@ import { describeCounts, exitCodeFor, keyPrefix, redisUrl, withRedis } from '../
 import { info, printJson, progressBar, warn, type GlobalFlags } from '../output.js';
 import { addEnqueueOptions, enqueueSettingsFromFlags, type EnqueueFlags } from './enqueue-command.js';
 import { addWorkerOptions, type WorkerFlags } from './work-command.js';
+import { addDeliveryOptions, deliveryOptions, type DeliveryFlags } from './delivery-options.js';
 
-interface RunFlags extends GlobalFlags, EnqueueFlags, WorkerFlags {
+interface RunFlags extends GlobalFlags, EnqueueFlags, WorkerFlags, Omit<DeliveryFlags, 's3Endpoint'> {
   readonly out?: string;
 }
 
@@ -19,7 +20,7 @@ function defaultReportPath(file: string): string {
 }
 
 export function registerRun(program: Command): void {
-  addWorkerOptions(addEnqueueOptions(program.command('run').argument('<file>', 'CSV file, or - for stdin')), DEFAULT_RUN_PROCESSES)
+  addDeliveryOptions(addWorkerOptions(addEnqueueOptions(program.command('run').argument('<file>', 'CSV file, or - for stdin')), DEFAULT_RUN_PROCESSES))
     .description('enqueue, work with local workers until done, and write the report: all on this machine')
     .option('--out <file.xlsx>', 'where to write the report (default: <file name>-report.xlsx)')
     .option('--json', 'print the summary as JSON on stdout')
@@ -39,6 +40,7 @@ export function registerRun(program: Command): void {
               prefix: keyPrefix(flags),
               source: file,
               ...enqueueSettingsFromFlags(flags),
+              ...deliveryOptions(flags),
               processes: flags.processes,
               concurrency: flags.concurrency,
               visibilityTimeoutMs: flags.visibilityTimeout === undefined ? DEFAULT_VISIBILITY_TIMEOUT_MS : flags.visibilityTimeout * 1000,
@@ -61,7 +63,7 @@ export function registerRun(program: Command): void {
         true,
         'run',
       );
-      if (flags.json) printJson({ ...result.status, report: result.out });
+      if (flags.json) printJson({ ...result.status, report: result.out, mail: result.mail });
       else {
         process.stdout.write(`${result.status.id}\n`);
         info(flags, `Import ${result.status.id} ${result.status.state}: ${describeCounts(result.status)}`);

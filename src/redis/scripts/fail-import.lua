@@ -4,7 +4,7 @@
 -- ARGV[1] reason, ARGV[2] now (ms)
 -- Returns the state afterwards.
 local state = redis.call('HGET', KEYS[1], 'state')
-if state == false or state == 'complete' or state == 'failed' then
+if state == false or state == 'complete' or state == 'failed' or state == 'cancelled' then
   return state
 end
 redis.call('HSET', KEYS[1], 'state', 'failed', 'error', ARGV[1], 'finishedAt', ARGV[2])

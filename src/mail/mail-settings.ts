@@ -1,0 +1,42 @@
+import { hostname } from 'node:os';
+import { usageError } from '../errors.js';
+import { redactUrl } from '../redact.js';
+
+/** How mail is sent: flags, then environment, then defaults. */
+export interface MailSettings {
+  /** `smtp://user:pass@host:587`, `smtps://...`; else SMTP_URL. */
+  readonly smtpUrl?: string;
+  /** Sender address; else MAIL_FROM, else importer@<this host>. */
+  readonly from?: string;
+  /** Attempts at sending before giving up; default 4. */
+  readonly attempts?: number;
+  /** Wait before the first retry, doubled for each next one; default 2 s. */
+  readonly retryDelayMs?: number;
+}
+
+export const DEFAULT_MAIL_ATTEMPTS = 4;
+export const DEFAULT_MAIL_RETRY_DELAY_MS = 2000;
+
+export interface ResolvedMailSettings {
+  readonly smtpUrl: string;
+  readonly from: string;
+  readonly attempts: number;
+  readonly retryDelayMs: number;
+}
+
+/** Settles the mail settings once, before any work: a missing SMTP server is a usage error. */
+export function resolveMailSettings(settings: MailSettings = {}): ResolvedMailSettings {
+  const smtpUrl = settings.smtpUrl ?? process.env['SMTP_URL'];
+  if (!smtpUrl || smtpUrl.trim() === '') {
+    throw usageError('sending mail needs an SMTP server: set SMTP_URL (for example smtp://user:pass@host:587 or smtps://...)');
+  }
+  if (!/^smtps?:\/\//i.test(smtpUrl.trim())) {
+    throw usageError(`SMTP_URL "${redactUrl(smtpUrl)}" must start with smtp:// or smtps://`);
+  }
+  return {
+    smtpUrl: smtpUrl.trim(),
+    from: settings.from ?? process.env['MAIL_FROM'] ?? `importer@${hostname()}`,
+    attempts: Math.max(1, settings.attempts ?? DEFAULT_MAIL_ATTEMPTS),
+    retryDelayMs: Math.max(0, settings.retryDelayMs ?? DEFAULT_MAIL_RETRY_DELAY_MS),
+  };
+}

@@ -1,0 +1,18 @@
+-- Cancels an import: marks it cancelled and drops its queued tasks, so workers fetch nothing
+-- more from it (a task already in a worker's hands is acknowledged and skipped when recorded,
+-- see record-chunk.lua; an enqueue still reading the file is refused its next chunk, see
+-- enqueue-chunk.lua). Rows already imported stay imported.
+-- KEYS[1] meta hash, KEYS[2] tasks stream
+-- ARGV[1] now (ms), ARGV[2] the reason, kept as the import's error
+-- Returns the state before the call: 'enqueuing' or 'processing' (now cancelled), or
+-- 'complete', 'failed', 'cancelled' (nothing changed). Error NO_IMPORT when there is no record.
+local state = redis.call('HGET', KEYS[1], 'state')
+if state == false then
+  return redis.error_reply('NO_IMPORT')
+end
+if state ~= 'enqueuing' and state ~= 'processing' then
+  return state
+end
+redis.call('HSET', KEYS[1], 'state', 'cancelled', 'finishedAt', ARGV[1], 'error', ARGV[2])
+redis.call('XTRIM', KEYS[2], 'MAXLEN', 0)
+return state

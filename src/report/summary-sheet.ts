@@ -1,0 +1,89 @@
+import { basename } from 'node:path';
+import type ExcelJS from 'exceljs';
+import type { ImportRecord } from '../import-record.js';
+import { addSafeRow, cell, type CellInput } from './cells.js';
+import type { ErrorGroup } from './error-groups.js';
+
+function duration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ${seconds % 60} s`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+function when(ms: number | null): string {
+  return ms === null ? '' : new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+}
+
+/** The file's name as a person knows it: `people.csv`, or "standard input". */
+export function fileLabel(source: string): string {
+  return source === '-' ? 'standard input' : basename(source);
+}
+
+export function describeOutcome(record: ImportRecord): string {
+  switch (record.state) {
+    case 'complete':
+      return record.failed === 0 ? 'Every row was imported' : `${record.failed.toLocaleString('en-US')} of ${(record.total ?? 0).toLocaleString('en-US')} rows could not be imported: see the Errors sheet`;
+    case 'failed':
+      return 'The file could not be read to the end; the import stopped';
+    case 'cancelled':
+      return 'The import was cancelled';
+    default:
+      return 'Still in progress: this report is partial';
+  }
+}
+
+/**
+ * The first sheet: what was imported, where to, when, and the problems grouped by column and
+ * message with their row counts, most frequent first.
+ */
+export function writeSummary(
+  workbook: ExcelJS.stream.xlsx.WorkbookWriter,
+  record: ImportRecord,
+  groups: readonly ErrorGroup[],
+  extras: { readonly rowColumn: string; readonly lineColumn: string; readonly problemsColumn: string },
+): void {
+  const sheet = workbook.addWorksheet('Summary');
+  sheet.columns = [{ width: 28 }, { width: 70 }, { width: 10 }];
+  const title = addSafeRow(sheet, [`Import of ${fileLabel(record.source)}`]);
+  title.font = { bold: true, size: 14 };
+  title.commit();
+  sheet.addRow([]).commit();
+  const total = record.total ?? record.enqueuedRows;
+  const lines: [string, CellInput][] = [
+    ['File', record.source === '-' ? 'standard input' : record.source],
+    ['Import id', record.id],
+    ['Outcome', describeOutcome(record)],
+    ['Rows in the file', total],
+    ['Imported', record.succeeded],
+    ['Failed', record.failed],
+    ['Not yet processed', Math.max(0, total - record.succeeded - record.failed)],
+    ['Saved to', `${record.target} (table ${record.table})`],
+    ['Started', when(record.createdAt)],
+    ['Finished', when(record.finishedAt)],
+    ['Duration', record.finishedAt === null ? '' : duration(record.finishedAt - record.createdAt)],
+  ];
+  if (record.original) lines.push(['Original file kept at', record.original]);
+  if (record.notify) lines.push(['Started by', record.notify]);
+  if (record.error) lines.push(['Why it stopped', record.error]);
+  for (const [label, value] of lines) {
+    const row = addSafeRow(sheet, [label, cell(value)]);
+    row.getCell(1).font = { bold: true };
+    row.commit();
+  }
+  if (groups.length > 0) {
+    sheet.addRow([]).commit();
+    const heading = addSafeRow(sheet, ['Problems by column', 'Problem', 'Rows']);
+    heading.font = { bold: true };
+    heading.commit();
+    for (const group of groups) addSafeRow(sheet, [cell(group.column ?? '(whole row)'), cell(group.problem), group.rows]).commit();
+    sheet.addRow([]).commit();
+    addSafeRow(sheet, [
+      `The Errors sheet lists every failed row: its original values under the file's own headers, with "${extras.rowColumn}", ` +
+        `"${extras.lineColumn}" and "${extras.problemsColumn}" first. Correct the values in place and import that sheet again ` +
+        `(importer enqueue <this file> --sheet Errors): those three columns are ignored.`,
+    ]).commit();
+  }
+  sheet.commit();
+}

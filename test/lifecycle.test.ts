@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { runCli } from './helpers/cli.js';
+import { cleanPrefix, openRedis, testPrefix } from './helpers/redis.js';
+import { tempDir } from './helpers/files.js';
+import { importKeyTtls, importViaLibrary } from './helpers/delivery.js';
+import { enqueue } from '../src/enqueue/enqueue.js';
+import { importKeys, TASK_GROUP } from '../src/redis/keys.js';
+import { runScript, type ImporterRedis } from '../src/redis/scripts.js';
+
+let redis: ImporterRedis;
+const prefixes: string[] = [];
+const dirs: { remove: () => void }[] = [];
+
+function setup(): { prefix: string; dir: string; env: Record<string, string> } {
+  const prefix = testPrefix();
+  prefixes.push(prefix);
+  const dir = tempDir();
+  dirs.push(dir);
+  return { prefix, dir: dir.path, env: { IMPORTER_PREFIX: prefix } };
+}
+
+function rows(n: number): Readable {
+  return Readable.from([`n,name\n${Array.from({ length: n }, (_, i) => `${i + 1},name ${i + 1}`).join('\n')}\n`]);
+}
+
+beforeAll(async () => {
+  redis = await openRedis();
+});
+afterAll(async () => {
+  for (const prefix of prefixes) await cleanPrefix(redis, prefix);
+  await redis.quit();
+  for (const dir of dirs) dir.remove();
+});
+
+describe('cancel, purge, list', () => {
+  it('cancel drops the remaining tasks, workers fetch nothing and skip a task they hold; state cancelled', async () => {
+    const { prefix, dir, env } = setup();
+    const db = join(dir, 'never.db');
+    const { id } = await enqueue({ redis, prefix, source: '-', stdin: rows(100), target: `sqlite:${db}`, table: 'never', chunkSize: 5 });
+    const keys = importKeys(prefix, id);
+    expect(await redis.xlen(keys.tasks)).toBe(20);
+    // A worker already holds chunk 0 when the import is cancelled.
+    const held = (await redis.xreadgroup('GROUP', TASK_GROUP, 'slow-worker', 'COUNT', 1, 'STREAMS', keys.tasks, '>')) as [string, [string, string[]][]][];
+    expect(held[0]![1][0]![0]).toBe('0-1');
+
+    const cancel = await runCli(['cancel', id, '--json'], { env });
+    expect(cancel.stderr).toBe('');
+    expect(cancel.code).toBe(0);
+    expect(JSON.parse(cancel.stdout)).toEqual({ id, previousState: 'processing', state: 'cancelled', cancelled: true });
+    expect(await redis.xlen(keys.tasks)).toBe(0);
+    expect(await redis.zscore(`${prefix}:active`, id)).toBeNull();
+
+    // The holder records its chunk: acknowledged and skipped, nothing counted.
+    const recorded = await runScript(redis, 'recordChunk', [keys.meta, keys.tasks, keys.done, keys.succeeded, keys.failed], [TASK_GROUP, 0, Date.now(), 1, 0, JSON.stringify([1, 1, 'name 1'])]);
+    expect(recorded).toBe('skipped');
+    expect(await redis.llen(keys.succeeded)).toBe(0);
+    expect(await redis.xpending(keys.tasks, TASK_GROUP)).toEqual([0, null, null, null]);
+
+    const work = await runCli(['work', '--until-idle'], { env });
+    expect(work.code).toBe(0);
+    expect(existsSync(db)).toBe(false);
+    const status = await runCli(['status', id, '--json'], { env });
+    expect(status.code).toBe(1);
+    expect(JSON.parse(status.stdout)).toMatchObject({ state: 'cancelled', succeeded: 0, error: 'cancelled with importer cancel' });
+
+    const again = await runCli(['cancel', id, '--json'], { env });
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ state: 'cancelled', cancelled: false });
+  });
+
+  it('cancel of a finished import changes nothing and exits 1; of an unknown id exits 1', async () => {
+    const { prefix, dir, env } = setup();
+    const id = await importViaLibrary(redis, prefix, dir);
+    const done = await runCli(['cancel', id], { env });
+    expect(done.code).toBe(1);
+    expect(done.stderr).toBe(`importer: import ${id} is already complete: there is nothing to cancel\n`);
+    expect(JSON.parse((await runCli(['status', id, '--json'], { env })).stdout)).toMatchObject({ state: 'complete' });
+    const unknown = await runCli(['cancel', 'no-such-import'], { env });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no import with id "no-such-import"/);
+  });
+
+  it('purge deletes every key of the import at once, the sharded unique hashes included', async () => {
+    const { prefix, dir, env } = setup();
+    const id = await importViaLibrary(redis, prefix, dir);
+    const other = await importViaLibrary(redis, prefix, dir, { name: 'other.csv' });
+    const keysBefore = await importKeyTtls(redis, prefix, id);
+    expect([...keysBefore.keys()].some((k) => k.includes(':unique:'))).toBe(true);
+
+    const purge = await runCli(['purge', id, '--json'], { env });
+    expect(purge.code).toBe(0);
+    expect(JSON.parse(purge.stdout)).toEqual({ id, purged: true, keys: keysBefore.size });
+    expect((await importKeyTtls(redis, prefix, id)).size).toBe(0);
+    expect(await redis.zscore(`${prefix}:imports`, id)).toBeNull();
+    // The other import is untouched.
+    expect((await importKeyTtls(redis, prefix, other)).size).toBeGreaterThan(5);
+
+    const again = await runCli(['purge', id], { env });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/no import with id/);
+  });
+
+  it('list shows imports newest first with state, counts, notify and start; skips and forgets expired ones', async () => {
+    const { prefix, dir, env } = setup();
+    const first = await importViaLibrary(redis, prefix, dir, { notify: 'a@example.com' });
+    await new Promise((r) => setTimeout(r, 5));
+    const second = await importViaLibrary(redis, prefix, dir, { name: 'second.csv' });
+    await new Promise((r) => setTimeout(r, 5));
+    const { id: third } = await enqueue({ redis, prefix, source: '-', stdin: rows(3), target: `sqlite:${join(dir, 'x.db')}`, table: 'x' });
+
+    const list = await runCli(['list', '--json'], { env });
+    expect(list.code).toBe(0);
+    const imports = JSON.parse(list.stdout) as Record<string, unknown>[];
+    expect(imports.map((i) => i['id'])).toEqual([third, second, first]);
+    expect(imports[2]).toMatchObject({ state: 'complete', total: 12, succeeded: 5, failed: 7, notify: 'a@example.com' });
+    expect(imports[0]).toMatchObject({ state: 'processing', total: 3, succeeded: 0, notify: null });
+    expect(typeof imports[0]!['createdAt']).toBe('string');
+
+    const text = await runCli(['list'], { env });
+    const lines = text.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^ID +STATE +ROWS +IMPORTED +FAILED +NOTIFY +STARTED +FILE$/);
+    expect(lines[3]).toMatch(new RegExp(`^${first} +complete +12 +5 +7 +a@example\\.com +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ +.*people\\.csv$`));
+    expect(JSON.parse((await runCli(['list', '--json', '--limit', '1'], { env })).stdout)).toHaveLength(1);
+
+    // Reported with a TTL of one second: once its keys are gone, list skips it and forgets the id.
+    const rep = await runCli(['report', second, '--out', join(dir, 's.xlsx'), '--ttl', '1'], { env });
+    expect(rep.code).toBe(3);
+    await new Promise((r) => setTimeout(r, 2200));
+    const after = JSON.parse((await runCli(['list', '--json'], { env })).stdout) as { id: string }[];
+    expect(after.map((i) => i.id)).toEqual([third, first]);
+    expect(await redis.zscore(`${prefix}:imports`, second)).toBeNull();
+    expect((await importKeyTtls(redis, prefix, second)).size).toBe(0);
+  });
+});

@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import ExcelJS from 'exceljs';
+import JSZip from 'jszip';
+import { cleanPrefix, openRedis, testPrefix } from './helpers/redis.js';
+import { tempDir } from './helpers/files.js';
+import { FORMULA_SHAPED, importViaLibrary, PROBLEM_HEADER, PROBLEM_ROWS } from './helpers/delivery.js';
+import { enqueue, report, work } from '../src/index.js';
+import type { ImporterRedis } from '../src/redis/scripts.js';
+
+let redis: ImporterRedis;
+const prefix = testPrefix();
+const dir = tempDir();
+
+beforeAll(async () => {
+  redis = await openRedis();
+});
+afterAll(async () => {
+  await cleanPrefix(redis, prefix);
+  await redis.quit();
+  dir.remove();
+});
+
+/** Every cell of every sheet as written in the file's XML: reference, type attribute, style, formula and text. */
+async function rawCells(path: string): Promise<{ sheet: string; ref: string; type: string | null; style: number; formula: boolean; text: string }[]> {
+  const zip = await JSZip.loadAsync(readFileSync(path));
+  const cells = [];
+  for (const name of Object.keys(zip.files).filter((n) => /^xl\/worksheets\/sheet\d+\.xml$/.test(n))) {
+    const xml = await zip.file(name)!.async('string');
+    for (const match of xml.matchAll(/<c ([^>]*?)(?:\/>|>([\s\S]*?)<\/c>)/g)) {
+      const attrs = match[1]!;
+      const body = match[2] ?? '';
+      const text = (body.match(/<(?:v|t)(?: [^>]*)?>([\s\S]*?)<\/(?:v|t)>/)?.[1] ?? '')
+        .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16))).replace(/&amp;/g, '&');
+      cells.push({
+        sheet: name,
+        ref: attrs.match(/r="([A-Z]+\d+)"/)?.[1] ?? '',
+        type: attrs.match(/t="(\w+)"/)?.[1] ?? null,
+        style: Number(attrs.match(/s="(\d+)"/)?.[1] ?? 0),
+        formula: /<f[ >]/.test(body),
+        text,
+      });
+    }
+  }
+  return cells;
+}
+
+/** numFmtId of each cell style (cellXfs), from the file's styles. */
+async function styleFormats(path: string): Promise<number[]> {
+  const zip = await JSZip.loadAsync(readFileSync(path));
+  const xml = await zip.file('xl/styles.xml')!.async('string');
+  const xfs = xml.match(/<cellXfs[^>]*>([\s\S]*?)<\/cellXfs>/)![1]!;
+  return [...xfs.matchAll(/<xf ([^>]*?)\/?>/g)].map((m) => Number(m[1]!.match(/numFmtId="(\d+)"/)?.[1] ?? 0));
+}
+
+describe('the report as a spreadsheet', () => {
+  it('writes formula-shaped values as text, never as formulas, in every sheet', async () => {
+    const id = await importViaLibrary(redis, prefix, dir.path, { name: '=cmd.csv' });
+    const out = join(dir.path, 'safety.xlsx');
+    await report({ redis, prefix, id, out, ttlSeconds: 0 });
+
+    const cells = await rawCells(out);
+    expect(cells.filter((c) => c.formula)).toEqual([]);
+    const formats = await styleFormats(out);
+    for (const value of FORMULA_SHAPED) {
+      const found = cells.filter((c) => c.text === value);
+      expect(found.length, JSON.stringify(value)).toBeGreaterThan(0);
+      for (const c of found) {
+        expect(['str', 'inlineStr', 's'], `${c.sheet} ${c.ref}`).toContain(c.type);
+        // 49 is Excel's built-in "@" (Text): edited in Excel the cell stays text.
+        expect(formats[c.style], `${c.sheet} ${c.ref}`).toBe(49);
+      }
+    }
+    // The formula-shaped values sit in imported rows, failed rows and a header alike.
+    const sheetsWith = new Set(cells.filter((c) => FORMULA_SHAPED.includes(c.text)).map((c) => c.sheet));
+    expect(sheetsWith.size).toBe(3);
+
+    // Read back with exceljs: strings with the Text format, no formula.
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(out);
+    const hyperlink = workbook.getWorksheet('Imported')!.getRow(3).getCell(3);
+    expect(hyperlink.value).toBe('=HYPERLINK("http://evil.example","click")');
+    expect(hyperlink.type).toBe(ExcelJS.ValueType.String);
+    expect(hyperlink.formula).toBeUndefined();
+    expect(hyperlink.numFmt).toBe('@');
+    const summary = workbook.getWorksheet('Summary')!;
+    expect(summary.getRow(1).getCell(1).value).toBe('Import of =cmd.csv');
+  });
+
+  it('the Errors sheet holds each failed row under the file’s own headers, re-importable as it is', async () => {
+    const id = await importViaLibrary(redis, prefix, dir.path, { name: 'layout.csv' });
+    const out = join(dir.path, 'layout.xlsx');
+    await report({ redis, prefix, id, out, ttlSeconds: 0 });
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(out);
+    const errors = workbook.getWorksheet('Errors')!;
+    const header = (errors.getRow(1).values as unknown[]).slice(1);
+    expect(header).toEqual(['Row', 'Line', 'Problems', ...PROBLEM_HEADER]);
+    const byRow = new Map<number, ExcelJS.Row>();
+    errors.eachRow((row, n) => {
+      if (n > 1) byRow.set(row.getCell(1).value as number, row);
+    });
+    for (const [row, excelRow] of byRow) {
+      const original = PROBLEM_ROWS[row - 1]!;
+      // Row 8 holds a carriage return inside quotes: the rows after it start one line further down.
+      expect(excelRow.getCell(2).value).toBe(row + 1 + (row > 8 ? 1 : 0));
+      original.forEach((value, i) => {
+        const c = excelRow.getCell(4 + i);
+        // Exactly the text of the file (empty cells stay empty); Text format so "007" stays "007".
+        expect(c.value ?? '', `row ${row} ${PROBLEM_HEADER[i]}`).toBe(value);
+        expect(c.numFmt).toBe('@');
+      });
+    }
+    expect(String(byRow.get(6)!.getCell(3).value)).toBe('age must be a whole number from 0 to 150');
+    expect(String(byRow.get(10)!.getCell(3).value)).toBe('id repeats a value already used earlier in the file (first in row 1)');
+
+    // Summary: problems grouped by column and message, most frequent first.
+    const summary = workbook.getWorksheet('Summary')!;
+    const lines: unknown[][] = [];
+    summary.eachRow((row) => lines.push((row.values as unknown[]).slice(1)));
+    const at = lines.findIndex((l) => l[0] === 'Problems by column');
+    expect(lines[at]).toEqual(['Problems by column', 'Problem', 'Rows']);
+    expect(lines.slice(at + 1, at + 5)).toEqual([
+      ['email', 'must be a valid email address', 3],
+      ['age', 'must be a whole number from 0 to 150', 2],
+      ['-notes', 'must be at most 10 characters long', 1],
+      ['id', 'repeats a value already used earlier in the file', 1],
+    ]);
+  });
+
+  it('a file with its own Row, Line or Problems column keeps it; the report’s column is renamed', async () => {
+    const source = Readable.from(['Problems,Row,name\nnone,1,\nsome,2,x\n']);
+    const schema = join(dir.path, 'clash.json');
+    (await import('node:fs')).writeFileSync(schema, JSON.stringify({ type: 'object', properties: { name: { type: 'string', minLength: 1 } }, required: ['name'] }));
+    const { id } = await enqueue({ redis, prefix, source: '-', stdin: source, schemaPath: schema, target: `sqlite:${join(dir.path, 'clash.db')}`, table: 'clash' });
+    await work({ redis, prefix, importId: id, untilIdle: true });
+    const out = join(dir.path, 'clash.xlsx');
+    await report({ redis, prefix, id, out, ttlSeconds: 0 });
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(out);
+    const errors = workbook.getWorksheet('Errors')!;
+    expect((errors.getRow(1).values as unknown[]).slice(1)).toEqual(['Row (report)', 'Line', 'Problems (report)', 'Problems', 'Row', 'name']);
+    expect((errors.getRow(2).values as unknown[]).slice(1)).toEqual([1, 2, 'name is required', 'none', '1']);
+  });
+});
