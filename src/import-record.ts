@@ -9,8 +9,10 @@ export interface ImportSettings {
   readonly id: string;
   /** The file as the person named it (a path, `-` for stdin). */
   readonly source: string;
-  /** The file's header, in file order. */
+  /** Column names for validation and the target table, in file order (schema properties the headers matched, or the headers). */
   readonly columns: readonly string[];
+  /** The file's own header of each column, for the report's Errors sheet. */
+  readonly headers: readonly string[];
   /** The JSON Schema's text, or null when every row is valid. */
   readonly schema: string | null;
   /** Where valid rows go, e.g. `sqlite:/abs/path/importer.db`. Never holds a password. */
@@ -55,6 +57,7 @@ export function settingsToFields(settings: ImportSettings, now: number): string[
     'id', settings.id,
     'source', settings.source,
     'columns', JSON.stringify(settings.columns),
+    'headers', JSON.stringify(settings.headers),
     'schema', settings.schema ?? '',
     'target', settings.target,
     'table', settings.table,
@@ -87,6 +90,7 @@ export function parseRecord(hash: Record<string, string>): ImportRecord | null {
     id: hash['id'],
     source: hash['source'] ?? '',
     columns: JSON.parse(hash['columns'] ?? '[]') as string[],
+    headers: JSON.parse(hash['headers'] ?? hash['columns'] ?? '[]') as string[],
     schema: hash['schema'] ? hash['schema'] : null,
     target: hash['target'] ?? '',
     table: hash['table'] ?? '',

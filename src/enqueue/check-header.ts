@@ -1,31 +1,107 @@
 import { inputError } from '../errors.js';
 import type { ImportSchema } from '../schema/compile-schema.js';
+import { NameIndex } from './header-names.js';
 
 /**
- * Turns the file's first record into column names and checks them against the schema before
- * any row is queued: duplicated headers and missing required columns stop the import.
+ * The columns the report's Errors sheet puts before a file's own ("Row", "Line", "Problems", or
+ * "Row (report)" and so on when the file has such a column): dropped when that sheet is read back.
  */
-export function checkHeader(fields: readonly string[], schema: ImportSchema | null, fileName: string): string[] {
-  const columns = fields.map((field, i) => field.trim() || `column_${i + 1}`);
-  const seen = new Map<string, number>();
-  const duplicated: string[] = [];
-  columns.forEach((column, i) => {
-    if (seen.has(column)) duplicated.push(`"${column}" (columns ${seen.get(column)! + 1} and ${i + 1})`);
-    else seen.set(column, i);
+export const REPORT_COLUMN = /^(Row|Line|Problems)( \(report( \d+)?\))?$/;
+
+/** How the file's columns become the import's. */
+export interface HeaderPlan {
+  /** Name of each kept column for validation and the target table: a schema property, a --map target, or the header itself. */
+  readonly columns: string[];
+  /** The file's own header of each kept column, for the report. */
+  readonly headers: string[];
+  /** Indexes of the file's fields that are kept, or null when all are. */
+  readonly keep: number[] | null;
+}
+
+export interface HeaderOptions {
+  readonly schema: ImportSchema | null;
+  /** Name of the file in messages, and the line of its header. */
+  readonly fileName: string;
+  readonly line?: number;
+  /** Header -> column, for headers no schema property matches (`--map "Header=column"`). */
+  readonly map?: Readonly<Record<string, string>>;
+  /** Headers dropped unless the schema or the map names them. */
+  readonly ignore?: RegExp;
+}
+
+const quoteList = (names: readonly string[]): string => names.map((n) => `"${n}"`).join(', ');
+
+/**
+ * Turns the file's first record into the import's columns and checks them before any row is
+ * queued. A header names the schema property it equals, else the one it equals once case,
+ * spaces and punctuation are dropped ("E-mail Address" finds `email_address`), else --map's
+ * target, else itself. Duplicated headers, two headers naming one column, and required columns
+ * that no header names stop the import with what was expected and what was found.
+ */
+export function planHeader(fields: readonly string[], options: HeaderOptions): HeaderPlan {
+  const where = `${options.fileName}: line ${options.line ?? 1}`;
+  const headers = fields.map((field, i) => field.trim() || `column_${i + 1}`);
+  const properties = Object.keys(options.schema?.properties ?? {});
+  const schemaNames = new NameIndex(properties);
+  const mapped = mapHeaders(headers, options.map ?? {}, where);
+
+  const keep: number[] = [];
+  headers.forEach((header, i) => {
+    if (options.ignore?.test(header) && !mapped.has(i) && !schemaNames.has(header)) return;
+    keep.push(i);
   });
-  if (duplicated.length > 0) {
-    throw inputError(`${fileName}: line 1: duplicated header ${duplicated.join(', ')}; each column needs its own name`);
+
+  const duplicated: string[] = [];
+  const firstOf = new Map<string, number>();
+  for (const i of keep) {
+    const header = headers[i]!;
+    if (firstOf.has(header)) duplicated.push(`"${header}" (columns ${firstOf.get(header)! + 1} and ${i + 1})`);
+    else firstOf.set(header, i);
   }
-  if (schema) {
-    const missing = schema.required.filter((name) => !seen.has(name));
+  if (duplicated.length > 0) {
+    throw inputError(`${where}: duplicated header ${duplicated.join(', ')}; each column needs its own name`);
+  }
+
+  const columns = keep.map((i) => mapped.get(i) ?? schemaNames.find(headers[i]!) ?? headers[i]!);
+  const owner = new Map<string, number>();
+  const clashes: string[] = [];
+  columns.forEach((column, k) => {
+    const i = keep[k]!;
+    const other = owner.get(column);
+    if (other === undefined) owner.set(column, i);
+    else clashes.push(`headers "${headers[other]}" (column ${other + 1}) and "${headers[i]}" (column ${i + 1}) both name column "${column}"`);
+  });
+  if (clashes.length > 0) {
+    throw inputError(`${where}: ${clashes.join('; ')}; each column needs its own header (rename one, or use --map "Header=column")`);
+  }
+
+  if (options.schema) {
+    const missing = options.schema.required.filter((name) => !owner.has(name));
     if (missing.length > 0) {
       throw inputError(
-        `${fileName}: line 1: missing required ${missing.length === 1 ? 'column' : 'columns'} ${missing.map((m) => `"${m}"`).join(', ')}; ` +
-          `expected ${Object.keys(schema.properties).map((p) => `"${p}"`).join(', ')}; found ${columns.map((c) => `"${c}"`).join(', ')}`,
+        `${where}: missing required ${missing.length === 1 ? 'column' : 'columns'} ${quoteList(missing)}; ` +
+          `expected ${quoteList(properties)}; found ${quoteList(keep.map((i) => headers[i]!))} ` +
+          '(headers match ignoring case, spaces and punctuation; --map "Header=column" names any other)',
       );
     }
   }
-  return columns;
+  return { columns, headers: keep.map((i) => headers[i]!), keep: keep.length === headers.length ? null : keep };
+}
+
+/** --map's headers, found exactly or by key; a header the file lacks is an error. */
+function mapHeaders(headers: readonly string[], map: Readonly<Record<string, string>>, where: string): Map<number, string> {
+  const index = new NameIndex(headers);
+  const mapped = new Map<number, string>();
+  const unknown: string[] = [];
+  for (const [from, to] of Object.entries(map)) {
+    const header = index.find(from.trim());
+    if (header === undefined) unknown.push(from);
+    else mapped.set(headers.indexOf(header), to);
+  }
+  if (unknown.length > 0) {
+    throw inputError(`${where}: --map names ${unknown.length === 1 ? 'a header' : 'headers'} the file does not have: ${quoteList(unknown)}; found ${quoteList(headers)}`);
+  }
+  return mapped;
 }
 
 export function uniqueColumnIndexes(columns: readonly string[], schema: ImportSchema | null): number[] {

@@ -7,12 +7,13 @@ import { readRecord, settingsToFields, type ImportSettings, type ImportState } f
 import { activeScore, globalKeys, importKeys, TASK_GROUP, type ImportKeys } from '../redis/keys.js';
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
 import { loadSchemaFile } from '../schema/load-schema.js';
-import { readCsvBatches, type CsvRecord } from '../sources/csv-records.js';
-import { defaultTableName, openSource } from '../sources/open-source.js';
+import { defaultTableName } from '../sources/open-source.js';
+import { openRecords } from '../sources/open-records.js';
+import type { ReadOptions, SourceRecord } from '../sources/read-options.js';
 import { DEFAULT_TARGET, parseTarget } from '../targets/target-url.js';
 import { encodeChunk } from '../tasks/task-codec.js';
 import type { ConflictPolicy } from '../targets/target.js';
-import { checkHeader, uniqueColumnIndexes } from './check-header.js';
+import { planHeader, REPORT_COLUMN, uniqueColumnIndexes, type HeaderPlan } from './check-header.js';
 import { uniqueSlot } from './unique-values.js';
 import { DEFAULT_PREFIX } from '../defaults.js';
 
@@ -29,10 +30,10 @@ export interface EnqueueProgress {
   readonly rows: number;
 }
 
-export interface EnqueueOptions {
+export interface EnqueueOptions extends ReadOptions {
   readonly redis: ImporterRedis;
   readonly prefix?: string;
-  /** Path of the CSV file, or `-` for stdin. */
+  /** Path of the CSV or Excel (.xlsx) file, or `-` for stdin. */
   readonly source: string;
   /** Stream read when `source` is `-` (defaults to process.stdin). */
   readonly stdin?: Readable;
@@ -43,7 +44,8 @@ export interface EnqueueOptions {
   /** Import id; the same id resumes an enqueue that stopped part way. */
   readonly id?: string;
   readonly chunkSize?: number;
-  readonly maxRecordSize?: number;
+  /** Header -> column, for headers that match no schema property (`--map "Header=column"`). */
+  readonly map?: Readonly<Record<string, string>>;
   readonly onProgress?: (progress: EnqueueProgress) => void;
   /** Create the target table when it is missing (SQLite always does). */
   readonly createTable?: boolean;
@@ -69,7 +71,7 @@ export interface EnqueueResult {
 }
 
 /**
- * Streams a CSV file into tasks of `chunkSize` rows on the import's Redis stream. Resumable:
+ * Streams a CSV or Excel file into tasks of `chunkSize` rows on the import's Redis stream. Resumable:
  * with the id of an import whose enqueue stopped part way, it skips the chunks already queued
  * and continues; with the id of a finished enqueue it changes nothing.
  */
@@ -85,18 +87,36 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
   const handler = options.handler ? await resolveHandlerPath(options.handler) : null;
   const schema = loaded?.schema ?? null;
 
-  const opened = await openSource(options.source, options.stdin);
-  let bytesRead = 0;
-  opened.stream.on('data', (chunk: Buffer | string) => {
-    bytesRead += chunk.length;
-  });
-  const batches = readCsvBatches(opened.stream, { name: opened.name, maxRecordSize: options.maxRecordSize });
-  const first = await batches.next();
-  if (first.done) {
-    throw inputError(`${opened.name} is empty: there is no header row`);
+  const opened = await openRecords(options.source, options, options.stdin);
+  const batches = opened.batches;
+  let first: IteratorResult<SourceRecord[]> | undefined;
+  try {
+    first = await batches.next();
+    if (first.done) throw inputError(`${opened.name} is empty: there is no header row`);
+  } finally {
+    if (!first || first.done) await opened.close();
   }
   const [header, ...firstRows] = first.value;
-  const columns = checkHeader(header!.fields, schema, opened.name);
+  let plan: HeaderPlan;
+  try {
+    plan = planHeader(header!.fields, {
+      schema,
+      fileName: opened.name,
+      line: header!.line,
+      map: options.map,
+      // A report's Errors sheet read back: its own columns are not the data's.
+      ignore: opened.format === 'xlsx' ? REPORT_COLUMN : undefined,
+    });
+  } catch (err) {
+    await batches.return(undefined).catch(() => {});
+    await opened.close();
+    throw err;
+  }
+  const { columns, headers, keep } = plan;
+  const width = header!.fields.length;
+  // Values past the header stay, so that the row is still reported as ragged.
+  const project =
+    keep === null ? null : (record: SourceRecord): SourceRecord => ({ line: record.line, fields: [...keep.map((i) => record.fields[i] ?? ''), ...record.fields.slice(width)] });
   const onConflict = checkConflictColumns(options.onConflict, columns, opened.name);
   const keys = importKeys(prefix, id);
   const now = Date.now();
@@ -104,6 +124,7 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
     id,
     source: options.source,
     columns,
+    headers,
     schema: loaded?.text ?? null,
     target: target.url,
     table: options.table ?? defaultTableName(options.source),
@@ -128,7 +149,7 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
     }
     if (existing.state !== 'enqueuing') {
       batches.return(undefined).catch(() => {});
-      opened.stream.destroy();
+      await opened.close();
       return { id, total: existing.total ?? existing.enqueuedRows, resumed: true, state: existing.state, passwordDropped: target.password !== null };
     }
     startChunk = existing.enqueuedChunks;
@@ -147,11 +168,11 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
   beat.unref();
   let rows = 0;
   try {
-    let chunk: CsvRecord[] = [];
+    let chunk: SourceRecord[] = [];
     let chunkNo = 0;
-    const take = async (batch: readonly CsvRecord[]): Promise<void> => {
+    const take = async (batch: readonly SourceRecord[]): Promise<void> => {
       for (const record of batch) {
-        chunk.push(record);
+        chunk.push(project ? project(record) : record);
         rows++;
         if (chunk.length === effective.chunkSize) {
           if (chunkNo >= startChunk) await sender.send(chunkNo, rows - chunk.length + 1, chunk);
@@ -159,13 +180,13 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
           chunk = [];
         }
       }
-      options.onProgress?.({ bytesRead, totalBytes: opened.size, rows });
+      options.onProgress?.({ bytesRead: opened.bytesRead(), totalBytes: opened.size, rows });
     };
     await take(firstRows);
     for await (const batch of batches) await take(batch);
     if (chunk.length > 0 && chunkNo >= startChunk) await sender.send(chunkNo, rows - chunk.length + 1, chunk);
     await sender.drain();
-    options.onProgress?.({ bytesRead, totalBytes: opened.size, rows });
+    options.onProgress?.({ bytesRead: opened.bytesRead(), totalBytes: opened.size, rows });
   } catch (err) {
     await sender.drain().catch(() => {});
     if (err instanceof ImporterError && err.kind === 'input') {
@@ -217,7 +238,7 @@ class ChunkSender {
     private readonly settings: ImportSettings,
   ) {}
 
-  async send(chunkNo: number, firstRow: number, records: readonly CsvRecord[]): Promise<void> {
+  async send(chunkNo: number, firstRow: number, records: readonly SourceRecord[]): Promise<void> {
     const rows = records.map((r) => r.fields);
     const payload = encodeChunk(firstRow, records.map((r) => r.line), rows);
     const scriptKeys = [this.keys.meta, this.keys.tasks];

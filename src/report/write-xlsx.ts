@@ -46,13 +46,14 @@ export async function writeWorkbook(redis: Redis, prefix: string, record: Import
   const keys = importKeys(prefix, record.id);
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream, useStyles: true, useSharedStrings: false });
   workbook.creator = 'importer';
-  const extras = errorsSheetExtras(record.columns);
+  // The Errors sheet shows the original values under the file's own headers, so it can be re-imported.
+  const extras = errorsSheetExtras(record.headers);
   writeSummary(workbook, record, await groupErrors(redis, keys.failed, record.columns), extras);
 
   const errors = new PagedSheet(workbook, {
     name: 'Errors',
-    header: [extras.rowColumn, extras.lineColumn, extras.problemsColumn, ...record.columns],
-    widths: [8, 8, 60, ...record.columns.map(() => 18)],
+    header: [extras.rowColumn, extras.lineColumn, extras.problemsColumn, ...record.headers],
+    widths: [8, 8, 60, ...record.headers.map(() => 18)],
     rowsPerSheet,
     textFrom: 3,
   });

@@ -11,13 +11,18 @@ export interface PropertySchema {
   readonly pattern?: string;
   readonly minimum?: number;
   readonly maximum?: number;
-  readonly exclusiveMinimum?: number;
-  readonly exclusiveMaximum?: number;
+  /** A number since draft-06; draft-04's boolean form (with minimum) is read too. */
+  readonly exclusiveMinimum?: number | boolean;
+  readonly exclusiveMaximum?: number | boolean;
+  readonly multipleOf?: number;
   readonly minLength?: number;
   readonly maxLength?: number;
   readonly unique?: boolean;
-  /** The importer's own keyword: one message a person reads for any error in this column. */
-  readonly errorMessage?: string;
+  /**
+   * The importer's own keyword: the message a person reads for any error in this column, or one
+   * per keyword (`{"required": "...", "format": "...", "default": "..."}`).
+   */
+  readonly errorMessage?: string | Readonly<Record<string, string>>;
   readonly title?: string;
 }
 
@@ -42,7 +47,7 @@ function makeAjv(schema: Record<string, unknown>): Ajv {
       : new Ajv(options);
   addFormats(ajv);
   ajv.addKeyword({ keyword: 'unique', schemaType: 'boolean' });
-  ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
+  ajv.addKeyword({ keyword: 'errorMessage', schemaType: ['string', 'object'] });
   return ajv;
 }
 

@@ -1,97 +1,109 @@
-import type { Readable } from 'node:stream';
-import { parse, CsvError } from 'csv-parse';
-import { inputError } from '../errors.js';
+import { CsvError } from 'csv-parse';
+import { ImporterError, inputError } from '../errors.js';
+import { createCsvParseCore } from './csv-parse-api.js';
+import { BATCH_RECORDS, DEFAULT_MAX_COLUMNS, DEFAULT_MAX_RECORD_SIZE, type SourceRecord } from './read-options.js';
 
-export interface CsvRecord {
-  readonly fields: string[];
-  /** Line of the file on which the record starts. */
-  readonly line: number;
-}
+/** @deprecated the name before Excel input: a record of any source. */
+export type CsvRecord = SourceRecord;
 
 export interface CsvReadOptions {
   /** Name of the file in messages. */
   readonly name: string;
-  /** Largest record accepted, in characters: bounds memory on hostile files. */
+  readonly delimiter: string;
+  /** Remove whitespace around fields (outside quotes). */
+  readonly trim?: boolean;
+  /** Largest record accepted, in bytes. */
   readonly maxRecordSize?: number;
+  /** Most fields a record may have. */
+  readonly maxColumns?: number;
 }
 
-export const DEFAULT_MAX_RECORD_SIZE = 16 * 1024 * 1024;
-
-const BATCH_RECORDS = 1024;
+/** Bytes parsed at once: the record in progress is checked against the column limit between slices. */
+const SLICE_BYTES = 256 * 1024;
+const noop = (): void => {};
 
 /**
- * Streams the records of a CSV file, header first, in batches (fewer awaits per row). Quoted
- * fields may hold delimiters and line breaks; a UTF-8 byte order mark is dropped; blank lines
- * are skipped; a stray quote inside an unquoted field is kept as text. A record with the wrong
- * number of fields is still returned (it is that row's error, not the file's). Errors that leave
- * the rest of the file unreadable are thrown as input errors naming the file and the line, after
- * every record before them has been returned.
+ * Streams the records of CSV text (UTF-8 chunks), header first, in batches. Quoted fields may
+ * hold delimiters and line breaks; LF, CRLF and CR line ends are recognised; blank lines (and
+ * lines of nothing but separators) are skipped; a stray quote inside an unquoted field is kept
+ * as text. A record with the wrong number of fields is still returned (it is that row's error,
+ * not the file's). Errors that leave the rest unreadable (an unclosed quote, a record over the
+ * limits, or an error of the input, such as invalid encoding) are thrown as input errors naming
+ * the file and the line, after every complete record before them has been returned.
  */
-export async function* readCsvBatches(stream: Readable, options: CsvReadOptions): AsyncGenerator<CsvRecord[]> {
-  const parser = stream.pipe(
-    parse({
-      bom: true,
-      relax_column_count: true,
-      relax_quotes: true,
-      max_record_size: options.maxRecordSize ?? DEFAULT_MAX_RECORD_SIZE,
-    }),
-  );
-  stream.on('error', (err) => parser.destroy(err));
-  // Records are collected here rather than read through the parser's async iterator: that one
-  // drops what it buffered when the parser fails, and the error must come after those records.
-  let pending: string[][] = [];
-  let failure: unknown = null;
-  let ended = false;
-  let wake: (() => void) | null = null;
-  const notify = (): void => {
-    const w = wake;
-    wake = null;
-    w?.();
+export async function* readCsvBatches(input: AsyncIterable<Buffer>, options: CsvReadOptions): AsyncGenerator<SourceRecord[]> {
+  const maxRecordSize = options.maxRecordSize ?? DEFAULT_MAX_RECORD_SIZE;
+  const maxColumns = options.maxColumns ?? DEFAULT_MAX_COLUMNS;
+  const core = createCsvParseCore({
+    bom: false, // the decoder has dropped it
+    delimiter: options.delimiter,
+    relax_column_count: true,
+    relax_quotes: true,
+    trim: options.trim === true,
+    max_record_size: maxRecordSize,
+  });
+  let parsed: string[][] = [];
+  const push = (fields: string[]): void => {
+    parsed.push(fields);
   };
-  parser.on('data', (fields: string[]) => {
-    pending.push(fields);
-    if (pending.length >= BATCH_RECORDS * 4) parser.pause();
-    if (pending.length >= BATCH_RECORDS) notify();
-  });
-  parser.on('error', (err) => {
-    failure = err;
-    notify();
-  });
-  parser.on('end', () => {
-    ended = true;
-    notify();
-  });
-  // Lines are counted here: the parser counts a CRLF inside a quoted field twice.
+  // Lines are counted here: csv-parse counts a CRLF inside a quoted field twice.
   let nextLine = 1;
-  try {
-    for (;;) {
-      if (pending.length === 0) {
-        if (failure) throw describeCsvError(failure, options.name, nextLine);
-        if (ended) return;
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          if (pending.length > 0 || failure || ended) notify();
-        });
-        continue;
+  let failure: unknown = null;
+
+  /** Turns the parsed records into numbered ones; a record over the column limit is a failure. */
+  const take = (): SourceRecord[] => {
+    const batch: SourceRecord[] = [];
+    for (const fields of parsed) {
+      const line = nextLine;
+      if (fields.length > maxColumns) {
+        failure = tooManyColumns(options.name, line, maxColumns);
+        break;
       }
-      const taken = pending;
-      pending = [];
-      if (parser.isPaused()) parser.resume();
-      const batch: CsvRecord[] = [];
-      for (const fields of taken) {
-        const line = nextLine;
-        if (fields.length === 1 && fields[0] === '') {
-          nextLine++; // a blank line
-          continue;
-        }
-        nextLine = line + 1 + lineBreaksIn(fields);
-        batch.push({ fields, line });
-      }
-      if (batch.length > 0) yield batch;
+      nextLine = line + 1 + lineBreaksIn(fields);
+      if (isBlank(fields)) continue;
+      batch.push({ fields, line });
     }
-  } finally {
-    if (!parser.destroyed) parser.destroy();
+    parsed = [];
+    return batch;
+  };
+
+  try {
+    reading: for await (const chunk of input) {
+      for (let start = 0; start < chunk.length; start += SLICE_BYTES) {
+        const slice = chunk.length <= SLICE_BYTES ? chunk : chunk.subarray(start, start + SLICE_BYTES);
+        const err = core.parse(slice, false, push, noop);
+        if (err) {
+          failure = err;
+          break reading;
+        }
+        if (core.state.record.length > maxColumns) {
+          failure = 'columns';
+          break reading;
+        }
+      }
+      if (parsed.length >= BATCH_RECORDS) {
+        const batch = take();
+        if (batch.length > 0) yield batch;
+        if (failure) break;
+      }
+    }
+    if (!failure) {
+      const err = core.parse(undefined, true, push, noop);
+      if (err) failure = err;
+    }
+  } catch (err) {
+    failure = err; // the input failed: bytes not valid in their encoding, or a read error
   }
+  const batch = take();
+  if (batch.length > 0) yield batch;
+  if (failure === 'columns') throw tooManyColumns(options.name, nextLine, maxColumns);
+  if (failure) throw describeCsvError(failure, options.name, nextLine, maxRecordSize);
+}
+
+/** A blank line, or one of nothing but separators (as spreadsheets write for empty rows). */
+function isBlank(fields: readonly string[]): boolean {
+  for (const field of fields) if (field !== '') return false;
+  return true;
 }
 
 function lineBreaksIn(fields: readonly string[]): number {
@@ -103,13 +115,20 @@ function lineBreaksIn(fields: readonly string[]): number {
   return breaks;
 }
 
-function describeCsvError(err: unknown, name: string, nextLine: number): Error {
+function tooManyColumns(name: string, line: number, max: number): ImporterError {
+  return inputError(`${name}: line ${line}: a record has more than ${max} fields, the limit (raise it with --max-columns)`);
+}
+
+function describeCsvError(err: unknown, name: string, nextLine: number, maxRecordSize: number): Error {
+  if (err instanceof ImporterError) return err;
   if (err instanceof CsvError) {
     switch (err.code) {
       case 'CSV_QUOTE_NOT_CLOSED':
         return inputError(`${name}: line ${nextLine}: a quoted field opened here is never closed; the rest of the file cannot be read`, err);
       case 'CSV_MAX_RECORD_SIZE':
-        return inputError(`${name}: line ${nextLine}: a record is larger than the limit of ${err.message.match(/\d+/)?.[0] ?? 'the maximum'} characters`, err);
+        return inputError(`${name}: line ${nextLine}: a record is larger than the limit of ${maxRecordSize} bytes (raise it with --max-record-size)`, err);
+      case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
+        return inputError(`${name}: line ${nextLine}: text follows the closing quote of a field; with --trim only spaces may`, err);
       default:
         return inputError(`${name}: line ${nextLine}: ${err.message}`, err);
     }

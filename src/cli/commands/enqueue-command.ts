@@ -4,8 +4,9 @@ import { DEFAULT_TARGET } from '../../targets/target-url.js';
 import { keyPrefix, withRedis, formatCount } from '../context.js';
 import { info, progressBar, warn, type GlobalFlags } from '../output.js';
 import { integer, positiveInt } from '../parse.js';
+import { addReadOptions, readOptionsFromFlags, type ReadFlags } from '../read-flags.js';
 
-export interface EnqueueFlags {
+export interface EnqueueFlags extends ReadFlags {
   readonly schema?: string;
   readonly target?: string;
   readonly table?: string;
@@ -22,9 +23,10 @@ export interface EnqueueFlags {
 /** The enqueue flags as the library's options (shared with `run`). */
 export function enqueueSettingsFromFlags(flags: EnqueueFlags): Pick<
   EnqueueOptions,
-  'schemaPath' | 'target' | 'table' | 'notify' | 'id' | 'chunkSize' | 'createTable' | 'onConflict' | 'handler' | 'priority'
+  'schemaPath' | 'target' | 'table' | 'notify' | 'id' | 'chunkSize' | 'createTable' | 'onConflict' | 'handler' | 'priority' | keyof ReturnType<typeof readOptionsFromFlags>
 > {
   return {
+    ...readOptionsFromFlags(flags),
     schemaPath: flags.schema,
     target: flags.target,
     table: flags.table,
@@ -42,7 +44,7 @@ export function enqueueSettingsFromFlags(flags: EnqueueFlags): Pick<
 
 /** The enqueue flags, shared with `run`. */
 export function addEnqueueOptions(command: Command): Command {
-  return command
+  return addReadOptions(command)
     .option('--schema <schema.json>', 'JSON Schema every row is validated against (default: every row is valid)')
     .option('--target <url>', 'where valid rows are saved', DEFAULT_TARGET)
     .option('--table <name>', 'table to save into (default: the file name without extension)')
@@ -57,7 +59,7 @@ export function addEnqueueOptions(command: Command): Command {
 }
 
 export function registerEnqueue(program: Command): void {
-  addEnqueueOptions(program.command('enqueue').argument('<file>', 'CSV file, or - for stdin'))
+  addEnqueueOptions(program.command('enqueue').argument('<file>', 'CSV or Excel (.xlsx) file, or - for stdin'))
     .description('read a CSV file into tasks on Redis; prints the import id')
     .action(async (file: string, _options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<GlobalFlags & EnqueueFlags>();
