@@ -7,6 +7,7 @@ import { cleanPrefix, openRedis, testPrefix } from './helpers/redis.js';
 import { tempDir } from './helpers/files.js';
 import { importKeyTtls, importViaLibrary } from './helpers/delivery.js';
 import { enqueue } from '../src/enqueue/enqueue.js';
+import { cancelImport } from '../src/lifecycle/cancel-import.js';
 import { importKeys, TASK_GROUP } from '../src/redis/keys.js';
 import { runScript, type ImporterRedis } from '../src/redis/scripts.js';
 
@@ -69,6 +70,26 @@ describe('cancel, purge, list', () => {
     const again = await runCli(['cancel', id, '--json'], { env });
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ state: 'cancelled', cancelled: false });
+  });
+
+  it('cancel stops an enqueue still reading the file', async () => {
+    const { prefix, dir } = setup();
+    const slow = Readable.from((async function* () {
+      yield 'n,name\n';
+      for (let batch = 0; batch < 200; batch++) {
+        yield Array.from({ length: 20 }, (_, i) => `${batch * 20 + i + 1},x\n`).join('');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })());
+    const enqueuing = enqueue({ redis, prefix, source: '-', stdin: slow, id: 'slow-1', target: `sqlite:${join(dir, 's.db')}`, table: 's', chunkSize: 10 });
+    enqueuing.catch(() => {});
+    const meta = importKeys(prefix, 'slow-1').meta;
+    while (Number((await redis.hget(meta, 'enqueuedChunks')) ?? 0) < 2) await new Promise((r) => setTimeout(r, 20));
+    const cancelled = await cancelImport({ redis, prefix, id: 'slow-1' });
+    expect(cancelled).toMatchObject({ previousState: 'enqueuing', state: 'cancelled', cancelled: true });
+    await expect(enqueuing).rejects.toThrow(/import slow-1 was cancelled while its file was being read/);
+    expect(await redis.hget(meta, 'state')).toBe('cancelled');
+    expect(await redis.xlen(importKeys(prefix, 'slow-1').tasks)).toBe(0);
   });
 
   it('cancel of a finished import changes nothing and exits 1; of an unknown id exits 1', async () => {

@@ -50,9 +50,10 @@ function opening(record: ImportRecord): string {
   }
 }
 
-function handoverText(handover: ReportHandover): string[] {
+function handoverText(handover: ReportHandover, failed: number): string[] {
   switch (handover.kind) {
     case 'attached':
+      if (failed === 0) return [`The attached spreadsheet ${handover.filename} lists the imported rows.`];
       return [
         `The attached spreadsheet ${handover.filename} has every failed row on its Errors sheet, with what is wrong.`,
         'Correct the values there and import that sheet again; the columns Row, Line and Problems are ignored.',
@@ -89,6 +90,6 @@ export function reportBody(input: ReportMailInput): string {
   if (input.firstErrors.length > 0) {
     lines.push('', `The first failed rows${record.failed > input.firstErrors.length ? ` (of ${count(record.failed)})` : ''}:`, ...input.firstErrors.map((f) => `  ${describeFailedRow(f)}`));
   }
-  lines.push('', ...handoverText(input.handover), '', `Import id: ${record.id}`, `Sent by importer on ${hostname()}.`);
+  lines.push('', ...handoverText(input.handover, record.failed), '', `Import id: ${record.id}`, `Sent by importer on ${hostname()}.`);
   return `${lines.join('\n')}\n`;
 }

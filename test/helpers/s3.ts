@@ -15,6 +15,9 @@ export interface TestS3Server {
   close(): Promise<void>;
 }
 
+// The AWS SDK's warning about Node versions is noise in the test output too.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
 /** s3rver's fixed credentials: it checks signatures against these. */
 const ACCESS_KEY = 'S3RVER';
 const SECRET_KEY = 'S3RVER';
