@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ImporterError, inputError, usageError } from '../errors.js';
+import { errorMessage, ImporterError, inputError, usageError } from '../errors.js';
 import { checkImportId, newImportId } from '../ids.js';
 import { readRecord, settingsToFields, type ImportSettings, type ImportState } from '../import-record.js';
 import { activeScore, globalKeys, importKeys, TASK_GROUP, type ImportKeys } from '../redis/keys.js';
@@ -15,6 +15,7 @@ import { encodeChunk } from '../tasks/task-codec.js';
 import type { ConflictPolicy } from '../targets/target.js';
 import { planHeader, REPORT_COLUMN, uniqueColumnIndexes, type HeaderPlan } from './check-header.js';
 import { uniqueSlot } from './unique-values.js';
+import { keepOriginal } from './keep-original.js';
 import { DEFAULT_PREFIX } from '../defaults.js';
 
 export const DEFAULT_CHUNK_SIZE = 500;
@@ -57,6 +58,8 @@ export interface EnqueueOptions extends ReadOptions {
   readonly handler?: string;
   /** Called once the import exists in Redis and workers may start on it. */
   readonly onStarted?: (id: string) => void;
+  /** `s3://bucket/prefix/`: keep the original file at `<prefix><id>/<file name>` before reading it. */
+  readonly upload?: string;
 }
 
 export interface EnqueueResult {
@@ -87,7 +90,8 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
   const handler = options.handler ? await resolveHandlerPath(options.handler) : null;
   const schema = loaded?.schema ?? null;
 
-  const opened = await openRecords(options.source, options, options.stdin);
+  const kept = options.upload ? await keepOriginal({ source: options.source, stdin: options.stdin, uploadTo: options.upload, id, s3: options.s3 }) : null;
+  const opened = await openRecords(kept?.readFrom ?? options.source, options, options.stdin);
   const batches = opened.batches;
   let first: IteratorResult<SourceRecord[]> | undefined;
   try {
@@ -139,6 +143,7 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
   };
 
   const created = (await runScript(options.redis, 'createImport', [keys.meta, keys.tasks], [TASK_GROUP, ...settingsToFields(settings, now)])) === 1;
+  if (kept) await options.redis.hset(keys.meta, 'original', kept.url);
   let startChunk = 0;
   let effective = settings;
   if (!created) {
@@ -189,6 +194,8 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
     options.onProgress?.({ bytesRead: opened.bytesRead(), totalBytes: opened.size, rows });
   } catch (err) {
     await sender.drain().catch(() => {});
+    const closed = /IMPORT_CLOSED (\w+)/.exec(errorMessage(err));
+    if (closed) throw new ImporterError('state', `import ${id} was ${closed[1]} while its file was being read: the enqueue stopped`, { cause: err });
     if (err instanceof ImporterError && err.kind === 'input') {
       // The file cannot be read on: the import is failed as a whole, not left half-queued.
       await runScript(options.redis, 'failImport', [keys.meta, keys.tasks], [err.message, Date.now()]);

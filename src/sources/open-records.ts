@@ -44,7 +44,7 @@ async function* nothing(): AsyncGenerator<SourceRecord[]> {}
 export async function openRecords(source: string, options: ReadOptions = {}, stdin?: Readable): Promise<RecordSource> {
   const declared = options.encoding === undefined ? null : parseEncoding(options.encoding);
   const delimiter = options.delimiter === undefined ? null : parseDelimiter(options.delimiter);
-  const opened = await openSource(source, stdin);
+  const opened = await openSource(source, stdin, options.s3);
   const stream = opened.stream;
   const fail = (err: ImporterError): never => {
     stream.destroy();

@@ -3,6 +3,9 @@ import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { inputError } from '../errors.js';
+import type { S3Settings } from '../s3/s3-client.js';
+import { isS3Url } from '../s3/s3-url.js';
+import { openS3Source } from './s3-source.js';
 
 export interface OpenedSource {
   readonly stream: Readable;
@@ -14,9 +17,13 @@ export interface OpenedSource {
 
 export const STDIN = '-';
 
-/** Opens the file to import as a byte stream; a missing or unreadable file is an input error. */
-export async function openSource(source: string, stdin: Readable = process.stdin): Promise<OpenedSource> {
+/**
+ * Opens the file to import as a byte stream: a path, `-` for stdin, or `s3://bucket/key` (streamed
+ * from S3). A missing or unreadable file is an input error.
+ */
+export async function openSource(source: string, stdin: Readable = process.stdin, s3?: S3Settings): Promise<OpenedSource> {
   if (source === STDIN) return { stream: stdin, name: 'stdin', size: null };
+  if (isS3Url(source)) return openS3Source(source, s3);
   let size: number;
   try {
     const info = await stat(source);

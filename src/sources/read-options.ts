@@ -1,3 +1,5 @@
+import type { S3Settings } from '../s3/s3-client.js';
+
 /** How the file to import is read: its dialect, encoding, sheet and the limits against hostile files. */
 export interface ReadOptions {
   /** Text encoding when the file has no byte order mark: `utf-8` (default), `utf-16le`, `windows-1252`, ... */
@@ -12,6 +14,8 @@ export interface ReadOptions {
   readonly maxRecordSize?: number;
   /** Most fields a record may have. */
   readonly maxColumns?: number;
+  /** Where S3 is, for a file given as `s3://bucket/key`. */
+  readonly s3?: S3Settings;
 }
 
 /** One record of the file: its fields as text and the line (or sheet row) where it starts. */

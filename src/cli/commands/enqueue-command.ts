@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { enqueue, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, type EnqueueOptions } from '../../enqueue/enqueue.js';
 import { DEFAULT_TARGET } from '../../targets/target-url.js';
 import { keyPrefix, withRedis, formatCount } from '../context.js';
-import { info, progressBar, warn, type GlobalFlags } from '../output.js';
+import { info, printJson, progressBar, warn, type GlobalFlags } from '../output.js';
 import { integer, positiveInt } from '../parse.js';
 import { addReadOptions, readOptionsFromFlags, type ReadFlags } from '../read-flags.js';
 
@@ -18,12 +18,15 @@ export interface EnqueueFlags extends ReadFlags {
   readonly onConflictAction?: 'ignore' | 'update';
   readonly handler?: string;
   readonly priority?: number;
+  readonly upload?: string;
+  readonly s3Endpoint?: string;
+  readonly json?: boolean;
 }
 
 /** The enqueue flags as the library's options (shared with `run`). */
 export function enqueueSettingsFromFlags(flags: EnqueueFlags): Pick<
   EnqueueOptions,
-  'schemaPath' | 'target' | 'table' | 'notify' | 'id' | 'chunkSize' | 'createTable' | 'onConflict' | 'handler' | 'priority' | keyof ReturnType<typeof readOptionsFromFlags>
+  'schemaPath' | 'target' | 'table' | 'notify' | 'id' | 'chunkSize' | 'createTable' | 'onConflict' | 'handler' | 'priority' | 'upload' | 's3' | keyof ReturnType<typeof readOptionsFromFlags>
 > {
   return {
     ...readOptionsFromFlags(flags),
@@ -39,6 +42,8 @@ export function enqueueSettingsFromFlags(flags: EnqueueFlags): Pick<
       : undefined,
     handler: flags.handler,
     priority: flags.priority,
+    upload: flags.upload,
+    s3: flags.s3Endpoint ? { endpoint: flags.s3Endpoint } : undefined,
   };
 }
 
@@ -55,12 +60,15 @@ export function addEnqueueOptions(command: Command): Command {
     .option('--on-conflict <columns>', "upsert on these comma-separated columns (the table's own unique key)")
     .addOption(new Option('--on-conflict-action <action>', 'what an upsert does with a row whose key exists').choices(['update', 'ignore']).default('update'))
     .option('--priority <n>', 'workers serve imports of a higher priority first (-100 to 100)', integer('--priority', -100, 100), 0)
-    .option('--handler <module>', 'a JavaScript or TypeScript module exporting validate(row, context) and/or save(rows, context)');
+    .option('--handler <module>', 'a JavaScript or TypeScript module exporting validate(row, context) and/or save(rows, context)')
+    .option('--upload <s3://bucket/prefix/>', 'keep the original file in S3 at <prefix><import id>/<file name> before reading it')
+    .option('--s3-endpoint <url>', 'endpoint of an S3-compatible store, path-style (default: $AWS_ENDPOINT_URL, else AWS)');
 }
 
 export function registerEnqueue(program: Command): void {
-  addEnqueueOptions(program.command('enqueue').argument('<file>', 'CSV or Excel (.xlsx) file, or - for stdin'))
+  addEnqueueOptions(program.command('enqueue').argument('<file>', 'CSV or Excel (.xlsx) file, s3://bucket/key, or - for stdin'))
     .description('read a CSV file into tasks on Redis; prints the import id')
+    .option('--json', 'print {"id","total","resumed","state"} on stdout instead of the id alone')
     .action(async (file: string, _options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<GlobalFlags & EnqueueFlags>();
       await withRedis(flags, async (redis) => {
@@ -74,7 +82,8 @@ export function registerEnqueue(program: Command): void {
             onProgress: (p) => bar.update(p.bytesRead, p.totalBytes ?? p.bytesRead),
           });
           bar.stop();
-          process.stdout.write(`${result.id}\n`);
+          if (flags.json) printJson({ id: result.id, total: result.total, resumed: result.resumed, state: result.state });
+          else process.stdout.write(`${result.id}\n`);
           if (result.passwordDropped) warn(flags, 'the password in --target was not stored: workers take it from PGPASSWORD, MYSQL_PWD or IMPORTER_TARGET_PASSWORD');
           info(flags, `${result.resumed ? 'Resumed' : 'Queued'} import ${result.id}: ${formatCount(result.total)} rows (${result.state})`);
         } finally {
