@@ -1,5 +1,6 @@
 import mysql from 'mysql2/promise';
 import type { CellValue } from '../schema/row-validator.js';
+import { redactUrl } from '../redact.js';
 import { targetPassword } from './target-url.js';
 import { qualified, quoteMysql, splitTableName } from './sql-names.js';
 import { TransientError, type ColumnType, type ConflictPolicy, type RowRejection, type SaveRequest, type TableDefinition, type Target } from './target.js';
@@ -7,6 +8,8 @@ import { TransientError, type ColumnType, type ConflictPolicy, type RowRejection
 const LEDGER_NAME = '_importer_chunks';
 /** MySQL's limit of placeholders in one statement. */
 const MAX_PARAMS = 65_535;
+/** A refused slice of at most this many rows is tried row by row rather than halved again. */
+const ONE_BY_ONE_UP_TO = 8;
 const MYSQL_TYPES: Record<ColumnType, string> = {
   text: 'TEXT',
   integer: 'BIGINT',
@@ -20,6 +23,10 @@ const TRANSIENT_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
   'PROTOCOL_CONNECTION_LOST', 'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN',
   'ER_QUERY_INTERRUPTED', 'ER_CLIENT_INTERACTION_TIMEOUT',
+  // A worker without the right credentials in its environment: retried like an outage (its
+  // rows then fail "database unavailable after N attempts: Access denied ..."), not failed at
+  // once, since workers with the right environment may be working on the same import.
+  'ER_ACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR',
 ]);
 
 function isTransient(err: unknown): boolean {
@@ -27,8 +34,19 @@ function isTransient(err: unknown): boolean {
   return TRANSIENT_CODES.has(e?.code ?? '') || e?.fatal === true;
 }
 
-function wrap(err: unknown): unknown {
-  return isTransient(err) ? new TransientError(`database unavailable: ${(err as Error).message}`, { cause: err }) : err;
+/** Names the target (its URL holds no password) in the words of a transient error. */
+function wrap(err: unknown, target: string): unknown {
+  return isTransient(err) ? new TransientError(`database unavailable: ${target}: ${(err as Error).message}`, { cause: err }) : err;
+}
+
+/** Errors of the statement, not of a row: every row would fail alike, so none is tried alone. */
+const STATEMENT_CODES = new Set([
+  'ER_BAD_FIELD_ERROR', 'ER_NO_SUCH_TABLE', 'ER_BAD_DB_ERROR', 'ER_PARSE_ERROR',
+  'ER_TABLEACCESS_DENIED_ERROR', 'ER_COLUMNACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR',
+]);
+
+function isStatementError(err: unknown): boolean {
+  return STATEMENT_CODES.has((err as { code?: string })?.code ?? '');
 }
 
 /** DATETIME takes "YYYY-MM-DD HH:MM:SS.mmm" in UTC, not ISO 8601 with a zone. */
@@ -50,8 +68,12 @@ export class MysqlTarget implements Target {
   private readonly pool: mysql.Pool;
   private readonly ledgers = new Set<string>();
   private readonly types = new Map<string, Map<string, ColumnType>>();
+  /** Columns of unique keys and check constraints, by `table\0kind\0name`, for naming them in row errors. */
+  private readonly constraintColumns = new Map<string, string[]>();
+  private readonly label: string;
 
   constructor(url: string) {
+    this.label = redactUrl(url);
     const parsed = new URL(url);
     this.pool = mysql.createPool({
       host: parsed.hostname,
@@ -96,7 +118,7 @@ export class MysqlTarget implements Target {
       if (definition.uniqueKey.length > 0) columns.push(`UNIQUE KEY (${definition.uniqueKey.map(quoteMysql).join(', ')})`);
       await this.pool.query(`CREATE TABLE IF NOT EXISTS ${qualified(definition.table, quoteMysql)} (${columns.join(', ')}) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`);
     } catch (err) {
-      throw wrap(err);
+      throw wrap(err, this.label);
     }
   }
 
@@ -105,7 +127,7 @@ export class MysqlTarget implements Target {
     try {
       connection = await this.pool.getConnection();
     } catch (err) {
-      throw wrap(err);
+      throw wrap(err, this.label);
     }
     let broken = false;
     try {
@@ -119,18 +141,7 @@ export class MysqlTarget implements Target {
         await connection.commit();
         return JSON.parse(String(done[0]?.['rejected'] ?? '[]')) as RowRejection[];
       }
-      let rejected: RowRejection[] = [];
-      if (request.rows.length > 0) {
-        await connection.query('SAVEPOINT importer_bulk');
-        try {
-          await this.insertMany(connection, request);
-          await connection.query('RELEASE SAVEPOINT importer_bulk');
-        } catch (err) {
-          if (isTransient(err)) throw err;
-          await connection.query('ROLLBACK TO SAVEPOINT importer_bulk');
-          rejected = await this.insertOneByOne(connection, request);
-        }
-      }
+      const rejected = request.rows.length > 0 ? await this.writeFindingRefused(connection, request) : [];
       if (rejected.length > 0) {
         await connection.query(`UPDATE ${ledger} SET rejected = ? WHERE import_id = ? AND chunk = ?`, [JSON.stringify(rejected), request.importId, request.chunk]);
       }
@@ -141,7 +152,7 @@ export class MysqlTarget implements Target {
       await connection.rollback().catch(() => {
         broken = true;
       });
-      throw wrap(err);
+      throw wrap(err, this.label);
     } finally {
       if (broken) connection.destroy();
       else connection.release();
@@ -164,30 +175,89 @@ export class MysqlTarget implements Target {
     return params;
   }
 
-  private async insertMany(connection: mysql.PoolConnection, request: SaveRequest): Promise<void> {
+  private async insertMany(connection: mysql.PoolConnection, request: SaveRequest, start: number, end: number): Promise<void> {
     const perStatement = Math.max(1, Math.floor(MAX_PARAMS / Math.max(1, request.columns.length)));
-    for (let start = 0; start < request.rows.length; start += perStatement) {
-      const slice = request.rows.slice(start, start + perStatement);
+    for (let from = start; from < end; from += perStatement) {
+      const slice = request.rows.slice(from, Math.min(end, from + perStatement));
       await connection.query(this.insertSql(request, slice.length), this.params(request, slice));
     }
   }
 
-  private async insertOneByOne(connection: mysql.PoolConnection, request: SaveRequest): Promise<RowRejection[]> {
-    const sql = this.insertSql(request, 1);
+  /**
+   * Writes the rows with one multi-row INSERT. If the database refuses it, the rows are halved
+   * and each half tried again under a savepoint, down to single rows, which fail with the
+   * database's words: a few bad rows in a task of hundreds cost a few dozen statements, not one
+   * per row.
+   */
+  private async writeFindingRefused(connection: mysql.PoolConnection, request: SaveRequest): Promise<RowRejection[]> {
     const rejected: RowRejection[] = [];
-    for (let index = 0; index < request.rows.length; index++) {
-      const row = request.rows[index]!;
-      await connection.query('SAVEPOINT importer_row');
+    const attempt = async (start: number, end: number): Promise<void> => {
+      await connection.query('SAVEPOINT importer_part');
       try {
-        await connection.query(sql, this.params(request, [row]));
-        await connection.query('RELEASE SAVEPOINT importer_row');
+        await this.insertMany(connection, request, start, end);
+        await connection.query('RELEASE SAVEPOINT importer_part');
+        return;
       } catch (err) {
         if (isTransient(err)) throw err;
-        await connection.query('ROLLBACK TO SAVEPOINT importer_row');
-        rejected.push({ index, message: describeMysqlError(err, request.columns, row) });
+        await connection.query('ROLLBACK TO SAVEPOINT importer_part');
+        await connection.query('RELEASE SAVEPOINT importer_part');
+        if (isStatementError(err)) {
+          for (let index = start; index < end; index++) rejected.push({ index, message: describeMysqlError(err, request) });
+        } else if (end - start === 1) {
+          const row = request.rows[start]!;
+          rejected.push({ index: start, message: describeMysqlError(err, request, row, await this.constraintOf(connection, request.table, err)) });
+        } else if (end - start <= ONE_BY_ONE_UP_TO) {
+          for (let index = start; index < end; index++) await attempt(index, index + 1);
+        } else {
+          const middle = start + Math.ceil((end - start) / 2);
+          await attempt(start, middle);
+          await attempt(middle, end);
+        }
       }
-    }
+    };
+    await attempt(0, request.rows.length);
     return rejected;
+  }
+
+  /**
+   * The columns of the unique key or check constraint a row broke: MySQL's words name only the
+   * key ("for key 'PRIMARY'") or the constraint ("CONSTRAINT `adult` failed").
+   */
+  private async constraintOf(connection: mysql.PoolConnection, table: string, err: unknown): Promise<string[]> {
+    const e = err as { code?: string; sqlMessage?: string; message?: string };
+    const message = e.sqlMessage ?? e.message ?? '';
+    const key = /Duplicate entry '.*' for key '(?:.*\.)?(.+?)'/s.exec(message)?.[1];
+    const check = /CONSTRAINT `(.+?)` failed/.exec(message)?.[1] ?? /Check constraint '(.+?)' is violated/.exec(message)?.[1];
+    const kind = key !== undefined ? 'key' : check !== undefined ? 'check' : null;
+    const name = key ?? check;
+    if (!kind || name === undefined) return [];
+    const cacheKey = `${table}\u0000${kind}\u0000${name}`;
+    const cached = this.constraintColumns.get(cacheKey);
+    if (cached) return cached;
+    const { schema, name: tableName } = splitTableName(table);
+    let columns: string[] = [];
+    try {
+      if (kind === 'key') {
+        const [rows] = await connection.query<mysql.RowDataPacket[]>(
+          'SELECT COLUMN_NAME AS c FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ? AND INDEX_NAME = ? ORDER BY SEQ_IN_INDEX',
+          [schema, tableName, name],
+        );
+        columns = rows.map((r) => String(r['c']));
+      } else {
+        // MariaDB names a column's own check `table.column`; MySQL names checks per schema.
+        const bare = name.includes('.') ? name.slice(name.lastIndexOf('.') + 1) : name;
+        const [rows] = await connection.query<mysql.RowDataPacket[]>(
+          'SELECT CHECK_CLAUSE AS c FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = COALESCE(?, DATABASE()) AND CONSTRAINT_NAME IN (?, ?)',
+          [schema, name, bare],
+        );
+        const clauses = rows.map((r) => String(r['c']));
+        columns = clauses.length === 0 ? [bare] : [...new Set(clauses.flatMap((c) => [...c.matchAll(/`((?:[^`]|``)+)`/g)].map((m) => m[1]!.replace(/``/g, '`'))))];
+      }
+    } catch {
+      columns = []; // a lookup refused (privileges): the row's error says less, nothing worse
+    }
+    this.constraintColumns.set(cacheKey, columns);
+    return columns;
   }
 
   async close(): Promise<void> {
@@ -204,21 +274,56 @@ function conflictClause(columns: readonly string[], policy: ConflictPolicy | nul
   return ` ON DUPLICATE KEY UPDATE ${updates.map((c) => `${quoteMysql(c)} = VALUES(${quoteMysql(c)})`).join(', ')}`;
 }
 
-export function describeMysqlError(err: unknown, columns: readonly string[], row: readonly CellValue[]): string {
+/** A cell as the words of an error quote it. */
+function shown(value: CellValue | undefined): string {
+  return value === null || value === undefined ? 'an empty value' : `"${String(value)}"`;
+}
+
+/**
+ * The database's refusal in words that name the column and the value. Without `row`, an error
+ * of the whole statement (see isStatementError). `constraint`: the columns of the unique key or
+ * check constraint the row broke, when known.
+ */
+export function describeMysqlError(err: unknown, request: Pick<SaveRequest, 'table' | 'columns'>, row?: readonly CellValue[], constraint: readonly string[] = []): string {
   const e = err as { code?: string; message?: string; sqlMessage?: string };
   const message = e.sqlMessage ?? e.message ?? String(err);
-  const dup = /Duplicate entry '(.*)' for key '(.+?)'/.exec(message);
+  const { columns } = request;
+  const named = constraint.filter((c) => columns.includes(c));
+  const values = (names: readonly string[]): string => names.map((c) => shown(row?.[columns.indexOf(c)])).join(', ');
+  const these = (names: readonly string[]): string => (names.length === 1 ? 'the value' : 'the values');
+  const dup = /Duplicate entry '(.*)' for key '(?:.*\.)?(.+?)'/s.exec(message);
   if (dup) {
-    const column = columns.find((c) => dup[2] === c || dup[2]!.endsWith(`.${c}`)) ?? dup[2];
+    if (named.length > 0 && row) return `${named.join(', ')}: ${these(named)} ${values(named)} ${named.length === 1 ? 'is' : 'are'} already in the table (unique key ${dup[2]})`;
+    const column = columns.find((c) => dup[2] === c) ?? dup[2];
     return `${column}: the value "${dup[1]}" is already in the table (unique key ${dup[2]})`;
   }
   const notNull = /Column '(.+?)' cannot be null/.exec(message);
-  if (notNull) return `${notNull[1]}: the table requires a value (not null)`;
-  const column = /column '(.+?)'/i.exec(message)?.[1] ?? columns.find((c) => message.includes(`'${c}'`));
-  if (column && columns.includes(column)) {
-    const value = row[columns.indexOf(column)];
-    return `${column}: the database refused ${value === null || value === undefined ? 'an empty value' : `"${String(value)}"`} (${message})`;
+  if (notNull) return `${notNull[1]}: the table requires a value (not null), and the cell is empty`;
+  if (e.code === 'ER_NO_DEFAULT_FOR_FIELD') {
+    const field = /Field '(.+?)'/.exec(message)?.[1];
+    if (field) return `${field}: the table requires a value (not null, no default), and the file has no such column`;
   }
-  if (e.code === 'ER_NO_REFERENCED_ROW_2' || e.code === 'ER_NO_REFERENCED_ROW') return `the row refers to a missing row of another table (${message})`;
-  return `the database refused the row (${message})`;
+  const check = /CONSTRAINT `(.+?)` failed/.exec(message)?.[1] ?? /Check constraint '(.+?)' is violated/.exec(message)?.[1];
+  if (check !== undefined) {
+    const name = check.includes('.') ? check.slice(check.lastIndexOf('.') + 1) : check;
+    if (named.length > 0 && row) return `${named.join(', ')}: ${these(named)} ${values(named)} ${named.length === 1 ? 'breaks' : 'break'} the table's check ${name}`;
+    return `the row breaks the table's check ${name} (${message})`;
+  }
+  if (e.code === 'ER_NO_REFERENCED_ROW_2' || e.code === 'ER_NO_REFERENCED_ROW') {
+    const fk = /CONSTRAINT `(.+?)` FOREIGN KEY \((.+?)\) REFERENCES/.exec(message);
+    const fkColumns = fk ? [...fk[2]!.matchAll(/`((?:[^`]|``)+)`/g)].map((m) => m[1]!.replace(/``/g, '`')).filter((c) => columns.includes(c)) : [];
+    if (fk && fkColumns.length > 0 && row) {
+      return `${fkColumns.join(', ')}: ${these(fkColumns)} ${values(fkColumns)} ${fkColumns.length === 1 ? 'is' : 'are'} not in the referenced table (foreign key ${fk[1]})`;
+    }
+    return `the row refers to a missing row of another table (${message})`;
+  }
+  if (e.code === 'ER_BAD_FIELD_ERROR') {
+    const unknown = columns.find((c) => message.includes(`'${c}'`));
+    if (unknown !== undefined) return `${unknown}: the table ${request.table} has no column of that name`;
+  }
+  if (e.code === 'ER_NO_SUCH_TABLE') return `table ${request.table} does not exist (${message})`;
+  // "Incorrect integer value: 'x' for column `db`.`t`.`age` at row 1", "Data too long for column 'name'".
+  const column = columns.find((c) => message.includes(`\`${c}\` at row`) || message.includes(`'${c}'`) || message.includes(`\`${c}\``));
+  if (column !== undefined) return row ? `${column}: the database refused ${shown(row[columns.indexOf(column)])} (${message})` : `${column}: ${message}`;
+  return row ? `the database refused the row (${message})` : `the database refused the rows (${message})`;
 }

@@ -112,7 +112,9 @@ async function saveRows(context: ImportContext, target: Target, task: TaskChunk,
     );
   } catch (err) {
     // Retries exhausted, or the save code itself broke: these rows fail with the cause in words.
-    for (const index of indexes) rows.fail(index, [`not saved: ${errorMessage(err)}`]);
+    // A handler's save() is no database: "database unavailable after N attempts" would mislead.
+    const cause = context.handler?.save ? errorMessage(err).replace(/^database unavailable/, 'handler failing') : errorMessage(err);
+    for (const index of indexes) rows.fail(index, [`not saved: ${cause}`]);
     return;
   }
   for (const rejection of rejections) {
