@@ -1,0 +1,48 @@
+import type { ImporterRedis } from '../../src/redis/scripts.js';
+
+export interface FailedRow {
+  readonly line: number | null;
+  readonly fields: string[];
+  readonly messages: string[];
+}
+
+/** Every row's outcome as recorded in Redis, keyed by row number. */
+export interface Outcomes {
+  readonly meta: Record<string, string>;
+  /** Row -> its saved values (`[row, ...values]` in the success list). */
+  readonly succeeded: Map<number, unknown[]>;
+  /** Row -> its line, original fields and messages (`[row, line, [values], [messages]]`). */
+  readonly failed: Map<number, FailedRow>;
+  /** Rows found in the lists more than once (must stay empty). */
+  readonly repeated: number[];
+}
+
+async function readList(redis: ImporterRedis, key: string): Promise<string[]> {
+  const all: string[] = [];
+  const length = await redis.llen(key);
+  for (let start = 0; start < length; start += 10_000) all.push(...(await redis.lrange(key, start, start + 9_999)));
+  return all;
+}
+
+export async function readOutcomes(redis: ImporterRedis, prefix: string, id: string): Promise<Outcomes> {
+  const base = `${prefix}:{${id}}`;
+  const succeeded = new Map<number, unknown[]>();
+  const failed = new Map<number, FailedRow>();
+  const repeated: number[] = [];
+  for (const entry of await readList(redis, `${base}:succeeded`)) {
+    const [row, ...values] = JSON.parse(entry) as [number, ...unknown[]];
+    if (succeeded.has(row) || failed.has(row)) repeated.push(row);
+    succeeded.set(row, values);
+  }
+  for (const entry of await readList(redis, `${base}:failed`)) {
+    const [row, line, fields, messages] = JSON.parse(entry) as [number, number | null, string[], string[]];
+    if (succeeded.has(row) || failed.has(row)) repeated.push(row);
+    failed.set(row, { line, fields, messages });
+  }
+  return { meta: await redis.hgetall(`${base}:meta`), succeeded, failed, repeated };
+}
+
+/** Row -> its messages joined, for compact assertions. */
+export function failureMessages(outcomes: Outcomes): Record<number, string> {
+  return Object.fromEntries([...outcomes.failed].map(([row, f]) => [row, f.messages.join(' | ')]));
+}

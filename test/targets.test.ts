@@ -1,0 +1,418 @@
+/**
+ * The PostgreSQL and MariaDB targets against the real databases of this machine. Each test works
+ * in a schema (PostgreSQL) or database (MariaDB) of its own, dropped at the end, and its own Redis
+ * key prefix. Tables are read back with the drivers and compared value by value.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { enqueue, work } from '../src/index.js';
+import type { ConflictPolicy } from '../src/targets/target.js';
+import { openTarget } from '../src/targets/open-target.js';
+import type { ImporterRedis } from '../src/redis/scripts.js';
+import { runCli } from './helpers/cli.js';
+import { csvLine, tempDir, writeFile } from './helpers/files.js';
+import { failureMessages, readOutcomes, type Outcomes } from './helpers/outcomes.js';
+import { freePort } from './helpers/processes.js';
+import { cleanPrefix, openRedis, testPrefix } from './helpers/redis.js';
+import { DIALECTS, openScratch, withPassword, withPort, type Dialect, type Scratch } from './helpers/sql.js';
+
+let redis: ImporterRedis;
+const prefix = testPrefix();
+const dir = tempDir();
+const scratches: Scratch[] = [];
+
+beforeAll(async () => {
+  redis = await openRedis();
+});
+afterAll(async () => {
+  for (const s of scratches) await s.drop().catch(() => {});
+  await cleanPrefix(redis, prefix);
+  await redis.quit();
+  dir.remove();
+});
+
+async function scratch(dialect: Dialect): Promise<Scratch> {
+  const s = await openScratch(dialect);
+  scratches.push(s);
+  return s;
+}
+
+let files = 0;
+function csv(name: string, rows: readonly (readonly string[])[]): string {
+  return writeFile(dir.path, `${++files}-${name}.csv`, rows.map(csvLine).join('\n') + '\n');
+}
+
+function schemaFile(schema: object): string {
+  return writeFile(dir.path, `${++files}.schema.json`, JSON.stringify(schema));
+}
+
+interface ImportOptions {
+  readonly schema?: object;
+  readonly table: string;
+  readonly createTable?: boolean;
+  readonly onConflict?: ConflictPolicy;
+  readonly chunkSize?: number;
+  readonly target?: string;
+}
+
+/** Enqueues a file and works it to the end in this process; returns every row's outcome. */
+async function importFile(s: Scratch, source: string, options: ImportOptions): Promise<Outcomes & { id: string }> {
+  const { id } = await enqueue({
+    redis,
+    prefix,
+    source,
+    schemaPath: options.schema ? schemaFile(options.schema) : undefined,
+    target: options.target ?? s.url,
+    table: options.table,
+    createTable: options.createTable,
+    onConflict: options.onConflict,
+    chunkSize: options.chunkSize ?? 100,
+  });
+  await work({ redis, prefix, importId: id, untilIdle: true, concurrency: 2 });
+  const outcomes = await readOutcomes(redis, prefix, id);
+  expect(outcomes.meta['state']).toBe('complete');
+  expect(outcomes.repeated).toEqual([]);
+  return { ...outcomes, id };
+}
+
+const TYPES_SCHEMA = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    n: { type: 'number' },
+    b: { type: 'boolean' },
+    d: { type: 'string', format: 'date' },
+    ts: { type: 'string', format: 'date-time' },
+    t: { type: 'string' },
+  },
+  required: ['id'],
+};
+
+describe.each(DIALECTS)('the %s target', (dialect) => {
+  const pg = dialect === 'postgres';
+
+  it('creates a table with typed columns and reads back every value as written (--create-table)', async () => {
+    const s = await scratch(dialect);
+    const source = csv('types', [
+      ['id', 'n', 'b', 'd', 'ts', 't', 'u'],
+      ['1', '1.5', 'yes', '2024-02-29', '2024-02-29T12:34:56.789Z', 'He said "hi", then left\r\nnext line', 'Zoë 李小龍 🎉'],
+      ['2', '', '', '', '', '', ''],
+      ['3', '-2e3', 'no', '1999-12-31', '2024-01-01T00:00:00+02:00', '', 'plain'],
+      ['9007199254740991', '0.1', 'TRUE', '2000-01-01', '2000-01-01T00:00:00Z', "C:\\temp\\new \\N x'); DROP TABLE t; --", 'comma, inside'],
+      ['5', 'abc', 'maybe', '2024-13-01', 'yesterday', 'x', 'y'],
+    ]);
+    const out = await importFile(s, source, { schema: TYPES_SCHEMA, table: s.table('typed'), createTable: true, chunkSize: 2 });
+    expect([...out.succeeded.keys()].sort()).toEqual([1, 2, 3, 4]);
+    expect([...out.failed.keys()]).toEqual([5]);
+    expect(out.succeeded.get(1)).toEqual([1, 1.5, true, '2024-02-29', '2024-02-29T12:34:56.789Z', 'He said "hi", then left\r\nnext line', 'Zoë 李小龍 🎉']);
+
+    const columns = await s.query<{ name: string; type: string }>(
+      'SELECT column_name AS name, data_type AS type FROM information_schema.columns WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position',
+      [s.space, 'typed'],
+    );
+    expect(columns.map((c) => `${c.name} ${String(c.type).toLowerCase()}`)).toEqual(
+      pg
+        ? ['id bigint', 'n double precision', 'b boolean', 'd date', 'ts timestamp with time zone', 't text', 'u text']
+        : ['id bigint', 'n double', 'b tinyint', 'd date', 'ts datetime', 't text', 'u text'],
+    );
+
+    const rows = await s.query(`SELECT id, n, b, d, ts, t, u FROM ${s.qualified('typed')} ORDER BY id`);
+    const bool = (v: boolean | null): unknown => (v === null || pg ? v : Number(v));
+    const ts = (iso: string | null): unknown => (iso === null || pg ? iso : iso.replace('T', ' ').replace('Z', ''));
+    expect(rows).toEqual([
+      { id: 1, n: 1.5, b: bool(true), d: '2024-02-29', ts: ts('2024-02-29T12:34:56.789Z'), t: 'He said "hi", then left\r\nnext line', u: 'Zoë 李小龍 🎉' },
+      { id: 2, n: null, b: null, d: null, ts: null, t: null, u: null },
+      { id: 3, n: -2000, b: bool(false), d: '1999-12-31', ts: ts('2023-12-31T22:00:00.000Z'), t: null, u: 'plain' },
+      { id: 9007199254740991, n: 0.1, b: bool(true), d: '2000-01-01', ts: ts('2000-01-01T00:00:00.000Z'), t: "C:\\temp\\new \\N x'); DROP TABLE t; --", u: 'comma, inside' },
+    ]);
+  });
+
+  it('a row that breaks a constraint of the table is that row\'s error, naming column and value; the rest of its task is saved', async () => {
+    const s = await scratch(dialect);
+    const people = s.qualified('people');
+    const countries = s.qualified('countries');
+    if (pg) {
+      await s.query(`CREATE TABLE ${countries} (code text PRIMARY KEY)`);
+      await s.query(
+        `CREATE TABLE ${people} (id bigint PRIMARY KEY, email text UNIQUE, name text NOT NULL, age integer CONSTRAINT adult CHECK (age >= 18), ` +
+          `country text REFERENCES ${countries} (code))`,
+      );
+    } else {
+      await s.query(`CREATE TABLE ${countries} (code VARCHAR(8) PRIMARY KEY) ENGINE=InnoDB`);
+      await s.query(
+        `CREATE TABLE ${people} (id BIGINT PRIMARY KEY, email VARCHAR(100) UNIQUE, name TEXT NOT NULL, age INT, country VARCHAR(8), ` +
+          `CONSTRAINT adult CHECK (age >= 18), FOREIGN KEY (country) REFERENCES ${countries} (code)) ENGINE=InnoDB`,
+      );
+    }
+    await s.query(`INSERT INTO ${countries} (code) VALUES ('FR'), ('DE')`);
+    await s.query(`INSERT INTO ${people} (id, email, name, age, country) VALUES (100, 'taken@x.com', 'Old', 30, 'FR')`);
+    const source = csv('constraints', [
+      ['id', 'email', 'name', 'age', 'country'],
+      ['1', 'a@x.com', 'A', '20', 'FR'],
+      ['2', 'taken@x.com', 'B', '20', 'FR'],
+      ['3', 'c@x.com', '', '20', 'FR'],
+      ['4', 'd@x.com', 'D', '10', 'FR'],
+      ['5', 'e@x.com', 'E', '20', 'XX'],
+      ['100', 'f@x.com', 'F', '20', 'DE'],
+      ['6', 'g@x.com', 'G', '30', 'DE'],
+      ['7', 'h@x.com', 'H', '40', ''],
+      ['8', 'a@x.com', 'I', '50', 'DE'],
+    ]);
+    const schema = { type: 'object', properties: { id: { type: 'integer' }, age: { type: 'integer' } } };
+    const out = await importFile(s, source, { schema, table: s.table('people'), chunkSize: 3 });
+    const messages = failureMessages(out);
+    expect(Object.keys(messages).map(Number)).toEqual([2, 3, 4, 5, 6, 9]);
+    expect(messages[2]).toMatch(/^email\b.*"taken@x\.com"/);
+    expect(messages[3]).toMatch(/^name\b.*(not null|requires a value)/);
+    expect(messages[4]).toMatch(/^age\b.*"10"/);
+    expect(messages[5]).toMatch(/^country\b.*"XX"/);
+    expect(messages[6]).toMatch(/^id\b.*"100"/);
+    expect(messages[9]).toMatch(/^email\b.*"a@x\.com"/);
+    for (const m of Object.values(messages)) expect(m).not.toMatch(/database unavailable|not saved/);
+    expect(out.failed.get(4)).toMatchObject({ line: 5, fields: ['4', 'd@x.com', 'D', '10', 'FR'] });
+    const rows = await s.query(`SELECT id, name, country FROM ${people} ORDER BY id`);
+    expect(rows).toEqual([
+      { id: 1, name: 'A', country: 'FR' },
+      { id: 6, name: 'G', country: 'DE' },
+      { id: 7, name: 'H', country: null },
+      { id: 100, name: 'Old', country: 'FR' },
+    ]);
+  });
+
+  it('--on-conflict: update makes re-importing a corrected file update rows; ignore leaves them', async () => {
+    const s = await scratch(dialect);
+    const table = s.table('scores');
+    const schema = schemaFile({ type: 'object', properties: { id: { type: 'integer' }, score: { type: 'number' } }, required: ['id'] });
+    const run = async (rows: string[][], ...extra: string[]): Promise<Record<string, unknown>> => {
+      const source = csv('scores', [['id', 'name', 'score'], ...rows]);
+      const res = await runCli(['run', source, '--schema', schema, '--target', s.url, '--table', table, '--processes', '1', '--json', '--out', join(dir.path, 'r.xlsx'), ...extra], {
+        env: { IMPORTER_PREFIX: prefix },
+      });
+      expect(res.stderr).toBe('');
+      return JSON.parse(res.stdout) as Record<string, unknown>;
+    };
+    const read = (): Promise<unknown[]> => s.query(`SELECT id, name, score FROM ${s.qualified('scores')} ORDER BY id`);
+
+    expect(await run([['1', 'Ann', '10'], ['2', 'Bob', '20'], ['3', 'Cy', '30']], '--create-table', '--on-conflict', 'id')).toMatchObject({ succeeded: 3, failed: 0 });
+    // The corrected file: Bob's row changes, Dee is new, Ann's row is the same.
+    expect(await run([['2', 'Bobby', '25'], ['4', 'Dee', '40'], ['1', 'Ann', '10']], '--on-conflict', 'id', '--on-conflict-action', 'update')).toMatchObject({
+      succeeded: 3,
+      failed: 0,
+    });
+    expect(await read()).toEqual([
+      { id: 1, name: 'Ann', score: 10 },
+      { id: 2, name: 'Bobby', score: 25 },
+      { id: 3, name: 'Cy', score: 30 },
+      { id: 4, name: 'Dee', score: 40 },
+    ]);
+    expect(await run([['1', 'Changed', '99'], ['5', 'Eve', '50']], '--on-conflict', 'id', '--on-conflict-action', 'ignore')).toMatchObject({ succeeded: 2, failed: 0 });
+    expect(await read()).toEqual([
+      { id: 1, name: 'Ann', score: 10 },
+      { id: 2, name: 'Bobby', score: 25 },
+      { id: 3, name: 'Cy', score: 30 },
+      { id: 4, name: 'Dee', score: 40 },
+      { id: 5, name: 'Eve', score: 50 },
+    ]);
+    // Without --on-conflict, the key the created table got makes a known id that row's error.
+    const plain = await run([['3', 'Again', '1'], ['6', 'Fay', '60']]);
+    expect(plain).toMatchObject({ succeeded: 1, failed: 1 });
+    const failed = (await redis.lrange(`${prefix}:{${String(plain['id'])}}:failed`, 0, -1)).map((e) => JSON.parse(e) as [number, number, string[], string[]]);
+    expect(failed.map((f) => [f[0], f[3].join()])).toEqual([[1, expect.stringMatching(/^id\b.*"3"/)]]);
+  });
+
+  it('--on-conflict on a table of the user\'s own with a two-column key, rows spread over several tasks', async () => {
+    const s = await scratch(dialect);
+    const stock = s.qualified('stock');
+    await s.query(
+      pg
+        ? `CREATE TABLE ${stock} (shop text NOT NULL, sku text NOT NULL, qty integer NOT NULL DEFAULT 0, note text, UNIQUE (shop, sku))`
+        : `CREATE TABLE ${stock} (shop VARCHAR(20) NOT NULL, sku VARCHAR(20) NOT NULL, qty INT NOT NULL DEFAULT 0, note TEXT, UNIQUE KEY (shop, sku)) ENGINE=InnoDB`,
+    );
+    await s.query(`INSERT INTO ${stock} (shop, sku, qty, note) VALUES ('paris', 'A1', 1, 'old'), ('lyon', 'A1', 2, 'old')`);
+    const schema = { type: 'object', properties: { qty: { type: 'integer' } } };
+    // Rows 1 and 2 share a key within one task: the later one wins, as if imported one by one.
+    const source = csv('stock', [
+      ['shop', 'sku', 'qty', 'note'],
+      ['paris', 'A1', '9', 'first count'],
+      ['paris', 'A1', '10', 'counted'],
+      ['paris', 'B2', '5', ''],
+      ['lyon', 'B2', '7', 'new'],
+      ['nice', 'A1', '', 'no qty'],
+      ['lyon', 'A1', '20', 'counted'],
+    ]);
+    const out = await importFile(s, source, { schema, table: s.table('stock'), onConflict: { columns: ['shop', 'sku'], action: 'update' }, chunkSize: 2 });
+    expect([...out.succeeded.keys()].sort()).toEqual([1, 2, 3, 4, 6]);
+    expect(Object.keys(failureMessages(out))).toEqual(['5']);
+    expect(failureMessages(out)[5]).toMatch(/^qty: the table requires a value \(not null\)/);
+    expect(await s.query(`SELECT shop, sku, qty, note FROM ${stock} ORDER BY shop, sku`)).toEqual([
+      { shop: 'lyon', sku: 'A1', qty: 20, note: 'counted' },
+      { shop: 'lyon', sku: 'B2', qty: 7, note: 'new' },
+      { shop: 'paris', sku: 'A1', qty: 10, note: 'counted' },
+      { shop: 'paris', sku: 'B2', qty: 5, note: null },
+    ]);
+  });
+
+  it('a chunk saved again (a redelivered task), even while its first save runs, is written once; its refused rows are returned again', async () => {
+    const s = await scratch(dialect);
+    await s.query(`CREATE TABLE ${s.qualified('once')} (id integer NOT NULL, v integer CHECK (v <> 13))`);
+    const target = openTarget(s.url);
+    try {
+      const table = s.table('once');
+      await target.ensureTable({ table, columns: [{ name: 'id', type: 'integer' }, { name: 'v', type: 'integer' }], create: false, uniqueKey: [] });
+      const rows = Array.from({ length: 300 }, (_, i) => [i + 1, i % 100 === 7 ? 13 : 1000 + i]);
+      const request = { importId: `once-${randomBytes(3).toString('hex')}`, chunk: 0, table, columns: ['id', 'v'], rows, onConflict: null };
+      const [first, concurrent] = await Promise.all([target.save(request), target.save(request)]);
+      const again = await target.save(request);
+      expect(first.map((r) => r.index)).toEqual([7, 107, 207]);
+      expect(first[0]!.message).toMatch(/^v: the value "13" breaks the table's check \S+$/);
+      expect(concurrent).toEqual(first);
+      expect(again).toEqual(first);
+      // Another chunk of the same import is another ledger row.
+      expect(await target.save({ ...request, chunk: 1, rows: [[1000, 1]] })).toEqual([]);
+      expect(await s.query(`SELECT count(*) AS n, count(DISTINCT id) AS d FROM ${s.qualified('once')}`)).toEqual([{ n: 298, d: 298 }]);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('a missing table fails the rows saying so, unless --create-table; table names are quoted, never SQL', async () => {
+    const s = await scratch(dialect);
+    await s.query(`CREATE TABLE ${s.qualified('users')} (id integer PRIMARY KEY, name text)`);
+    await s.query(`INSERT INTO ${s.qualified('users')} (id, name) VALUES (1, 'alice')`);
+    const source = csv('people', [['id', 'name'], ['1', 'Ann'], ['2', 'Bob'], ['3', 'Cy']]);
+    for (const table of ['missing', 'users; DROP TABLE users', 'users`; DROP TABLE users; --', 'users"; DROP TABLE users; --']) {
+      const out = await importFile(s, source, { table: s.table(table), chunkSize: 2 });
+      expect(out.succeeded.size).toBe(0);
+      expect(Object.values(failureMessages(out))).toEqual(
+        Array(3).fill(`not saved: table ${s.table(table)} does not exist: create it, or pass --create-table`),
+      );
+      expect(await s.exists(table)).toBe(false);
+    }
+    const created = await importFile(s, source, { table: s.table('users"; DROP TABLE users; --'), chunkSize: 2, createTable: true });
+    expect(created.succeeded.size).toBe(3);
+    expect(await s.query(`SELECT id, name FROM ${s.qualified('users"; DROP TABLE users; --')} ORDER BY id`)).toEqual([
+      { id: '1', name: 'Ann' },
+      { id: '2', name: 'Bob' },
+      { id: '3', name: 'Cy' },
+    ]);
+    expect(await s.query(`SELECT id, name FROM ${s.qualified('users')}`)).toEqual([{ id: 1, name: 'alice' }]);
+  });
+
+  it('a header shaped like SQL is a quoted identifier: an unknown column of an existing table, a real column of a created one', async () => {
+    const s = await scratch(dialect);
+    const evil = 'name"; DROP TABLE users; --';
+    const evilBacktick = 'name`; DROP TABLE users; --';
+    await s.query(`CREATE TABLE ${s.qualified('users')} (id integer PRIMARY KEY, name text)`);
+    await s.query(`INSERT INTO ${s.qualified('users')} (id, name) VALUES (1, 'alice')`);
+    for (const header of [evil, evilBacktick]) {
+      const source = csv('evil', [['id', header], ['2', 'bob'], ['3', "x'); DROP TABLE users; --"]]);
+      const out = await importFile(s, source, { table: s.table('users') });
+      expect(out.succeeded.size).toBe(0);
+      for (const message of Object.values(failureMessages(out))) {
+        expect(message.startsWith(`${header}: `), message).toBe(true);
+        expect(message).toMatch(/no column|unknown column|does not exist/i);
+      }
+      expect(await s.query(`SELECT id, name FROM ${s.qualified('users')}`)).toEqual([{ id: 1, name: 'alice' }]);
+    }
+    const created = await importFile(s, csv('evil', [['id', evil], ['2', "x'); DROP TABLE users; --"]]), { table: s.table('evil'), createTable: true });
+    expect(created.succeeded.size).toBe(1);
+    expect(await s.query(`SELECT ${s.quote(evil)} AS v FROM ${s.qualified('evil')}`)).toEqual([{ v: "x'); DROP TABLE users; --" }]);
+    expect(await s.exists('users')).toBe(true);
+  });
+
+  it('a worker that cannot reach the database says so, retries, then fails the rows with the cause', async () => {
+    const port = await freePort();
+    const target = withPort(pg ? 'postgres://postgres@127.0.0.1:5432/test' : 'mysql://root@127.0.0.1:3306/test', port);
+    const env = { IMPORTER_PREFIX: prefix };
+    const source = csv('down', [['id', 'name'], ['1', 'Ann'], ['2', 'Bob'], ['3', 'Cy']]);
+    const enq = await runCli(['enqueue', source, '--target', target, '--table', 'people', '--chunk-size', '2'], { env });
+    expect(enq.code, enq.stderr).toBe(0);
+    const id = enq.stdout.trim();
+    const worker = await runCli(['work', '--until-idle', '--import', id, '--max-attempts', '2'], { env });
+    expect(worker.code).toBe(0);
+    const redacted = target.replace(/\/$/, '');
+    // One warning per task, naming the target, before the retry.
+    const warnings = worker.stderr.split('\n').filter((l) => /unavailable/.test(l));
+    expect(warnings).toHaveLength(2);
+    for (const w of warnings) {
+      expect(w).toMatch(/^importer: import \S+: target unavailable \(attempt 1 of 2\), retrying: /);
+      expect(w).toContain(redacted);
+      expect(w).toMatch(/ECONNREFUSED/);
+    }
+    const out = await readOutcomes(redis, prefix, id);
+    expect(out.meta['state']).toBe('complete');
+    expect(Object.values(failureMessages(out))).toEqual(Array(3).fill(expect.stringMatching(new RegExp(`^not saved: database unavailable after 2 attempts: .*127\\.0\\.0\\.1:${port}`))));
+  });
+});
+
+describe('passwords', () => {
+  it('a PostgreSQL password in --target is never stored in Redis nor printed by status', async () => {
+    const s = await scratch('postgres');
+    const secret = `pw-${randomBytes(6).toString('hex')}`;
+    const env = { IMPORTER_PREFIX: prefix };
+    const source = csv('secret', [['id', 'name'], ['1', 'Ann'], ['2', 'Bob']]);
+    const target = withPassword(s.url, secret);
+    const enq = await runCli(['enqueue', source, '--target', target, '--table', s.table('people'), '--create-table'], { env });
+    expect(enq.code).toBe(0);
+    expect(enq.stderr).toMatch(/password in --target was not stored/);
+    expect(enq.stderr + enq.stdout).not.toContain(secret);
+    const id = enq.stdout.trim();
+    const worker = await runCli(['work', '--until-idle', '--import', id], { env: { ...env, PGPASSWORD: secret } });
+    expect(worker.code).toBe(0);
+    expect(worker.stderr).not.toContain(secret);
+    const meta = await redis.hgetall(`${prefix}:{${id}}:meta`);
+    expect(meta['target']).toBe('postgres://postgres@127.0.0.1:5432/test');
+    expect(JSON.stringify(meta)).not.toContain(secret);
+    for (const args of [['status', id], ['status', id, '--json']]) {
+      const status = await runCli(args, { env });
+      expect(status.code).toBe(0);
+      expect(status.stdout).toContain('postgres://postgres@127.0.0.1:5432/test');
+      expect(status.stdout + status.stderr).not.toContain(secret);
+    }
+    expect(await s.query(`SELECT count(*)::int AS n FROM ${s.qualified('people')}`)).toEqual([{ n: 2 }]);
+  });
+
+  it('a MariaDB user with a password: run hands it to its worker processes; work takes it from MYSQL_PWD, and without it fails the rows', async () => {
+    const s = await scratch('mysql');
+    const user = `imp_${randomBytes(4).toString('hex')}`;
+    const secret = `pw-${randomBytes(6).toString('hex')}`;
+    await s.query(`CREATE USER ?@'%' IDENTIFIED BY ?`, [user, secret]);
+    await s.query(`CREATE USER ?@'localhost' IDENTIFIED BY ?`, [user, secret]);
+    await s.query(`CREATE USER ?@'127.0.0.1' IDENTIFIED BY ?`, [user, secret]);
+    try {
+      for (const host of ['%', 'localhost', '127.0.0.1']) await s.query(`GRANT ALL PRIVILEGES ON ${s.quote(s.space)}.* TO ?@?`, [user, host]);
+      const env = { IMPORTER_PREFIX: prefix, MYSQL_PWD: '' };
+      const bare = `mysql://${user}@127.0.0.1:3306/${s.space}`;
+      const source = csv('secret', [['id', 'name'], ['1', 'Ann'], ['2', 'Bob'], ['3', 'Cy']]);
+
+      // run: the password reaches its two worker processes through their environment only.
+      const ran = await runCli(['run', source, '--target', withPassword(bare, secret), '--table', 'people', '--create-table', '--chunk-size', '1', '--processes', '2', '--json', '--out', join(dir.path, 'pw.xlsx')], {
+        env: { IMPORTER_PREFIX: prefix, MYSQL_PWD: '' },
+      });
+      expect(ran.stdout + ran.stderr).not.toContain(secret);
+      const summary = JSON.parse(ran.stdout) as Record<string, unknown>;
+      expect(summary).toMatchObject({ state: 'complete', succeeded: 3, failed: 0, target: bare });
+      expect(JSON.stringify(await redis.hgetall(`${prefix}:{${String(summary['id'])}}:meta`))).not.toContain(secret);
+
+      // work: from MYSQL_PWD.
+      const enq = await runCli(['enqueue', source, '--target', withPassword(bare, secret), '--table', 'people2', '--create-table'], { env });
+      const id = enq.stdout.trim();
+      const worker = await runCli(['work', '--until-idle', '--import', id], { env: { ...env, MYSQL_PWD: secret } });
+      expect(worker.code).toBe(0);
+      expect((await readOutcomes(redis, prefix, id)).succeeded.size).toBe(3);
+
+      // Without it: refused, retried, the rows fail with the database's words and no password.
+      const enq2 = await runCli(['enqueue', source, '--target', bare, '--table', 'people3', '--create-table'], { env });
+      const id2 = enq2.stdout.trim();
+      const refused = await runCli(['work', '--until-idle', '--import', id2, '--max-attempts', '2'], { env });
+      expect(refused.code).toBe(0);
+      expect(refused.stderr).toMatch(/Access denied/);
+      const out = await readOutcomes(redis, prefix, id2);
+      expect(Object.values(failureMessages(out))).toEqual(Array(3).fill(expect.stringMatching(/^not saved: database unavailable after 2 attempts: .*Access denied/)));
+      expect(await s.query(`SELECT name FROM ${s.qualified('people')} ORDER BY id`)).toEqual([{ name: 'Ann' }, { name: 'Bob' }, { name: 'Cy' }]);
+    } finally {
+      for (const host of ['%', 'localhost', '127.0.0.1']) await s.query(`DROP USER IF EXISTS ?@?`, [user, host]);
+    }
+  });
+});
