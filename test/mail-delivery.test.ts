@@ -181,6 +181,21 @@ describe('report --email', () => {
     expect((mail.parsed.text ?? '').replace(/\s+/g, ' ')).toContain(`is too large to attach (the limit is 0.0 MB). It was written to ${hostname()}:${out}.`);
   });
 
+  it('run --notify --email: the one-line nightly job imports, mails and lets the data expire', async () => {
+    const { prefix, dir, env } = setup();
+    const { csv, schema } = writeProblemFile(dir);
+    const before = smtp.received.length;
+    const res = await runCli(['run', csv, '--schema', schema, '--target', sqliteTarget(dir), '--processes', '1', '--notify', 'night@example.com', '--email', '--ttl', '1d', '--json'], { env, cwd: dir });
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(3);
+    const summary = JSON.parse(res.stdout) as { id: string; report: string; mail: { to: string[] } };
+    expect(summary).toMatchObject({ state: 'complete', succeeded: 5, failed: 7, report: 'people-report.xlsx', mail: { to: ['night@example.com'], attached: true } });
+    expect(smtp.received.length).toBe(before + 1);
+    expect(smtp.received[before]!.parsed.subject).toBe('Import people.csv: 5 imported, 7 failed');
+    const ttls = [...(await importKeyTtls(redis, prefix, summary.id)).values()];
+    expect(ttls.every((ttl) => ttl > 86_000 && ttl <= 86_400)).toBe(true);
+  });
+
   it('refuses --email without SMTP_URL or without any address, before writing anything', async () => {
     const { prefix, dir, env } = setup();
     const id = await problemImport(prefix, dir);

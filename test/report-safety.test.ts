@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import { cleanPrefix, openRedis, testPrefix } from './helpers/redis.js';
-import { tempDir } from './helpers/files.js';
+import { queryDb, tempDir } from './helpers/files.js';
 import { FORMULA_SHAPED, importViaLibrary, PROBLEM_HEADER, PROBLEM_ROWS } from './helpers/delivery.js';
 import { enqueue, report, work } from '../src/index.js';
 import type { ImporterRedis } from '../src/redis/scripts.js';
@@ -128,6 +128,38 @@ describe('the report as a spreadsheet', () => {
       ['-notes', 'must be at most 10 characters long', 1],
       ['id', 'repeats a value already used earlier in the file', 1],
     ]);
+  });
+
+  it('the Errors sheet, corrected in place, imports again: every corrected row saved, values exact', async () => {
+    const id = await importViaLibrary(redis, prefix, dir.path, { name: 'fixme.csv' });
+    const out = join(dir.path, 'fixme.xlsx');
+    await report({ redis, prefix, id, out, ttlSeconds: 0 });
+    // A person corrects the values in Excel: emails, ages, the long note, the repeated id.
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(out);
+    const errors = workbook.getWorksheet('Errors')!;
+    const header = (errors.getRow(1).values as unknown[]).slice(1) as string[];
+    const col = (name: string): number => header.indexOf(name) + 1;
+    errors.eachRow((row, n) => {
+      if (n === 1) return;
+      const cell = (name: string) => row.getCell(col(name));
+      const id = Number(cell('id').value);
+      if (!String(cell('email').value ?? '').match(/^[^@\s]+@[^@\s]+\.\w+$/)) cell('email').value = `fixed${id}@example.com`;
+      if (!/^\d+$/.test(String(cell('age').value)) || Number(cell('age').value) > 150) cell('age').value = '42';
+      if (String(cell('-notes').value ?? '').length > 10) cell('-notes').value = 'short';
+      if (row.getCell(1).value === 10) cell('id').value = '10';
+    });
+    const fixed = join(dir.path, 'fixed.xlsx');
+    await workbook.xlsx.writeFile(fixed);
+
+    const again = await enqueue({ redis, prefix, source: fixed, sheet: 'Errors', schemaPath: join(dir.path, 'fixme.csv.schema.json'), target: `sqlite:${join(dir.path, 'again.db')}`, table: 'people' });
+    await work({ redis, prefix, importId: again.id, untilIdle: true });
+    const { status } = await report({ redis, prefix, id: again.id, ttlSeconds: 0 });
+    expect(status).toMatchObject({ state: 'complete', total: 7, succeeded: 7, failed: 0 });
+    const saved = queryDb<Record<string, unknown>>(join(dir.path, 'again.db'), 'SELECT * FROM people ORDER BY id');
+    expect(saved.map((r) => r['id'])).toEqual([3, 4, 5, 6, 7, 9, 10]);
+    expect(saved.find((r) => r['id'] === 5)).toMatchObject({ email: 'fixed5@example.com', '-notes': '@SUM(A1)' });
+    expect(saved.find((r) => r['id'] === 6)).toMatchObject({ age: 42, '-notes': '-2+3' });
   });
 
   it('a file with its own Row, Line or Problems column keeps it; the report’s column is renamed', async () => {
