@@ -59,8 +59,10 @@ function settled(record: ImportRecord): boolean {
 
 /**
  * Reports an import: optionally waits until every row is accounted for, then writes the XLSX
- * (Summary, Errors, Imported). Without `wait`, an import still in progress is refused rather
- * than reported as if it were done.
+ * (Summary, Errors, Imported) to a file or S3, mails it when `email` is given, and once it is
+ * delivered gives every key of the import an expiry (`ttlSeconds`). A mail that cannot be sent
+ * throws (the file stays written, nothing expires). Without `wait`, an import still in progress
+ * is refused rather than reported as if it were done.
  */
 export async function report(options: ReportOptions): Promise<ReportResult> {
   const prefix = options.prefix ?? DEFAULT_PREFIX;
