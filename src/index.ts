@@ -9,6 +9,7 @@ export { work, DEFAULT_CONCURRENCY, DEFAULT_VISIBILITY_TIMEOUT_MS, type WorkOpti
 export { superviseWorkers, type SuperviseOptions } from './work/supervise.js';
 export { report, type ReportOptions, type ReportResult } from './report/report.js';
 export { getStatus, openImportsProgress, type ImportStatus, type StatusOptions } from './status/status.js';
+export { listWorkers, type WorkerInfo } from './work/worker-registry.js';
 export { runImport, type RunOptions } from './run.js';
 export { ImporterError, ExitCode, type ImporterErrorKind } from './errors.js';
 export { DEFAULT_PREFIX } from './defaults.js';

@@ -4,24 +4,22 @@ import { resolve } from 'node:path';
 import { errorMessage, ImporterError, inputError, usageError } from '../errors.js';
 import { checkImportId, newImportId } from '../ids.js';
 import { readRecord, settingsToFields, type ImportSettings, type ImportState } from '../import-record.js';
-import { activeScore, globalKeys, importKeys, TASK_GROUP, type ImportKeys } from '../redis/keys.js';
+import { activeScore, globalKeys, importKeys, TASK_GROUP } from '../redis/keys.js';
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
+import { durably } from '../redis/replication.js';
 import { loadSchemaFile } from '../schema/load-schema.js';
 import { defaultTableName } from '../sources/open-source.js';
 import { openRecords } from '../sources/open-records.js';
 import type { ReadOptions, SourceRecord } from '../sources/read-options.js';
 import { DEFAULT_TARGET, parseTarget } from '../targets/target-url.js';
-import { encodeChunk } from '../tasks/task-codec.js';
 import type { ConflictPolicy } from '../targets/target.js';
 import { planHeader, REPORT_COLUMN, uniqueColumnIndexes, type HeaderPlan } from './check-header.js';
-import { uniqueSlot } from './unique-values.js';
+import { ChunkSender } from './chunk-sender.js';
 import { keepOriginal } from './keep-original.js';
 import { DEFAULT_PREFIX } from '../defaults.js';
 
 export const DEFAULT_CHUNK_SIZE = 500;
 export const MAX_CHUNK_SIZE = 5000;
-/** Chunks sent to Redis without waiting for their replies: keeps the socket busy. */
-const IN_FLIGHT_CHUNKS = 16;
 const BEAT_INTERVAL_MS = 5000;
 
 export interface EnqueueProgress {
@@ -142,7 +140,8 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
     handler,
   };
 
-  const created = (await runScript(options.redis, 'createImport', [keys.meta, keys.tasks], [TASK_GROUP, ...settingsToFields(settings, now)])) === 1;
+  // durably(): confirmed by a replica on a cluster, sent again through a failover (see replication.ts).
+  const created = (await durably(options.redis, keys.meta, () => runScript(options.redis, 'createImport', [keys.meta, keys.tasks], [TASK_GROUP, ...settingsToFields(settings, now)]))) === 1;
   if (kept) await options.redis.hset(keys.meta, 'original', kept.url);
   let startChunk = 0;
   let effective = settings;
@@ -162,8 +161,8 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
   }
   const global = globalKeys(prefix);
   // Two commands, not one MULTI: on a cluster the two indexes live in different slots.
-  await options.redis.zadd(global.imports, effective.createdAt, id);
-  await options.redis.zadd(global.active, activeScore(effective.priority, effective.createdAt), id);
+  await durably(options.redis, global.imports, () => options.redis.zadd(global.imports, effective.createdAt, id));
+  await durably(options.redis, global.active, () => options.redis.zadd(global.active, activeScore(effective.priority, effective.createdAt), id));
   options.onStarted?.(id);
 
   const sender = new ChunkSender(options.redis, keys, effective);
@@ -205,7 +204,7 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
   } finally {
     clearInterval(beat);
   }
-  const state = (await runScript(options.redis, 'finishEnqueue', [keys.meta], [rows, Date.now()])) as ImportState;
+  const state = (await durably(options.redis, keys.meta, () => runScript(options.redis, 'finishEnqueue', [keys.meta], [rows, Date.now()]))) as ImportState;
   if (state === 'complete' || state === 'failed' || state === 'cancelled') await options.redis.zrem(global.active, id);
   return { id, total: rows, resumed: !created, state, passwordDropped: target.password !== null };
 }
@@ -233,40 +232,4 @@ async function resolveHandlerPath(path: string): Promise<string> {
     throw inputError(`cannot read handler ${path}: no such file`);
   }
   return absolute;
-}
-
-/** Sends chunks in order with a bounded number in flight, so parsing and Redis overlap. */
-class ChunkSender {
-  private readonly inFlight: Promise<unknown>[] = [];
-
-  constructor(
-    private readonly redis: ImporterRedis,
-    private readonly keys: ImportKeys,
-    private readonly settings: ImportSettings,
-  ) {}
-
-  async send(chunkNo: number, firstRow: number, records: readonly SourceRecord[]): Promise<void> {
-    const rows = records.map((r) => r.fields);
-    const payload = encodeChunk(firstRow, records.map((r) => r.line), rows);
-    const scriptKeys = [this.keys.meta, this.keys.tasks];
-    const uniqueArgs: (string | number)[] = [];
-    const width = this.settings.columns.length;
-    this.settings.uniqueColumns.forEach((column, slot) => {
-      rows.forEach((row, index) => {
-        const value = row.length === width ? row[column] : undefined;
-        if (!value) return; // empty: absent, never a duplicate
-        const { field, bucket } = uniqueSlot(value);
-        scriptKeys.push(this.keys.unique(column, bucket));
-        uniqueArgs.push(index, slot, field);
-      });
-    });
-    const call = runScript(this.redis, 'enqueueChunk', scriptKeys, [chunkNo, firstRow, rows.length, payload, Date.now(), ...uniqueArgs]);
-    call.catch(() => {}); // surfaced by drain() or the next send()
-    this.inFlight.push(call);
-    if (this.inFlight.length >= IN_FLIGHT_CHUNKS) await this.inFlight.shift();
-  }
-
-  async drain(): Promise<void> {
-    while (this.inFlight.length > 0) await this.inFlight.shift();
-  }
 }

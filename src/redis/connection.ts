@@ -3,6 +3,7 @@ import { ImporterError } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import { defineScripts, type ImporterRedis } from './scripts.js';
 import { parseRedisUrl } from './redis-url.js';
+import { refuseClusterNode, seedNodeFailure } from './cluster-node-check.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -69,6 +70,11 @@ export async function connectRedis(options: ConnectOptions = {}): Promise<Import
   redis.on('error', (err: unknown) => {
     lastError = err;
   });
+  // A cluster client reports what went wrong on a node (a refused password or certificate) here.
+  let lastNodeError: unknown;
+  redis.on('node error', (err: unknown) => {
+    lastNodeError = err;
+  });
   redis.on('ready', () => {
     connectedOnce = true;
   });
@@ -77,10 +83,32 @@ export async function connectRedis(options: ConnectOptions = {}): Promise<Import
   } catch (err) {
     redis.disconnect();
     const cause = lastError ?? err;
-    const detail = cause instanceof Error ? cause.message : String(cause);
+    let detail = connectFailure(cause, lastNodeError);
+    if (location.kind === 'cluster' && /Connection is closed\.?$/.test(detail)) {
+      const seed = location.nodes[0]!;
+      const reason = await seedNodeFailure(seed, {
+        connectTimeout: common.connectTimeout,
+        username: location.username,
+        password: location.password,
+        tls: location.tls ? {} : undefined,
+      });
+      if (reason) detail = `${seed.host}:${seed.port}: ${reason}`;
+    }
     throw new ImporterError('connection', `cannot reach Redis at ${redactUrl(url)}: ${detail}`, { cause });
   }
+  if (location.kind === 'single') await refuseClusterNode(redis, url);
   return defineScripts(redis);
+}
+
+/**
+ * Why connecting failed, in the server's or the network's words. A cluster client only says
+ * "Failed to refresh slots cache.": the cause (a wrong password, a refused certificate) came with
+ * a 'node error' event, or is kept in `lastNodeError`.
+ */
+function connectFailure(cause: unknown, nodeEvent: unknown): string {
+  const nodeError = nodeEvent ?? (cause as { lastNodeError?: unknown } | null)?.lastNodeError;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return nodeError instanceof Error ? `${message.replace(/\.$/, '')}: ${nodeError.message}` : message;
 }
 
 export async function closeRedis(redis: Redis): Promise<void> {

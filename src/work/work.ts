@@ -5,6 +5,7 @@ import { errorMessage } from '../errors.js';
 import { enqueueStalled, readRecord } from '../import-record.js';
 import { globalKeys, importKeys, TASK_GROUP } from '../redis/keys.js';
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
+import { replicated } from '../redis/replication.js';
 import { openTarget } from '../targets/open-target.js';
 import type { Target } from '../targets/target.js';
 import { decodeTask } from '../tasks/task-codec.js';
@@ -162,7 +163,12 @@ class WorkerPool {
         this.summary.failed += outcome.failed.length;
       }
       if (result === 'complete' || result === 'skipped') {
-        await this.options.redis.zrem(globalKeys(this.prefix).active, id).catch(() => 0);
+        // On a cluster, a replica must have the 'complete' state before the import leaves the
+        // active set: had its master died with it unreplicated, the import would be back to
+        // 'processing' with no worker looking at it. When the master cannot be asked, the import
+        // stays in the set; a worker that finds it complete takes it out (checkIdle, context()).
+        const settled = result !== 'complete' || (await replicated(this.options.redis, task.context.keys.meta).then(() => true, () => false));
+        if (settled) await this.options.redis.zrem(globalKeys(this.prefix).active, id).catch(() => 0);
         this.fetcher.invalidate();
       }
       this.options.onChunk?.({ importId: id, rows: chunk.rows.length, succeeded: outcome.succeeded.length, failed: outcome.failed.length, result });
@@ -208,7 +214,10 @@ class WorkerPool {
     const now = Date.now();
     for (const id of await this.fetcher.scope()) {
       const record = await readRecord(this.options.redis, this.prefix, id);
-      if (!record || (record.state !== 'enqueuing' && record.state !== 'processing')) continue;
+      if (!record || (record.state !== 'enqueuing' && record.state !== 'processing')) {
+        if (record) await this.options.redis.zrem(globalKeys(this.prefix).active, id).catch(() => 0);
+        continue;
+      }
       if (record.state === 'enqueuing' && !enqueueStalled(record, now)) return false;
       if ((await this.options.redis.xlen(importKeys(this.prefix, id).tasks)) > 0) return false;
     }

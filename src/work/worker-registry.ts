@@ -67,17 +67,23 @@ export class WorkerHeartbeat {
   }
 }
 
-/** Workers whose heartbeat is fresh, most recently started first. */
+/**
+ * Workers whose heartbeat is fresh, most recently started first. Freshness is the heartbeat key's
+ * expiry, kept by Redis's clock: workers on hosts whose clocks disagree are still listed, and a
+ * dead one drops out once its key expires (its id is then taken out of the index).
+ */
 export async function listWorkers(options: { redis: Redis; prefix?: string }): Promise<WorkerInfo[]> {
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   const index = globalKeys(prefix).workers;
-  const now = Date.now();
-  await options.redis.zremrangebyscore(index, '-inf', now - 10 * WORKER_TTL_MS);
-  const ids = await options.redis.zrangebyscore(index, now - WORKER_TTL_MS, '+inf');
+  const ids = await options.redis.zrange(index, '0', '-1');
+  // One GET per worker, sent together: on a cluster the keys live in different slots.
+  const beats = await Promise.all(ids.map((id) => options.redis.get(workerKey(prefix, id))));
   const workers: WorkerInfo[] = [];
-  for (const id of ids) {
-    const raw = await options.redis.get(workerKey(prefix, id));
+  const gone: string[] = [];
+  beats.forEach((raw, i) => {
     if (raw) workers.push(JSON.parse(raw) as WorkerInfo);
-  }
+    else gone.push(ids[i]!);
+  });
+  if (gone.length > 0) await options.redis.zrem(index, ...gone);
   return workers.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
 }
