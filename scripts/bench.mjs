@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // npm run bench -- [--rows N] [--columns N] [--wide] [--skip-bullmq] [--bullmq-rows N] [--redis URL]
+//                  [--postgres | --skip-postgres] [--postgres-url URL]
 // Measures, in one run on the same file and the same Redis: a bare csv-parse pass, the importer
 // (enqueue + workers into SQLite, with 1 and 2 worker processes), the XLSX report against bare
-// exceljs, and the BullMQ one-job-per-row baseline; peak RSS of each process and Redis's peak
-// used_memory. Prints a table and writes the same as JSON (.bench/results.json).
+// exceljs, the BullMQ one-job-per-row baseline, and (when PostgreSQL answers, or with --postgres)
+// the importer into PostgreSQL against psql \copy (scripts/bench/postgres.mjs); peak RSS of each
+// process and Redis's peak used_memory. Prints a table and writes the same as JSON (.bench/results.json).
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -11,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { generateCsv, schemaFor } from './bench/generate.mjs';
+import { benchPostgres, DEFAULT_POSTGRES_URL, postgresAnswers } from './bench/postgres.mjs';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const args = process.argv.slice(2);
@@ -25,6 +28,9 @@ const textLength = Number(flag('--text-length', wide ? 400 : 12));
 const skipBullmq = args.includes('--skip-bullmq');
 const bullmqRows = Number(flag('--bullmq-rows', rows));
 const redisUrl = flag('--redis', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+const postgresUrl = flag('--postgres-url', DEFAULT_POSTGRES_URL);
+const withPostgres = !args.includes('--skip-postgres') && (args.includes('--postgres') || (!wide && columns === 8 && postgresAnswers(postgresUrl)));
+if (args.includes('--postgres') && !postgresAnswers(postgresUrl)) throw new Error(`--postgres: no PostgreSQL answers at ${postgresUrl}`);
 const dir = join(root, '.bench');
 mkdirSync(dir, { recursive: true });
 const bin = join(root, 'bin', 'importer.js');
@@ -145,6 +151,9 @@ async function main() {
     const reportOut = join(dir, 'report.xlsx');
     results.runs.report = await measure('importer report', [{ name: 'report', argv: [bin, 'report', results.runs.import2.id, '--out', reportOut] }]);
     results.runs.bareXlsx = await measure('bare exceljs', [{ name: 'xlsx', argv: [join(root, 'scripts/bench/bare.mjs'), 'xlsx', csv, join(dir, 'bare.xlsx')] }]);
+    if (withPostgres) {
+      results.runs.postgres = await benchPostgres({ url: postgresUrl, dir, rows, columns, textLength, schemaPath, bin, measure, runJson, waitForImport, redis, prefix });
+    }
     await cleanKeys(`${prefix}:*`);
     if (!skipBullmq) {
       const queue = `${prefix}-bullmq`;
@@ -172,6 +181,7 @@ async function main() {
     twoVsOneProcess: rate(r.import2) / rate(r.import1),
     redisPeakVsFile: r.import2.redisPeakBytes / fileBytes,
     bullmqRedisPeakVsFile: r.bullmq ? r.bullmq.redisPeakBytes / (fileBytes * (r.bullmq.rows / rows)) : null,
+    postgresVsCopy: r.postgres ? r.postgres.ratio : null,
   };
   results.ratios = ratios;
   writeFileSync(join(dir, 'results.json'), JSON.stringify(results, null, 2));
@@ -187,6 +197,12 @@ async function main() {
     line('report to XLSX', r.report),
     line('bare exceljs streaming writer', r.bareXlsx),
     ...(r.bullmq ? [line('BullMQ, one job per row', r.bullmq, r.bullmq.rows)] : []),
+    ...(r.postgres
+      ? [
+          `| psql \\copy into PostgreSQL (no validation) | ${r.postgres.copy.seconds.toFixed(2)} | ${Math.round(rows / r.postgres.copy.seconds).toLocaleString('en-US')} | | |`,
+          line('importer into PostgreSQL, 2 worker processes', r.postgres.import),
+        ]
+      : []),
     '',
     `| goal | measured | target |`,
     `| --- | ---: | ---: |`,
@@ -196,6 +212,7 @@ async function main() {
     `| 2 vs 1 worker processes | ${ratios.twoVsOneProcess.toFixed(2)}x | >= 1.5x |`,
     `| Redis peak vs file size | ${ratios.redisPeakVsFile.toFixed(2)}x | <= 2x |`,
     ...(ratios.bullmqRedisPeakVsFile ? [`| BullMQ Redis peak vs file size | ${ratios.bullmqRedisPeakVsFile.toFixed(1)}x | (baseline) |`] : []),
+    ...(ratios.postgresVsCopy ? [`| import into PostgreSQL vs psql \\copy | ${ratios.postgresVsCopy.toFixed(2)}x | <= 3x |`] : []),
   ].join('\n');
   process.stdout.write(`${table}\n`);
   writeFileSync(join(dir, 'results.md'), `${table}\n`);

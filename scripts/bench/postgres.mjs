@@ -1,0 +1,73 @@
+// The PostgreSQL case of the benchmark: the importer (enqueue + 2 worker processes, COPY per
+// task) into a table, against `psql \copy` of the same file into an identical fresh table, which
+// validates nothing. Both tables live in a schema of the benchmark's own, dropped at the end.
+// The file has no invalid row (\copy would stop at the first bad date), so both load every row;
+// the two tables are then compared by checksum.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateCsv } from './generate.mjs';
+
+export const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+/** True when a PostgreSQL answers at the URL (`pg_isready`). */
+export function postgresAnswers(url) {
+  return spawnSync('pg_isready', ['-q', '-d', url]).status === 0;
+}
+
+/** The 8 columns of generate.mjs with the types of schemaFor(8), as --create-table would make them. */
+const TABLE_COLUMNS =
+  'id bigint, name text, email text, age bigint, country text, signup_date date, newsletter boolean, score double precision';
+
+function psql(url, sql) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-At', '-d', url, '-c', sql], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`psql ${sql.slice(0, 60)}: ${err.trim()}`))));
+  });
+}
+
+/**
+ * Runs both loads; returns their times and the ratio. `measure`, `runJson` and `waitForImport`
+ * are bench.mjs's own (child processes timed side by side with their peak memory; a command's
+ * JSON output; until an import exists in Redis).
+ */
+export async function benchPostgres({ url, dir, rows, columns, textLength, schemaPath, bin, measure, runJson, waitForImport, redis, prefix }) {
+  if (columns !== 8) throw new Error('the PostgreSQL case uses the 8 columns of generate.mjs: run it without --columns or --wide');
+  const csv = join(dir, `people-${rows}x8-valid.csv`);
+  if (!existsSync(csv)) {
+    process.stderr.write(`generating ${csv}\n`);
+    await generateCsv(csv, { rows, columns: 8, textLength, invalidRate: 0 });
+  }
+  const schema = `bench_${process.pid}`;
+  await psql(url, `DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}; ` +
+    `CREATE TABLE ${schema}.copied (${TABLE_COLUMNS}); CREATE TABLE ${schema}.imported (${TABLE_COLUMNS})`);
+  try {
+    const started = performance.now();
+    await psql(url, `\\copy ${schema}.copied FROM '${csv.replace(/'/g, "''")}' WITH (FORMAT csv, HEADER true)`);
+    const copySeconds = (performance.now() - started) / 1000;
+    process.stderr.write(`  psql \\copy into PostgreSQL: ${copySeconds.toFixed(2)} s\n`);
+
+    const id = `bench-pg-${Date.now()}`;
+    const imported = await measure('importer into PostgreSQL, 2 worker processes', [
+      { name: 'enqueue', argv: [bin, 'enqueue', csv, '--schema', schemaPath, '--target', url, '--table', `${schema}.imported`, '--id', id] },
+      { name: 'work', argv: [bin, 'work', '--until-idle', '--import', id, '--processes', '2'], after: () => waitForImport(id) },
+    ]);
+    const status = JSON.parse(await runJson([bin, 'status', id, '--json']));
+    if (status.state !== 'complete' || status.succeeded !== rows) {
+      const failed = await redis.lrange(`${prefix}:{${id}}:failed`, 0, 2);
+      throw new Error(`PostgreSQL import ${id} not exact: ${JSON.stringify(status)}; first failed rows: ${failed.join('\n')}`);
+    }
+    // Same rows, same values: a checksum of each table in id order.
+    const sum = (table) => psql(url, `SELECT count(*) || ' ' || md5(string_agg(t::text, '|' ORDER BY t.id)) FROM ${schema}.${table} t`);
+    const [a, b] = [await sum('copied'), await sum('imported')];
+    if (a !== b) throw new Error(`the tables differ: \\copy ${a}, importer ${b}`);
+    return { copy: { seconds: copySeconds }, import: { ...imported, id, status }, ratio: imported.seconds / copySeconds, checksum: a, file: csv };
+  } finally {
+    await psql(url, `DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
+  }
+}
