@@ -6,7 +6,9 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { runCli } from './helpers/cli.js';
+import { startFed, type FedCli } from './helpers/fed-cli.js';
 import { tempDir } from './helpers/files.js';
 import { importDiscrepancies, writePeopleFile, type PeopleFile } from './helpers/people.js';
 import { launch, waitFor, type Cli } from './helpers/processes.js';
@@ -31,6 +33,7 @@ let tlsUrl = '';
 let tlsEnv: Record<string, string> = {};
 const dirs: { remove: () => void }[] = [];
 let started: Cli[] = [];
+let fed: FedCli[] = [];
 
 function setup(): { prefix: string; dir: string; env: Record<string, string> } {
   const dir = tempDir();
@@ -74,6 +77,9 @@ afterEach(async (context) => {
     for (const [i, result] of results.entries()) console.log(`process ${started[i]!.child.spawnargs.slice(2, 4).join(' ')}: exit ${result.code ?? result.signal}\n${result.stderr.slice(-2000)}`);
   }
   started = [];
+  for (const process of fed) if (process.child.exitCode === null) process.child.kill('SIGKILL');
+  await Promise.all(fed.map((f) => f.result));
+  fed = [];
 });
 
 afterAll(async () => {
@@ -159,16 +165,20 @@ describe('on a Redis Cluster (three masters with a replica each)', () => {
     // chunks and the workers record them.
     const workers = [0, 1].map(() => start(['work', '--visibility-timeout', '5', ...at], {}));
     await waitFor('both workers to be up', async () => (await listWorkers({ redis: client, prefix })).length === 2, 20_000, 50);
-    const enqueuing = start(['enqueue', file.path, '--schema', file.schemaPath, '--chunk-size', String(CHUNK), '--target', `sqlite:${db}`, '--id', id, ...at], {});
+    // The file comes through stdin: a third first, until the workers are recording; then the
+    // rest, and the master dies while the enqueue sends those chunks.
+    const text = readFileSync(file.path, 'utf8');
+    const cut = text.indexOf('\n', Math.floor(text.length / 3)) + 1;
+    const enqueuing = startFed(['enqueue', '-', '--schema', file.schemaPath, '--table', file.table, '--chunk-size', String(CHUNK), '--target', `sqlite:${db}`, '--id', id, ...at]);
+    fed.push(enqueuing);
+    enqueuing.write(text.slice(0, cut));
     await waitFor('the import to exist', async () => (await client.exists(`${prefix}:{${id}}:meta`)) === 1, 20_000, 10);
     const waiting = start(['report', id, '--wait', '--timeout', '50', '--json', ...at], {});
-    await waitFor(
-      'the import to be under way',
-      async () => Number(await client.hget(`${prefix}:{${id}}:meta`, 'enqueuedRows')) >= file.rows.length / 3 && (await rowsDone(prefix, id)) > 0,
-      30_000,
-      2,
-    );
-    const duringEnqueue = !enqueuing.exited;
+    await waitFor('the workers to record', async () => (await rowsDone(prefix, id)) > 0, 30_000, 5);
+    const queued = Number(await client.hget(`${prefix}:{${id}}:meta`, 'enqueuedRows'));
+    enqueuing.end(text.slice(cut));
+    await waitFor('the enqueue to send the rest', async () => Number(await client.hget(`${prefix}:{${id}}:meta`, 'enqueuedRows')) >= queued + 2000, 30_000, 2);
+    const duringEnqueue = enqueuing.child.exitCode === null;
     const doneBefore = await rowsDone(prefix, id);
     await cluster.kill(owner);
     const killedAt = Date.now();

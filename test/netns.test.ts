@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, finished, runCli, startCli, type CliResult } from './helpers/cli.js';
+import { BIN, finished, runCli, type CliResult } from './helpers/cli.js';
+import { startFed } from './helpers/fed-cli.js';
 import { tempDir } from './helpers/files.js';
 import { unavailable, WorkerHosts, type WorkerHost } from './helpers/netns.js';
 import { importDiscrepancies, writePeopleFile } from './helpers/people.js';
@@ -37,18 +38,6 @@ function workOn(host: WorkerHost, prefix: string): { child: ChildProcess; result
   });
   children.push(child);
   return { child, result: finished(child) };
-}
-
-/** Output and exit of a child whose stdin the test keeps writing to. */
-function collect(child: ChildProcess): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
 }
 
 describe.skipIf(reason !== null)('workers on hosts of their own (network namespaces, veth pairs)', () => {
@@ -93,10 +82,9 @@ describe.skipIf(reason !== null)('workers on hosts of their own (network namespa
     // The enqueue reads stdin: it holds the import open (enqueuing) until both workers are up.
     const text = readFileSync(file.path, 'utf8');
     const cut = text.indexOf('\n', Math.floor(text.length / 10)) + 1;
-    const enqueuing = startCli(['enqueue', '-', '--schema', file.schemaPath, '--table', file.table, '--chunk-size', String(CHUNK), '--target', `sqlite:${db}`, '--id', id, '--handler', slow, ...local], { env });
-    children.push(enqueuing);
-    const enqueued = collect(enqueuing);
-    enqueuing.stdin!.write(text.slice(0, cut));
+    const enqueuing = startFed(['enqueue', '-', '--schema', file.schemaPath, '--table', file.table, '--chunk-size', String(CHUNK), '--target', `sqlite:${db}`, '--id', id, '--handler', slow, ...local], env);
+    children.push(enqueuing.child);
+    enqueuing.write(text.slice(0, cut));
     await waitFor('the import to exist', async () => (await redis.exists(`${prefix}:{${id}}:meta`)) === 1, 20_000, 20);
 
     const workers = [workOn(a, prefix), workOn(b, prefix)];
@@ -111,7 +99,7 @@ describe.skipIf(reason !== null)('workers on hosts of their own (network namespa
       expect(line).toContain(`addr=${host.address}:`);
     }
 
-    enqueuing.stdin!.end(text.slice(cut));
+    enqueuing.end(text.slice(cut));
     // Tasks per worker, until they exit: held (sampled from the stream's pending list, which names
     // the consumer, host:pid:random) and done (from heartbeats, every 2 s: shown, not asserted).
     const tasks = new Map<number, number>();
@@ -130,7 +118,7 @@ describe.skipIf(reason !== null)('workers on hosts of their own (network namespa
       await sleep(20);
     }
     for (const result of await Promise.all(exits)) expect(result.code, result.stderr).toBe(0);
-    const enqueueResult = await enqueued;
+    const enqueueResult = await enqueuing.result;
     expect(enqueueResult.code, enqueueResult.stderr).toBe(0);
     expect(enqueueResult.stdout.trim()).toBe(id);
 
