@@ -1,7 +1,5 @@
-import { createJiti } from 'jiti';
 import type { Handler } from './handler-types.js';
 
-const jiti = createJiti(import.meta.url, { interopDefault: true, moduleCache: true });
 const loaded = new Map<string, Promise<Handler>>();
 
 /** Loads a handler module (JavaScript or TypeScript) once per process. */
@@ -16,6 +14,9 @@ export function loadHandler(path: string): Promise<Handler> {
 }
 
 async function importHandler(path: string): Promise<Handler> {
+  // jiti (which compiles TypeScript handlers) is loaded only by imports that have a handler.
+  const { createJiti } = await import('jiti');
+  const jiti = createJiti(import.meta.url, { interopDefault: true, moduleCache: true });
   const module = (await jiti.import(path)) as Handler & { default?: Handler };
   const handler: Handler = typeof module.validate === 'function' || typeof module.save === 'function' ? module : (module.default ?? {});
   if (typeof handler.validate !== 'function' && typeof handler.save !== 'function') {
