@@ -1,5 +1,5 @@
 import { enqueue, type EnqueueOptions, type EnqueueProgress } from './enqueue/enqueue.js';
-import { DEFAULT_PREFIX } from './defaults.js';
+import { DEFAULT_PREFIX, DEFAULT_RUN_PROCESSES } from './defaults.js';
 import { report, type ReportResult } from './report/report.js';
 import type { ImportStatus } from './status/status.js';
 import { superviseWorkers } from './work/supervise.js';
@@ -31,7 +31,7 @@ export interface RunOptions extends Omit<EnqueueOptions, 'onStarted' | 'onProgre
   readonly onWaiting?: (status: ImportStatus) => void;
 }
 
-export const DEFAULT_RUN_PROCESSES = 2;
+export { DEFAULT_RUN_PROCESSES } from './defaults.js';
 
 /**
  * The single-machine path: enqueues the file while local workers already work on it, waits

@@ -16,10 +16,9 @@ import type { ConflictPolicy } from '../targets/target.js';
 import { planHeader, REPORT_COLUMN, uniqueColumnIndexes, type HeaderPlan } from './check-header.js';
 import { ChunkSender } from './chunk-sender.js';
 import { keepOriginal } from './keep-original.js';
-import { DEFAULT_PREFIX } from '../defaults.js';
+import { DEFAULT_CHUNK_SIZE, DEFAULT_PREFIX, MAX_CHUNK_SIZE } from '../defaults.js';
 
-export const DEFAULT_CHUNK_SIZE = 500;
-export const MAX_CHUNK_SIZE = 5000;
+export { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE } from '../defaults.js';
 const BEAT_INTERVAL_MS = 5000;
 
 export interface EnqueueProgress {

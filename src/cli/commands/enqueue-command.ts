@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { enqueue, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, type EnqueueOptions } from '../../enqueue/enqueue.js';
+import type { EnqueueOptions } from '../../enqueue/enqueue.js';
+import { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE } from '../../defaults.js';
 import { DEFAULT_TARGET } from '../../targets/target-url.js';
 import { keyPrefix, withRedis, formatCount } from '../context.js';
 import { info, printJson, progressBar, warn, type GlobalFlags } from '../output.js';
@@ -74,6 +75,7 @@ export function registerEnqueue(program: Command): void {
       await withRedis(flags, async (redis) => {
         const bar = progressBar(flags, 'Enqueue', 'bytes');
         try {
+          const { enqueue } = await import('../../enqueue/enqueue.js');
           const result = await enqueue({
             redis,
             prefix: keyPrefix(flags),

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { report } from '../../report/report.js';
 import { checkImportId } from '../../ids.js';
 import { describeCounts, exitCodeFor, keyPrefix, withRedis } from '../context.js';
 import { info, printJson, spinner, type GlobalFlags } from '../output.js';
@@ -30,6 +29,7 @@ export function registerReport(program: Command): void {
         async (redis) => {
           const spin = flags.wait ? spinner(flags, `Waiting for import ${id}`) : null;
           try {
+            const { report } = await import('../../report/report.js');
             return await report({
               redis,
               prefix: keyPrefix(flags),
@@ -47,6 +47,7 @@ export function registerReport(program: Command): void {
           }
         },
         Boolean(flags.wait),
+        'report',
       );
       if (flags.json) printJson({ ...result.status, report: result.out, mail: result.mail });
       else {

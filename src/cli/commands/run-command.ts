@@ -1,6 +1,6 @@
 import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
-import { runImport, DEFAULT_RUN_PROCESSES } from '../../run.js';
+import { DEFAULT_RUN_PROCESSES } from '../../defaults.js';
 import { DEFAULT_VISIBILITY_TIMEOUT_MS } from '../../work/work.js';
 import { DEFAULT_RETRY } from '../../work/retry.js';
 import { describeCounts, exitCodeFor, keyPrefix, redisUrl, withRedis } from '../context.js';
@@ -34,6 +34,7 @@ export function registerRun(program: Command): void {
           let rowsRead = 0;
           let rowsDone = 0;
           try {
+            const { runImport } = await import('../../run.js');
             return await runImport({
               redis,
               redisUrl: redisUrl(flags),
