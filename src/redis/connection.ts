@@ -79,7 +79,7 @@ export async function connectRedis(options: ConnectOptions = {}): Promise<Import
     connectedOnce = true;
   });
   try {
-    await redis.connect();
+    await untilReady(redis);
   } catch (err) {
     redis.disconnect();
     const cause = lastError ?? err;
@@ -98,6 +98,29 @@ export async function connectRedis(options: ConnectOptions = {}): Promise<Import
   }
   if (location.kind === 'single') await refuseClusterNode(redis, url);
   return defineScripts(redis);
+}
+
+/**
+ * Connects and waits until the client is ready, or has given up. `redis.connect()` alone rejects
+ * as soon as one attempt fails (a connection reset during the handshake, a Redis restarting), while
+ * the client goes on retrying in the background: a worker started at that moment exited with
+ * "cannot reach Redis" although Redis was back 100 ms later. The retry strategy decides instead:
+ * a few attempts at first, then 'end'.
+ */
+function untilReady(redis: Redis): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onReady = (): void => {
+      redis.off('end', onEnd);
+      resolve();
+    };
+    const onEnd = (): void => {
+      redis.off('ready', onReady);
+      reject(new Error('Connection is closed.'));
+    };
+    redis.once('ready', onReady);
+    redis.once('end', onEnd);
+    redis.connect().catch(() => {}); // retried by the retry strategy, or reported through 'end'
+  });
 }
 
 /**

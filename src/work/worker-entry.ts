@@ -24,8 +24,12 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   process.on('disconnect', () => controller.abort());
+  // A supervisor that died while this process was still loading its modules closed the channel
+  // before the listener above existed: that 'disconnect' was missed, and without this check the
+  // process would run on for ever as an orphan.
+  if (process.send !== undefined && !process.connected) controller.abort();
 
-  const redis = await connectRedis({ url: options.redisUrl, maxRetriesPerRequest: null });
+  const redis = await connectRedis({ url: options.redisUrl, maxRetriesPerRequest: null, role: 'worker' });
   try {
     const summary = await work({
       redis,

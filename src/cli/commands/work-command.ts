@@ -82,6 +82,7 @@ export function registerWork(program: Command): void {
             info(flags, `Worked ${formatCount(summary.tasks)} tasks: ${formatCount(summary.succeeded)} rows imported, ${formatCount(summary.failed)} failed`);
           },
           true,
+          'work',
         );
       } finally {
         release();
