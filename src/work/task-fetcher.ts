@@ -78,7 +78,9 @@ export class TaskFetcher {
         const id = tier.ids[(turn + k) % tier.ids.length]!;
         const context = await this.context(id);
         if (!context) continue;
-        const task = (await this.readNew(context)) ?? (await this.claimStale(context));
+        // Stale tasks first when their check is due (every quarter of the visibility timeout),
+        // so a dead worker's tasks are taken over while new ones keep coming, not at the end.
+        const task = (await this.claimStale(context)) ?? (await this.readNew(context));
         if (task) {
           this.turns.set(tier.priority, (turn + k + 1) % tier.ids.length);
           return task;
