@@ -2,6 +2,7 @@ import mysql from 'mysql2/promise';
 import type { CellValue } from '../schema/row-validator.js';
 import { redactUrl } from '../redact.js';
 import { targetPassword } from './target-url.js';
+import { writeFindingRefused } from './find-refused.js';
 import { qualified, quoteMysql, splitTableName } from './sql-names.js';
 import { TransientError, type ColumnType, type ConflictPolicy, type RowRejection, type SaveRequest, type TableDefinition, type Target } from './target.js';
 
@@ -9,7 +10,6 @@ const LEDGER_NAME = '_importer_chunks';
 /** MySQL's limit of placeholders in one statement. */
 const MAX_PARAMS = 65_535;
 /** A refused slice of at most this many rows is tried row by row rather than halved again. */
-const ONE_BY_ONE_UP_TO = 8;
 const MYSQL_TYPES: Record<ColumnType, string> = {
   text: 'TEXT',
   integer: 'BIGINT',
@@ -183,40 +183,17 @@ export class MysqlTarget implements Target {
     }
   }
 
-  /**
-   * Writes the rows with one multi-row INSERT. If the database refuses it, the rows are halved
-   * and each half tried again under a savepoint, down to single rows, which fail with the
-   * database's words: a few bad rows in a task of hundreds cost a few dozen statements, not one
-   * per row.
-   */
-  private async writeFindingRefused(connection: mysql.PoolConnection, request: SaveRequest): Promise<RowRejection[]> {
-    const rejected: RowRejection[] = [];
-    const attempt = async (start: number, end: number): Promise<void> => {
-      await connection.query('SAVEPOINT importer_part');
-      try {
-        await this.insertMany(connection, request, start, end);
-        await connection.query('RELEASE SAVEPOINT importer_part');
-        return;
-      } catch (err) {
-        if (isTransient(err)) throw err;
-        await connection.query('ROLLBACK TO SAVEPOINT importer_part');
-        await connection.query('RELEASE SAVEPOINT importer_part');
-        if (isStatementError(err)) {
-          for (let index = start; index < end; index++) rejected.push({ index, message: describeMysqlError(err, request) });
-        } else if (end - start === 1) {
-          const row = request.rows[start]!;
-          rejected.push({ index: start, message: describeMysqlError(err, request, row, await this.constraintOf(connection, request.table, err)) });
-        } else if (end - start <= ONE_BY_ONE_UP_TO) {
-          for (let index = start; index < end; index++) await attempt(index, index + 1);
-        } else {
-          const middle = start + Math.ceil((end - start) / 2);
-          await attempt(start, middle);
-          await attempt(middle, end);
-        }
-      }
-    };
-    await attempt(0, request.rows.length);
-    return rejected;
+  private writeFindingRefused(connection: mysql.PoolConnection, request: SaveRequest): Promise<RowRejection[]> {
+    return writeFindingRefused(request.rows.length, {
+      write: (start, end) => this.insertMany(connection, request, start, end),
+      exec: (sql) => connection.query(sql),
+      isTransient,
+      isStatementError,
+      describe: async (err, index, single) =>
+        single
+          ? describeMysqlError(err, request, request.rows[index]!, await this.constraintOf(connection, request.table, err))
+          : describeMysqlError(err, request),
+    });
   }
 
   /**

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { redactUrl } from '../redact.js';
 import type { CellValue } from '../schema/row-validator.js';
 import { targetPassword } from './target-url.js';
+import { writeFindingRefused } from './find-refused.js';
 import { qualified, quotePg, splitTableName } from './sql-names.js';
 import { TransientError, type ColumnType, type ConflictPolicy, type RowRejection, type SaveRequest, type TableDefinition, type Target } from './target.js';
 
@@ -57,7 +58,6 @@ function copyField(value: CellValue): string {
 }
 
 /** A refused slice of at most this many rows is tried row by row rather than halved again. */
-const ONE_BY_ONE_UP_TO = 8;
 
 /**
  * PostgreSQL through `pg`. A chunk is written in one transaction: first its ledger row (a
@@ -150,42 +150,18 @@ export class PostgresTarget implements Target {
     }
   }
 
-  /**
-   * Writes the rows with one COPY. If the database refuses it, the rows are halved and each half
-   * tried again under a savepoint, down to single rows, which fail with the database's words: a
-   * few bad rows in a task of hundreds cost a few dozen statements, not one per row (with a
-   * check that 1% of the rows break, every task went row by row: 20,000 rows took 16.4 s
-   * instead of 6.4 s; halving, 8.7 s).
-   */
-  private async writeFindingRefused(client: pg.PoolClient, request: SaveRequest): Promise<RowRejection[]> {
-    const rejected: RowRejection[] = [];
-    const attempt = async (start: number, end: number): Promise<void> => {
-      await client.query('SAVEPOINT importer_part');
-      try {
-        await this.copyRows(client, request, start, end);
-        await client.query('RELEASE SAVEPOINT importer_part');
-        return;
-      } catch (err) {
-        if (isTransient(err)) throw err;
-        // Released too: savepoints left on the stack slow every later statement of the transaction.
-        await client.query('ROLLBACK TO SAVEPOINT importer_part');
-        await client.query('RELEASE SAVEPOINT importer_part');
-        if (isStatementError(err)) {
-          for (let index = start; index < end; index++) rejected.push({ index, message: describePgError(err, request) });
-        } else if (end - start === 1) {
-          const checked = (err as { code?: string }).code === '23514' ? await this.columnsOfCheck(client, request.table, err) : [];
-          rejected.push({ index: start, message: describePgError(err, request, request.rows[start], checked) });
-        } else if (end - start <= ONE_BY_ONE_UP_TO) {
-          for (let index = start; index < end; index++) await attempt(index, index + 1);
-        } else {
-          const middle = start + Math.ceil((end - start) / 2);
-          await attempt(start, middle);
-          await attempt(middle, end);
-        }
-      }
-    };
-    await attempt(0, request.rows.length);
-    return rejected;
+  private writeFindingRefused(client: pg.PoolClient, request: SaveRequest): Promise<RowRejection[]> {
+    return writeFindingRefused(request.rows.length, {
+      write: (start, end) => this.copyRows(client, request, start, end),
+      exec: (sql) => client.query(sql),
+      isTransient,
+      isStatementError,
+      describe: async (err, index, single) => {
+        if (!single) return describePgError(err, request);
+        const checked = (err as { code?: string }).code === '23514' ? await this.columnsOfCheck(client, request.table, err) : [];
+        return describePgError(err, request, request.rows[index], checked);
+      },
+    });
   }
 
   private async copyRows(client: pg.PoolClient, request: SaveRequest, start: number, end: number): Promise<void> {
