@@ -16,6 +16,8 @@ import { WorkerHeartbeat } from './worker-registry.js';
 
 export const DEFAULT_VISIBILITY_TIMEOUT_MS = 30_000;
 export const DEFAULT_CONCURRENCY = 2;
+/** `--until-idle` exits no sooner than this after start. */
+const IDLE_GRACE_MS = 1500;
 
 export interface ChunkEvent {
   readonly importId: string;
@@ -76,6 +78,7 @@ class WorkerPool {
   private readonly heartbeat: WorkerHeartbeat;
   private readonly warn: (message: string) => void;
   private idle = false;
+  private readonly startedAt = Date.now();
 
   constructor(private readonly options: WorkOptions) {
     this.prefix = options.prefix ?? DEFAULT_PREFIX;
@@ -210,6 +213,9 @@ class WorkerPool {
 
   private async checkIdle(): Promise<boolean> {
     for (const entries of this.inFlight.values()) if (entries.size > 0) return false;
+    // A worker started at the same moment as the enqueue that feeds it must not find "nothing to
+    // do" before that enqueue has created its import: idleness counts only after a short grace.
+    if (Date.now() - this.startedAt < IDLE_GRACE_MS) return false;
     this.fetcher.invalidate();
     const now = Date.now();
     for (const id of await this.fetcher.scope()) {
