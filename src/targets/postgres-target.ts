@@ -6,8 +6,8 @@ import { redactUrl } from '../redact.js';
 import type { CellValue } from '../schema/row-validator.js';
 import { targetPassword } from './target-url.js';
 import { writeFindingRefused } from './find-refused.js';
-import { qualified, quotePg, splitTableName } from './sql-names.js';
-import { TransientError, type ColumnType, type ConflictPolicy, type RowRejection, type SaveRequest, type TableDefinition, type Target } from './target.js';
+import { onConflictClause, qualified, quotePg, splitTableName } from './sql-names.js';
+import { TransientError, type ColumnType, type RowRejection, type SaveRequest, type TableDefinition, type Target } from './target.js';
 
 const LEDGER_NAME = '_importer_chunks';
 const PG_TYPES: Record<ColumnType, string> = {
@@ -181,7 +181,7 @@ export class PostgresTarget implements Target {
     const copy = client.query(copyFrom(`COPY ${into} (${columns}) FROM STDIN WITH (FORMAT csv)`));
     await pipeline(Readable.from([text]), copy);
     if (request.onConflict) {
-      await client.query(`INSERT INTO ${table} (${columns}) SELECT ${columns} FROM pg_temp._importer_stage${conflictClause(request.columns, request.onConflict)}`);
+      await client.query(`INSERT INTO ${table} (${columns}) SELECT ${columns} FROM pg_temp._importer_stage${onConflictClause(request.columns, request.onConflict)}`);
       await client.query('TRUNCATE pg_temp._importer_stage');
     }
   }
@@ -215,14 +215,6 @@ export class PostgresTarget implements Target {
   async close(): Promise<void> {
     await this.pool.end();
   }
-}
-
-function conflictClause(columns: readonly string[], policy: ConflictPolicy | null): string {
-  if (!policy) return '';
-  const target = `(${policy.columns.map(quotePg).join(', ')})`;
-  const updates = columns.filter((c) => !policy.columns.includes(c));
-  if (policy.action === 'ignore' || updates.length === 0) return ` ON CONFLICT ${target} DO NOTHING`;
-  return ` ON CONFLICT ${target} DO UPDATE SET ${updates.map((c) => `${quotePg(c)} = EXCLUDED.${quotePg(c)}`).join(', ')}`;
 }
 
 /** A cell as the words of an error quote it. */

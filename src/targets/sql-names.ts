@@ -1,3 +1,5 @@
+import type { ConflictPolicy } from './target.js';
+
 /** Identifier quoting for each SQL dialect: header names are data, never SQL. */
 export function quotePg(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
@@ -17,4 +19,16 @@ export function splitTableName(table: string): { schema: string | null; name: st
 export function qualified(table: string, quote: (name: string) => string): string {
   const { schema, name } = splitTableName(table);
   return schema ? `${quote(schema)}.${quote(name)}` : quote(name);
+}
+
+/**
+ * The upsert clause of PostgreSQL and SQLite (same syntax): `ON CONFLICT (key) DO NOTHING`, or
+ * `DO UPDATE SET` every other column from EXCLUDED. Empty without a policy.
+ */
+export function onConflictClause(columns: readonly string[], policy: ConflictPolicy | null): string {
+  if (!policy) return '';
+  const target = `(${policy.columns.map(quotePg).join(', ')})`;
+  const updates = columns.filter((c) => !policy.columns.includes(c));
+  if (policy.action === 'ignore' || updates.length === 0) return ` ON CONFLICT ${target} DO NOTHING`;
+  return ` ON CONFLICT ${target} DO UPDATE SET ${updates.map((c) => `${quotePg(c)} = EXCLUDED.${quotePg(c)}`).join(', ')}`;
 }

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { CellValue } from '../schema/row-validator.js';
-import { TransientError, type ConflictPolicy, type RowRejection, type SaveRequest, type TableDefinition, type Target, type ColumnType } from './target.js';
+import { onConflictClause, qualified, quotePg } from './sql-names.js';
+import { TransientError, type RowRejection, type SaveRequest, type TableDefinition, type Target, type ColumnType } from './target.js';
 
 type Db = Database.Database;
 type Statement = Database.Statement;
@@ -22,15 +23,6 @@ function busyTimeoutMs(): number {
 }
 
 const SQL_TYPES: Record<ColumnType, string> = { text: 'TEXT', integer: 'INTEGER', real: 'REAL', boolean: 'INTEGER', date: 'TEXT', timestamp: 'TEXT' };
-
-export function quoteIdentifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** `a.b` is table b of attached database a; each part quoted on its own. */
-export function quoteTableName(table: string): string {
-  return table.split('.').map(quoteIdentifier).join('.');
-}
 
 function toSqlite(value: CellValue): string | number | null {
   if (typeof value === 'boolean') return value ? 1 : 0;
@@ -88,11 +80,11 @@ export class SqliteTarget implements Target {
   }
 
   async ensureTable(definition: TableDefinition): Promise<void> {
-    const key = definition.uniqueKey.length > 0 ? `, UNIQUE (${definition.uniqueKey.map(quoteIdentifier).join(', ')})` : '';
-    const columns = definition.columns.map((c) => `${quoteIdentifier(c.name)} ${SQL_TYPES[c.type]}`).join(', ') + key;
+    const key = definition.uniqueKey.length > 0 ? `, UNIQUE (${definition.uniqueKey.map(quotePg).join(', ')})` : '';
+    const columns = definition.columns.map((c) => `${quotePg(c.name)} ${SQL_TYPES[c.type]}`).join(', ') + key;
     try {
       // SQLite is the embedded default: a missing table is always created.
-      this.db.exec(`CREATE TABLE IF NOT EXISTS ${quoteTableName(definition.table)} (${columns})`);
+      this.db.exec(`CREATE TABLE IF NOT EXISTS ${qualified(definition.table, quotePg)} (${columns})`);
     } catch (err) {
       throw wrap(err);
     }
@@ -160,8 +152,8 @@ export class SqliteTarget implements Target {
     if (!statement) {
       const placeholders = `(${columns.map(() => '?').join(', ')})`;
       statement = this.db.prepare(
-        `INSERT INTO ${quoteTableName(table)} (${columns.map(quoteIdentifier).join(', ')}) VALUES ${Array(rowCount).fill(placeholders).join(', ')}` +
-          conflictClause(columns, onConflict),
+        `INSERT INTO ${qualified(table, quotePg)} (${columns.map(quotePg).join(', ')}) VALUES ${Array(rowCount).fill(placeholders).join(', ')}` +
+          onConflictClause(columns, onConflict),
       );
       this.inserts.set(key, statement);
     }
@@ -173,15 +165,6 @@ export class SqliteTarget implements Target {
     this.connection = null;
     this.inserts.clear();
   }
-}
-
-/** SQLite's upsert: the first VALUES row's columns are EXCLUDED.<column>. */
-function conflictClause(columns: readonly string[], policy: ConflictPolicy | null): string {
-  if (!policy) return '';
-  const target = `(${policy.columns.map(quoteIdentifier).join(', ')})`;
-  const updates = columns.filter((c) => !policy.columns.includes(c));
-  if (policy.action === 'ignore' || updates.length === 0) return ` ON CONFLICT ${target} DO NOTHING`;
-  return ` ON CONFLICT ${target} DO UPDATE SET ${updates.map((c) => `${quoteIdentifier(c)} = excluded.${quoteIdentifier(c)}`).join(', ')}`;
 }
 
 /** "email: the value "a@b.c" is already in the table (UNIQUE constraint failed: people.email)". */
