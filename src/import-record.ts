@@ -31,6 +31,25 @@ export interface ImportSettings {
   readonly onConflict: ConflictPolicy | null;
   /** Absolute path of the user's handler module (`--handler`), or null. */
   readonly handler: string | null;
+  /**
+   * The file's columns the import keeps, when its header has columns the schema has not, and the
+   * header's width: tasks that carry the file's own text (raw CSV) hold whole records.
+   */
+  readonly keepColumns: KeepColumns | null;
+}
+
+/** Which fields of a file's record an import keeps (see projectFields). */
+export interface KeepColumns {
+  readonly keep: readonly number[];
+  /** Fields in the header: values past it stay, so that a ragged row is still reported as one. */
+  readonly width: number;
+}
+
+/** The kept fields of a record, in the import's column order, then any values past the header. */
+export function projectFields(fields: readonly string[], kept: KeepColumns): string[] {
+  const out = kept.keep.map((i) => fields[i] ?? '');
+  for (let i = kept.width; i < fields.length; i++) out.push(fields[i]!);
+  return out;
 }
 
 /** The import's record as stored in Redis: settings plus counters. O(1) in the file's size. */
@@ -69,6 +88,7 @@ export function settingsToFields(settings: ImportSettings, now: number): string[
     'priority', String(settings.priority),
     'onConflict', settings.onConflict ? JSON.stringify(settings.onConflict) : '',
     'handler', settings.handler ?? '',
+    'keepColumns', settings.keepColumns ? JSON.stringify(settings.keepColumns) : '',
     'state', 'enqueuing',
     'enqueuedRows', '0',
     'enqueuedChunks', '0',
@@ -102,6 +122,7 @@ export function parseRecord(hash: Record<string, string>): ImportRecord | null {
     priority: num(hash['priority']) ?? 0,
     onConflict: hash['onConflict'] ? (JSON.parse(hash['onConflict']) as ConflictPolicy) : null,
     handler: hash['handler'] ? hash['handler'] : null,
+    keepColumns: hash['keepColumns'] ? (JSON.parse(hash['keepColumns']) as KeepColumns) : null,
     state: (hash['state'] ?? 'enqueuing') as ImportState,
     total: num(hash['total']),
     enqueuedRows: num(hash['enqueuedRows']) ?? 0,

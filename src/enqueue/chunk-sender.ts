@@ -3,7 +3,6 @@ import type { ImportSettings } from '../import-record.js';
 import type { ImportKeys } from '../redis/keys.js';
 import { isTransientRedisError, replicated } from '../redis/replication.js';
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
-import { encodeChunk } from '../tasks/task-codec.js';
 import { uniqueSlot } from './unique-values.js';
 
 /** Chunks sent to Redis without waiting for their replies: keeps the socket busy. */
@@ -11,16 +10,19 @@ const IN_FLIGHT_CHUNKS = 16;
 /** How long the sender keeps sending its unconfirmed chunks again through a failover. */
 const RECOVER_MS = 60_000;
 
-/** A record as the sources give it: its fields and the line it starts on. */
-export interface ChunkRecord {
-  readonly fields: string[];
-  readonly line: number;
+/** A unique value of a row of a chunk, to be claimed in file order. */
+export interface UniqueClaim {
+  /** Index of the row in its chunk. */
+  readonly index: number;
+  /** Position of the column among the import's unique columns. */
+  readonly slot: number;
+  readonly value: string;
 }
 
 interface SentChunk {
   readonly chunkNo: number;
   readonly keys: readonly string[];
-  readonly args: readonly (string | number)[];
+  readonly args: readonly (string | number | Buffer)[];
   /** Settles once Redis accepted the chunk and a replica has it (or there is no replica). */
   readonly confirmed: Promise<void>;
 }
@@ -40,28 +42,29 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export class ChunkSender {
   private readonly sent: SentChunk[] = [];
 
+  /** Per unique slot, the name of its bucket hashes without the bucket number. */
+  private readonly bucketNames: string[];
+
   constructor(
     private readonly redis: ImporterRedis,
     private readonly keys: ImportKeys,
     private readonly settings: ImportSettings,
-  ) {}
+  ) {
+    this.bucketNames = settings.uniqueColumns.map((column) => keys.unique(column, 0).replace(/0$/, ''));
+  }
 
-  async send(chunkNo: number, firstRow: number, records: readonly ChunkRecord[]): Promise<void> {
-    const rows = records.map((r) => r.fields);
-    const payload = encodeChunk(firstRow, records.map((r) => r.line), rows);
+  /**
+   * Queues chunk `chunkNo` (rows firstRow .. firstRow + rows - 1) with its encoded payload, and
+   * claims its unique values (in file order within each unique column).
+   */
+  async send(chunkNo: number, firstRow: number, rows: number, payload: string | Buffer, claims: readonly UniqueClaim[]): Promise<void> {
     const scriptKeys = [this.keys.meta, this.keys.tasks];
-    const uniqueArgs: (string | number)[] = [];
-    const width = this.settings.columns.length;
-    this.settings.uniqueColumns.forEach((column, slot) => {
-      rows.forEach((row, index) => {
-        const value = row.length === width ? row[column] : undefined;
-        if (!value) return; // empty: absent, never a duplicate
-        const { field, bucket } = uniqueSlot(value);
-        scriptKeys.push(this.keys.unique(column, bucket));
-        uniqueArgs.push(index, slot, field);
-      });
-    });
-    const args = [chunkNo, firstRow, rows.length, payload, Date.now(), ...uniqueArgs];
+    let packed = '';
+    for (const claim of claims) {
+      const { field, bucket } = uniqueSlot(claim.value);
+      packed += `${claim.index},${claim.slot},${bucket},${Buffer.byteLength(field)};${field}`;
+    }
+    const args = [chunkNo, firstRow, rows, payload, Date.now(), packed, ...this.bucketNames];
     const confirmed = this.call(scriptKeys, args).then(async () => {
       await replicated(this.redis, this.keys.meta); // false (no replica in time): go on regardless
     });
@@ -74,7 +77,7 @@ export class ChunkSender {
     while (this.sent.length > 0) await this.confirmOldest();
   }
 
-  private call(keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  private call(keys: readonly string[], args: readonly (string | number | Buffer)[]): Promise<unknown> {
     return runScript(this.redis, 'enqueueChunk', keys, args);
   }
 

@@ -3,7 +3,7 @@ import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { errorMessage, ImporterError, inputError, usageError } from '../errors.js';
 import { checkImportId, newImportId } from '../ids.js';
-import { readRecord, settingsToFields, type ImportSettings, type ImportState } from '../import-record.js';
+import { projectFields, readRecord, settingsToFields, type ImportSettings, type ImportState, type KeepColumns } from '../import-record.js';
 import { activeScore, globalKeys, importKeys, TASK_GROUP } from '../redis/keys.js';
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
 import { durably } from '../redis/replication.js';
@@ -14,7 +14,9 @@ import type { ReadOptions, SourceRecord } from '../sources/read-options.js';
 import { DEFAULT_TARGET, parseTarget } from '../targets/target-url.js';
 import type { ConflictPolicy } from '../targets/target.js';
 import { planHeader, REPORT_COLUMN, uniqueColumnIndexes, type HeaderPlan } from './check-header.js';
-import { ChunkSender } from './chunk-sender.js';
+import { ChunkSender, type UniqueClaim } from './chunk-sender.js';
+import { RawChunker } from './raw-chunker.js';
+import { encodeChunk } from '../tasks/task-codec.js';
 import { keepOriginal } from './keep-original.js';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_PREFIX, MAX_CHUNK_SIZE } from '../defaults.js';
 
@@ -88,22 +90,27 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
   const schema = loaded?.schema ?? null;
 
   const kept = options.upload ? await keepOriginal({ source: options.source, stdin: options.stdin, uploadTo: options.upload, id, s3: options.s3 }) : null;
-  const opened = await openRecords(kept?.readFrom ?? options.source, options, options.stdin);
+  const opened = await openRecords(kept?.readFrom ?? options.source, options, options.stdin, true);
   const batches = opened.batches;
-  let first: IteratorResult<SourceRecord[]> | undefined;
+  let header: SourceRecord | null = null;
+  let firstRows: SourceRecord[] = [];
   try {
-    first = await batches.next();
-    if (first.done) throw inputError(`${opened.name} is empty: there is no header row`);
-  } finally {
-    if (!first || first.done) await opened.close();
+    if (opened.raw) header = await opened.raw.header();
+    else {
+      const first = await batches.next();
+      if (!first.done) [header = null, ...firstRows] = first.value;
+    }
+    if (!header) throw inputError(`${opened.name} is empty: there is no header row`);
+  } catch (err) {
+    await opened.close();
+    throw err;
   }
-  const [header, ...firstRows] = first.value;
   let plan: HeaderPlan;
   try {
-    plan = planHeader(header!.fields, {
+    plan = planHeader(header.fields, {
       schema,
       fileName: opened.name,
-      line: header!.line,
+      line: header.line,
       map: options.map,
       // A report's Errors sheet read back: its own columns are not the data's.
       ignore: opened.format === 'xlsx' ? REPORT_COLUMN : undefined,
@@ -114,10 +121,7 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
     throw err;
   }
   const { columns, headers, keep } = plan;
-  const width = header!.fields.length;
-  // Values past the header stay, so that the row is still reported as ragged.
-  const project =
-    keep === null ? null : (record: SourceRecord): SourceRecord => ({ line: record.line, fields: [...keep.map((i) => record.fields[i] ?? ''), ...record.fields.slice(width)] });
+  const keepColumns: KeepColumns | null = keep === null ? null : { keep, width: header.fields.length };
   const onConflict = checkConflictColumns(options.onConflict, columns, opened.name);
   const keys = importKeys(prefix, id);
   const now = Date.now();
@@ -137,6 +141,7 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
     priority: checkPriority(options.priority ?? 0),
     onConflict,
     handler,
+    keepColumns,
   };
 
   // durably(): confirmed by a replica on a cluster, sent again through a failover (see replication.ts).
@@ -170,26 +175,46 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
   }, BEAT_INTERVAL_MS);
   beat.unref();
   let rows = 0;
+  const progress = (): void => options.onProgress?.({ bytesRead: opened.bytesRead(), totalBytes: opened.size, rows });
   try {
-    let chunk: SourceRecord[] = [];
-    let chunkNo = 0;
-    const take = async (batch: readonly SourceRecord[]): Promise<void> => {
-      for (const record of batch) {
-        chunk.push(project ? project(record) : record);
-        rows++;
-        if (chunk.length === effective.chunkSize) {
-          if (chunkNo >= startChunk) await sender.send(chunkNo, rows - chunk.length + 1, chunk);
-          chunkNo++;
-          chunk = [];
+    if (opened.raw) {
+      // CSV text: chunks of the file's own bytes, cut without parsing fields (raw-chunker.ts).
+      const chunker = new RawChunker({ chunkSize: effective.chunkSize, width: effective.columns.length, uniqueColumns: effective.uniqueColumns, keepColumns: effective.keepColumns });
+      for await (const batch of opened.raw.batches(chunker.wantedFields)) {
+        for (const chunk of chunker.take(batch)) {
+          if (chunk.chunkNo >= startChunk) await sender.send(chunk.chunkNo, chunk.firstRow, chunk.rows, chunk.payload, chunk.claims);
         }
+        rows = chunker.rowCount;
+        progress();
       }
-      options.onProgress?.({ bytesRead: opened.bytesRead(), totalBytes: opened.size, rows });
-    };
-    await take(firstRows);
-    for await (const batch of batches) await take(batch);
-    if (chunk.length > 0 && chunkNo >= startChunk) await sender.send(chunkNo, rows - chunk.length + 1, chunk);
+      const last = chunker.finish();
+      if (last && last.chunkNo >= startChunk) await sender.send(last.chunkNo, last.firstRow, last.rows, last.payload, last.claims);
+    } else {
+      // Workbooks and --trim: records parsed here, sent as JSON.
+      const project = effective.keepColumns ? (record: SourceRecord): SourceRecord => ({ line: record.line, fields: projectFields(record.fields, effective.keepColumns!) }) : null;
+      let chunk: SourceRecord[] = [];
+      let chunkNo = 0;
+      const sendChunk = async (): Promise<void> => {
+        const firstRow = rows - chunk.length + 1;
+        const fields = chunk.map((r) => r.fields);
+        if (chunkNo >= startChunk) await sender.send(chunkNo, firstRow, chunk.length, encodeChunk(firstRow, chunk.map((r) => r.line), fields), recordClaims(fields, effective));
+        chunkNo++;
+        chunk = [];
+      };
+      const take = async (batch: readonly SourceRecord[]): Promise<void> => {
+        for (const record of batch) {
+          chunk.push(project ? project(record) : record);
+          rows++;
+          if (chunk.length === effective.chunkSize) await sendChunk();
+        }
+        progress();
+      };
+      await take(firstRows);
+      for await (const batch of batches) await take(batch);
+      if (chunk.length > 0) await sendChunk();
+    }
     await sender.drain();
-    options.onProgress?.({ bytesRead: opened.bytesRead(), totalBytes: opened.size, rows });
+    progress();
   } catch (err) {
     await sender.drain().catch(() => {});
     const closed = /IMPORT_CLOSED (\w+)/.exec(errorMessage(err));
@@ -206,6 +231,19 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
   const state = (await durably(options.redis, keys.meta, () => runScript(options.redis, 'finishEnqueue', [keys.meta], [rows, Date.now()]))) as ImportState;
   if (state === 'complete' || state === 'failed' || state === 'cancelled') await options.redis.zrem(global.active, id);
   return { id, total: rows, resumed: !created, state, passwordDropped: target.password !== null };
+}
+
+/** The unique values of a chunk's rows (parsed), in file order within each unique column; a ragged row claims nothing. */
+function recordClaims(rows: readonly (readonly string[])[], settings: ImportSettings): UniqueClaim[] {
+  const claims: UniqueClaim[] = [];
+  const width = settings.columns.length;
+  settings.uniqueColumns.forEach((column, slot) => {
+    rows.forEach((row, index) => {
+      const value = row.length === width ? row[column] : undefined;
+      if (value) claims.push({ index, slot, value }); // empty: absent, never a duplicate
+    });
+  });
+  return claims;
 }
 
 function checkPriority(priority: number): number {

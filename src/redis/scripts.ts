@@ -13,7 +13,7 @@ const SCRIPTS = {
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
-type ScriptCall = (numKeys: number, ...keysAndArgs: (string | number)[]) => Promise<unknown>;
+type ScriptCall = (numKeys: number, ...keysAndArgs: (string | number | Buffer)[]) => Promise<unknown>;
 
 /** A Redis connection with the importer's scripts loaded (EVALSHA, falling back to EVAL). */
 export type ImporterRedis = Redis & { readonly importerScripts: true };
@@ -38,7 +38,7 @@ export function runScript(
   redis: ImporterRedis,
   name: ScriptName,
   keys: readonly string[],
-  args: readonly (string | number)[],
+  args: readonly (string | number | Buffer)[],
 ): Promise<unknown> {
   const call = (redis as unknown as Record<ScriptName, ScriptCall>)[name];
   return call.call(redis, keys.length, ...keys, ...args);

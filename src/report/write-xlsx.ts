@@ -9,7 +9,7 @@ import type { ImportRecord } from '../import-record.js';
 import { importKeys } from '../redis/keys.js';
 import { cell } from './cells.js';
 import { groupErrors } from './error-groups.js';
-import { parseFailedRow, parseImportedRow, readList } from './list-reader.js';
+import { parseFailedRow, readImportedRows, readList } from './list-reader.js';
 import { MAX_DATA_ROWS_PER_SHEET, PagedSheet } from './paged-sheet.js';
 import { writeSummary } from './summary-sheet.js';
 
@@ -64,8 +64,7 @@ export async function writeWorkbook(redis: Redis, prefix: string, record: Import
   errors.finish();
 
   const imported = new PagedSheet(workbook, { name: 'Imported', header: ['Row', ...record.columns], widths: [8, ...record.columns.map(() => 18)], rowsPerSheet });
-  for await (const entry of readList(redis, keys.succeeded)) {
-    const row = parseImportedRow(entry);
+  for await (const row of readImportedRows(redis, record, keys.succeeded)) {
     imported.add([row.row, ...row.values.map(cell)]);
   }
   imported.finish();

@@ -1,6 +1,7 @@
 import { CsvError } from 'csv-parse';
 import { ImporterError, inputError } from '../errors.js';
 import { createCsvParseCore } from './csv-parse-api.js';
+import { isBlank, lineBreaksIn } from './csv-fields.js';
 import { BATCH_RECORDS, DEFAULT_MAX_COLUMNS, DEFAULT_MAX_RECORD_SIZE, type SourceRecord } from './read-options.js';
 
 /** @deprecated the name before Excel input: a record of any source. */
@@ -100,33 +101,26 @@ export async function* readCsvBatches(input: AsyncIterable<Buffer>, options: Csv
   if (failure) throw describeCsvError(failure, options.name, nextLine, maxRecordSize);
 }
 
-/** A blank line, or one of nothing but separators (as spreadsheets write for empty rows). */
-function isBlank(fields: readonly string[]): boolean {
-  for (const field of fields) if (field !== '') return false;
-  return true;
-}
-
-function lineBreaksIn(fields: readonly string[]): number {
-  let breaks = 0;
-  for (const field of fields) {
-    if (field.indexOf('\n') === -1 && field.indexOf('\r') === -1) continue;
-    breaks += field.match(/\r\n|\r|\n/g)?.length ?? 0;
-  }
-  return breaks;
-}
-
-function tooManyColumns(name: string, line: number, max: number): ImporterError {
+export function tooManyColumns(name: string, line: number, max: number): ImporterError {
   return inputError(`${name}: line ${line}: a record has more than ${max} fields, the limit (raise it with --max-columns)`);
 }
 
-function describeCsvError(err: unknown, name: string, nextLine: number, maxRecordSize: number): Error {
+export function quoteNeverClosed(name: string, line: number, cause?: unknown): ImporterError {
+  return inputError(`${name}: line ${line}: a quoted field opened here is never closed; the rest of the file cannot be read`, cause);
+}
+
+export function recordTooLarge(name: string, line: number, max: number, cause?: unknown): ImporterError {
+  return inputError(`${name}: line ${line}: a record is larger than the limit of ${max} bytes (raise it with --max-record-size)`, cause);
+}
+
+export function describeCsvError(err: unknown, name: string, nextLine: number, maxRecordSize: number): Error {
   if (err instanceof ImporterError) return err;
   if (err instanceof CsvError) {
     switch (err.code) {
       case 'CSV_QUOTE_NOT_CLOSED':
-        return inputError(`${name}: line ${nextLine}: a quoted field opened here is never closed; the rest of the file cannot be read`, err);
+        return quoteNeverClosed(name, nextLine, err);
       case 'CSV_MAX_RECORD_SIZE':
-        return inputError(`${name}: line ${nextLine}: a record is larger than the limit of ${maxRecordSize} bytes (raise it with --max-record-size)`, err);
+        return recordTooLarge(name, nextLine, maxRecordSize, err);
       case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
         return inputError(`${name}: line ${nextLine}: text follows the closing quote of a field; with --trim only spaces may`, err);
       default:

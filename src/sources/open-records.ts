@@ -4,6 +4,7 @@ import { errorMessage, ImporterError, inputError } from '../errors.js';
 import { checkUtf8 } from './check-utf8.js';
 import { detectDelimiter, parseDelimiter } from './csv-dialect.js';
 import { readCsvBatches } from './csv-records.js';
+import { rawDelimiterSupported, RawCsvReader } from './raw-csv-batches.js';
 import { openSource, STDIN } from './open-source.js';
 import { peekStream } from './peek-stream.js';
 import type { ReadOptions, SourceRecord } from './read-options.js';
@@ -27,6 +28,11 @@ export interface RecordSource {
   readonly encoding: string | null;
   /** Header first; each batch non-empty. Errors that stop the file are thrown after the records before them. */
   readonly batches: AsyncGenerator<SourceRecord[]>;
+  /**
+   * For CSV text when `fast` was asked and the dialect allows it: the records as text, found
+   * without parsing their fields (raw-csv-batches.ts); `batches` is then empty.
+   */
+  readonly raw: RawCsvReader | null;
   /** Bytes of the file read so far. */
   bytesRead(): number;
   /** Stops reading (when the records are not all wanted). */
@@ -41,7 +47,7 @@ async function* nothing(): AsyncGenerator<SourceRecord[]> {}
  * from a byte order mark, else `encoding` (UTF-8 by default), its separator from `delimiter` or
  * guessed from the first lines. Binary files are refused here, with what they seem to be.
  */
-export async function openRecords(source: string, options: ReadOptions = {}, stdin?: Readable): Promise<RecordSource> {
+export async function openRecords(source: string, options: ReadOptions = {}, stdin?: Readable, fast = false): Promise<RecordSource> {
   const declared = options.encoding === undefined ? null : parseEncoding(options.encoding);
   const delimiter = options.delimiter === undefined ? null : parseDelimiter(options.delimiter);
   const opened = await openSource(source, stdin, options.s3);
@@ -56,7 +62,7 @@ export async function openRecords(source: string, options: ReadOptions = {}, std
   } catch (err) {
     return fail(inputError(`cannot read ${opened.name}: ${errorMessage(err)}`, err));
   }
-  const base = { name: opened.name, size: opened.size, bytesRead: peeked.bytesRead };
+  const base = { name: opened.name, size: opened.size, bytesRead: peeked.bytesRead, raw: null };
   const close = async (): Promise<void> => {
     stream.destroy();
   };
@@ -86,6 +92,11 @@ export async function openRecords(source: string, options: ReadOptions = {}, std
     encoding.kind === 'utf-8'
       ? checkUtf8(peeked.chunks, opened.name, sniff.bomLength)
       : transcodeToUtf8(peeked.chunks, encoding, opened.name, sniff.bomLength);
+  // --trim and separators longer than a byte take csv-parse all the way.
+  if (fast && options.trim !== true && rawDelimiterSupported(separator)) {
+    const raw = new RawCsvReader(text, { name: opened.name, delimiter: separator, maxRecordSize: options.maxRecordSize, maxColumns: options.maxColumns });
+    return { ...base, format: 'csv', delimiter: separator, encoding: encodingName(encoding), batches: nothing(), raw, close };
+  }
   const batches = readCsvBatches(text, {
     name: opened.name,
     delimiter: separator,

@@ -1,4 +1,6 @@
+import { projectFields, type KeepColumns } from '../import-record.js';
 import { chunkFromEntryId } from '../redis/keys.js';
+import { splitRecords } from '../sources/csv-fields.js';
 
 /** A row that repeats an earlier row's value in a unique column. */
 export interface Duplicate {
@@ -19,6 +21,8 @@ export interface TaskChunk {
   readonly lines: readonly number[];
   readonly rows: readonly (readonly string[])[];
   readonly duplicates: readonly Duplicate[];
+  /** The task's payload as queued: kept whole as the chunk's success entry (see encodeSucceeded). */
+  readonly payload: string;
 }
 
 /**
@@ -32,20 +36,96 @@ export function encodeChunk(firstRow: number, lines: readonly number[], rows: re
   return JSON.stringify([firstRow, consecutive ? first : lines, rows]);
 }
 
-export function decodeTask(entryId: string, fields: readonly string[]): TaskChunk {
+/** What a worker needs to read a chunk of the file's own text. */
+export interface RawChunkHeader {
+  readonly firstRow: number;
+  /** Line of the file where the chunk's first row starts. */
+  readonly firstLine: number;
+  /** Rows in the chunk (blank lines between them are not rows). */
+  readonly rows: number;
+  readonly delimiter: string;
+  /** The file's line end: 1 LF, 2 CR, 3 CRLF (see csv-scan.ts). */
+  readonly lineEnd: 1 | 2 | 3;
+}
+
+const RAW_MARK = 'R';
+
+/**
+ * A chunk of CSV rows as the file's own bytes, behind one header line,
+ * `R,<firstRow>,<firstLine>,<delimiter code>,<line end>,<rows>`: no copy into JSON at enqueue,
+ * and the workers, many, parse what the enqueue, one, only cut (csv-scan.ts).
+ */
+export function encodeRawChunk(header: RawChunkHeader, text: Buffer): Buffer {
+  const head = `${RAW_MARK},${header.firstRow},${header.firstLine},${header.delimiter.charCodeAt(0)},${header.lineEnd},${header.rows}\n`;
+  return Buffer.concat([Buffer.from(head, 'latin1'), text]);
+}
+
+/**
+ * Decodes a task from its stream entry. `keepColumns` is the import's (see ImportSettings): a raw
+ * chunk holds whole records of the file, which keep only the import's columns once parsed.
+ */
+export function decodeTask(entryId: string, fields: readonly string[], keepColumns: KeepColumns | null = null): TaskChunk {
   let payload = '';
   let dups = '';
   for (let i = 0; i + 1 < fields.length; i += 2) {
     if (fields[i] === 'd') payload = fields[i + 1]!;
     else if (fields[i] === 'u') dups = fields[i + 1]!;
   }
-  const [firstRow, lineInfo, rows] = JSON.parse(payload) as [number, number | number[], string[][]];
-  const lines = typeof lineInfo === 'number' ? rows.map((_, i) => lineInfo + i) : lineInfo;
   const duplicates = dups
     ? dups.split(',').map((part) => {
         const [index, uniqueSlot, first] = part.split(':').map(Number);
         return { index: index!, uniqueSlot: uniqueSlot!, firstRow: first! };
       })
     : [];
-  return { chunk: chunkFromEntryId(entryId), firstRow, lines, rows, duplicates };
+  return { chunk: chunkFromEntryId(entryId), ...decodePayload(payload, keepColumns), duplicates, payload };
+}
+
+/** The rows of a task's payload, raw CSV text or JSON, with their row numbers' start and lines. */
+export function decodePayload(payload: string, keepColumns: KeepColumns | null): Pick<TaskChunk, 'firstRow' | 'lines' | 'rows'> {
+  if (payload.startsWith(RAW_MARK)) return decodeRawRows(payload, keepColumns);
+  const [firstRow, lineInfo, rows] = JSON.parse(payload) as [number, number | number[], string[][]];
+  const lines = typeof lineInfo === 'number' ? rows.map((_, i) => lineInfo + i) : lineInfo;
+  return { firstRow, lines, rows };
+}
+
+const SUCCESS_MARK = 'S';
+
+/**
+ * A chunk's entry in the success list: the task's payload as it was queued, behind the indexes
+ * of its rows that failed, `S,<index>,<index>...`. One entry per chunk and no re-encoding in
+ * the worker; the report reads the rows back and coerces them as the worker did.
+ */
+export function encodeSucceeded(payload: string, failedIndexes: readonly number[]): string {
+  return `${SUCCESS_MARK}${failedIndexes.map((i) => `,${i}`).join('')}\n${payload}`;
+}
+
+/** The imported rows of a success entry: row number and original fields, in file order. */
+export function decodeSucceeded(entry: string, keepColumns: KeepColumns | null): { row: number; fields: string[] }[] {
+  const newline = entry.indexOf('\n');
+  if (!entry.startsWith(SUCCESS_MARK) || newline < 0) throw new Error('not an entry of the success list');
+  const failed = new Set(entry.slice(1, newline).split(',').filter(Boolean).map(Number));
+  const { firstRow, rows } = decodePayload(entry.slice(newline + 1), keepColumns);
+  const out: { row: number; fields: string[] }[] = [];
+  rows.forEach((fields, index) => {
+    if (!failed.has(index)) out.push({ row: firstRow + index, fields: fields as string[] });
+  });
+  return out;
+}
+
+function decodeRawRows(payload: string, keepColumns: KeepColumns | null): Pick<TaskChunk, 'firstRow' | 'lines' | 'rows'> {
+  const newline = payload.indexOf('\n');
+  const [, firstRow, firstLine, delimiter, lineEnd, count] = payload.slice(0, newline).split(',').map(Number) as [number, number, number, number, number, number];
+  const rows: string[][] = [];
+  const lines: number[] = [];
+  let line = firstLine;
+  splitRecords(payload.slice(newline + 1), { delimiter: String.fromCharCode(delimiter), lineEnd: lineEnd as 1 | 2 | 3 }, (fields, blank, breaks) => {
+    // Blank lines between rows are skipped and counted, as the reader does.
+    if (!blank) {
+      rows.push(keepColumns ? projectFields(fields, keepColumns) : fields);
+      lines.push(line);
+    }
+    line += 1 + breaks;
+  });
+  if (rows.length !== count) throw new Error(`task of rows ${firstRow}..${firstRow + count - 1} reads as ${rows.length} rows instead of ${count}`);
+  return { firstRow, lines, rows };
 }

@@ -2,14 +2,16 @@ import { errorMessage } from '../errors.js';
 import { isRowError, type Handler, type ImportRow } from '../handler/handler-types.js';
 import type { CellValue } from '../schema/row-validator.js';
 import { TransientError, type RowRejection, type Target } from '../targets/target.js';
-import type { TaskChunk } from '../tasks/task-codec.js';
+import { encodeSucceeded, type TaskChunk } from '../tasks/task-codec.js';
 import type { ImportContext } from './import-context.js';
 import { withRetries, type RetryPolicy } from './retry.js';
 
 /** The outcome of one chunk, encoded as the success and error list entries. */
 export interface ChunkOutcome {
-  /** `[row, ...values]` as JSON, one per imported row. */
-  readonly succeeded: string[];
+  /** Rows imported. */
+  readonly succeededRows: number;
+  /** The chunk's one success list entry (encodeSucceeded), or null when no row was imported. */
+  readonly succeeded: string | null;
   /** `[row, line, [original values], [messages]]` as JSON, one per failed row. */
   readonly failed: string[];
 }
@@ -42,11 +44,10 @@ export async function processChunk(context: ImportContext, target: Target, task:
   if (context.handler?.validate) await runHandlerValidate(context, context.handler, task, rows, retry, onRetry);
   await saveRows(context, target, task, rows, retry, onRetry);
 
-  const succeeded = rows.valid().map((index) => JSON.stringify([task.firstRow + index, ...rows.values.get(index)!]));
-  const failed = [...rows.messages.keys()]
-    .sort((a, b) => a - b)
-    .map((index) => JSON.stringify([task.firstRow + index, task.lines[index] ?? null, task.rows[index], rows.messages.get(index)]));
-  return { succeeded, failed };
+  const failedIndexes = [...rows.messages.keys()].sort((a, b) => a - b);
+  const failed = failedIndexes.map((index) => JSON.stringify([task.firstRow + index, task.lines[index] ?? null, task.rows[index], rows.messages.get(index)]));
+  const succeededRows = task.rows.length - failedIndexes.length;
+  return { succeededRows, succeeded: succeededRows > 0 ? encodeSucceeded(task.payload, failedIndexes) : null, failed };
 }
 
 function checkRows(context: ImportContext, task: TaskChunk, rows: ChunkRows): void {

@@ -144,13 +144,14 @@ class WorkerPool {
     if (!entries) this.inFlight.set(id, (entries = new Set()));
     entries.add(task.entryId);
     try {
-      const chunk = decodeTask(task.entryId, task.fields);
+      const chunk = decodeTask(task.entryId, task.fields, task.context.record.keepColumns);
       let outcome: ChunkOutcome;
       if (task.deliveries > Math.max(2 * this.retry.maxAttempts, 3)) {
         // Every worker that took this task stopped while holding it: fail its rows, never loop.
         const message = `the task holding this row was started ${task.deliveries - 1} times and never finished`;
         outcome = {
-          succeeded: [],
+          succeededRows: 0,
+          succeeded: null,
           failed: chunk.rows.map((fields, i) => JSON.stringify([chunk.firstRow + i, chunk.lines[i] ?? null, fields, [message]])),
         };
       } else {
@@ -162,7 +163,7 @@ class WorkerPool {
       this.summary.tasks++;
       if (result !== 'duplicate' && result !== 'skipped') {
         this.summary.rows += chunk.rows.length;
-        this.summary.succeeded += outcome.succeeded.length;
+        this.summary.succeeded += outcome.succeededRows;
         this.summary.failed += outcome.failed.length;
       }
       if (result === 'complete' || result === 'skipped') {
@@ -174,7 +175,7 @@ class WorkerPool {
         if (settled) await this.options.redis.zrem(globalKeys(this.prefix).active, id).catch(() => 0);
         this.fetcher.invalidate();
       }
-      this.options.onChunk?.({ importId: id, rows: chunk.rows.length, succeeded: outcome.succeeded.length, failed: outcome.failed.length, result });
+      this.options.onChunk?.({ importId: id, rows: chunk.rows.length, succeeded: outcome.succeededRows, failed: outcome.failed.length, result });
     } catch (err) {
       // Left unacknowledged: it goes to another worker after the visibility timeout.
       this.warn(`import ${id}: task ${task.entryId} not finished: ${errorMessage(err)}`);
@@ -189,7 +190,7 @@ class WorkerPool {
       this.options.redis,
       'recordChunk',
       [keys.meta, keys.tasks, keys.done, keys.succeeded, keys.failed],
-      [TASK_GROUP, chunk, Date.now(), outcome.succeeded.length, outcome.failed.length, ...outcome.succeeded, ...outcome.failed],
+      [TASK_GROUP, chunk, Date.now(), outcome.succeededRows, outcome.failed.length, outcome.succeeded ?? '', ...outcome.failed],
     )) as ChunkEvent['result'];
   }
 

@@ -1,4 +1,6 @@
 import type { ImporterRedis } from '../../src/redis/scripts.js';
+import { parseRecord } from '../../src/import-record.js';
+import { readImportedRows, type ImportedRow } from '../../src/report/list-reader.js';
 
 export interface FailedRow {
   readonly line: number | null;
@@ -29,10 +31,12 @@ export async function readOutcomes(redis: ImporterRedis, prefix: string, id: str
   const succeeded = new Map<number, unknown[]>();
   const failed = new Map<number, FailedRow>();
   const repeated: number[] = [];
-  for (const entry of await readList(redis, `${base}:succeeded`)) {
-    const [row, ...values] = JSON.parse(entry) as [number, ...unknown[]];
+  const record = parseRecord(await redis.hgetall(`${base}:meta`));
+  const imported: ImportedRow[] = [];
+  if (record) for await (const row of readImportedRows(redis, record, `${base}:succeeded`)) imported.push(row);
+  for (const { row, values } of imported) {
     if (succeeded.has(row) || failed.has(row)) repeated.push(row);
-    succeeded.set(row, values);
+    succeeded.set(row, [...values]);
   }
   for (const entry of await readList(redis, `${base}:failed`)) {
     const [row, line, fields, messages] = JSON.parse(entry) as [number, number | null, string[], string[]];

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { csvLine } from './files.js';
 import type { ImporterRedis } from '../../src/redis/scripts.js';
+import { parseRecord } from '../../src/import-record.js';
+import { readImportedRows, type ImportedRow } from '../../src/report/list-reader.js';
 
 /**
  * A generated people file with its expected outcome, row by row, so that a test can check an
@@ -151,12 +153,14 @@ export async function importDiscrepancies(options: ExactnessOptions): Promise<st
   if (left !== 0) note(`${left} tasks left in the stream`);
 
   const seen = new Uint32Array(total + 1);
-  const succeeded = await readList(redis, `${base}:succeeded`);
+  const record = parseRecord(meta);
+  const succeeded: ImportedRow[] = [];
+  if (record) for await (const row of readImportedRows(redis, record, `${base}:succeeded`)) succeeded.push(row);
   const failed = await readList(redis, `${base}:failed`);
-  if (succeeded.length !== expectSaved) note(`success list holds ${succeeded.length}, expected ${expectSaved}`);
+  if (succeeded.length !== expectSaved) note(`success list holds ${succeeded.length} rows, expected ${expectSaved}`);
   if (failed.length !== total - expectSaved) note(`error list holds ${failed.length}, expected ${total - expectSaved}`);
-  for (const entry of succeeded) {
-    const [row, ...values] = JSON.parse(entry) as [number, ...unknown[]];
+  for (const { row, values } of succeeded) {
+    const entry = JSON.stringify([row, ...values]);
     const expected = file.rows[row - 1];
     if (!expected) {
       note(`success list: row ${row} is not in the file`);

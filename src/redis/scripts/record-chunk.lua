@@ -3,8 +3,9 @@
 -- every row is accounted for. A chunk recorded before (a redelivered task) changes nothing.
 -- KEYS[1] meta hash, KEYS[2] tasks stream, KEYS[3] done bitmap, KEYS[4] succeeded list,
 -- KEYS[5] failed list
--- ARGV[1] consumer group, ARGV[2] chunk number, ARGV[3] now (ms), ARGV[4] succeeded count n,
--- ARGV[5] failed count m, ARGV[6 .. 5+n] succeeded entries, ARGV[6+n .. 5+n+m] failed entries
+-- ARGV[1] consumer group, ARGV[2] chunk number, ARGV[3] now (ms), ARGV[4] rows imported,
+-- ARGV[5] failed count m, ARGV[6] the chunk's success entry ('' when no row was imported),
+-- ARGV[7 .. 6+m] failed entries
 -- Returns 'recorded', 'complete' (this chunk completed the import), 'duplicate' (recorded
 -- before) or 'skipped' (the import was failed or cancelled).
 local id = ARGV[2] .. '-1'
@@ -33,8 +34,10 @@ local function push(key, from, count)
     i = j + 1
   end
 end
-push(KEYS[4], 6, okCount)
-push(KEYS[5], 6 + okCount, errCount)
+if ARGV[6] ~= '' then
+  redis.call('RPUSH', KEYS[4], ARGV[6])
+end
+push(KEYS[5], 7, errCount)
 local succeeded = redis.call('HINCRBY', KEYS[1], 'succeeded', okCount)
 local failed = redis.call('HINCRBY', KEYS[1], 'failed', errCount)
 ack()

@@ -1,0 +1,142 @@
+import type { KeepColumns } from '../import-record.js';
+import { parseRecords } from '../sources/csv-fields.js';
+import { FIELD_PLAIN, FIELD_QUOTED, LINE_END_LF, LINE_END_UNKNOWN } from '../sources/csv-scan.js';
+import type { RawCsvBatch } from '../sources/raw-csv-batches.js';
+import { encodeRawChunk } from '../tasks/task-codec.js';
+import type { UniqueClaim } from './chunk-sender.js';
+
+/** A chunk of rows cut from the file's text, ready to queue. */
+export interface RawChunk {
+  readonly chunkNo: number;
+  readonly firstRow: number;
+  readonly rows: number;
+  readonly payload: Buffer;
+  readonly claims: UniqueClaim[];
+}
+
+export interface RawChunkerOptions {
+  readonly chunkSize: number;
+  /** Width of the import's rows (its columns). */
+  readonly width: number;
+  /** Indexes into the import's columns of the unique ones, by slot. */
+  readonly uniqueColumns: readonly number[];
+  readonly keepColumns: KeepColumns | null;
+}
+
+/** The file fields of the unique columns, ascending: what the scan must locate in each record. */
+export function wantedFields(options: RawChunkerOptions): number[] {
+  const fields = options.uniqueColumns.map((c) => options.keepColumns?.keep[c] ?? c);
+  return [...new Set(fields)].sort((a, b) => a - b);
+}
+
+/**
+ * Cuts the records found by the raw reader into chunks of `chunkSize` rows: each chunk's text is
+ * the file's own bytes from its first row to its last (blank lines between rows included: the
+ * worker skips them as the reader does), plus the values of its unique columns, read from the
+ * positions the scan found (csv-parse decides for a field with stray quotes).
+ */
+export class RawChunker {
+  private readonly wanted: number[];
+  /** For each unique slot: the file field and its position among the wanted ones. */
+  private readonly slots: { field: number; wantedAt: number }[];
+  private pieces: Buffer[] = [];
+  private pieceStart = -1;
+  private rows = 0;
+  private firstLine = 0;
+  private rowsSeen = 0;
+  private chunkNo = 0;
+  private claims: UniqueClaim[][];
+  private lineEnd = LINE_END_LF as number;
+  private delimiter = ',';
+
+  constructor(private readonly options: RawChunkerOptions) {
+    this.wanted = wantedFields(options);
+    this.slots = options.uniqueColumns.map((c) => {
+      const field = options.keepColumns?.keep[c] ?? c;
+      return { field, wantedAt: this.wanted.indexOf(field) };
+    });
+    this.claims = this.slots.map(() => []);
+  }
+
+  /** Positions the scan must report: pass to RawCsvReader.batches(). */
+  get wantedFields(): readonly number[] {
+    return this.wanted;
+  }
+
+  /** Rows taken so far. */
+  get rowCount(): number {
+    return this.rowsSeen;
+  }
+
+  /** Takes a batch of records; returns the chunks it completed. */
+  take(batch: RawCsvBatch): RawChunk[] {
+    const done: RawChunk[] = [];
+    if (batch.dialect.lineEnd !== LINE_END_UNKNOWN) this.lineEnd = batch.dialect.lineEnd;
+    this.delimiter = String.fromCharCode(batch.dialect.delimiter);
+    const size = this.options.chunkSize;
+    for (let r = 0; r < batch.count; r++) {
+      if (batch.blank[r]) continue;
+      if (this.rows === 0) {
+        this.pieceStart = batch.starts[r]!;
+        this.firstLine = batch.lines[r]!;
+      }
+      this.claim(batch, r);
+      this.rows++;
+      this.rowsSeen++;
+      if (this.rows === size) {
+        this.pieces.push(batch.data.subarray(this.pieceStart, batch.contentEnds[r]));
+        done.push(this.cut());
+      }
+    }
+    if (this.rows > 0) {
+      // The chunk goes on in the next batch, whose data starts where this one's records end.
+      this.pieces.push(batch.data.subarray(this.pieceStart, batch.end));
+      this.pieceStart = 0;
+    }
+    return done;
+  }
+
+  /** The last, partial chunk, if any. */
+  finish(): RawChunk | null {
+    return this.rows > 0 ? this.cut() : null;
+  }
+
+  private cut(): RawChunk {
+    const firstRow = this.rowsSeen - this.rows + 1;
+    const text = this.pieces.length === 1 ? this.pieces[0]! : Buffer.concat(this.pieces);
+    const payload = encodeRawChunk({ firstRow, firstLine: this.firstLine, rows: this.rows, delimiter: this.delimiter, lineEnd: this.lineEnd as 1 | 2 | 3 }, text);
+    const chunk: RawChunk = { chunkNo: this.chunkNo++, firstRow, rows: this.rows, payload, claims: this.claims.flat() };
+    this.pieces = [];
+    this.rows = 0;
+    this.claims = this.slots.map(() => []);
+    return chunk;
+  }
+
+  /** Notes the unique values of record r (a row whose width is right: a ragged row claims nothing). */
+  private claim(batch: RawCsvBatch, r: number): void {
+    if (this.slots.length === 0) return;
+    const fields = batch.fieldCounts[r]!;
+    const kept = this.options.keepColumns;
+    // As projectFields: with kept columns, a short row is filled with empty values, a long one is ragged.
+    if (kept ? fields > kept.width : fields !== this.options.width) return;
+    let parsed: string[] | null = null;
+    const wantedCount = this.wanted.length;
+    this.slots.forEach((slot, s) => {
+      const at = r * wantedCount + slot.wantedAt;
+      const start = batch.wantedStarts[at]!;
+      if (start < 0) return; // the record is shorter: an empty value, never a duplicate
+      const end = batch.wantedEnds[at]!;
+      const kind = batch.wantedKinds[at]!;
+      let value: string;
+      if (kind === FIELD_PLAIN) value = batch.data.toString('utf8', start, end);
+      else if (kind === FIELD_QUOTED) {
+        value = batch.data.toString('utf8', start + 1, end - 1);
+        if (value.includes('"')) value = value.replaceAll('""', '"');
+      } else {
+        parsed ??= parseRecords(batch.data.subarray(batch.starts[r], batch.contentEnds[r]), { delimiter: this.delimiter, lineEnd: this.lineEnd as 1 | 2 | 3 })[0] ?? [];
+        value = parsed[slot.field] ?? '';
+      }
+      if (value !== '') this.claims[s]!.push({ index: this.rows, slot: s, value });
+    });
+  }
+}

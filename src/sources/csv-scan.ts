@@ -1,0 +1,270 @@
+/**
+ * Finds where the records of CSV text begin and end without building their fields: the fast
+ * first pass of an enqueue, which only needs record boundaries, line numbers and the values of
+ * the unique columns. The workers parse each task's text with csv-parse itself.
+ *
+ * The state machine is csv-parse's own (7.x, options `relax_quotes`, `relax_column_count`, no
+ * trim, no comments, `"` as quote and escape), so that the records found here are exactly the
+ * records csv-parse returns for the same bytes, and a slice of whole records parses on its own
+ * to the same fields as in the whole file (test/unit/csv-scan.test.ts compares them on random
+ * input):
+ * - a quote opens a quoted field only when the field has no content yet; elsewhere it is text;
+ * - inside quotes, `""` is one quote; a quote followed by the delimiter, a record delimiter or
+ *   the end closes the field; followed by anything else, the quote and what follows are text;
+ * - the record delimiter is the first CRLF, LF or CR met outside quotes, and from then on only
+ *   that one ends records (a lone CR in a file of LF lines is text).
+ */
+
+export const LINE_END_UNKNOWN = 0;
+export const LINE_END_LF = 1;
+export const LINE_END_CR = 2;
+export const LINE_END_CRLF = 3;
+export type LineEnd = typeof LINE_END_UNKNOWN | typeof LINE_END_LF | typeof LINE_END_CR | typeof LINE_END_CRLF;
+
+/** The text of each line end, for csv-parse's `record_delimiter`. */
+export const LINE_END_TEXT: Readonly<Record<Exclude<LineEnd, 0>, string>> = { 1: '\n', 2: '\r', 3: '\r\n' };
+
+const QUOTE = 34;
+const CR = 13;
+const LF = 10;
+
+const OTHER = 0;
+const IS_QUOTE = 1;
+const IS_DELIMITER = 2;
+const IS_CR = 3;
+const IS_LF = 4;
+
+/** Field of a record as found by the scan, for the value of a unique column. */
+export const FIELD_PLAIN = 0; // no quote in it: the bytes are the value
+export const FIELD_QUOTED = 1; // "..." closed cleanly: the bytes inside, with "" read as "
+export const FIELD_OTHER = 2; // stray quotes: only csv-parse itself says what the value is
+
+/** What the scan found about one record. Reused from record to record. */
+export interface ScannedRecord {
+  /** Offset of the record delimiter that ends it (the end of the data for the last record). */
+  contentEnd: number;
+  /** Offset just past that delimiter: where the next record starts. */
+  end: number;
+  fields: number;
+  /** No field has any content (a blank line, or nothing but separators). */
+  blank: boolean;
+  /** Line breaks inside its fields: the next record starts this many lines + 1 further down. */
+  breaks: number;
+  /** For each wanted field (see scanRecord): its start, end and kind (FIELD_*); -1 when absent. */
+  readonly wantedStart: Int32Array;
+  readonly wantedEnd: Int32Array;
+  readonly wantedKind: Uint8Array;
+}
+
+export function newScannedRecord(wantedCount: number): ScannedRecord {
+  return {
+    contentEnd: 0,
+    end: 0,
+    fields: 0,
+    blank: true,
+    breaks: 0,
+    wantedStart: new Int32Array(wantedCount),
+    wantedEnd: new Int32Array(wantedCount),
+    wantedKind: new Uint8Array(wantedCount),
+  };
+}
+
+/** Receives every field of a record (when the caller wants them all): start, end, kind (FIELD_*). */
+export interface FieldSink {
+  readonly starts: number[];
+  readonly ends: number[];
+  readonly kinds: number[];
+}
+
+/** The dialect of the text; `lineEnd` is discovered by the scan when unknown. */
+export interface ScanDialect {
+  readonly delimiter: number;
+  lineEnd: LineEnd;
+}
+
+/** A complete record was found. */
+export const SCAN_RECORD = 1;
+/** The record goes on past the data given: scan again with more. */
+export const SCAN_MORE = 0;
+/** The data ended (final) inside a quoted field. */
+export const SCAN_UNCLOSED_QUOTE = -1;
+/** The record has more fields than allowed. */
+export const SCAN_TOO_MANY_FIELDS = -2;
+export type ScanResult = typeof SCAN_RECORD | typeof SCAN_MORE | typeof SCAN_UNCLOSED_QUOTE | typeof SCAN_TOO_MANY_FIELDS;
+
+const classes = new Map<number, Uint8Array>();
+
+function classTable(delimiter: number): Uint8Array {
+  let table = classes.get(delimiter);
+  if (!table) {
+    table = new Uint8Array(65536); // bytes, or UTF-16 code units (see splitRecords)
+    table[QUOTE] = IS_QUOTE;
+    table[CR] = IS_CR;
+    table[LF] = IS_LF;
+    table[delimiter] = IS_DELIMITER;
+    classes.set(delimiter, table);
+  }
+  return table;
+}
+
+/**
+ * Scans one record of `data` (UTF-8 bytes, or UTF-16 code units: the characters that matter are
+ * ASCII either way) from `pos` (a record's start) up to `limit`. `final` says no more
+ * data follows. `wanted` lists field indexes (ascending) whose positions are reported in `out`;
+ * `sink`, when given, receives every field's.
+ */
+export function scanRecord(
+  data: Uint8Array | Uint16Array,
+  pos: number,
+  limit: number,
+  final: boolean,
+  dialect: ScanDialect,
+  maxFields: number,
+  wanted: Int32Array,
+  out: ScannedRecord,
+  sink: FieldSink | null = null,
+): ScanResult {
+  const cls = classTable(dialect.delimiter);
+  const wantedCount = wanted.length;
+  out.wantedStart.fill(-1);
+  out.wantedEnd.fill(-1);
+  let nextWanted = 0;
+  let field = 0;
+  let fieldStart = pos;
+  let fieldContent = 0;
+  let kind = FIELD_PLAIN;
+  let blank = true;
+  let breaks = 0;
+  let quoting = false;
+
+  /** 1 or 2 when a record delimiter starts at j, 0 when none does, -1 when more data is needed to say. */
+  const lineEndAt = (j: number): number => {
+    const c = data[j];
+    if (j >= limit) return final ? 0 : -1;
+    switch (dialect.lineEnd) {
+      case LINE_END_LF:
+        return c === LF ? 1 : 0;
+      case LINE_END_CR:
+        return c === CR ? 1 : 0;
+      case LINE_END_CRLF:
+        if (c !== CR) return 0;
+        if (j + 1 >= limit) return final ? 0 : -1;
+        return data[j + 1] === LF ? 2 : 0;
+      default:
+        if (c === LF) {
+          dialect.lineEnd = LINE_END_LF;
+          return 1;
+        }
+        if (c !== CR) return 0;
+        if (j + 1 >= limit) {
+          if (!final) return -1;
+          dialect.lineEnd = LINE_END_CR;
+          return 1;
+        }
+        dialect.lineEnd = data[j + 1] === LF ? LINE_END_CRLF : LINE_END_CR;
+        return dialect.lineEnd === LINE_END_CRLF ? 2 : 1;
+    }
+  };
+
+  const endField = (at: number): boolean => {
+    if (sink) {
+      sink.starts.push(fieldStart);
+      sink.ends.push(at);
+      sink.kinds.push(kind);
+    }
+    if (nextWanted < wantedCount && wanted[nextWanted] === field) {
+      out.wantedStart[nextWanted] = fieldStart;
+      out.wantedEnd[nextWanted] = at;
+      out.wantedKind[nextWanted] = kind;
+      nextWanted++;
+    }
+    field++;
+    fieldStart = at + 1;
+    fieldContent = 0;
+    kind = FIELD_PLAIN;
+    return field <= maxFields;
+  };
+
+  for (let i = pos; i < limit; i++) {
+    const c = data[i]!;
+    const t = cls[c]!;
+    if (quoting) {
+      if (t === IS_QUOTE) {
+        if (i + 1 >= limit) {
+          if (!final) return SCAN_MORE;
+          quoting = false; // the end of the data closes it
+          continue;
+        }
+        const next = data[i + 1]!;
+        if (next === QUOTE) {
+          i++; // "" inside quotes: one quote of content
+          fieldContent++;
+          blank = false;
+          continue;
+        }
+        if (next === dialect.delimiter) {
+          quoting = false;
+          continue;
+        }
+        const ends = lineEndAt(i + 1);
+        if (ends < 0) return SCAN_MORE;
+        quoting = false;
+        if (ends > 0) continue;
+        // A quote followed by text: csv-parse keeps the opening quote and this one as text.
+        fieldContent += 2;
+        kind = FIELD_OTHER;
+        blank = false;
+        continue;
+      }
+      fieldContent++;
+      blank = false;
+      if (t === IS_CR || (t === IS_LF && !(i > pos && data[i - 1] === CR))) breaks++;
+      continue;
+    }
+    if (t === OTHER) {
+      fieldContent++;
+      blank = false;
+      continue;
+    }
+    if (t === IS_QUOTE) {
+      if (fieldContent === 0) {
+        quoting = true;
+        kind = i === fieldStart ? FIELD_QUOTED : FIELD_OTHER;
+      } else {
+        fieldContent++;
+        kind = FIELD_OTHER;
+        blank = false;
+      }
+      continue;
+    }
+    if (t === IS_DELIMITER) {
+      if (!endField(i)) return SCAN_TOO_MANY_FIELDS;
+      continue;
+    }
+    // CR or LF outside quotes: a record delimiter, or text.
+    const ends = lineEndAt(i);
+    if (ends < 0) return SCAN_MORE;
+    if (ends > 0) {
+      if (!endField(i)) return SCAN_TOO_MANY_FIELDS;
+      out.contentEnd = i;
+      out.end = i + ends;
+      out.fields = field;
+      out.blank = blank;
+      out.breaks = breaks;
+      return SCAN_RECORD;
+    }
+    // A CR or LF that ends no record is text, and a line break: a CR LF pair would be a line end.
+    fieldContent++;
+    blank = false;
+    breaks++;
+  }
+  if (!final) return SCAN_MORE;
+  if (quoting) return SCAN_UNCLOSED_QUOTE;
+  if (!endField(limit)) return SCAN_TOO_MANY_FIELDS;
+  out.contentEnd = limit;
+  out.end = limit;
+  out.fields = field;
+  out.blank = blank;
+  out.breaks = breaks;
+  return SCAN_RECORD;
+}

@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { createCsvParseCore } from '../../src/sources/csv-parse-api.js';
+import { isBlank, lineBreaksIn, parseRecords, splitRecords } from '../../src/sources/csv-fields.js';
+import {
+  FIELD_OTHER,
+  FIELD_QUOTED,
+  LINE_END_UNKNOWN,
+  newScannedRecord,
+  SCAN_MORE,
+  SCAN_RECORD,
+  SCAN_UNCLOSED_QUOTE,
+  scanRecord,
+  type LineEnd,
+  type ScanDialect,
+} from '../../src/sources/csv-scan.js';
+
+/** csv-parse over the whole text, with the options the CSV reader uses. */
+function csvParse(text: Buffer, delimiter: string): { records: string[][]; error: string | null } {
+  const core = createCsvParseCore({ bom: false, delimiter, relax_column_count: true, relax_quotes: true });
+  const records: string[][] = [];
+  const push = (r: string[]): void => void records.push(r);
+  const err = core.parse(text, false, push, () => {}) ?? core.parse(undefined, true, push, () => {});
+  return { records, error: err ? (err as { code?: string }).code ?? err.message : null };
+}
+
+interface Found {
+  start: number;
+  contentEnd: number;
+  fields: number;
+  blank: boolean;
+  breaks: number;
+  wanted: { start: number; end: number; kind: number }[];
+}
+
+/** The scanner over the text, fed in pieces cut at `cuts` (each piece scanned as more arrives). */
+function scan(text: Buffer, delimiter: string, wanted: number[], cuts: number[]): { found: Found[]; dialect: ScanDialect; error: string | null } {
+  const dialect: ScanDialect = { delimiter: delimiter.charCodeAt(0), lineEnd: LINE_END_UNKNOWN as LineEnd };
+  const out = newScannedRecord(wanted.length);
+  const want = Int32Array.from(wanted);
+  const found: Found[] = [];
+  let pos = 0;
+  const limits = [...cuts.filter((c) => c > 0 && c < text.length).sort((a, b) => a - b), text.length];
+  for (const limit of limits) {
+    const final = limit === text.length;
+    while (pos < limit) {
+      const result = scanRecord(text, pos, limit, final, dialect, 1_000_000, want, out);
+      if (result === SCAN_MORE) break;
+      if (result === SCAN_UNCLOSED_QUOTE) return { found, dialect, error: 'CSV_QUOTE_NOT_CLOSED' };
+      expect(result).toBe(SCAN_RECORD);
+      found.push({
+        start: pos,
+        contentEnd: out.contentEnd,
+        fields: out.fields,
+        blank: out.blank,
+        breaks: out.breaks,
+        wanted: wanted.map((_, k) => ({ start: out.wantedStart[k]!, end: out.wantedEnd[k]!, kind: out.wantedKind[k]! })),
+      });
+      pos = out.end;
+    }
+  }
+  return { found, dialect, error: null };
+}
+
+function decodeWanted(text: Buffer, w: { start: number; end: number; kind: number }): string | null {
+  if (w.start < 0) return null;
+  if (w.kind === FIELD_OTHER) return null; // csv-parse decides
+  if (w.kind === FIELD_QUOTED) return text.toString('utf8', w.start + 1, w.end - 1).replaceAll('""', '"');
+  return text.toString('utf8', w.start, w.end);
+}
+
+const ALPHABET = ['a', 'b', 'é', '∬', '😀', '"', '"', ',', ';', '\n', '\r', '\r\n', ' ', '""'];
+
+function randomText(rand: () => number, length: number): string {
+  let s = '';
+  for (let i = 0; i < length; i++) s += ALPHABET[Math.floor(rand() * ALPHABET.length)];
+  return s;
+}
+
+describe('scanRecord finds the records csv-parse finds', () => {
+  it('on 6,000 random texts, whole and fed in pieces, for records, fields, blanks, lines and unique values', () => {
+    let seed = 12345;
+    const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (let n = 0; n < 6_000; n++) {
+      const delimiter = rand() < 0.7 ? ',' : ';';
+      const text = Buffer.from(randomText(rand, 1 + Math.floor(rand() * 30)));
+      const expected = csvParse(text, delimiter);
+      const wanted = [0, 2];
+      const cuts = [Math.floor(rand() * text.length), Math.floor(rand() * text.length)];
+      const { found, dialect, error } = scan(text, delimiter, wanted, cuts);
+      const context = `text ${JSON.stringify(text.toString())} delimiter ${delimiter}`;
+      expect(error, context).toBe(expected.error === 'CSV_QUOTE_NOT_CLOSED' ? 'CSV_QUOTE_NOT_CLOSED' : null);
+      if (error) continue;
+      expect(expected.error, context).toBeNull();
+      expect(found.length, context).toBe(expected.records.length);
+      // The fast field reader gives csv-parse's fields, blanks and line breaks.
+      const split: { fields: string[]; blank: boolean; breaks: number }[] = [];
+      splitRecords(text.toString('utf8'), { delimiter, lineEnd: dialect.lineEnd === 0 ? 1 : dialect.lineEnd }, (fields, blank, breaks) => split.push({ fields, blank, breaks }));
+      expect(split.map((r) => r.fields), context).toEqual(expected.records);
+      expect(split.map((r) => r.blank), context).toEqual(expected.records.map(isBlank));
+      expect(split.map((r) => r.breaks), context).toEqual(expected.records.map(lineBreaksIn));
+      found.forEach((record, i) => {
+        const fields = expected.records[i]!;
+        expect(record.fields, context).toBe(fields.length);
+        expect(record.blank, context).toBe(isBlank(fields));
+        expect(record.breaks, context).toBe(lineBreaksIn(fields));
+        // The record's own bytes parse alone to the same fields (an empty line alone is no record).
+        if (record.start === record.contentEnd) return expect(fields).toEqual(['']);
+        const alone = parseRecords(text.subarray(record.start, record.contentEnd), { delimiter, lineEnd: dialect.lineEnd === 0 ? 1 : dialect.lineEnd });
+        expect(alone, context).toEqual([fields]);
+        wanted.forEach((index, k) => {
+          const value = decodeWanted(text, record.wanted[k]!);
+          if (index >= fields.length) expect(record.wanted[k]!.start, context).toBe(-1);
+          else if (value !== null) expect(value, context).toBe(fields[index]);
+        });
+      });
+      // Any run of whole records parses alone to the same records.
+      if (found.length >= 2) {
+        const from = Math.floor(rand() * found.length);
+        const to = from + Math.floor(rand() * (found.length - from));
+        const slice = text.subarray(found[from]!.start, found[to]!.contentEnd);
+        const lineEnd = dialect.lineEnd === 0 ? 1 : dialect.lineEnd;
+        const records = parseRecords(slice, { delimiter, lineEnd });
+        const want = expected.records.slice(from, to + 1);
+        // A run ending in a blank record loses it (nothing to emit at the end): runs end on any record here.
+        if (isBlank(want[want.length - 1]!) && records.length === want.length - 1) expect(records, context).toEqual(want.slice(0, -1));
+        else expect(records, context).toEqual(want);
+      }
+    }
+  });
+
+  it('reports a record that runs past the data, and an unclosed quote at the end', () => {
+    const dialect: ScanDialect = { delimiter: 44, lineEnd: LINE_END_UNKNOWN as LineEnd };
+    const out = newScannedRecord(0);
+    const none = new Int32Array(0);
+    const text = Buffer.from('a,"b\nc');
+    expect(scanRecord(text, 0, text.length, false, dialect, 100, none, out)).toBe(SCAN_MORE);
+    expect(scanRecord(text, 0, text.length, true, dialect, 100, none, out)).toBe(SCAN_UNCLOSED_QUOTE);
+    const cr = Buffer.from('a,b\r');
+    expect(scanRecord(cr, 0, cr.length, false, dialect, 100, none, out)).toBe(SCAN_MORE); // CR or CRLF?
+    expect(dialect.lineEnd).toBe(LINE_END_UNKNOWN);
+  });
+});
