@@ -59,12 +59,12 @@ export class ChunkSender {
    */
   async send(chunkNo: number, firstRow: number, rows: number, payload: string | Buffer, claims: readonly UniqueClaim[]): Promise<void> {
     const scriptKeys = [this.keys.meta, this.keys.tasks];
-    let packed = '';
+    const packed: (string | number)[] = [];
     for (const claim of claims) {
       const { field, bucket } = uniqueSlot(claim.value);
-      packed += `${claim.index},${claim.slot},${bucket},${Buffer.byteLength(field)};${field}`;
+      packed.push(claim.index, claim.slot, bucket, field);
     }
-    const args = [chunkNo, firstRow, rows, payload, Date.now(), packed, ...this.bucketNames];
+    const args = [chunkNo, firstRow, rows, payload, Date.now(), JSON.stringify(packed), ...this.bucketNames];
     const confirmed = this.call(scriptKeys, args).then(async () => {
       await replicated(this.redis, this.keys.meta); // false (no replica in time): go on regardless
     });

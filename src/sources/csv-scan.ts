@@ -107,6 +107,36 @@ function classTable(delimiter: number): Uint8Array {
   return table;
 }
 
+/** 1 or 2 when a record delimiter starts at j, 0 when none does, -1 when more data is needed to say. */
+function lineEndAt(data: Uint8Array | Uint16Array, j: number, limit: number, final: boolean, dialect: ScanDialect): number {
+  if (j >= limit) return final ? 0 : -1;
+  const c = data[j];
+  switch (dialect.lineEnd) {
+    case LINE_END_LF:
+      return c === LF ? 1 : 0;
+    case LINE_END_CR:
+      return c === CR ? 1 : 0;
+    case LINE_END_CRLF:
+      if (c !== CR) return 0;
+      if (j + 1 >= limit) return final ? 0 : -1;
+      return data[j + 1] === LF ? 2 : 0;
+    default:
+      // Not known yet: the first CRLF, LF or CR met outside quotes decides, as in csv-parse.
+      if (c === LF) {
+        dialect.lineEnd = LINE_END_LF;
+        return 1;
+      }
+      if (c !== CR) return 0;
+      if (j + 1 >= limit) {
+        if (!final) return -1;
+        dialect.lineEnd = LINE_END_CR;
+        return 1;
+      }
+      dialect.lineEnd = data[j + 1] === LF ? LINE_END_CRLF : LINE_END_CR;
+      return dialect.lineEnd === LINE_END_CRLF ? 2 : 1;
+  }
+}
+
 /**
  * Scans one record of `data` (UTF-8 bytes, or UTF-16 code units: the characters that matter are
  * ASCII either way) from `pos` (a record's start) up to `limit`. `final` says no more
@@ -126,8 +156,10 @@ export function scanRecord(
 ): ScanResult {
   const cls = classTable(dialect.delimiter);
   const wantedCount = wanted.length;
-  out.wantedStart.fill(-1);
-  out.wantedEnd.fill(-1);
+  if (wantedCount > 0) {
+    out.wantedStart.fill(-1);
+    out.wantedEnd.fill(-1);
+  }
   let nextWanted = 0;
   let field = 0;
   let fieldStart = pos;
@@ -136,94 +168,60 @@ export function scanRecord(
   let blank = true;
   let breaks = 0;
   let quoting = false;
+  let i = pos;
 
-  /** 1 or 2 when a record delimiter starts at j, 0 when none does, -1 when more data is needed to say. */
-  const lineEndAt = (j: number): number => {
-    const c = data[j];
-    if (j >= limit) return final ? 0 : -1;
-    switch (dialect.lineEnd) {
-      case LINE_END_LF:
-        return c === LF ? 1 : 0;
-      case LINE_END_CR:
-        return c === CR ? 1 : 0;
-      case LINE_END_CRLF:
-        if (c !== CR) return 0;
-        if (j + 1 >= limit) return final ? 0 : -1;
-        return data[j + 1] === LF ? 2 : 0;
-      default:
-        if (c === LF) {
-          dialect.lineEnd = LINE_END_LF;
-          return 1;
-        }
-        if (c !== CR) return 0;
-        if (j + 1 >= limit) {
-          if (!final) return -1;
-          dialect.lineEnd = LINE_END_CR;
-          return 1;
-        }
-        dialect.lineEnd = data[j + 1] === LF ? LINE_END_CRLF : LINE_END_CR;
-        return dialect.lineEnd === LINE_END_CRLF ? 2 : 1;
-    }
-  };
-
-  const endField = (at: number): boolean => {
-    if (sink) {
-      sink.starts.push(fieldStart);
-      sink.ends.push(at);
-      sink.kinds.push(kind);
-    }
-    if (nextWanted < wantedCount && wanted[nextWanted] === field) {
-      out.wantedStart[nextWanted] = fieldStart;
-      out.wantedEnd[nextWanted] = at;
-      out.wantedKind[nextWanted] = kind;
-      nextWanted++;
-    }
-    field++;
-    fieldStart = at + 1;
-    fieldContent = 0;
-    kind = FIELD_PLAIN;
-    return field <= maxFields;
-  };
-
-  for (let i = pos; i < limit; i++) {
-    const c = data[i]!;
-    const t = cls[c]!;
+  while (i < limit) {
+    const t = cls[data[i]!]!;
     if (quoting) {
-      if (t === IS_QUOTE) {
-        if (i + 1 >= limit) {
-          if (!final) return SCAN_MORE;
-          quoting = false; // the end of the data closes it
-          continue;
+      if (t !== IS_QUOTE) {
+        // A run of quoted text: only line breaks matter in it.
+        let j = i;
+        for (; j < limit; j++) {
+          const u = cls[data[j]!]!;
+          if (u === IS_QUOTE) break;
+          if (u === IS_CR || (u === IS_LF && !(j > pos && data[j - 1] === CR))) breaks++;
         }
-        const next = data[i + 1]!;
-        if (next === QUOTE) {
-          i++; // "" inside quotes: one quote of content
-          fieldContent++;
-          blank = false;
-          continue;
-        }
-        if (next === dialect.delimiter) {
-          quoting = false;
-          continue;
-        }
-        const ends = lineEndAt(i + 1);
-        if (ends < 0) return SCAN_MORE;
-        quoting = false;
-        if (ends > 0) continue;
-        // A quote followed by text: csv-parse keeps the opening quote and this one as text.
-        fieldContent += 2;
-        kind = FIELD_OTHER;
+        fieldContent += j - i;
+        blank = false;
+        i = j;
+        continue;
+      }
+      if (i + 1 >= limit) {
+        if (!final) return SCAN_MORE;
+        quoting = false; // the end of the data closes it
+        i++;
+        continue;
+      }
+      const next = data[i + 1]!;
+      if (next === QUOTE) {
+        i += 2; // "" inside quotes: one quote of content
+        fieldContent++;
         blank = false;
         continue;
       }
-      fieldContent++;
+      if (next === dialect.delimiter) {
+        quoting = false;
+        i++;
+        continue;
+      }
+      const ends = lineEndAt(data, i + 1, limit, final, dialect);
+      if (ends < 0) return SCAN_MORE;
+      quoting = false;
+      i++;
+      if (ends > 0) continue;
+      // A quote followed by text: csv-parse keeps the opening quote and this one as text.
+      fieldContent += 2;
+      kind = FIELD_OTHER;
       blank = false;
-      if (t === IS_CR || (t === IS_LF && !(i > pos && data[i - 1] === CR))) breaks++;
       continue;
     }
     if (t === OTHER) {
-      fieldContent++;
+      // A run of plain text.
+      let j = i + 1;
+      while (j < limit && cls[data[j]!] === OTHER) j++;
+      fieldContent += j - i;
       blank = false;
+      i = j;
       continue;
     }
     if (t === IS_QUOTE) {
@@ -235,17 +233,37 @@ export function scanRecord(
         kind = FIELD_OTHER;
         blank = false;
       }
+      i++;
       continue;
     }
-    if (t === IS_DELIMITER) {
-      if (!endField(i)) return SCAN_TOO_MANY_FIELDS;
-      continue;
+    let ends = 0;
+    if (t !== IS_DELIMITER) {
+      // CR or LF outside quotes: a record delimiter, or text.
+      ends = lineEndAt(data, i, limit, final, dialect);
+      if (ends < 0) return SCAN_MORE;
+      if (ends === 0) {
+        // Text, and a line break: a CR LF pair here would have been a line end.
+        fieldContent++;
+        blank = false;
+        breaks++;
+        i++;
+        continue;
+      }
     }
-    // CR or LF outside quotes: a record delimiter, or text.
-    const ends = lineEndAt(i);
-    if (ends < 0) return SCAN_MORE;
+    // The end of a field.
+    if (sink) {
+      sink.starts.push(fieldStart);
+      sink.ends.push(i);
+      sink.kinds.push(kind);
+    }
+    if (nextWanted < wantedCount && wanted[nextWanted] === field) {
+      out.wantedStart[nextWanted] = fieldStart;
+      out.wantedEnd[nextWanted] = i;
+      out.wantedKind[nextWanted] = kind;
+      nextWanted++;
+    }
+    if (++field > maxFields) return SCAN_TOO_MANY_FIELDS;
     if (ends > 0) {
-      if (!endField(i)) return SCAN_TOO_MANY_FIELDS;
       out.contentEnd = i;
       out.end = i + ends;
       out.fields = field;
@@ -253,14 +271,24 @@ export function scanRecord(
       out.breaks = breaks;
       return SCAN_RECORD;
     }
-    // A CR or LF that ends no record is text, and a line break: a CR LF pair would be a line end.
-    fieldContent++;
-    blank = false;
-    breaks++;
+    i++;
+    fieldStart = i;
+    fieldContent = 0;
+    kind = FIELD_PLAIN;
   }
   if (!final) return SCAN_MORE;
   if (quoting) return SCAN_UNCLOSED_QUOTE;
-  if (!endField(limit)) return SCAN_TOO_MANY_FIELDS;
+  if (sink) {
+    sink.starts.push(fieldStart);
+    sink.ends.push(limit);
+    sink.kinds.push(kind);
+  }
+  if (nextWanted < wantedCount && wanted[nextWanted] === field) {
+    out.wantedStart[nextWanted] = fieldStart;
+    out.wantedEnd[nextWanted] = limit;
+    out.wantedKind[nextWanted] = kind;
+  }
+  if (++field > maxFields) return SCAN_TOO_MANY_FIELDS;
   out.contentEnd = limit;
   out.end = limit;
   out.fields = field;
