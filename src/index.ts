@@ -23,3 +23,4 @@ export { purgeImport, type PurgeOptions, type PurgeResult } from './lifecycle/pu
 export { expireImport, DEFAULT_TTL_SECONDS, type ExpireOptions, type ExpireResult } from './lifecycle/expire-import.js';
 export { DEFAULT_MAX_ATTACHMENT_BYTES, type EmailOptions, type MailOutcome } from './deliver/mail-report.js';
 export type { S3Settings } from './s3/s3-client.js';
+export { importedRows, failedRows, type ImportedRow, type FailedRowEntry, type OutcomeListOptions } from './report/list-reader.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 import { join } from 'node:path';
-import { enqueue, report, work } from '../src/index.js';
+import { enqueue, failedRows, importedRows, report, work } from '../src/index.js';
 import { cleanPrefix, openRedis, testPrefix } from './helpers/redis.js';
 import { queryDb, readWorkbook, tempDir, writeFile } from './helpers/files.js';
 import type { ImporterRedis } from '../src/redis/scripts.js';
@@ -38,6 +38,14 @@ describe('the library', () => {
     const failed = await redis.lrange(`${prefix}:{${id}}:failed`, 0, -1);
     const dupOfB = failed.map((e) => JSON.parse(e) as [number, number, string[], string[]]).find((e) => e[0] === 5)!;
     expect(dupOfB[3]).toEqual(['code repeats a value already used earlier in the file (first in row 1)']);
+    // The outcome lists as the library streams them: every row once, typed values as saved.
+    const imported = [];
+    for await (const row of importedRows({ redis, prefix, id })) imported.push(row);
+    expect(imported.sort((a, b) => a.row - b.row)).toEqual(saved.map((r) => ({ row: r.n, values: [r.code, r.n] })));
+    const failures = [];
+    for await (const row of failedRows({ redis, prefix, id })) failures.push(row);
+    expect(failures.map((f) => f.row).sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1).filter((n) => !saved.some((r) => r.n === n)));
+    expect(failures.find((f) => f.row === 5)).toMatchObject({ line: 6, values: ['B', '5'] });
   });
 
   it('a second enqueue with the same id changes nothing', async () => {

@@ -1,5 +1,8 @@
 import type { Redis } from 'ioredis';
-import type { ImportRecord } from '../import-record.js';
+import { DEFAULT_PREFIX } from '../defaults.js';
+import { ImporterError } from '../errors.js';
+import { readRecord, type ImportRecord } from '../import-record.js';
+import { importKeys } from '../redis/keys.js';
 import { compileSchema } from '../schema/compile-schema.js';
 import { createRowValidator, type CellValue } from '../schema/row-validator.js';
 import { decodeSucceeded } from '../tasks/task-codec.js';
@@ -49,4 +52,24 @@ export async function* readImportedRows(redis: Redis, record: ImportRecord, key:
       yield { row, values: check.ok ? check.values : fields };
     }
   }
+}
+
+export interface OutcomeListOptions {
+  readonly redis: Redis;
+  readonly prefix?: string;
+  readonly id: string;
+}
+
+/** Every imported row of an import (its number and saved values), streamed from Redis. */
+export async function* importedRows(options: OutcomeListOptions): AsyncGenerator<ImportedRow> {
+  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  const record = await readRecord(options.redis, prefix, options.id);
+  if (!record) throw new ImporterError('state', `no import ${options.id}`);
+  yield* readImportedRows(options.redis, record, importKeys(prefix, options.id).succeeded);
+}
+
+/** Every failed row of an import (number, line, original values, messages), streamed from Redis. */
+export async function* failedRows(options: OutcomeListOptions): AsyncGenerator<FailedRowEntry> {
+  const keys = importKeys(options.prefix ?? DEFAULT_PREFIX, options.id);
+  for await (const entry of readList(options.redis, keys.failed)) yield parseFailedRow(entry);
 }
