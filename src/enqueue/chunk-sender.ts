@@ -3,7 +3,7 @@ import type { ImportSettings } from '../import-record.js';
 import type { ImportKeys } from '../redis/keys.js';
 import { isTransientRedisError, replicated } from '../redis/replication.js';
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
-import { uniqueSlot } from './unique-values.js';
+import { UNIQUE_BUCKETS, uniqueSlot } from './unique-values.js';
 
 /** Chunks sent to Redis without waiting for their replies: keeps the socket busy. */
 const IN_FLIGHT_CHUNKS = 16;
@@ -59,12 +59,8 @@ export class ChunkSender {
    */
   async send(chunkNo: number, firstRow: number, rows: number, payload: string | Buffer, claims: readonly UniqueClaim[]): Promise<void> {
     const scriptKeys = [this.keys.meta, this.keys.tasks];
-    const packed: (string | number)[] = [];
-    for (const claim of claims) {
-      const { field, bucket } = uniqueSlot(claim.value);
-      packed.push(claim.index, claim.slot, bucket, field);
-    }
-    const args = [chunkNo, firstRow, rows, payload, Date.now(), JSON.stringify(packed), ...this.bucketNames];
+    const { groups, repeats } = groupClaims(claims, firstRow);
+    const args = [chunkNo, firstRow, rows, payload, Date.now(), JSON.stringify(groups), JSON.stringify(repeats), ...this.bucketNames];
     const confirmed = this.call(scriptKeys, args).then(async () => {
       await replicated(this.redis, this.keys.meta); // false (no replica in time): go on regardless
     });
@@ -135,6 +131,37 @@ export class ChunkSender {
     // single Redis.
     if (this.sent.length > 0) await replicated(this.redis, this.keys.meta);
   }
+}
+
+type ClaimGroup = [slot: number, bucket: number, values: string[], rows: string[]];
+
+/**
+ * A chunk's unique values as enqueue-chunk.lua takes them: grouped by bucket hash, each value
+ * once (at its first row in the chunk) with its row number as text (the script stores and
+ * compares it as is); later rows of the chunk with the same value are `repeats` (row index,
+ * slot, row number of that first row), resolved by the script.
+ */
+export function groupClaims(claims: readonly UniqueClaim[], firstRow: number): { groups: ClaimGroup[]; repeats: (number | string)[] } {
+  const groups = new Map<number, ClaimGroup>();
+  const firsts = new Map<string, string>();
+  const repeats: (number | string)[] = [];
+  for (const claim of claims) {
+    const { field, bucket } = uniqueSlot(claim.value);
+    const seen = `${claim.slot}\u0000${field}`;
+    const first = firsts.get(seen);
+    if (first !== undefined) {
+      repeats.push(claim.index, claim.slot, first);
+      continue;
+    }
+    const row = String(firstRow + claim.index);
+    firsts.set(seen, row);
+    const id = claim.slot * UNIQUE_BUCKETS + bucket;
+    let group = groups.get(id);
+    if (!group) groups.set(id, (group = [claim.slot, bucket, [], []]));
+    group[2].push(field);
+    group[3].push(row);
+  }
+  return { groups: [...groups.values()], repeats };
 }
 
 /** A chunk whose fate is unknown (lost connection, failover) or that Redis asks for again. */

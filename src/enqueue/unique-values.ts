@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 
-/** Buckets per unique column: up to ~8M rows keep every bucket under Redis's listpack limit (128). */
-export const UNIQUE_BUCKETS = 65_536;
-/** Longer values are stored as a digest, so buckets stay under the listpack value limit (64 bytes). */
+/**
+ * Buckets per unique column. Few and large: a chunk's values meet in them, so the enqueue script
+ * asks each once per chunk (HMGET, then HSET of the new values) instead of once per value.
+ */
+export const UNIQUE_BUCKETS = 16;
+/** Longer values are stored as a digest: a bucket's memory stays bounded per row, whatever the text. */
 const MAX_PLAIN_VALUE = 60;
 
 /** FNV-1a, 32 bits: fast and well spread for short strings. */
