@@ -1,5 +1,10 @@
-import cliProgress from 'cli-progress';
-import ora, { type Ora } from 'ora';
+import type { Ora } from 'ora';
+
+/**
+ * The progress bar and spinner libraries, loaded only when stderr is a terminal: they are never
+ * shown otherwise, and loading them costs ~15 MB of memory (scripts and cron run without a TTY).
+ */
+const ui = process.stderr.isTTY ? { cliProgress: (await import('cli-progress')).default, ora: (await import('ora')).default } : null;
 
 /** What every command accepts besides its own flags. */
 export interface GlobalFlags {
@@ -32,7 +37,8 @@ export interface Bar {
 const NO_BAR: Bar = { update: () => {}, stop: () => {} };
 
 export function progressBar(flags: GlobalFlags, label: string, unit: string): Bar {
-  if (!interactive(flags)) return NO_BAR;
+  if (!interactive(flags) || !ui) return NO_BAR;
+  const { cliProgress } = ui;
   const bar = new cliProgress.SingleBar(
     {
       format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {eta_formatted} left`,
@@ -54,8 +60,8 @@ export function progressBar(flags: GlobalFlags, label: string, unit: string): Ba
 }
 
 export function spinner(flags: GlobalFlags, text: string): Ora | null {
-  if (!interactive(flags)) return null;
-  return ora({ text, stream: process.stderr }).start();
+  if (!interactive(flags) || !ui) return null;
+  return ui.ora({ text, stream: process.stderr }).start();
 }
 
 export function printJson(value: unknown): void {

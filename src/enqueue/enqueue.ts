@@ -3,7 +3,7 @@ import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { errorMessage, ImporterError, inputError, usageError } from '../errors.js';
 import { checkImportId, newImportId } from '../ids.js';
-import { projectFields, readRecord, settingsToFields, type ImportSettings, type ImportState, type KeepColumns } from '../import-record.js';
+import { readRecord, settingsToFields, type ImportSettings, type ImportState, type KeepColumns } from '../import-record.js';
 import { activeScore, globalKeys, importKeys, TASK_GROUP } from '../redis/keys.js';
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
 import { durably } from '../redis/replication.js';
@@ -14,9 +14,9 @@ import type { ReadOptions, SourceRecord } from '../sources/read-options.js';
 import { DEFAULT_TARGET, parseTarget } from '../targets/target-url.js';
 import type { ConflictPolicy } from '../targets/target.js';
 import { planHeader, REPORT_COLUMN, uniqueColumnIndexes, type HeaderPlan } from './check-header.js';
-import { ChunkSender, type UniqueClaim } from './chunk-sender.js';
-import { RawChunker } from './raw-chunker.js';
-import { encodeChunk } from '../tasks/task-codec.js';
+import { ChunkSender } from './chunk-sender.js';
+import { sendRawChunks } from './raw-chunker.js';
+import { sendRecordChunks } from './record-chunks.js';
 import { keepOriginal } from './keep-original.js';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_PREFIX, MAX_CHUNK_SIZE } from '../defaults.js';
 
@@ -177,42 +177,12 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
   let rows = 0;
   const progress = (): void => options.onProgress?.({ bytesRead: opened.bytesRead(), totalBytes: opened.size, rows });
   try {
-    if (opened.raw) {
-      // CSV text: chunks of the file's own bytes, cut without parsing fields (raw-chunker.ts).
-      const chunker = new RawChunker({ chunkSize: effective.chunkSize, width: effective.columns.length, uniqueColumns: effective.uniqueColumns, keepColumns: effective.keepColumns });
-      for await (const batch of opened.raw.batches(chunker.wantedFields)) {
-        for (const chunk of chunker.take(batch)) {
-          if (chunk.chunkNo >= startChunk) await sender.send(chunk.chunkNo, chunk.firstRow, chunk.rows, chunk.payload, chunk.claims);
-        }
-        rows = chunker.rowCount;
-        progress();
-      }
-      const last = chunker.finish();
-      if (last && last.chunkNo >= startChunk) await sender.send(last.chunkNo, last.firstRow, last.rows, last.payload, last.claims);
-    } else {
-      // Workbooks and --trim: records parsed here, sent as JSON.
-      const project = effective.keepColumns ? (record: SourceRecord): SourceRecord => ({ line: record.line, fields: projectFields(record.fields, effective.keepColumns!) }) : null;
-      let chunk: SourceRecord[] = [];
-      let chunkNo = 0;
-      const sendChunk = async (): Promise<void> => {
-        const firstRow = rows - chunk.length + 1;
-        const fields = chunk.map((r) => r.fields);
-        if (chunkNo >= startChunk) await sender.send(chunkNo, firstRow, chunk.length, encodeChunk(firstRow, chunk.map((r) => r.line), fields), recordClaims(fields, effective));
-        chunkNo++;
-        chunk = [];
-      };
-      const take = async (batch: readonly SourceRecord[]): Promise<void> => {
-        for (const record of batch) {
-          chunk.push(project ? project(record) : record);
-          rows++;
-          if (chunk.length === effective.chunkSize) await sendChunk();
-        }
-        progress();
-      };
-      await take(firstRows);
-      for await (const batch of batches) await take(batch);
-      if (chunk.length > 0) await sendChunk();
-    }
+    const onRows = (count: number): void => {
+      rows = count;
+      progress();
+    };
+    // CSV text: chunks of the file's own bytes, cut without parsing fields; workbooks and --trim: parsed records.
+    rows = opened.raw ? await sendRawChunks(opened.raw, effective, sender, startChunk, onRows) : await sendRecordChunks(batches, firstRows, effective, sender, startChunk, onRows);
     await sender.drain();
     progress();
   } catch (err) {
@@ -231,19 +201,6 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
   const state = (await durably(options.redis, keys.meta, () => runScript(options.redis, 'finishEnqueue', [keys.meta], [rows, Date.now()]))) as ImportState;
   if (state === 'complete' || state === 'failed' || state === 'cancelled') await options.redis.zrem(global.active, id);
   return { id, total: rows, resumed: !created, state, passwordDropped: target.password !== null };
-}
-
-/** The unique values of a chunk's rows (parsed), in file order within each unique column; a ragged row claims nothing. */
-function recordClaims(rows: readonly (readonly string[])[], settings: ImportSettings): UniqueClaim[] {
-  const claims: UniqueClaim[] = [];
-  const width = settings.columns.length;
-  settings.uniqueColumns.forEach((column, slot) => {
-    rows.forEach((row, index) => {
-      const value = row.length === width ? row[column] : undefined;
-      if (value) claims.push({ index, slot, value }); // empty: absent, never a duplicate
-    });
-  });
-  return claims;
 }
 
 function checkPriority(priority: number): number {

@@ -1,9 +1,9 @@
-import type { KeepColumns } from '../import-record.js';
+import type { ImportSettings, KeepColumns } from '../import-record.js';
 import { parseRecords } from '../sources/csv-fields.js';
 import { FIELD_PLAIN, FIELD_QUOTED, LINE_END_LF, LINE_END_UNKNOWN } from '../sources/csv-scan.js';
-import type { RawCsvBatch } from '../sources/raw-csv-batches.js';
+import type { RawCsvBatch, RawCsvReader } from '../sources/raw-csv-batches.js';
 import { encodeRawChunk } from '../tasks/task-codec.js';
-import type { UniqueClaim } from './chunk-sender.js';
+import type { ChunkSender, UniqueClaim } from './chunk-sender.js';
 
 /** A chunk of rows cut from the file's text, ready to queue. */
 export interface RawChunk {
@@ -139,4 +139,28 @@ export class RawChunker {
       if (value !== '') this.claims[s]!.push({ index: this.rows, slot: s, value });
     });
   }
+}
+
+/**
+ * Queues CSV text in chunks of `settings.chunkSize` rows cut from the file's own bytes, skipping
+ * the chunks before `startChunk` (already queued by an enqueue that stopped part way). `onRows`
+ * hears the running row count.
+ */
+export async function sendRawChunks(
+  reader: RawCsvReader,
+  settings: ImportSettings,
+  sender: ChunkSender,
+  startChunk: number,
+  onRows: (rows: number) => void,
+): Promise<number> {
+  const chunker = new RawChunker({ chunkSize: settings.chunkSize, width: settings.columns.length, uniqueColumns: settings.uniqueColumns, keepColumns: settings.keepColumns });
+  const send = (chunk: RawChunk): Promise<void> =>
+    chunk.chunkNo >= startChunk ? sender.send(chunk.chunkNo, chunk.firstRow, chunk.rows, chunk.payload, chunk.claims) : Promise.resolve();
+  for await (const batch of reader.batches(chunker.wantedFields)) {
+    for (const chunk of chunker.take(batch)) await send(chunk);
+    onRows(chunker.rowCount);
+  }
+  const last = chunker.finish();
+  if (last) await send(last);
+  return chunker.rowCount;
 }

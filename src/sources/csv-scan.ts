@@ -137,6 +137,22 @@ function lineEndAt(data: Uint8Array | Uint16Array, j: number, limit: number, fin
   }
 }
 
+/** Notes field number `field` (start, end, kind) in the sink and, when wanted, in `out`; returns the next wanted position. */
+function noteField(sink: FieldSink | null, out: ScannedRecord, wanted: Int32Array, nextWanted: number, field: number, start: number, end: number, kind: number): number {
+  if (sink) {
+    sink.starts.push(start);
+    sink.ends.push(end);
+    sink.kinds.push(kind);
+  }
+  if (nextWanted < wanted.length && wanted[nextWanted] === field) {
+    out.wantedStart[nextWanted] = start;
+    out.wantedEnd[nextWanted] = end;
+    out.wantedKind[nextWanted] = kind;
+    return nextWanted + 1;
+  }
+  return nextWanted;
+}
+
 /**
  * Scans one record of `data` (UTF-8 bytes, or UTF-16 code units: the characters that matter are
  * ASCII either way) from `pos` (a record's start) up to `limit`. `final` says no more
@@ -155,8 +171,7 @@ export function scanRecord(
   sink: FieldSink | null = null,
 ): ScanResult {
   const cls = classTable(dialect.delimiter);
-  const wantedCount = wanted.length;
-  if (wantedCount > 0) {
+  if (wanted.length > 0) {
     out.wantedStart.fill(-1);
     out.wantedEnd.fill(-1);
   }
@@ -251,17 +266,7 @@ export function scanRecord(
       }
     }
     // The end of a field.
-    if (sink) {
-      sink.starts.push(fieldStart);
-      sink.ends.push(i);
-      sink.kinds.push(kind);
-    }
-    if (nextWanted < wantedCount && wanted[nextWanted] === field) {
-      out.wantedStart[nextWanted] = fieldStart;
-      out.wantedEnd[nextWanted] = i;
-      out.wantedKind[nextWanted] = kind;
-      nextWanted++;
-    }
+    nextWanted = noteField(sink, out, wanted, nextWanted, field, fieldStart, i, kind);
     if (++field > maxFields) return SCAN_TOO_MANY_FIELDS;
     if (ends > 0) {
       out.contentEnd = i;
@@ -278,16 +283,7 @@ export function scanRecord(
   }
   if (!final) return SCAN_MORE;
   if (quoting) return SCAN_UNCLOSED_QUOTE;
-  if (sink) {
-    sink.starts.push(fieldStart);
-    sink.ends.push(limit);
-    sink.kinds.push(kind);
-  }
-  if (nextWanted < wantedCount && wanted[nextWanted] === field) {
-    out.wantedStart[nextWanted] = fieldStart;
-    out.wantedEnd[nextWanted] = limit;
-    out.wantedKind[nextWanted] = kind;
-  }
+  noteField(sink, out, wanted, nextWanted, field, fieldStart, limit, kind);
   if (++field > maxFields) return SCAN_TOO_MANY_FIELDS;
   out.contentEnd = limit;
   out.end = limit;

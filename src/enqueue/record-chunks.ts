@@ -1,0 +1,55 @@
+import { projectFields, type ImportSettings } from '../import-record.js';
+import type { SourceRecord } from '../sources/read-options.js';
+import { encodeChunk } from '../tasks/task-codec.js';
+import type { ChunkSender, UniqueClaim } from './chunk-sender.js';
+
+/**
+ * Queues parsed records (workbooks, `--trim`, multi-byte separators) in chunks of
+ * `settings.chunkSize` rows, each as compact JSON, skipping the chunks before `startChunk`
+ * (already queued by an enqueue that stopped part way). `onRows` hears the running row count.
+ */
+export async function sendRecordChunks(
+  batches: AsyncIterable<SourceRecord[]>,
+  firstRows: readonly SourceRecord[],
+  settings: ImportSettings,
+  sender: ChunkSender,
+  startChunk: number,
+  onRows: (rows: number) => void,
+): Promise<number> {
+  const kept = settings.keepColumns;
+  let chunk: SourceRecord[] = [];
+  let chunkNo = 0;
+  let rows = 0;
+  const sendChunk = async (): Promise<void> => {
+    const firstRow = rows - chunk.length + 1;
+    const fields = chunk.map((r) => r.fields);
+    if (chunkNo >= startChunk) await sender.send(chunkNo, firstRow, chunk.length, encodeChunk(firstRow, chunk.map((r) => r.line), fields), recordClaims(fields, settings));
+    chunkNo++;
+    chunk = [];
+  };
+  const take = async (batch: readonly SourceRecord[]): Promise<void> => {
+    for (const record of batch) {
+      chunk.push(kept ? { line: record.line, fields: projectFields(record.fields, kept) } : record);
+      rows++;
+      if (chunk.length === settings.chunkSize) await sendChunk();
+    }
+    onRows(rows);
+  };
+  await take(firstRows);
+  for await (const batch of batches) await take(batch);
+  if (chunk.length > 0) await sendChunk();
+  return rows;
+}
+
+/** The unique values of a chunk's rows, in file order within each unique column; a ragged row claims nothing. */
+function recordClaims(rows: readonly (readonly string[])[], settings: ImportSettings): UniqueClaim[] {
+  const claims: UniqueClaim[] = [];
+  const width = settings.columns.length;
+  settings.uniqueColumns.forEach((column, slot) => {
+    rows.forEach((row, index) => {
+      const value = row.length === width ? row[column] : undefined;
+      if (value) claims.push({ index, slot, value }); // empty: absent, never a duplicate
+    });
+  });
+  return claims;
+}
