@@ -24,7 +24,8 @@ function isBooleanColumn(schema: PropertySchema | undefined): boolean {
  * Returns the row's values in column order, typed, or every message that applies.
  */
 export function createRowValidator(columns: readonly string[], schema: ImportSchema | null): RowValidator {
-  const booleanColumns = new Set(columns.filter((c) => isBooleanColumn(schema?.properties[c])));
+  // Per column index, not per name: the check runs for every row.
+  const isBoolean = columns.map((c) => isBooleanColumn(schema?.properties[c]));
   const width = columns.length;
 
   return (fields) => {
@@ -41,12 +42,11 @@ export function createRowValidator(columns: readonly string[], schema: ImportSch
     for (let i = 0; i < width; i++) {
       const field = fields[i]!;
       if (field === '') continue;
-      const column = columns[i]!;
-      if (booleanColumns.has(column)) {
+      if (isBoolean[i]) {
         const word = field.trim().toLowerCase();
-        row[column] = TRUE_WORDS.has(word) ? true : FALSE_WORDS.has(word) ? false : field;
+        row[columns[i]!] = TRUE_WORDS.has(word) ? true : FALSE_WORDS.has(word) ? false : field;
       } else {
-        row[column] = field;
+        row[columns[i]!] = field;
       }
     }
     try {
@@ -57,7 +57,9 @@ export function createRowValidator(columns: readonly string[], schema: ImportSch
       // A schema whose own code throws (a bad regex engine case, say) fails this row, not the worker.
       return { ok: false, messages: [`row could not be checked: ${errorMessage(err)}`] };
     }
-    return { ok: true, values: columns.map((c) => toCell(row[c])) };
+    const values = new Array<CellValue>(width);
+    for (let i = 0; i < width; i++) values[i] = toCell(row[columns[i]!]);
+    return { ok: true, values };
   };
 }
 
