@@ -10,6 +10,8 @@ type Statement = Database.Statement;
 const MAX_PARAMS = 32766;
 const LEDGER = '_importer_chunks';
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+/** How long one statement lets SQLite wait for a lock itself (its busy handler sleeps the thread). */
+const LOCK_WAIT_MS = 2;
 
 /**
  * How long a statement waits for another connection's lock before failing with SQLITE_BUSY (which
@@ -30,6 +32,11 @@ function toSqlite(value: CellValue): string | number | null {
 }
 
 const TRANSIENT_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_RECOVERY', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_FULL']);
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: string })?.code ?? '';
+  return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
+}
 
 function isTransient(err: unknown): boolean {
   const code = (err as { code?: string })?.code ?? '';
@@ -55,7 +62,8 @@ export class SqliteTarget implements Target {
   /** Opens the file on first use, so that a locked or missing file is retried like any outage. */
   private open(): { db: Db; ledgerGet: Statement; ledgerPut: Statement } {
     if (this.connection) return this.connection;
-    const db = new Database(this.path, { timeout: busyTimeoutMs() });
+    // A short wait inside SQLite; save() waits the rest of the busy timeout without blocking.
+    const db = new Database(this.path, { timeout: Math.min(busyTimeoutMs(), LOCK_WAIT_MS) });
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
@@ -82,20 +90,33 @@ export class SqliteTarget implements Target {
   async ensureTable(definition: TableDefinition): Promise<void> {
     const key = definition.uniqueKey.length > 0 ? `, UNIQUE (${definition.uniqueKey.map(quotePg).join(', ')})` : '';
     const columns = definition.columns.map((c) => `${quotePg(c.name)} ${SQL_TYPES[c.type]}`).join(', ') + key;
-    try {
-      // SQLite is the embedded default: a missing table is always created.
-      this.db.exec(`CREATE TABLE IF NOT EXISTS ${qualified(definition.table, quotePg)} (${columns})`);
-    } catch (err) {
-      throw wrap(err);
-    }
+    // SQLite is the embedded default: a missing table is always created.
+    await this.whenUnlocked(() => this.db.exec(`CREATE TABLE IF NOT EXISTS ${qualified(definition.table, quotePg)} (${columns})`));
   }
 
   async save(request: SaveRequest): Promise<RowRejection[]> {
-    try {
-      const db = this.db;
-      return db.transaction(() => this.saveInTransaction(request)).immediate();
-    } catch (err) {
-      throw wrap(err);
+    return this.whenUnlocked(() => this.db.transaction(() => this.saveInTransaction(request)).immediate());
+  }
+
+  /**
+   * Runs `work` (which opens the file on first use), waiting for another process's lock a
+   * millisecond or two at a time with the event loop free (this worker's other tasks go on
+   * parsing and validating), up to the busy timeout. SQLite's own busy handler sleeps the thread
+   * for 1, 2, 5, 10, 15... ms, which left two worker processes mostly waiting on each other's
+   * short transactions.
+   */
+  private async whenUnlocked<T>(work: () => T): Promise<T> {
+    const deadline = Date.now() + busyTimeoutMs();
+    for (;;) {
+      try {
+        return work();
+      } catch (err) {
+        if (isBusy(err) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 1 + Math.random()));
+          continue;
+        }
+        throw wrap(err);
+      }
     }
   }
 
