@@ -50,7 +50,7 @@ export class ChunkSender {
     private readonly keys: ImportKeys,
     private readonly settings: ImportSettings,
   ) {
-    this.bucketNames = settings.uniqueColumns.map((column) => keys.unique(column, 0).replace(/0$/, ''));
+    this.bucketNames = settings.uniqueColumns.map((column) => keys.uniquePrefix(column));
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { ImportSettings, KeepColumns } from '../import-record.js';
-import { parseRecords } from '../sources/csv-fields.js';
+import { parseRecords, type RecordDialect } from '../sources/csv-fields.js';
 import { FIELD_PLAIN, FIELD_QUOTED, LINE_END_LF, LINE_END_UNKNOWN } from '../sources/csv-scan.js';
 import type { RawCsvBatch, RawCsvReader } from '../sources/raw-csv-batches.js';
 import { encodeRawChunk } from '../tasks/task-codec.js';
@@ -46,7 +46,7 @@ export class RawChunker {
   private rowsSeen = 0;
   private chunkNo = 0;
   private claims: UniqueClaim[][];
-  private lineEnd = LINE_END_LF as number;
+  private lineEnd: RecordDialect['lineEnd'] = LINE_END_LF;
   private delimiter = ',';
 
   constructor(private readonly options: RawChunkerOptions) {
@@ -103,8 +103,8 @@ export class RawChunker {
 
   private cut(): RawChunk {
     const firstRow = this.rowsSeen - this.rows + 1;
-    const text = this.pieces.length === 1 ? this.pieces[0]! : Buffer.concat(this.pieces);
-    const payload = encodeRawChunk({ firstRow, firstLine: this.firstLine, rows: this.rows, delimiter: this.delimiter, lineEnd: this.lineEnd as 1 | 2 | 3 }, text);
+    // The pieces are copied once, behind the header.
+    const payload = encodeRawChunk({ firstRow, firstLine: this.firstLine, rows: this.rows, delimiter: this.delimiter, lineEnd: this.lineEnd }, this.pieces);
     const chunk: RawChunk = { chunkNo: this.chunkNo++, firstRow, rows: this.rows, payload, claims: this.claims.flat() };
     this.pieces = [];
     this.rows = 0;
@@ -133,7 +133,7 @@ export class RawChunker {
         value = batch.data.toString('utf8', start + 1, end - 1);
         if (value.includes('"')) value = value.replaceAll('""', '"');
       } else {
-        parsed ??= parseRecords(batch.data.subarray(batch.starts[r], batch.contentEnds[r]), { delimiter: this.delimiter, lineEnd: this.lineEnd as 1 | 2 | 3 })[0] ?? [];
+        parsed ??= parseRecords(batch.data.subarray(batch.starts[r], batch.contentEnds[r]), { delimiter: this.delimiter, lineEnd: this.lineEnd })[0] ?? [];
         value = parsed[slot.field] ?? '';
       }
       if (value !== '') this.claims[s]!.push({ index: this.rows, slot: s, value });

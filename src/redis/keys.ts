@@ -20,6 +20,8 @@ export interface ImportKeys {
    * encoding: one big hash would cost several times the values' size.
    */
   unique(columnIndex: number, bucket: number): string;
+  /** The name of a unique column's shard hashes without the shard number (the enqueue script appends it). */
+  uniquePrefix(columnIndex: number): string;
 }
 
 export interface GlobalKeys {
@@ -35,13 +37,15 @@ export const TASK_GROUP = 'workers';
 
 export function importKeys(prefix: string, id: string): ImportKeys {
   const base = `${prefix}:{${id}}`;
+  const uniquePrefix = (columnIndex: number): string => `${base}:unique:${columnIndex}:`;
   return {
     meta: `${base}:meta`,
     tasks: `${base}:tasks`,
     done: `${base}:done`,
     succeeded: `${base}:succeeded`,
     failed: `${base}:failed`,
-    unique: (columnIndex: number, bucket: number) => `${base}:unique:${columnIndex}:${bucket}`,
+    uniquePrefix,
+    unique: (columnIndex: number, bucket: number) => `${uniquePrefix(columnIndex)}${bucket}`,
   };
 }
 

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { inputError } from '../errors.js';
 import { LineTracker } from './line-tracker.js';
+import { skipLeadingBytes } from './skip-bytes.js';
 
 /** Bytes a UTF-8 sequence starting with `lead` takes, or 0 when `lead` cannot start one. */
 function sequenceLength(lead: number): number {
@@ -53,17 +54,10 @@ export function firstInvalidUtf8(buf: Buffer): number {
  */
 export async function* checkUtf8(chunks: AsyncIterable<Buffer>, name: string, skip: number): AsyncGenerator<Buffer> {
   const lines = new LineTracker();
-  let offset = 0; // file offset of the next byte handed out (or carried)
+  let offset = skip; // file offset of the next byte handed out (or carried)
   let carry: Buffer | null = null;
-  let toSkip = skip;
-  for await (const raw of chunks) {
+  for await (const raw of skipLeadingBytes(chunks, skip)) {
     let chunk = raw;
-    if (toSkip > 0) {
-      const dropped = Math.min(toSkip, chunk.length);
-      chunk = chunk.subarray(dropped);
-      toSkip -= dropped;
-      offset += dropped;
-    }
     if (carry) {
       chunk = Buffer.concat([carry, chunk]);
       carry = null;

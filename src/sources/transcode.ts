@@ -3,6 +3,7 @@ import { inputError } from '../errors.js';
 import { nulError } from './check-utf8.js';
 import { LineTracker } from './line-tracker.js';
 import { encodingName, type TextEncoding } from './text-encoding.js';
+import { skipLeadingBytes } from './skip-bytes.js';
 
 /** A UTF-16 code unit that is half of a pair without its other half. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -74,8 +75,7 @@ export async function* transcodeToUtf8(
   const decoder = encoding.kind === 'legacy' ? legacyDecoder(encoding.name) : utf16Decoder(encoding.kind === 'utf-16be');
   const label = encodingName(encoding);
   const lines = new LineTracker();
-  let offset = 0; // file offset of the next chunk's first byte
-  let toSkip = skip;
+  let offset = skip; // file offset of the next chunk's first byte
   /** The text as UTF-8, or the valid text before its first bad character and the error. */
   const convert = (text: string, writeOffset: number): { out: Buffer; error: Error | null } => {
     const bad = decoder.invalidAt(text);
@@ -95,14 +95,7 @@ export async function* transcodeToUtf8(
       : inputError(`${name}: line ${line}: not valid ${label} (the bytes at byte offset ${byteOffset} are not a character in ${label}); is the file in another encoding?`);
     return { out, error };
   };
-  for await (const raw of chunks) {
-    let chunk = raw;
-    if (toSkip > 0) {
-      const dropped = Math.min(toSkip, chunk.length);
-      chunk = chunk.subarray(dropped);
-      toSkip -= dropped;
-      offset += dropped;
-    }
+  for await (const chunk of skipLeadingBytes(chunks, skip)) {
     const { out, error } = convert(decoder.write(chunk), offset);
     if (out.length > 0) yield out;
     if (error) throw error;

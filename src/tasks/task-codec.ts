@@ -55,9 +55,9 @@ const RAW_MARK = 'R';
  * `R,<firstRow>,<firstLine>,<delimiter code>,<line end>,<rows>`: no copy into JSON at enqueue,
  * and the workers, many, parse what the enqueue, one, only cut (csv-scan.ts).
  */
-export function encodeRawChunk(header: RawChunkHeader, text: Buffer): Buffer {
+export function encodeRawChunk(header: RawChunkHeader, text: Buffer | readonly Buffer[]): Buffer {
   const head = `${RAW_MARK},${header.firstRow},${header.firstLine},${header.delimiter.charCodeAt(0)},${header.lineEnd},${header.rows}\n`;
-  return Buffer.concat([Buffer.from(head, 'latin1'), text]);
+  return Buffer.concat([Buffer.from(head, 'latin1'), ...(Buffer.isBuffer(text) ? [text] : text)]);
 }
 
 /**
