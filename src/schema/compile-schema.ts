@@ -28,6 +28,10 @@ export interface PropertySchema {
 
 export interface ImportSchema {
   readonly validate: ValidateFunction;
+  /** The schema as parsed (for the fast path of row checks, see fast-row-check.ts). */
+  readonly root: Readonly<Record<string, unknown>>;
+  /** A format as ajv holds it, by name (undefined when unknown). */
+  readonly format: (name: string) => unknown;
   readonly properties: Readonly<Record<string, PropertySchema>>;
   readonly required: readonly string[];
 }
@@ -68,6 +72,7 @@ export function compileSchema(parsed: unknown): ImportSchema {
     throw new Error('"properties" must be an object of column name to column schema');
   }
   const required = Array.isArray(root['required']) ? (root['required'] as string[]) : [];
-  const validate = makeAjv(root).compile(root as AnySchema);
-  return { validate, properties, required };
+  const ajv = makeAjv(root);
+  const validate = ajv.compile(root as AnySchema);
+  return { validate, root, format: (name) => ajv.formats[name], properties, required };
 }

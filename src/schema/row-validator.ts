@@ -1,5 +1,6 @@
 import { errorMessage } from '../errors.js';
 import type { ImportSchema, PropertySchema } from './compile-schema.js';
+import { compileFastRowCheck } from './fast-row-check.js';
 import { describeErrors } from './messages.js';
 
 export type CellValue = string | number | boolean | null;
@@ -21,14 +22,21 @@ function isBooleanColumn(schema: PropertySchema | undefined): boolean {
 /**
  * Builds the check of one row against the import's schema. CSV cells are text: an empty cell
  * counts as absent, and the rest is coerced to the declared types (booleans also from yes/no).
- * Returns the row's values in column order, typed, or every message that applies.
+ * Returns the row's values in column order, typed, or every message that applies. `fastPath:
+ * false` sends every row through ajv (the tests compare both).
  */
-export function createRowValidator(columns: readonly string[], schema: ImportSchema | null): RowValidator {
+export function createRowValidator(columns: readonly string[], schema: ImportSchema | null, options: { readonly fastPath?: boolean } = {}): RowValidator {
   // Per column index, not per name: the check runs for every row.
   const isBoolean = columns.map((c) => isBooleanColumn(schema?.properties[c]));
   const width = columns.length;
+  // Rows it is sure of skip ajv; the others (invalid ones among them) get ajv's verdict and words.
+  const fast = schema && options.fastPath !== false ? compileFastRowCheck(columns, schema.root, schema.format) : null;
 
   return (fields) => {
+    if (fast) {
+      const values = fast(fields);
+      if (values) return { ok: true, values };
+    }
     if (fields.length !== width) {
       return {
         ok: false,

@@ -1,0 +1,210 @@
+import ucs2lengthModule from 'ajv/dist/runtime/ucs2length.js';
+import type { CellValue } from './row-validator.js';
+
+/**
+ * A row's typed values when the row certainly passes the schema, else null (the row may be
+ * invalid, or the check cannot tell): then ajv checks the row and words its errors.
+ */
+export type FastRowCheck = (fields: readonly string[]) => CellValue[] | null;
+
+/** A string format as ajv holds it (`ajv.formats[name]`), or undefined for an unknown one. */
+export type FormatLookup = (name: string) => unknown;
+
+type ValueCheck = (field: string) => CellValue | undefined;
+
+// ajv-formats ships as CommonJS: the function is the module's default export.
+type Ucs2Length = (text: string) => number;
+const ucs2length: Ucs2Length =
+  (ucs2lengthModule as unknown as { default?: Ucs2Length }).default ?? (ucs2lengthModule as unknown as Ucs2Length);
+
+/** Keywords that say nothing about validity (annotations and the importer's own). */
+const ANNOTATIONS = new Set(['title', 'description', '$comment', 'examples', 'default', 'readOnly', 'writeOnly', 'deprecated', 'unique', 'errorMessage']);
+const PROPERTY_KEYWORDS = new Set([
+  ...ANNOTATIONS,
+  'type',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'format',
+  'enum',
+]);
+const ROOT_KEYWORDS = new Set([...ANNOTATIONS, '$schema', '$id', 'type', 'properties', 'required', 'additionalProperties']);
+const NUMERIC = new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']);
+const TEXTUAL = new Set(['minLength', 'maxLength', 'pattern', 'format']);
+
+const TRUE_WORDS = new Set(['true', 'yes', 'y', '1', 'on']);
+const FALSE_WORDS = new Set(['false', 'no', 'n', '0', 'off']);
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The column's one type: a string, or an array of one type and "null" (an empty cell is absent,
+ * never null). Undefined for no type; null for a type this check does not handle.
+ */
+function singleType(type: unknown): string | undefined | null {
+  if (type === undefined) return undefined;
+  if (typeof type === 'string') return type;
+  if (Array.isArray(type)) {
+    const others = type.filter((t) => t !== 'null');
+    if (others.length === 1 && typeof others[0] === 'string' && type.length <= 2) return others[0];
+  }
+  return null;
+}
+
+/** A string format's test, as ajv runs it; null when ajv would not run it this way. */
+function formatTest(format: unknown, formats: FormatLookup): ((text: string) => boolean) | null {
+  if (typeof format !== 'string') return null;
+  const found = formats(format);
+  if (found === true) return () => true;
+  if (found instanceof RegExp) return (text) => found.test(text);
+  if (typeof found === 'function') return (text) => (found as (t: string) => boolean)(text) === true;
+  if (isRecord(found) && !found['async'] && (found['type'] === undefined || found['type'] === 'string')) {
+    const validate = found['validate'];
+    if (validate instanceof RegExp) return (text) => validate.test(text);
+    if (typeof validate === 'function') return (text) => (validate as (t: string) => boolean)(text) === true;
+  }
+  return null;
+}
+
+function bound(value: unknown): number | null | undefined {
+  if (value === undefined) return undefined;
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+/**
+ * The check of one column's non-empty cell: its value as ajv (with coerceTypes) would leave it,
+ * or undefined when ajv might refuse it. Null when the column's schema is beyond this check.
+ */
+function columnCheck(property: unknown, formats: FormatLookup, unicodeRegExp: boolean): ValueCheck | null {
+  if (property === true || property === undefined) return (field) => field;
+  if (!isRecord(property)) return null;
+  for (const keyword of Object.keys(property)) if (!PROPERTY_KEYWORDS.has(keyword)) return null;
+  const type = singleType(property['type']);
+  if (type === null) return null;
+  const keywords = Object.keys(property);
+
+  let enumValues: Set<unknown> | null = null;
+  if (property['enum'] !== undefined) {
+    const list = property['enum'];
+    if (!Array.isArray(list) || !list.every((v) => v === null || ['string', 'number', 'boolean'].includes(typeof v))) return null;
+    enumValues = new Set(list);
+  }
+  const inEnum = (value: CellValue): boolean => enumValues === null || enumValues.has(value);
+
+  if (type === 'boolean') {
+    if (keywords.some((k) => NUMERIC.has(k) || TEXTUAL.has(k))) return null;
+    return (field) => {
+      const word = field.trim().toLowerCase();
+      const value = TRUE_WORDS.has(word) ? true : FALSE_WORDS.has(word) ? false : undefined;
+      return value !== undefined && inEnum(value) ? value : undefined;
+    };
+  }
+
+  if (type === 'integer' || type === 'number') {
+    // The cell becomes a number: text keywords do not apply; formats of numbers are left to ajv.
+    if (property['format'] !== undefined) return null;
+    const min = bound(property['minimum']);
+    const max = bound(property['maximum']);
+    const exclusiveMin = bound(property['exclusiveMinimum']);
+    const exclusiveMax = bound(property['exclusiveMaximum']);
+    if (min === null || max === null || exclusiveMin === null || exclusiveMax === null) return null;
+    const integer = type === 'integer';
+    return (field) => {
+      // ajv's coercion: a string `s` with `s == +s` becomes `+s`. Infinity and NaN are left to ajv.
+      const value = +field;
+      if (!Number.isFinite(value) || (integer && value % 1 !== 0)) return undefined;
+      if (min !== undefined && value < min) return undefined;
+      if (max !== undefined && value > max) return undefined;
+      if (exclusiveMin !== undefined && value <= exclusiveMin) return undefined;
+      if (exclusiveMax !== undefined && value >= exclusiveMax) return undefined;
+      return inEnum(value) ? value : undefined;
+    };
+  }
+
+  if (type !== undefined && type !== 'string') return null;
+  // A string, or no type (the cell stays text): text keywords apply, number keywords do not.
+  const minLength = bound(property['minLength']);
+  const maxLength = bound(property['maxLength']);
+  if (minLength === null || maxLength === null) return null;
+  let pattern: RegExp | null = null;
+  if (property['pattern'] !== undefined) {
+    if (typeof property['pattern'] !== 'string') return null;
+    pattern = new RegExp(property['pattern'], unicodeRegExp ? 'u' : '');
+  }
+  const format = property['format'] === undefined ? null : formatTest(property['format'], formats);
+  if (property['format'] !== undefined && format === null) return null;
+  return (field) => {
+    if (minLength !== undefined || maxLength !== undefined) {
+      const length = ucs2length(field);
+      if (minLength !== undefined && length < minLength) return undefined;
+      if (maxLength !== undefined && length > maxLength) return undefined;
+    }
+    if (pattern !== null && !pattern.test(field)) return undefined;
+    if (format !== null && !format(field)) return undefined;
+    return inEnum(field) ? field : undefined;
+  };
+}
+
+/**
+ * Builds a check of rows that ajv would pass, for schemas made of the common keywords (types,
+ * bounds, lengths, patterns, string formats, enums of plain values, required). It only says "valid,
+ * with these values": any row it is not sure of goes to ajv, which decides and words the errors,
+ * so the messages and the verdicts stay ajv's. Returns null when the schema uses anything else
+ * (then every row goes to ajv).
+ *
+ * Why: ajv validates an object built per row; on a million rows this check costs a third as much
+ * and allocates no object per row (see the README's benchmark).
+ */
+export function compileFastRowCheck(columns: readonly string[], root: unknown, formats: FormatLookup, unicodeRegExp = true): FastRowCheck | null {
+  if (!isRecord(root)) return null;
+  for (const keyword of Object.keys(root)) if (!ROOT_KEYWORDS.has(keyword)) return null;
+  if (root['type'] !== undefined && root['type'] !== 'object') return null;
+  const properties = root['properties'] ?? {};
+  if (!isRecord(properties)) return null;
+  const required = root['required'] ?? [];
+  if (!Array.isArray(required) || !required.every((name) => typeof name === 'string')) return null;
+  // A required column the file lacks fails every row: ajv says so.
+  if (!required.every((name) => columns.includes(name as string))) return null;
+  const additional = root['additionalProperties'];
+  if (additional !== undefined && additional !== true) {
+    if (additional !== false || !columns.every((c) => Object.prototype.hasOwnProperty.call(properties, c))) return null;
+  }
+  // A column named twice in the header: the row object keeps the last cell; ajv sees only that.
+  if (new Set(columns).size !== columns.length) return null;
+
+  const checks: (ValueCheck | null)[] = [];
+  const isRequired: boolean[] = [];
+  for (const column of columns) {
+    const property = Object.prototype.hasOwnProperty.call(properties, column) ? properties[column] : undefined;
+    const check = columnCheck(property, formats, unicodeRegExp);
+    if (check === null) return null;
+    checks.push(property === undefined ? null : check);
+    isRequired.push(required.includes(column));
+  }
+  const width = columns.length;
+  return (fields) => {
+    if (fields.length !== width) return null;
+    const values = new Array<CellValue>(width);
+    for (let i = 0; i < width; i++) {
+      const field = fields[i]!;
+      if (field === '') {
+        if (isRequired[i]) return null;
+        values[i] = null;
+        continue;
+      }
+      const check = checks[i];
+      if (check === null || check === undefined) {
+        values[i] = field;
+        continue;
+      }
+      const value = check(field);
+      if (value === undefined) return null;
+      values[i] = value;
+    }
+    return values;
+  };
+}
