@@ -23,6 +23,8 @@ const REFUSED_AGE = 42;
  * holders of the last few tasks would provoke.
  */
 const MAX_KILLS = 8;
+/** Seconds each row's insert waits in a trigger of the table (20,000 rows over 3 workers: ~10 s). */
+const ROW_DELAY_S = 0.0015;
 
 let redis: ImporterRedis;
 const prefixes: string[] = [];
@@ -73,6 +75,15 @@ describe.each(DIALECTS)('SIGKILLed workers saving into %s', (dialect) => {
         : `CREATE TABLE ${table} (rid BIGINT AUTO_INCREMENT PRIMARY KEY, id BIGINT NOT NULL, name TEXT NOT NULL, email VARCHAR(100) NOT NULL, age INT, ` +
             `country CHAR(2) NOT NULL, CONSTRAINT not_${REFUSED_AGE} CHECK (age <> ${REFUSED_AGE})) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
     );
+    // Every row written takes a few milliseconds: the import lasts long enough for the kills and
+    // the freeze below however fast the machine, and a worker is most often stopped inside a save.
+    if (dialect === 'postgres') {
+      const slow = s.qualified('slow_row');
+      await s.query(`CREATE FUNCTION ${slow}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(${ROW_DELAY_S}); RETURN NEW; END $$`);
+      await s.query(`CREATE TRIGGER slow_row BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION ${slow}()`);
+    } else {
+      await s.query(`CREATE TRIGGER ${s.qualified('slow_row')} BEFORE INSERT ON ${table} FOR EACH ROW DO SLEEP(${ROW_DELAY_S})`);
+    }
     const file = writePeopleFile(dir.path, `kill-${dialect}`, ROWS);
     const refused = new RegExp(`^age: the value "${REFUSED_AGE}" breaks the table's check not_${REFUSED_AGE}$`);
     const expected = file.rows.map((r) => {
