@@ -5,7 +5,7 @@
  * exactly one outcome, every valid row is in the table exactly once.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { runCli } from './helpers/cli.js';
@@ -148,7 +148,11 @@ describe('faults', { timeout: 120_000 }, () => {
     const { prefix, dir, env } = setup();
     const file = writePeopleFile(dir, 'crashes', 200_000);
     const db = join(dir, 'db.sqlite');
-    const id = await enqueueFile(file, db, env);
+    // A handler that waits 30 ms at the start of each task: the import lasts several seconds
+    // however fast the workers are, long enough for the kills below. Its save is the target's.
+    const slow = join(dir, 'slow-handler.mjs');
+    writeFileSync(slow, `export function validate(row, context) {\n  if ((context.row - 1) % ${CHUNK} === 0) return new Promise((r) => setTimeout(r, 30));\n}\n`);
+    const id = await enqueueFile(file, db, env, ['--handler', slow]);
 
     const workers: Cli[] = [];
     const addWorker = (): Cli => {
