@@ -3,7 +3,14 @@ export const DEFAULT_PREFIX = 'importer';
 
 /** Rows per task. Constants live here, apart from the modules that use them, so the command
  * line can show them without loading those modules (and their dependencies) at start-up. */
-export const DEFAULT_CHUNK_SIZE = 500;
+export const DEFAULT_CHUNK_SIZE = 2000;
 export const MAX_CHUNK_SIZE = 5000;
+/**
+ * A task also ends once its rows hold this much text, whatever `--chunk-size` says: a worker
+ * holds a few tasks at once (text, fields, values, the database's copy), so wide rows would
+ * otherwise make its memory grow with the rows' width. Part of how a file is cut into tasks: an
+ * enqueue resumed by a version with another value would cut the rest differently.
+ */
+export const MAX_CHUNK_BYTES = 1 << 20;
 /** Worker processes `run` starts. */
 export const DEFAULT_RUN_PROCESSES = 2;

@@ -57,6 +57,26 @@ describe('the library', () => {
     expect(await redis.xlen(`${prefix}:{twice}:tasks`)).toBe(2);
   });
 
+  it('ends a task at 1 MB of text: wide rows make smaller tasks, read and parsed alike', async () => {
+    // 100 rows of ~50 KB: 21 rows reach 1 MiB, so tasks of 21, 21, 21, 21 and 16 rows.
+    const wide = 'x'.repeat(50_000);
+    const lines = ['n,text'];
+    for (let i = 1; i <= 100; i++) lines.push(`${String(i).padStart(3, '0')},${wide}`);
+    const source = writeFile(dir.path, 'wide.csv', lines.join('\n'));
+    for (const [id, extra] of [['wide-raw', {}], ['wide-parsed', { trim: true }]] as const) {
+      const { total } = await enqueue({ redis, prefix, source, id, ...extra });
+      expect(total).toBe(100);
+      const entries = await redis.xrange(`${prefix}:{${id}}:tasks`, '-', '+');
+      expect(entries).toHaveLength(5);
+      const db = join(dir.path, `${id}.db`);
+      await redis.hset(`${prefix}:{${id}}:meta`, 'target', `sqlite:${db}`);
+      await work({ redis, prefix, importId: id, untilIdle: true });
+      const saved = queryDb<{ n: string; text: string }>(db, 'SELECT n, text FROM wide ORDER BY n');
+      expect(saved.map((r) => Number(r.n))).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+      expect(saved.every((r) => r.text === wide)).toBe(true);
+    }
+  });
+
   it('continues a report past the sheet row limit on further sheets', async () => {
     const body = Array.from({ length: 25 }, (_, i) => `${i + 1},name ${i + 1}`).join('\n');
     const { id } = await enqueue({ redis, prefix, source: '-', stdin: Readable.from([`n,name\n${body}\n`]), target: `sqlite:${join(dir.path, 'pages.db')}`, table: 'pages' });

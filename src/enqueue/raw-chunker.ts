@@ -1,3 +1,4 @@
+import { MAX_CHUNK_BYTES } from '../defaults.js';
 import type { ImportSettings, KeepColumns } from '../import-record.js';
 import { parseRecords, type RecordDialect } from '../sources/csv-fields.js';
 import { FIELD_PLAIN, FIELD_QUOTED, LINE_END_LF, LINE_END_UNKNOWN } from '../sources/csv-scan.js';
@@ -16,6 +17,8 @@ export interface RawChunk {
 
 export interface RawChunkerOptions {
   readonly chunkSize: number;
+  /** A chunk also ends at the row that brings its text to this many bytes (default MAX_CHUNK_BYTES). */
+  readonly chunkBytes?: number;
   /** Width of the import's rows (its columns). */
   readonly width: number;
   /** Indexes into the import's columns of the unique ones, by slot. */
@@ -30,7 +33,8 @@ export function wantedFields(options: RawChunkerOptions): number[] {
 }
 
 /**
- * Cuts the records found by the raw reader into chunks of `chunkSize` rows: each chunk's text is
+ * Cuts the records found by the raw reader into chunks of `chunkSize` rows, or fewer where their
+ * text reaches `chunkBytes` (the row that reaches it is the chunk's last): each chunk's text is
  * the file's own bytes from its first row to its last (blank lines between rows included: the
  * worker skips them as the reader does), plus the values of its unique columns, read from the
  * positions the scan found (csv-parse decides for a field with stray quotes).
@@ -40,6 +44,8 @@ export class RawChunker {
   /** For each unique slot: the file field and its position among the wanted ones. */
   private readonly slots: { field: number; wantedAt: number }[];
   private pieces: Buffer[] = [];
+  /** Bytes in `pieces`. */
+  private piecesBytes = 0;
   private pieceStart = -1;
   private rows = 0;
   private firstLine = 0;
@@ -74,6 +80,7 @@ export class RawChunker {
     if (batch.dialect.lineEnd !== LINE_END_UNKNOWN) this.lineEnd = batch.dialect.lineEnd;
     this.delimiter = String.fromCharCode(batch.dialect.delimiter);
     const size = this.options.chunkSize;
+    const bytes = this.options.chunkBytes ?? MAX_CHUNK_BYTES;
     for (let r = 0; r < batch.count; r++) {
       if (batch.blank[r]) continue;
       if (this.rows === 0) {
@@ -83,7 +90,7 @@ export class RawChunker {
       this.claim(batch, r);
       this.rows++;
       this.rowsSeen++;
-      if (this.rows === size) {
+      if (this.rows === size || this.piecesBytes + batch.contentEnds[r]! - this.pieceStart >= bytes) {
         this.pieces.push(batch.data.subarray(this.pieceStart, batch.contentEnds[r]));
         done.push(this.cut());
       }
@@ -91,6 +98,7 @@ export class RawChunker {
     if (this.rows > 0) {
       // The chunk goes on in the next batch, whose data starts where this one's records end.
       this.pieces.push(batch.data.subarray(this.pieceStart, batch.end));
+      this.piecesBytes += batch.end - this.pieceStart;
       this.pieceStart = 0;
     }
     return done;
@@ -107,6 +115,7 @@ export class RawChunker {
     const payload = encodeRawChunk({ firstRow, firstLine: this.firstLine, rows: this.rows, delimiter: this.delimiter, lineEnd: this.lineEnd }, this.pieces);
     const chunk: RawChunk = { chunkNo: this.chunkNo++, firstRow, rows: this.rows, payload, claims: this.claims.flat() };
     this.pieces = [];
+    this.piecesBytes = 0;
     this.rows = 0;
     this.claims = this.slots.map(() => []);
     return chunk;

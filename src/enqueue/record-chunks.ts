@@ -1,3 +1,4 @@
+import { MAX_CHUNK_BYTES } from '../defaults.js';
 import { projectFields, type ImportSettings } from '../import-record.js';
 import type { SourceRecord } from '../sources/read-options.js';
 import { encodeChunk } from '../tasks/task-codec.js';
@@ -5,7 +6,8 @@ import type { ChunkSender, UniqueClaim } from './chunk-sender.js';
 
 /**
  * Queues parsed records (workbooks, `--trim`, multi-byte separators) in chunks of
- * `settings.chunkSize` rows, each as compact JSON, skipping the chunks before `startChunk`
+ * `settings.chunkSize` rows, or fewer where their text reaches MAX_CHUNK_BYTES (counted in
+ * characters of the values), each as compact JSON, skipping the chunks before `startChunk`
  * (already queued by an enqueue that stopped part way). `onRows` hears the running row count.
  */
 export async function sendRecordChunks(
@@ -18,6 +20,7 @@ export async function sendRecordChunks(
 ): Promise<number> {
   const kept = settings.keepColumns;
   let chunk: SourceRecord[] = [];
+  let chunkChars = 0;
   let chunkNo = 0;
   let rows = 0;
   const sendChunk = async (): Promise<void> => {
@@ -26,12 +29,15 @@ export async function sendRecordChunks(
     if (chunkNo >= startChunk) await sender.send(chunkNo, firstRow, chunk.length, encodeChunk(firstRow, chunk.map((r) => r.line), fields), recordClaims(fields, settings));
     chunkNo++;
     chunk = [];
+    chunkChars = 0;
   };
   const take = async (batch: readonly SourceRecord[]): Promise<void> => {
     for (const record of batch) {
-      chunk.push(kept ? { line: record.line, fields: projectFields(record.fields, kept) } : record);
+      const taken = kept ? { line: record.line, fields: projectFields(record.fields, kept) } : record;
+      chunk.push(taken);
+      for (const field of taken.fields) chunkChars += field.length + 1;
       rows++;
-      if (chunk.length === settings.chunkSize) await sendChunk();
+      if (chunk.length === settings.chunkSize || chunkChars >= MAX_CHUNK_BYTES) await sendChunk();
     }
     onRows(rows);
   };
