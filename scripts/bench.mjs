@@ -172,6 +172,8 @@ async function main() {
     const reportOut = join(dir, 'report.xlsx');
     results.runs.report = await measure('importer report', [{ name: 'report', argv: [bin, 'report', results.runs.import2.id, '--out', reportOut] }]);
     results.runs.bareXlsx = await measure('bare exceljs', [{ name: 'xlsx', argv: [join(root, 'scripts/bench/bare.mjs'), 'xlsx', csv, join(dir, 'bare.xlsx')] }]);
+    // Each case below starts on a Redis without the earlier imports' keys (their report is written).
+    await cleanKeys(`${prefix}:*`);
     if (withPostgres) {
       results.runs.postgres = await benchPostgres({ url: postgresUrl, dir, rows, columns, textLength, schemaPath, bin, measure, runJson, waitForImport, redis, prefix });
     }
