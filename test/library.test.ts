@@ -77,6 +77,26 @@ describe('the library', () => {
     }
   });
 
+  it('fails the rows of a task that cannot be read back, instead of handing it out for ever', async () => {
+    const source = writeFile(dir.path, 'unreadable.csv', 'a,b\n1,2\n3,4\n5,6\n');
+    const { id } = await enqueue({ redis, prefix, source, id: 'unreadable', chunkSize: 10, target: `sqlite:${join(dir.path, 'unreadable.db')}` });
+    // The task's text loses a row, its header still says 3: as if the worker's split disagreed with the enqueue's scan.
+    const tasks = `${prefix}:{${id}}:tasks`;
+    const [[entryId, fields]] = (await redis.xrange(tasks, '-', '+')) as [string, string[]][];
+    const payload = fields[fields.indexOf('d') + 1]!;
+    expect(payload.split('\n')[0]).toMatch(/^R,1,2,44,1,3$/);
+    await redis.xdel(tasks, entryId!);
+    await redis.xadd(tasks, '0-2', 'd', payload.replace('3,4\n', ''));
+    const summary = await work({ redis, prefix, importId: id, untilIdle: true });
+    expect(summary).toMatchObject({ rows: 3, succeeded: 0, failed: 3 });
+    const failures = [];
+    for await (const row of failedRows({ redis, prefix, id })) failures.push(row);
+    expect(failures.map((f) => [f.row, f.messages])).toEqual(
+      [1, 2, 3].map((row) => [row, ['the rows of this task could not be read back from it (task of rows 1..3 reads as 2 rows instead of 3)']]),
+    );
+    expect(await redis.hget(`${prefix}:{${id}}:meta`, 'state')).toBe('complete');
+  });
+
   it('continues a report past the sheet row limit on further sheets', async () => {
     const body = Array.from({ length: 25 }, (_, i) => `${i + 1},name ${i + 1}`).join('\n');
     const { id } = await enqueue({ redis, prefix, source: '-', stdin: Readable.from([`n,name\n${body}\n`]), target: `sqlite:${join(dir.path, 'pages.db')}`, table: 'pages' });

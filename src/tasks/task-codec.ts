@@ -80,6 +80,29 @@ export function decodeTask(entryId: string, fields: readonly string[], keepColum
   return { chunk: chunkFromEntryId(entryId), ...decodePayload(payload, keepColumns), duplicates, payload };
 }
 
+/**
+ * A task whose rows cannot be read back (its text reads as another number of rows than the
+ * enqueue counted: a disagreement between the enqueue's scan and the worker's split), as a chunk
+ * of that many rows with no fields, so that they can be failed instead of the task being handed
+ * out again and again. Null when not even the raw chunk's header line can be read.
+ */
+export function unreadableTask(entryId: string, fields: readonly string[]): TaskChunk | null {
+  let payload = '';
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'd') payload = fields[i + 1]!;
+  if (!payload.startsWith(RAW_MARK)) return null;
+  const newline = payload.indexOf('\n');
+  const [, firstRow, firstLine, , , count] = payload.slice(0, newline < 0 ? payload.length : newline).split(',').map(Number);
+  if (![firstRow, firstLine, count].every((n) => Number.isSafeInteger(n) && n! >= 0) || count! > 1_000_000) return null;
+  return {
+    chunk: chunkFromEntryId(entryId),
+    firstRow: firstRow!,
+    lines: Array.from({ length: count! }, (_, i) => (i === 0 ? firstLine! : null)) as number[],
+    rows: Array.from({ length: count! }, () => []),
+    duplicates: [],
+    payload,
+  };
+}
+
 /** The rows of a task's payload, raw CSV text or JSON, with their row numbers' start and lines. */
 export function decodePayload(payload: string, keepColumns: KeepColumns | null): Pick<TaskChunk, 'firstRow' | 'lines' | 'rows'> {
   if (payload.startsWith(RAW_MARK)) return decodeRawRows(payload, keepColumns);

@@ -8,7 +8,7 @@ import { runScript, type ImporterRedis } from '../redis/scripts.js';
 import { replicated } from '../redis/replication.js';
 import { openTarget } from '../targets/open-target.js';
 import type { Target } from '../targets/target.js';
-import { decodeTask } from '../tasks/task-codec.js';
+import { decodeTask, unreadableTask, type TaskChunk } from '../tasks/task-codec.js';
 import { processChunk, type ChunkOutcome } from './process-task.js';
 import { DEFAULT_RETRY, sleep, type RetryPolicy } from './retry.js';
 import { TaskFetcher, type FetchedTask } from './task-fetcher.js';
@@ -144,16 +144,23 @@ class WorkerPool {
     if (!entries) this.inFlight.set(id, (entries = new Set()));
     entries.add(task.entryId);
     try {
-      const chunk = decodeTask(task.entryId, task.fields, task.context.record.keepColumns);
+      let chunk: TaskChunk;
+      let unreadable: string | null = null;
+      try {
+        chunk = decodeTask(task.entryId, task.fields, task.context.record.keepColumns);
+      } catch (err) {
+        // Would fail the same way on every delivery: its rows fail, the task is not handed out again.
+        const rows = unreadableTask(task.entryId, task.fields);
+        if (!rows) throw err;
+        chunk = rows;
+        unreadable = `the rows of this task could not be read back from it (${errorMessage(err)})`;
+      }
       let outcome: ChunkOutcome;
-      if (task.deliveries > Math.max(2 * this.retry.maxAttempts, 3)) {
+      if (unreadable) {
+        outcome = failEveryRow(chunk, unreadable);
+      } else if (task.deliveries > Math.max(2 * this.retry.maxAttempts, 3)) {
         // Every worker that took this task stopped while holding it: fail its rows, never loop.
-        const message = `the task holding this row was started ${task.deliveries - 1} times and never finished`;
-        outcome = {
-          succeededRows: 0,
-          succeeded: null,
-          failed: chunk.rows.map((fields, i) => JSON.stringify([chunk.firstRow + i, chunk.lines[i] ?? null, fields, [message]])),
-        };
+        outcome = failEveryRow(chunk, `the task holding this row was started ${task.deliveries - 1} times and never finished`);
       } else {
         outcome = await processChunk(task.context, this.target(task.context.record.target), chunk, this.retry, (err, attempt) =>
           this.warn(`import ${id}: target unavailable (attempt ${attempt} of ${this.retry.maxAttempts}), retrying: ${errorMessage(err)}`),
@@ -230,4 +237,13 @@ class WorkerPool {
     }
     return true;
   }
+}
+
+/** Every row of a chunk failed with one message. */
+function failEveryRow(chunk: TaskChunk, message: string): ChunkOutcome {
+  return {
+    succeededRows: 0,
+    succeeded: null,
+    failed: chunk.rows.map((fields, i) => JSON.stringify([chunk.firstRow + i, chunk.lines[i] ?? null, fields, [message]])),
+  };
 }
