@@ -82,7 +82,7 @@ describe('the library', () => {
     const { id } = await enqueue({ redis, prefix, source, id: 'unreadable', chunkSize: 10, target: `sqlite:${join(dir.path, 'unreadable.db')}` });
     // The task's text loses a row, its header still says 3: as if the worker's split disagreed with the enqueue's scan.
     const tasks = `${prefix}:{${id}}:tasks`;
-    const [[entryId, fields]] = (await redis.xrange(tasks, '-', '+')) as [string, string[]][];
+    const [entryId, fields] = ((await redis.xrange(tasks, '-', '+')) as [string, string[]][])[0]!;
     const payload = fields[fields.indexOf('d') + 1]!;
     expect(payload.split('\n')[0]).toMatch(/^R,1,2,44,1,3$/);
     await redis.xdel(tasks, entryId!);

@@ -119,7 +119,16 @@ const SUCCESS_MARK = 'S';
  * the worker; the report reads the rows back and coerces them as the worker did.
  */
 export function encodeSucceeded(payload: string, failedIndexes: readonly number[]): string {
-  return `${SUCCESS_MARK}${failedIndexes.map((i) => `,${i}`).join('')}\n${payload}`;
+  return `${succeededHeader(failedIndexes)}\n${payload}`;
+}
+
+/**
+ * The first line of a success entry, `S,<index>,<index>...`: what a worker sends when recording a
+ * chunk; the record script puts the task's payload behind it from the task itself, so the
+ * payload does not travel back to Redis (record-chunk.lua).
+ */
+export function succeededHeader(failedIndexes: readonly number[]): string {
+  return `${SUCCESS_MARK}${failedIndexes.map((i) => `,${i}`).join('')}`;
 }
 
 /** The imported rows of a success entry: row number and original fields, in file order. */

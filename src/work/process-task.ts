@@ -2,7 +2,7 @@ import { errorMessage } from '../errors.js';
 import { isRowError, type Handler, type ImportRow } from '../handler/handler-types.js';
 import type { CellValue } from '../schema/row-validator.js';
 import { TransientError, type RowRejection, type Target } from '../targets/target.js';
-import { encodeSucceeded, type TaskChunk } from '../tasks/task-codec.js';
+import { succeededHeader, type TaskChunk } from '../tasks/task-codec.js';
 import type { ImportContext } from './import-context.js';
 import { withRetries, type RetryPolicy } from './retry.js';
 
@@ -10,7 +10,10 @@ import { withRetries, type RetryPolicy } from './retry.js';
 export interface ChunkOutcome {
   /** Rows imported. */
   readonly succeededRows: number;
-  /** The chunk's one success list entry (encodeSucceeded), or null when no row was imported. */
+  /**
+   * The first line of the chunk's one success list entry (succeededHeader: the indexes of its
+   * failed rows), or null when no row was imported. The payload goes behind it in Redis.
+   */
   readonly succeeded: string | null;
   /** `[row, line, [original values], [messages]]` as JSON, one per failed row. */
   readonly failed: string[];
@@ -47,7 +50,7 @@ export async function processChunk(context: ImportContext, target: Target, task:
   const failedIndexes = [...rows.messages.keys()].sort((a, b) => a - b);
   const failed = failedIndexes.map((index) => JSON.stringify([task.firstRow + index, task.lines[index] ?? null, task.rows[index], rows.messages.get(index)]));
   const succeededRows = task.rows.length - failedIndexes.length;
-  return { succeededRows, succeeded: succeededRows > 0 ? encodeSucceeded(task.payload, failedIndexes) : null, failed };
+  return { succeededRows, succeeded: succeededRows > 0 ? succeededHeader(failedIndexes) : null, failed };
 }
 
 function checkRows(context: ImportContext, task: TaskChunk, rows: ChunkRows): void {

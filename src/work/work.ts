@@ -166,7 +166,7 @@ class WorkerPool {
           this.warn(`import ${id}: target unavailable (attempt ${attempt} of ${this.retry.maxAttempts}), retrying: ${errorMessage(err)}`),
         );
       }
-      const result = await this.record(task, chunk.chunk, outcome);
+      const result = await this.record(task, chunk, outcome);
       this.summary.tasks++;
       if (result !== 'duplicate' && result !== 'skipped') {
         this.summary.rows += chunk.rows.length;
@@ -191,14 +191,20 @@ class WorkerPool {
     }
   }
 
-  private async record(task: FetchedTask, chunk: number, outcome: ChunkOutcome): Promise<ChunkEvent['result']> {
+  private async record(task: FetchedTask, chunk: TaskChunk, outcome: ChunkOutcome): Promise<ChunkEvent['result']> {
     const keys = task.context.keys;
-    return (await runScript(
-      this.options.redis,
-      'recordChunk',
-      [keys.meta, keys.tasks, keys.done, keys.succeeded, keys.failed],
-      [TASK_GROUP, chunk, Date.now(), outcome.succeededRows, outcome.failed.length, outcome.succeeded ?? '', ...outcome.failed],
-    )) as ChunkEvent['result'];
+    const call = async (succeeded: string): Promise<string> =>
+      (await runScript(
+        this.options.redis,
+        'recordChunk',
+        [keys.meta, keys.tasks, keys.done, keys.succeeded, keys.failed],
+        [TASK_GROUP, chunk.chunk, Date.now(), outcome.succeededRows, outcome.failed.length, succeeded, ...outcome.failed],
+      )) as string;
+    // The script puts the task's own payload behind the success entry's first line; when the
+    // task is no longer in the stream it asks for the whole entry instead.
+    const result = await call(outcome.succeeded ?? '');
+    if (result !== 'resend') return result as ChunkEvent['result'];
+    return (await call(outcome.succeeded === null ? '' : `${outcome.succeeded}\n${chunk.payload}`)) as ChunkEvent['result'];
   }
 
   private target(url: string): Target {

@@ -4,10 +4,14 @@
 -- KEYS[1] meta hash, KEYS[2] tasks stream, KEYS[3] done bitmap, KEYS[4] succeeded list,
 -- KEYS[5] failed list
 -- ARGV[1] consumer group, ARGV[2] chunk number, ARGV[3] now (ms), ARGV[4] rows imported,
--- ARGV[5] failed count m, ARGV[6] the chunk's success entry ('' when no row was imported),
+-- ARGV[5] failed count m, ARGV[6] the chunk's success entry ('' when no row was imported):
+--   either its first line alone (`S,<failed index>...`), and the script puts the task's payload
+--   behind it, read from the task in the stream (the payload need not travel back from the
+--   worker), or the whole entry (a line break in it)
 -- ARGV[7 .. 6+m] failed entries
 -- Returns 'recorded', 'complete' (this chunk completed the import), 'duplicate' (recorded
--- before) or 'skipped' (the import was failed or cancelled).
+-- before), 'skipped' (the import was failed or cancelled), or 'resend' (nothing done: the
+-- task is not in the stream to take its payload from; call again with the whole entry).
 local id = ARGV[2] .. '-1'
 local function ack()
   redis.call('XACK', KEYS[2], ARGV[1], id)
@@ -18,10 +22,28 @@ if state ~= 'enqueuing' and state ~= 'processing' then
   ack()
   return 'skipped'
 end
-if redis.call('SETBIT', KEYS[3], tonumber(ARGV[2]), 1) == 1 then
+if redis.call('GETBIT', KEYS[3], tonumber(ARGV[2])) == 1 then
   ack()
   return 'duplicate'
 end
+local entry = ARGV[6]
+if entry ~= '' and not string.find(entry, '\n', 1, true) then
+  local task = redis.call('XRANGE', KEYS[2], id, id)[1]
+  local payload = nil
+  if task then
+    local fields = task[2]
+    for f = 1, #fields, 2 do
+      if fields[f] == 'd' then
+        payload = fields[f + 1]
+      end
+    end
+  end
+  if not payload then
+    return 'resend'
+  end
+  entry = entry .. '\n' .. payload
+end
+redis.call('SETBIT', KEYS[3], tonumber(ARGV[2]), 1)
 local okCount = tonumber(ARGV[4])
 local errCount = tonumber(ARGV[5])
 -- unpack() is bounded by Lua's C stack: push in slices.
@@ -34,8 +56,8 @@ local function push(key, from, count)
     i = j + 1
   end
 end
-if ARGV[6] ~= '' then
-  redis.call('RPUSH', KEYS[4], ARGV[6])
+if entry ~= '' then
+  redis.call('RPUSH', KEYS[4], entry)
 end
 push(KEYS[5], 7, errCount)
 local succeeded = redis.call('HINCRBY', KEYS[1], 'succeeded', okCount)

@@ -1,0 +1,63 @@
+/**
+ * The record script takes a chunk's payload for its success entry from the task in the stream:
+ * the worker sends only the entry's first line. Without the task there, it asks for the whole
+ * entry and changes nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enqueue } from '../src/index.js';
+import { importKeys, TASK_GROUP } from '../src/redis/keys.js';
+import { runScript, type ImporterRedis } from '../src/redis/scripts.js';
+import { cleanPrefix, openRedis, testPrefix } from './helpers/redis.js';
+import { tempDir, writeFile } from './helpers/files.js';
+
+let redis: ImporterRedis;
+const prefix = testPrefix();
+const dir = tempDir();
+
+beforeAll(async () => {
+  redis = await openRedis();
+});
+afterAll(async () => {
+  await cleanPrefix(redis, prefix);
+  await redis.quit();
+  dir.remove();
+});
+
+async function enqueued(id: string): Promise<{ keys: ReturnType<typeof importKeys>; payload: string }> {
+  const source = writeFile(dir.path, `${id}.csv`, 'a,b\n1,2\n3,4\n5,6\n');
+  await enqueue({ redis, prefix, source, id, chunkSize: 10 });
+  const keys = importKeys(prefix, id);
+  const [, fields] = ((await redis.xrange(keys.tasks, '-', '+')) as [string, string[]][])[0]!;
+  return { keys, payload: fields[fields.indexOf('d') + 1]! };
+}
+
+function record(keys: ReturnType<typeof importKeys>, succeeded: string, failed: string[]): Promise<unknown> {
+  return runScript(redis, 'recordChunk', [keys.meta, keys.tasks, keys.done, keys.succeeded, keys.failed], [TASK_GROUP, 0, Date.now(), 3 - failed.length, failed.length, succeeded, ...failed]);
+}
+
+describe('record-chunk.lua', () => {
+  it('puts the task payload behind the first line the worker sends', async () => {
+    const { keys, payload } = await enqueued('payload-from-stream');
+    expect(await record(keys, 'S,1', ['[2,3,["3","4"],["no"]]'])).toBe('complete');
+    expect(await redis.lrange(keys.succeeded, 0, -1)).toEqual([`S,1\n${payload}`]);
+    expect(await redis.xlen(keys.tasks)).toBe(0);
+    // Recorded once: a second go changes nothing, even though the task is gone (the import is
+    // complete; on one still open, the chunk's bit says 'duplicate' before the task is looked for).
+    expect(await record(keys, 'S,1', ['[2,3,["3","4"],["no"]]'])).toBe('skipped');
+    await redis.hset(keys.meta, 'state', 'processing');
+    expect(await record(keys, 'S,1', ['[2,3,["3","4"],["no"]]'])).toBe('duplicate');
+    expect(await redis.llen(keys.succeeded)).toBe(1);
+    expect(await redis.llen(keys.failed)).toBe(1);
+  });
+
+  it('asks for the whole entry when the task is not in the stream, and changes nothing until then', async () => {
+    const { keys, payload } = await enqueued('payload-resend');
+    await redis.xdel(keys.tasks, '0-1');
+    expect(await record(keys, 'S', [])).toBe('resend');
+    expect(await redis.llen(keys.succeeded)).toBe(0);
+    expect(await redis.getbit(keys.done, 0)).toBe(0);
+    expect(await redis.hget(keys.meta, 'succeeded')).not.toBe('3');
+    expect(await record(keys, `S\n${payload}`, [])).toBe('complete');
+    expect(await redis.lrange(keys.succeeded, 0, -1)).toEqual([`S\n${payload}`]);
+  });
+});
