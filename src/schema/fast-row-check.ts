@@ -1,4 +1,5 @@
 import ucs2lengthModule from 'ajv/dist/runtime/ucs2length.js';
+import { fullFormats } from 'ajv-formats/dist/formats.js';
 import type { CellValue } from './row-validator.js';
 
 /**
@@ -55,10 +56,33 @@ function singleType(type: unknown): string | undefined | null {
   return null;
 }
 
+const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const isDigit = (code: number): boolean => code >= 48 && code <= 57;
+const digits = (text: string, from: number, to: number): number => {
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + text.charCodeAt(i) - 48;
+  return n;
+};
+
+/**
+ * ajv-formats' `date` (YYYY-MM-DD, a real day of a real month) without its regex and string
+ * slices: the same verdict on every string (a unit test compares them), at a third of the cost.
+ */
+export function isFullDate(text: string): boolean {
+  if (text.length !== 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return false;
+  for (const i of [0, 1, 2, 3, 5, 6, 8, 9]) if (!isDigit(text.charCodeAt(i))) return false;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 7);
+  const day = digits(text, 8, 10);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month >= 1 && month <= 12 && day >= 1 && day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month]!);
+}
+
 /** A string format's test, as ajv runs it; null when ajv would not run it this way. */
 function formatTest(format: unknown, formats: FormatLookup): ((text: string) => boolean) | null {
   if (typeof format !== 'string') return null;
   const found = formats(format);
+  if (found === fullFormats.date) return isFullDate;
   if (found === true) return () => true;
   if (found instanceof RegExp) return (text) => found.test(text);
   if (typeof found === 'function') return (text) => (found as (t: string) => boolean)(text) === true;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileSchema } from '../../src/schema/compile-schema.js';
-import { compileFastRowCheck } from '../../src/schema/fast-row-check.js';
+import { fullFormats } from 'ajv-formats/dist/formats.js';
+import { compileFastRowCheck, isFullDate } from '../../src/schema/fast-row-check.js';
 import { createRowValidator } from '../../src/schema/row-validator.js';
 
 // The fast path must never pass a row ajv refuses, nor give other values than ajv's coercion;
@@ -96,6 +97,26 @@ describe('fast row check', () => {
       }
     }
     expect(fastPassed).toBeGreaterThan(5000);
+  });
+
+  it('checks dates as ajv-formats does', () => {
+    const reference = (fullFormats.date as { validate: (s: string) => boolean }).validate;
+    const texts = ['2020-02-29', '2019-02-29', '1900-02-29', '2000-02-29', '2020-13-01', '2020-00-10', '2020-01-00', '2020-04-31',
+      '2020-1-01', '2020-01-1', ' 2020-01-01', '2020-01-01 ', '2020-01-01\n', '2020/01/01', '٢٠٢٠-01-01', '20a0-01-01', '', '9999-12-31', '0000-01-01'];
+    let seed = 5;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (let n = 0; n < 20_000; n++) {
+      const y = String(Math.floor(rand() * 10_000)).padStart(4, '0');
+      const m = String(Math.floor(rand() * 14)).padStart(2, '0');
+      const d = String(Math.floor(rand() * 33)).padStart(2, '0');
+      texts.push(`${y}-${m}-${d}`);
+    }
+    let valid = 0;
+    for (const text of texts) {
+      expect(isFullDate(text), text).toBe(reference(text));
+      if (isFullDate(text)) valid++;
+    }
+    expect(valid).toBeGreaterThan(10_000);
   });
 
   it('leaves schemas beyond its keywords to ajv', () => {
