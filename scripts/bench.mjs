@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run bench -- [--rows N] [--columns N] [--wide] [--skip-bullmq] [--bullmq-rows N] [--redis URL]
-//                  [--postgres | --skip-postgres] [--postgres-url URL]
+//                  [--postgres | --skip-postgres] [--postgres-url URL] [--postgres-runs N]
 // Measures, in one run on the same file and the same Redis: a bare csv-parse pass, the importer
 // (enqueue + workers into SQLite, with 1 and 2 worker processes), the XLSX report against bare
 // exceljs, the BullMQ one-job-per-row baseline, and (when PostgreSQL answers, or with --postgres)
@@ -29,6 +29,7 @@ const skipBullmq = args.includes('--skip-bullmq');
 const bullmqRows = Number(flag('--bullmq-rows', rows));
 const redisUrl = flag('--redis', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const postgresUrl = flag('--postgres-url', DEFAULT_POSTGRES_URL);
+const postgresRuns = Number(flag('--postgres-runs', 3));
 const withPostgres = !args.includes('--skip-postgres') && (args.includes('--postgres') || (!wide && columns === 8 && postgresAnswers(postgresUrl)));
 if (args.includes('--postgres') && !postgresAnswers(postgresUrl)) throw new Error(`--postgres: no PostgreSQL answers at ${postgresUrl}`);
 const dir = join(root, '.bench');
@@ -175,7 +176,7 @@ async function main() {
     // Each case below starts on a Redis without the earlier imports' keys (their report is written).
     await cleanKeys(`${prefix}:*`);
     if (withPostgres) {
-      results.runs.postgres = await benchPostgres({ url: postgresUrl, dir, rows, columns, textLength, schemaPath, bin, measure, runJson, waitForImport, redis, prefix });
+      results.runs.postgres = await benchPostgres({ url: postgresUrl, dir, rows, columns, textLength, schemaPath, bin, measure, runJson, waitForImport, redis, prefix, cleanKeys, runs: postgresRuns });
     }
     await cleanKeys(`${prefix}:*`);
     if (!skipBullmq) {
@@ -225,8 +226,8 @@ async function main() {
     ...(r.bullmq ? [line('BullMQ, one job per row', r.bullmq, r.bullmq.rows)] : []),
     ...(r.postgres
       ? [
-          `| psql \\copy into PostgreSQL (no validation) | ${r.postgres.copy.seconds.toFixed(2)} | ${Math.round(rows / r.postgres.copy.seconds).toLocaleString('en-US')} | | |`,
-          line('importer into PostgreSQL, 2 worker processes', r.postgres.import),
+          `| psql \\copy into PostgreSQL (no validation), median of ${r.postgres.copy.runs.length} (${r.postgres.copy.runs.map((x) => x.toFixed(2)).join(', ')}) | ${r.postgres.copy.seconds.toFixed(2)} | ${Math.round(rows / r.postgres.copy.seconds).toLocaleString('en-US')} | | |`,
+          line(`importer into PostgreSQL, 2 worker processes, median of ${r.postgres.import.runs.length} (${r.postgres.import.runs.map((x) => x.toFixed(2)).join(', ')})`, r.postgres.import),
         ]
       : []),
     '',

@@ -32,11 +32,11 @@ function psql(url, sql) {
 }
 
 /**
- * Runs both loads; returns their times and the ratio. `measure`, `runJson` and `waitForImport`
+ * Runs both loads `runs` times, alternating; returns the median times and their ratio. `measure`, `runJson` and `waitForImport`
  * are bench.mjs's own (child processes timed side by side with their peak memory; a command's
  * JSON output; until an import exists in Redis).
  */
-export async function benchPostgres({ url, dir, rows, columns, textLength, schemaPath, bin, measure, runJson, waitForImport, redis, prefix }) {
+export async function benchPostgres({ url, dir, rows, columns, textLength, schemaPath, bin, measure, runJson, waitForImport, redis, prefix, cleanKeys, runs = 3 }) {
   if (columns !== 8) throw new Error('the PostgreSQL case uses the 8 columns of generate.mjs: run it without --columns or --wide');
   const csv = join(dir, `people-${rows}x8-valid.csv`);
   if (!existsSync(csv)) {
@@ -44,29 +44,52 @@ export async function benchPostgres({ url, dir, rows, columns, textLength, schem
     await generateCsv(csv, { rows, columns: 8, textLength, invalidRate: 0 });
   }
   const schema = `bench_${process.pid}`;
-  await psql(url, `DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}; ` +
-    `CREATE TABLE ${schema}.copied (${TABLE_COLUMNS}); CREATE TABLE ${schema}.imported (${TABLE_COLUMNS})`);
+  await psql(url, `DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
   try {
-    const started = performance.now();
-    await psql(url, `\\copy ${schema}.copied FROM '${csv.replace(/'/g, "''")}' WITH (FORMAT csv, HEADER true)`);
-    const copySeconds = (performance.now() - started) / 1000;
-    process.stderr.write(`  psql \\copy into PostgreSQL: ${copySeconds.toFixed(2)} s\n`);
+    // Both loads `runs` times, alternating, each into a new table: the machine's speed drifts
+    // within minutes, so one of each would compare two moments. The ratio is of the medians.
+    const copies = [];
+    const imports = [];
+    let checksum = null;
+    for (let run = 1; run <= runs; run++) {
+      const copied = `copied_${run}`;
+      const imported = `imported_${run}`;
+      await psql(url, `CREATE TABLE ${schema}.${copied} (${TABLE_COLUMNS}); CREATE TABLE ${schema}.${imported} (${TABLE_COLUMNS})`);
+      const started = performance.now();
+      await psql(url, `\\copy ${schema}.${copied} FROM '${csv.replace(/'/g, "''")}' WITH (FORMAT csv, HEADER true)`);
+      const copySeconds = (performance.now() - started) / 1000;
+      process.stderr.write(`  psql \\copy into PostgreSQL (${run} of ${runs}): ${copySeconds.toFixed(2)} s\n`);
+      copies.push(copySeconds);
 
-    const id = `bench-pg-${Date.now()}`;
-    const imported = await measure('importer into PostgreSQL, 2 worker processes', [
-      { name: 'enqueue', argv: [bin, 'enqueue', csv, '--schema', schemaPath, '--target', url, '--table', `${schema}.imported`, '--id', id] },
-      { name: 'work', argv: [bin, 'work', '--until-idle', '--import', id, '--processes', '2'], after: () => waitForImport(id) },
-    ]);
-    const status = JSON.parse(await runJson([bin, 'status', id, '--json']));
-    if (status.state !== 'complete' || status.succeeded !== rows) {
-      const failed = await redis.lrange(`${prefix}:{${id}}:failed`, 0, 2);
-      throw new Error(`PostgreSQL import ${id} not exact: ${JSON.stringify(status)}; first failed rows: ${failed.join('\n')}`);
+      const id = `bench-pg-${run}-${Date.now()}`;
+      const result = await measure(`importer into PostgreSQL, 2 worker processes (${run} of ${runs})`, [
+        { name: 'enqueue', argv: [bin, 'enqueue', csv, '--schema', schemaPath, '--target', url, '--table', `${schema}.${imported}`, '--id', id] },
+        { name: 'work', argv: [bin, 'work', '--until-idle', '--import', id, '--processes', '2'], after: () => waitForImport(id) },
+      ]);
+      const status = JSON.parse(await runJson([bin, 'status', id, '--json']));
+      if (status.state !== 'complete' || status.succeeded !== rows) {
+        const failed = await redis.lrange(`${prefix}:{${id}}:failed`, 0, 2);
+        throw new Error(`PostgreSQL import ${id} not exact: ${JSON.stringify(status)}; first failed rows: ${failed.join('\n')}`);
+      }
+      imports.push({ ...result, id, status });
+      // Same rows, same values: a checksum of each table in id order.
+      const sum = (table) => psql(url, `SELECT count(*) || ' ' || md5(string_agg(t::text, '|' ORDER BY t.id)) FROM ${schema}.${table} t`);
+      const [a, b] = [await sum(copied), await sum(imported)];
+      if (a !== b) throw new Error(`the tables differ: \\copy ${a}, importer ${b}`);
+      checksum = a;
+      await psql(url, `DROP TABLE ${schema}.${copied}, ${schema}.${imported}`);
+      await cleanKeys(`${prefix}:{${id}}:*`);
     }
-    // Same rows, same values: a checksum of each table in id order.
-    const sum = (table) => psql(url, `SELECT count(*) || ' ' || md5(string_agg(t::text, '|' ORDER BY t.id)) FROM ${schema}.${table} t`);
-    const [a, b] = [await sum('copied'), await sum('imported')];
-    if (a !== b) throw new Error(`the tables differ: \\copy ${a}, importer ${b}`);
-    return { copy: { seconds: copySeconds }, import: { ...imported, id, status }, ratio: imported.seconds / copySeconds, checksum: a, file: csv };
+    const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
+    const copySeconds = median(copies);
+    const typical = imports.find((r) => r.seconds === median(imports.map((i) => i.seconds)));
+    return {
+      copy: { seconds: copySeconds, runs: copies },
+      import: { ...typical, runs: imports.map((r) => r.seconds) },
+      ratio: typical.seconds / copySeconds,
+      checksum,
+      file: csv,
+    };
   } finally {
     await psql(url, `DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
   }
