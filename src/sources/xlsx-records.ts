@@ -43,7 +43,13 @@ export async function* readXlsxBatches(input: Readable, options: XlsxReadOptions
     let position = 0;
     for await (const sheet of workbook) {
       position++;
-      if (!isWanted(sheet, workbook, options.sheet, position)) continue;
+      if (!isWanted(sheet, workbook, options.sheet, position)) {
+        // Read through, not skipped: exceljs may have put the sheet in a temporary file, which it
+        // deletes as soon as we move on; a sheet left unread was still being opened then, and its
+        // stream failed with ENOENT and no listener, ending the process (seen in the test suite).
+        for await (const row of sheet) void row;
+        continue;
+      }
       found = true;
       let width = 0; // the header's, once read
       let batch: SourceRecord[] = [];
