@@ -90,6 +90,16 @@ async function enqueueFile(file: PeopleFile, db: string, env: Record<string, str
   return id;
 }
 
+/**
+ * A handler that waits `ms` at the start of each task of CHUNK rows, so that an import lasts
+ * long enough for a test's faults however fast the workers are. Its save is the target's.
+ */
+function slowHandler(dir: string, ms: number): string {
+  const path = join(dir, `slow-handler-${ms}.mjs`);
+  writeFileSync(path, `export function validate(row, context) {\n  if ((context.row - 1) % ${CHUNK} === 0) return new Promise((r) => setTimeout(r, ${ms}));\n}\n`);
+  return path;
+}
+
 /** `report --wait --json` says complete, with every row accounted for. */
 async function expectReportComplete(id: string, file: PeopleFile, env: Record<string, string>, extra: string[] = [], succeeded = file.valid): Promise<void> {
   const rep = await runCli(['report', id, '--wait', '--timeout', '30', '--json', ...extra], { env });
@@ -148,11 +158,8 @@ describe('faults', { timeout: 120_000 }, () => {
     const { prefix, dir, env } = setup();
     const file = writePeopleFile(dir, 'crashes', 200_000);
     const db = join(dir, 'db.sqlite');
-    // A handler that waits 30 ms at the start of each task: the import lasts several seconds
-    // however fast the workers are, long enough for the kills below. Its save is the target's.
-    const slow = join(dir, 'slow-handler.mjs');
-    writeFileSync(slow, `export function validate(row, context) {\n  if ((context.row - 1) % ${CHUNK} === 0) return new Promise((r) => setTimeout(r, 30));\n}\n`);
-    const id = await enqueueFile(file, db, env, ['--handler', slow]);
+    // The import lasts several seconds however fast the workers are: long enough for the kills below.
+    const id = await enqueueFile(file, db, env, ['--handler', slowHandler(dir, 30)]);
 
     const workers: Cli[] = [];
     const addWorker = (): Cli => {
@@ -370,7 +377,8 @@ describe('faults', { timeout: 120_000 }, () => {
     const { prefix, dir, env } = setup();
     const file = writePeopleFile(dir, 'dropped', 100_000);
     const db = join(dir, 'db.sqlite');
-    const id = await enqueueFile(file, db, env);
+    // 500 tasks of 10 ms for three workers: several rounds of dropped connections while they work.
+    const id = await enqueueFile(file, db, env, ['--handler', slowHandler(dir, 10)]);
     const workers = [0, 1, 2].map(() => start(['work', '--until-idle', '--visibility-timeout', '2'], env));
     const waiting = start(['report', id, '--wait', '--timeout', '60', '--json'], env);
     const ours = new Set([...workers, waiting].map((c) => c.pid));
@@ -410,7 +418,8 @@ describe('faults', { timeout: 120_000 }, () => {
       const at = ['--redis', server.url];
       const file = writePeopleFile(dir, 'restarted', 60_000);
       const db = join(dir, 'db.sqlite');
-      const id = await enqueueFile(file, db, env, at);
+      // 300 tasks of 20 ms for two workers of two slots: Redis goes down while they work.
+      const id = await enqueueFile(file, db, env, [...at, '--handler', slowHandler(dir, 20)]);
       const workers = [0, 1].map(() => start(['work', '--until-idle', '--visibility-timeout', '2', ...at], env));
       const waiting = start(['report', id, '--wait', '--timeout', '60', '--json', ...at], env);
 
