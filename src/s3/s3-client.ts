@@ -1,4 +1,4 @@
-import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 
 /** Where S3 is: the SDK's usual chain, or an S3-compatible store at an endpoint. */
 export interface S3Settings {
@@ -26,6 +26,9 @@ export async function createS3Client(settings: S3Settings = {}): Promise<S3Clien
   const config: S3ClientConfig = endpoint
     ? { endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
     : {};
+  // The SDK is loaded here, on first use, not when this module is: it costs ~140 ms of CPU, and
+  // every enqueue, worker and report would pay it whether or not S3 is involved.
+  const { S3Client } = await import('@aws-sdk/client-s3');
   const client = new S3Client({ ...config, followRegionRedirects: true });
   try {
     await client.config.region();

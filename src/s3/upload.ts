@@ -1,6 +1,5 @@
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { ImporterError } from '../errors.js';
 import { describeS3Error } from './s3-errors.js';
 import { formatS3Url, type S3Location } from './s3-url.js';
@@ -19,6 +18,12 @@ export interface UploadOptions {
  * appears only once the whole body is stored; on failure the parts are discarded.
  */
 export async function uploadStream(client: S3Client, location: S3Location, body: Readable, options: UploadOptions = {}): Promise<void> {
+  // The SDK loads on first use (see s3-client.ts). An error of the body meanwhile is not lost:
+  // the stream keeps it, and reading it below throws it; the listener only keeps it from
+  // counting as unhandled until then.
+  const held = (): void => {};
+  body.on('error', held);
+  const { Upload } = await import('@aws-sdk/lib-storage').finally(() => body.off('error', held));
   const upload = new Upload({
     client,
     params: { Bucket: location.bucket, Key: location.key, Body: body, ContentType: options.contentType },
