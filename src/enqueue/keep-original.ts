@@ -2,8 +2,9 @@ import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { inputError } from '../errors.js';
-import type { S3Settings } from '../s3/s3-client.js';
+import { createS3Client, type S3Settings } from '../s3/s3-client.js';
 import { formatS3Url, isS3Url, parseS3Url, s3Child } from '../s3/s3-url.js';
+import { uploadStream } from '../s3/upload.js';
 import { STDIN } from '../sources/open-source.js';
 
 export interface KeepOriginalOptions {
@@ -41,8 +42,6 @@ export async function keepOriginal(options: KeepOriginalOptions): Promise<KeptOr
     const code = (err as NodeJS.ErrnoException).code;
     throw inputError(`cannot read ${options.source}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String((err as Error).message)}`, err);
   }
-  // The S3 SDK loads only when an original is kept (every enqueue loads this module).
-  const [{ createS3Client }, { uploadStream }] = await Promise.all([import('../s3/s3-client.js'), import('../s3/upload.js')]);
   const client = await createS3Client(options.s3);
   try {
     await uploadStream(client, location, body);

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { inputError } from '../errors.js';
 import type { S3Settings } from '../s3/s3-client.js';
 import { isS3Url } from '../s3/s3-url.js';
+import { openS3Source } from './s3-source.js';
 
 export interface OpenedSource {
   readonly stream: Readable;
@@ -22,8 +23,7 @@ export const STDIN = '-';
  */
 export async function openSource(source: string, stdin: Readable = process.stdin, s3?: S3Settings): Promise<OpenedSource> {
   if (source === STDIN) return { stream: stdin, name: 'stdin', size: null };
-  // The S3 SDK loads only when a file is in S3 (~140 ms of CPU at every start otherwise).
-  if (isS3Url(source)) return (await import('./s3-source.js')).openS3Source(source, s3);
+  if (isS3Url(source)) return openS3Source(source, s3);
   let size: number;
   try {
     const info = await stat(source);
