@@ -17,8 +17,8 @@ export interface TaskChunk {
   readonly chunk: number;
   /** Row number of the first row (1 is the first data row after the header). */
   readonly firstRow: number;
-  /** Line of the file where each row starts. */
-  readonly lines: readonly number[];
+  /** Line of the file where each row starts (null where unknown: see unreadableTask). */
+  readonly lines: readonly (number | null)[];
   readonly rows: readonly (readonly string[])[];
   readonly duplicates: readonly Duplicate[];
   /** The task's payload as queued: kept whole as the chunk's success entry (see encodeSucceeded). */
@@ -96,7 +96,7 @@ export function unreadableTask(entryId: string, fields: readonly string[]): Task
   return {
     chunk: chunkFromEntryId(entryId),
     firstRow: firstRow!,
-    lines: Array.from({ length: count! }, (_, i) => (i === 0 ? firstLine! : null)) as number[],
+    lines: Array.from({ length: count! }, (_, i) => (i === 0 ? firstLine! : null)),
     rows: Array.from({ length: count! }, () => []),
     duplicates: [],
     payload,
