@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
 import { runCli } from './helpers/cli.js';
-import { queryDb, readWorkbook, tempDir } from './helpers/files.js';
-import { cleanPrefix, openRedis, testPrefix } from './helpers/redis.js';
+import { queryDb, readWorkbook } from './helpers/files.js';
+import { useRedisScratch } from './helpers/redis.js';
 import { HOSTILE_FILES, PEOPLE_FILES, peopleBytes, SCHEMA_PLACEHOLDER, type PeopleFile } from './corpus/corpus.js';
 import { COLUMNS, EXPECTED_ERRORS, expectedLines, expectedSaved, HEADER, ROWS } from './corpus/people.js';
 import type { ImporterRedis } from '../src/redis/scripts.js';
@@ -19,17 +19,7 @@ const CORPUS = fileURLToPath(new URL('./corpus/files/', import.meta.url));
 const SCHEMA = fileURLToPath(new URL('./corpus/people.schema.json', import.meta.url));
 
 let redis: ImporterRedis;
-const prefix = testPrefix();
-const dir = tempDir();
-
-beforeAll(async () => {
-  redis = await openRedis();
-});
-afterAll(async () => {
-  await cleanPrefix(redis, prefix);
-  await redis.quit();
-  dir.remove();
-});
+const { prefix, dir } = useRedisScratch((client) => (redis = client));
 
 interface RunOutcome {
   readonly code: number | null;

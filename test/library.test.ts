@@ -1,23 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { enqueue, failedRows, importedRows, report, work } from '../src/index.js';
-import { cleanPrefix, openRedis, testPrefix } from './helpers/redis.js';
-import { queryDb, readWorkbook, tempDir, writeFile } from './helpers/files.js';
+import { useRedisScratch } from './helpers/redis.js';
+import { queryDb, readWorkbook, writeFile } from './helpers/files.js';
 import type { ImporterRedis } from '../src/redis/scripts.js';
 
 let redis: ImporterRedis;
-const prefix = testPrefix();
-const dir = tempDir();
-
-beforeAll(async () => {
-  redis = await openRedis();
-});
-afterAll(async () => {
-  await cleanPrefix(redis, prefix);
-  await redis.quit();
-  dir.remove();
-});
+const { prefix, dir } = useRedisScratch((client) => (redis = client));
 
 describe('the library', () => {
   it('keeps the first occurrence of a unique value in file order across chunks and workers', async () => {

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from './helpers/cli.js';
-import { queryDb, readWorkbook, tempDir, writeFile } from './helpers/files.js';
-import { cleanPrefix, openRedis, testPrefix } from './helpers/redis.js';
+import { queryDb, readWorkbook, writeFile } from './helpers/files.js';
+import { useRedisScratch } from './helpers/redis.js';
 import type { ImporterRedis } from '../src/redis/scripts.js';
 
 /**
@@ -18,18 +18,8 @@ const SCHEMA = fileURLToPath(new URL('./corpus/people.schema.json', import.meta.
 const MB = 1024 * 1024;
 
 let redis: ImporterRedis;
-const prefix = testPrefix();
-const dir = tempDir();
+const { prefix, dir } = useRedisScratch((client) => (redis = client));
 const env = { IMPORTER_PREFIX: prefix };
-
-beforeAll(async () => {
-  redis = await openRedis();
-});
-afterAll(async () => {
-  await cleanPrefix(redis, prefix);
-  await redis.quit();
-  dir.remove();
-});
 
 /** Writes `head`, then `megabytes` MB of `fill`, then `tail`, without holding the file in memory. */
 function bigFile(name: string, head: string, fill: string, megabytes: number, tail: string): string {

@@ -3,25 +3,15 @@
  * the worker sends only the entry's first line. Without the task there, it asks for the whole
  * entry and changes nothing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { enqueue } from '../src/index.js';
 import { importKeys, TASK_GROUP } from '../src/redis/keys.js';
 import { runScript, type ImporterRedis } from '../src/redis/scripts.js';
-import { cleanPrefix, openRedis, testPrefix } from './helpers/redis.js';
-import { tempDir, writeFile } from './helpers/files.js';
+import { useRedisScratch } from './helpers/redis.js';
+import { writeFile } from './helpers/files.js';
 
 let redis: ImporterRedis;
-const prefix = testPrefix();
-const dir = tempDir();
-
-beforeAll(async () => {
-  redis = await openRedis();
-});
-afterAll(async () => {
-  await cleanPrefix(redis, prefix);
-  await redis.quit();
-  dir.remove();
-});
+const { prefix, dir } = useRedisScratch((client) => (redis = client));
 
 async function enqueued(id: string): Promise<{ keys: ReturnType<typeof importKeys>; payload: string }> {
   const source = writeFile(dir.path, `${id}.csv`, 'a,b\n1,2\n3,4\n5,6\n');

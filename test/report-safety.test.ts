@@ -1,27 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
-import { cleanPrefix, openRedis, testPrefix } from './helpers/redis.js';
-import { queryDb, tempDir } from './helpers/files.js';
+import { useRedisScratch } from './helpers/redis.js';
+import { queryDb } from './helpers/files.js';
 import { FORMULA_SHAPED, importViaLibrary, PROBLEM_HEADER, PROBLEM_ROWS } from './helpers/delivery.js';
 import { enqueue, report, work } from '../src/index.js';
 import type { ImporterRedis } from '../src/redis/scripts.js';
 
 let redis: ImporterRedis;
-const prefix = testPrefix();
-const dir = tempDir();
-
-beforeAll(async () => {
-  redis = await openRedis();
-});
-afterAll(async () => {
-  await cleanPrefix(redis, prefix);
-  await redis.quit();
-  dir.remove();
-});
+const { prefix, dir } = useRedisScratch((client) => (redis = client));
 
 /** Every cell of every sheet as written in the file's XML: reference, type attribute, style, formula and text. */
 async function rawCells(path: string): Promise<{ sheet: string; ref: string; type: string | null; style: number; formula: boolean; text: string }[]> {

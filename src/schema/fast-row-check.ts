@@ -1,5 +1,6 @@
 import ucs2lengthModule from 'ajv/dist/runtime/ucs2length.js';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
+import { booleanFromWord } from './boolean-words.js';
 import type { CellValue } from './row-validator.js';
 
 /**
@@ -36,9 +37,6 @@ const PROPERTY_KEYWORDS = new Set([
 const ROOT_KEYWORDS = new Set([...ANNOTATIONS, '$schema', '$id', 'type', 'properties', 'required', 'additionalProperties']);
 const NUMERIC = new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']);
 const TEXTUAL = new Set(['minLength', 'maxLength', 'pattern', 'format']);
-
-const TRUE_WORDS = new Set(['true', 'yes', 'y', '1', 'on']);
-const FALSE_WORDS = new Set(['false', 'no', 'n', '0', 'off']);
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -108,10 +106,10 @@ function bound(value: unknown): number | null | undefined {
 function columnCheck(property: unknown, formats: FormatLookup, unicodeRegExp: boolean): ValueCheck | null {
   if (property === true || property === undefined) return (field) => field;
   if (!isRecord(property)) return null;
-  for (const keyword of Object.keys(property)) if (!PROPERTY_KEYWORDS.has(keyword)) return null;
+  const keywords = Object.keys(property);
+  if (!keywords.every((keyword) => PROPERTY_KEYWORDS.has(keyword))) return null;
   const type = singleType(property['type']);
   if (type === null) return null;
-  const keywords = Object.keys(property);
 
   let enumValues: Set<unknown> | null = null;
   if (property['enum'] !== undefined) {
@@ -124,8 +122,7 @@ function columnCheck(property: unknown, formats: FormatLookup, unicodeRegExp: bo
   if (type === 'boolean') {
     if (keywords.some((k) => NUMERIC.has(k) || TEXTUAL.has(k))) return null;
     return (field) => {
-      const word = field.trim().toLowerCase();
-      const value = TRUE_WORDS.has(word) ? true : FALSE_WORDS.has(word) ? false : undefined;
+      const value = booleanFromWord(field);
       return value !== undefined && inEnum(value) ? value : undefined;
     };
   }

@@ -1,4 +1,5 @@
 import { errorMessage } from '../errors.js';
+import { booleanFromWord } from './boolean-words.js';
 import type { ImportSchema, PropertySchema } from './compile-schema.js';
 import { compileFastRowCheck } from './fast-row-check.js';
 import { describeErrors } from './messages.js';
@@ -10,9 +11,6 @@ export type RowCheck =
   | { readonly ok: false; readonly messages: string[] };
 
 export type RowValidator = (fields: readonly string[]) => RowCheck;
-
-const TRUE_WORDS = new Set(['true', 'yes', 'y', '1', 'on']);
-const FALSE_WORDS = new Set(['false', 'no', 'n', '0', 'off']);
 
 function isBooleanColumn(schema: PropertySchema | undefined): boolean {
   const t = schema?.type;
@@ -51,8 +49,7 @@ export function createRowValidator(columns: readonly string[], schema: ImportSch
       const field = fields[i]!;
       if (field === '') continue;
       if (isBoolean[i]) {
-        const word = field.trim().toLowerCase();
-        row[columns[i]!] = TRUE_WORDS.has(word) ? true : FALSE_WORDS.has(word) ? false : field;
+        row[columns[i]!] = booleanFromWord(field) ?? field;
       } else {
         row[columns[i]!] = field;
       }

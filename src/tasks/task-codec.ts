@@ -65,12 +65,7 @@ export function encodeRawChunk(header: RawChunkHeader, text: Buffer | readonly B
  * chunk holds whole records of the file, which keep only the import's columns once parsed.
  */
 export function decodeTask(entryId: string, fields: readonly string[], keepColumns: KeepColumns | null = null): TaskChunk {
-  let payload = '';
-  let dups = '';
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i] === 'd') payload = fields[i + 1]!;
-    else if (fields[i] === 'u') dups = fields[i + 1]!;
-  }
+  const { payload, dups } = entryFields(fields);
   const duplicates = dups
     ? dups.split(',').map((part) => {
         const [index, uniqueSlot, first] = part.split(':').map(Number);
@@ -87,11 +82,9 @@ export function decodeTask(entryId: string, fields: readonly string[], keepColum
  * out again and again. Null when not even the raw chunk's header line can be read.
  */
 export function unreadableTask(entryId: string, fields: readonly string[]): TaskChunk | null {
-  let payload = '';
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'd') payload = fields[i + 1]!;
+  const { payload } = entryFields(fields);
   if (!payload.startsWith(RAW_MARK)) return null;
-  const newline = payload.indexOf('\n');
-  const [, firstRow, firstLine, , , count] = payload.slice(0, newline < 0 ? payload.length : newline).split(',').map(Number);
+  const [, firstRow, firstLine, , , count] = rawHeader(payload);
   if (![firstRow, firstLine, count].every((n) => Number.isSafeInteger(n) && n! >= 0) || count! > 1_000_000) return null;
   return {
     chunk: chunkFromEntryId(entryId),
@@ -101,6 +94,23 @@ export function unreadableTask(entryId: string, fields: readonly string[]): Task
     duplicates: [],
     payload,
   };
+}
+
+/** A task's stream entry: its payload (`d`) and its repeated unique values (`u`, or ''). */
+function entryFields(fields: readonly string[]): { payload: string; dups: string } {
+  let payload = '';
+  let dups = '';
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === 'd') payload = fields[i + 1]!;
+    else if (fields[i] === 'u') dups = fields[i + 1]!;
+  }
+  return { payload, dups };
+}
+
+/** The numbers of a raw chunk's header line: mark (NaN), first row, first line, separator, line end, rows. */
+function rawHeader(payload: string): number[] {
+  const newline = payload.indexOf('\n');
+  return payload.slice(0, newline < 0 ? payload.length : newline).split(',').map(Number);
 }
 
 /** The rows of a task's payload, raw CSV text or JSON, with their row numbers' start and lines. */
@@ -146,7 +156,7 @@ export function decodeSucceeded(entry: string, keepColumns: KeepColumns | null):
 
 function decodeRawRows(payload: string, keepColumns: KeepColumns | null): Pick<TaskChunk, 'firstRow' | 'lines' | 'rows'> {
   const newline = payload.indexOf('\n');
-  const [, firstRow, firstLine, delimiter, lineEnd, count] = payload.slice(0, newline).split(',').map(Number) as [number, number, number, number, number, number];
+  const [, firstRow, firstLine, delimiter, lineEnd, count] = rawHeader(payload) as [number, number, number, number, number, number];
   const rows: string[][] = [];
   const lines: number[] = [];
   let line = firstLine;
