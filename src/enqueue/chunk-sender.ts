@@ -3,7 +3,7 @@ import type { ImportSettings } from '../import-record.js';
 import type { ImportKeys } from '../redis/keys.js';
 import { isTransientRedisError, replicated } from '../redis/replication.js';
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
-import { UNIQUE_BUCKETS, uniqueSlot } from './unique-values.js';
+import { ARRAY_VALUES_PER_KEY, MAX_ARRAY_ROW, UNIQUE_BUCKETS, arrayIndex, uniqueSlot } from './unique-values.js';
 
 /** Chunks sent to Redis without waiting for their replies: keeps the socket busy. */
 const IN_FLIGHT_CHUNKS = 16;
@@ -16,7 +16,8 @@ export interface UniqueClaim {
   readonly index: number;
   /** Position of the column among the import's unique columns. */
   readonly slot: number;
-  readonly value: string;
+  /** The cell's text, or its arrayIndex() when the reader worked that out already. */
+  readonly value: string | number;
 }
 
 interface SentChunk {
@@ -59,8 +60,8 @@ export class ChunkSender {
    */
   async send(chunkNo: number, firstRow: number, rows: number, payload: string | Buffer, claims: readonly UniqueClaim[]): Promise<void> {
     const scriptKeys = [this.keys.meta, this.keys.tasks];
-    const { groups, repeats } = groupClaims(claims, firstRow);
-    const args = [chunkNo, firstRow, rows, payload, Date.now(), JSON.stringify(groups), JSON.stringify(repeats), ...this.bucketNames];
+    const { groups, repeats, arrays, slices } = groupClaims(claims, firstRow, 9 + this.bucketNames.length);
+    const args = [chunkNo, firstRow, rows, payload, Date.now(), JSON.stringify(groups), JSON.stringify(repeats), JSON.stringify(arrays), ...this.bucketNames, ...slices];
     const confirmed = this.call(scriptKeys, args).then(async () => {
       await replicated(this.redis, this.keys.meta); // false (no replica in time): go on regardless
     });
@@ -134,19 +135,51 @@ export class ChunkSender {
 }
 
 type ClaimGroup = [slot: number, bucket: number, values: string[], rows: string[]];
+/** A slice of an array: [0, slot, array number, byte offset, ARGV index (1-based) of its bytes]. */
+type ArraySlice = [kind: 0, slot: number, array: number, byteOffset: number, argIndex: number];
+/** Values of an array too sparse for a slice: [1, slot, array number, offsets in it, row numbers]. */
+type ArrayValues = [kind: 1, slot: number, array: number, offsets: number[], rows: number[]];
+
+/** The script's arguments for one chunk's unique values. */
+export interface GroupedClaims {
+  /** Values claimed in the bucket hashes. */
+  readonly groups: ClaimGroup[];
+  /** Rows repeating a value of an earlier row of the same chunk: row index, slot, that row's number. */
+  readonly repeats: (number | string)[];
+  /** Values claimed in arrays (plain integers, see arrayIndex). */
+  readonly arrays: (ArraySlice | ArrayValues)[];
+  /** The bytes of each ArraySlice, passed after the other arguments. */
+  readonly slices: Buffer[];
+}
+
+/** A slice is written whole when the chunk holds at least one value per this many places in it. */
+const SLICE_DENSITY = 4;
 
 /**
- * A chunk's unique values as enqueue-chunk.lua takes them: grouped by bucket hash, each value
- * once (at its first row in the chunk) with its row number as text (the script stores and
- * compares it as is); later rows of the chunk with the same value are `repeats` (row index,
- * slot, row number of that first row), resolved by the script.
+ * A chunk's unique values as enqueue-chunk.lua takes them. Each value once, at its first row in
+ * the chunk; later rows of the chunk with the same value are `repeats`, resolved by the script.
+ * Plain integers go to the arrays: per array, one slice of row numbers when the values are
+ * dense enough (ids in order: one slice per chunk), else a list of offsets. Other values go to
+ * the bucket hashes, grouped by bucket, with the row number as text (stored and compared as is).
+ * `firstSliceArg` is the ARGV index (1-based) the first slice will have.
  */
-export function groupClaims(claims: readonly UniqueClaim[], firstRow: number): { groups: ClaimGroup[]; repeats: (number | string)[] } {
+export function groupClaims(claims: readonly UniqueClaim[], firstRow: number, firstSliceArg = 0): GroupedClaims {
   const groups = new Map<number, ClaimGroup>();
+  const inArrays = new Map<number, { slot: number; array: number; offsets: number[]; indexes: number[] }>();
   const firsts = new Map<string, string>();
   const repeats: (number | string)[] = [];
   for (const claim of claims) {
-    const { field, bucket } = uniqueSlot(claim.value);
+    const index = typeof claim.value === 'number' ? claim.value : arrayIndex(claim.value);
+    if (index >= 0) {
+      const array = Math.floor(index / ARRAY_VALUES_PER_KEY);
+      const id = claim.slot * 2 ** 16 + array;
+      let values = inArrays.get(id);
+      if (!values) inArrays.set(id, (values = { slot: claim.slot, array, offsets: [], indexes: [] }));
+      values.offsets.push(index - array * ARRAY_VALUES_PER_KEY);
+      values.indexes.push(claim.index);
+      continue;
+    }
+    const { field, bucket } = uniqueSlot(claim.value as string);
     const seen = `${claim.slot}\u0000${field}`;
     const first = firsts.get(seen);
     if (first !== undefined) {
@@ -161,7 +194,47 @@ export function groupClaims(claims: readonly UniqueClaim[], firstRow: number): {
     group[2].push(field);
     group[3].push(row);
   }
-  return { groups: [...groups.values()], repeats };
+  const arrays: (ArraySlice | ArrayValues)[] = [];
+  const slices: Buffer[] = [];
+  for (const { slot, array, offsets, indexes } of inArrays.values()) {
+    const last = firstRow + indexes[indexes.length - 1]!;
+    if (last > MAX_ARRAY_ROW) throw new Error(`unique values: row ${last} is past the last row number a unique column can hold (${MAX_ARRAY_ROW})`);
+    let low = offsets[0]!;
+    let high = low;
+    for (const offset of offsets) {
+      if (offset < low) low = offset;
+      else if (offset > high) high = offset;
+    }
+    if (high - low + 1 <= SLICE_DENSITY * offsets.length) {
+      // A value met again in the chunk finds its place in the slice taken: a repeat.
+      const bytes = Buffer.alloc((high - low + 1) * 4);
+      offsets.forEach((offset, i) => {
+        const row = firstRow + indexes[i]!;
+        const at = (offset - low) * 4;
+        const earlier = bytes.readUInt32BE(at);
+        if (earlier !== 0) repeats.push(indexes[i]!, slot, String(earlier));
+        else bytes.writeUInt32BE(row, at);
+      });
+      arrays.push([0, slot, array, low * 4, firstSliceArg + slices.length]);
+      slices.push(bytes);
+      continue;
+    }
+    const seen = new Map<number, number>();
+    const entry: ArrayValues = [1, slot, array, [], []];
+    offsets.forEach((offset, i) => {
+      const row = firstRow + indexes[i]!;
+      const earlier = seen.get(offset);
+      if (earlier !== undefined) {
+        repeats.push(indexes[i]!, slot, String(earlier));
+        return;
+      }
+      seen.set(offset, row);
+      entry[3].push(offset);
+      entry[4].push(row);
+    });
+    arrays.push(entry);
+  }
+  return { groups: [...groups.values()], repeats, arrays, slices };
 }
 
 /** A chunk whose fate is unknown (lost connection, failover) or that Redis asks for again. */

@@ -5,6 +5,7 @@ import { FIELD_PLAIN, FIELD_QUOTED, LINE_END_LF, LINE_END_UNKNOWN } from '../sou
 import type { RawCsvBatch, RawCsvReader } from '../sources/raw-csv-batches.js';
 import { encodeRawChunk } from '../tasks/task-codec.js';
 import type { ChunkSender, UniqueClaim } from './chunk-sender.js';
+import { arrayIndexOfBytes } from './unique-values.js';
 
 /** A chunk of rows cut from the file's text, ready to queue. */
 export interface RawChunk {
@@ -137,8 +138,15 @@ export class RawChunker {
       const end = batch.wantedEnds[at]!;
       const kind = batch.wantedKinds[at]!;
       let value: string;
-      if (kind === FIELD_PLAIN) value = batch.data.toString('utf8', start, end);
-      else if (kind === FIELD_QUOTED) {
+      if (kind === FIELD_PLAIN) {
+        // Ids are mostly plain integers: their array place is read from the bytes, no string made.
+        const index = arrayIndexOfBytes(batch.data, start, end);
+        if (index >= 0) {
+          this.claims[s]!.push({ index: this.rows, slot: s, value: index });
+          return;
+        }
+        value = batch.data.toString('utf8', start, end);
+      } else if (kind === FIELD_QUOTED) {
         value = batch.data.toString('utf8', start + 1, end - 1);
         if (value.includes('"')) value = value.replaceAll('""', '"');
       } else {

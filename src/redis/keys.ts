@@ -20,7 +20,10 @@ export interface ImportKeys {
    * encoding: one big hash would cost several times the values' size.
    */
   unique(columnIndex: number, bucket: number): string;
-  /** The name of a unique column's shard hashes without the shard number (the enqueue script appends it). */
+  /**
+   * The name of a unique column's shard hashes without the shard number (the enqueue script
+   * appends it), and of its arrays of plain integers without `n<array number>` (unique-values.ts).
+   */
   uniquePrefix(columnIndex: number): string;
 }
 

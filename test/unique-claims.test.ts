@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { enqueue } from '../src/index.js';
+import { decodeTask } from '../src/tasks/task-codec.js';
+import { arrayIndex, ARRAY_VALUES_PER_KEY } from '../src/enqueue/unique-values.js';
+import { useRedisScratch } from './helpers/redis.js';
+import { writeFile } from './helpers/files.js';
+import type { ImporterRedis } from '../src/redis/scripts.js';
+
+let redis: ImporterRedis;
+const { prefix, dir } = useRedisScratch((client) => (redis = client));
+
+/** Row -> [unique slot, row it repeats], as the enqueue marked them in the tasks. */
+async function markedDuplicates(id: string): Promise<Map<string, number>> {
+  const marked = new Map<string, number>();
+  for (const [entryId, fields] of await redis.xrange(`${prefix}:{${id}}:tasks`, '-', '+')) {
+    const task = decodeTask(entryId, fields);
+    for (const dup of task.duplicates) marked.set(`${task.firstRow + dup.index}:${dup.uniqueSlot}`, dup.firstRow);
+  }
+  return marked;
+}
+
+/** The same, worked out by hand: first occurrence in file order wins, empty cells claim nothing. */
+function expectedDuplicates(rows: readonly (readonly string[])[]): Map<string, number> {
+  const expected = new Map<string, number>();
+  const width = rows[0]?.length ?? 0;
+  for (let slot = 0; slot < width; slot++) {
+    const owner = new Map<string, number>();
+    rows.forEach((row, i) => {
+      const value = row[slot]!;
+      if (value === '') return;
+      const first = owner.get(value);
+      if (first === undefined) owner.set(value, i + 1);
+      else expected.set(`${i + 1}:${slot}`, first);
+    });
+  }
+  return expected;
+}
+
+/** `trim` takes the parsed path (csv-parse's records) instead of the raw one (the file's own bytes). */
+async function enqueueRows(id: string, rows: readonly (readonly string[])[], chunkSize: number, trim = false): Promise<void> {
+  const schema = writeFile(dir.path, `${id}.json`, JSON.stringify({ type: 'object', properties: { a: { type: 'string', unique: true }, b: { type: 'string', unique: true } } }));
+  const source = writeFile(dir.path, `${id}.csv`, ['a,b', ...rows.map((r) => r.join(','))].join('\n') + '\n');
+  const { total } = await enqueue({ redis, prefix, source, schemaPath: schema, id, chunkSize, trim });
+  expect(total).toBe(rows.length);
+}
+
+describe('unique values', () => {
+  it('tells plain integers (claimed in arrays) from other text (claimed in hashes)', () => {
+    expect(['0', '7', '1234567', String(2 ** 24 - 1)].map(arrayIndex)).toEqual([0, 7, 1234567, 2 ** 24 - 1]);
+    expect(['007', '-1', '+1', '1.0', '1e3', ' 1', String(2 ** 24), '99999999999', 'x', ''].map(arrayIndex)).toEqual(Array(10).fill(-1));
+  });
+
+  it('marks every later occurrence with the row of the first, whatever the values and the chunks', async () => {
+    // Column a: ids mostly in order with repeats near and far (dense slices, merged slices);
+    // column b: sparse and large numbers, numbers written otherwise ('007' is not '7'), words.
+    let seed = 11;
+    const random = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+    const rows: string[][] = [];
+    for (let i = 1; i <= 3000; i++) {
+      const pick = random(20);
+      const a = pick === 0 ? String(1 + random(i)) : pick === 1 ? '' : pick === 2 ? String(ARRAY_VALUES_PER_KEY - 3 + random(6)) : String(i * 3);
+      const kinds = [
+        () => String(random(2 ** 24)),
+        () => String(2 ** 24 + random(50)),
+        () => String(random(40)),
+        () => `00${random(40)}`,
+        () => `w${random(300)}`,
+        () => String(random(2 ** 24)).repeat(1 + random(2)),
+      ];
+      rows.push([a, kinds[random(kinds.length)]!()]);
+    }
+    for (const [chunkSize, trim] of [[1, false], [7, false], [500, false], [500, true]] as const) {
+      const id = `mixed-${chunkSize}-${trim}`;
+      await enqueueRows(id, rows, chunkSize, trim);
+      const marked = await markedDuplicates(id);
+      const expected = expectedDuplicates(rows);
+      expect(expected.size).toBeGreaterThan(400);
+      expect(new Map([...marked].sort())).toEqual(new Map([...expected].sort()));
+    }
+  });
+
+  it('keeps an array value owned by its first row when a later chunk brings it again among new ones', async () => {
+    // Chunk 1: ids 10..19; chunk 2: ids 20..29 and 15 (a slice over set places, merged).
+    const rows = [...Array.from({ length: 10 }, (_, i) => [String(10 + i), `x${i}`]), ...Array.from({ length: 9 }, (_, i) => [String(20 + i), `y${i}`]), ['15', 'x3']];
+    await enqueueRows('merge', rows, 10);
+    const marked = await markedDuplicates('merge');
+    expect([...marked].sort()).toEqual([
+      ['20:0', 6],
+      ['20:1', 4],
+    ]);
+  });
+});
