@@ -1,5 +1,7 @@
 import { parseTarget, type TargetLocation } from './target-url.js';
-import type { RowRejection, SaveRequest, TableDefinition, Target } from './target.js';
+import type { CellValue } from '../schema/row-validator.js';
+import { copyText } from './copy-text.js';
+import type { EncodedRows, RowRejection, SaveRequest, TableDefinition, Target } from './target.js';
 
 /**
  * Opens the target an import's record names. Database drivers are loaded on first use, so a
@@ -22,8 +24,22 @@ async function load(location: TargetLocation): Promise<Target> {
 
 class LazyTarget implements Target {
   private target: Promise<Target> | null = null;
+  readonly saveMany?: (chunks: readonly EncodedRows[]) => Promise<RowRejection[][]>;
+  readonly encodeRows?: (rows: readonly (readonly CellValue[])[]) => Buffer;
 
-  constructor(private readonly location: TargetLocation) {}
+  constructor(private readonly location: TargetLocation) {
+    if (location.kind === 'postgres') {
+      // Encoded before the driver is loaded: COPY's text needs nothing of it.
+      this.encodeRows = (rows) => Buffer.from(copyText(rows));
+      this.saveMany = async (chunks) => {
+        const target = await this.get();
+        if (target.saveMany) return target.saveMany(chunks);
+        const rejected: RowRejection[][] = [];
+        for (const chunk of chunks) rejected.push(await target.save({ ...chunk.request, rows: chunk.rows() }));
+        return rejected;
+      };
+    }
+  }
 
   private get(): Promise<Target> {
     this.target ??= load(this.location);

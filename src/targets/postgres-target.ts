@@ -3,9 +3,10 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { redactUrl } from '../redact.js';
 import type { CellValue } from '../schema/row-validator.js';
 import { targetPassword } from './target-url.js';
+import { copyText } from './copy-text.js';
 import { writeFindingRefused } from './find-refused.js';
 import { onConflictClause, qualified, quotePg, splitTableName } from './sql-names.js';
-import { TransientError, type ColumnType, type RowRejection, type SaveRequest, type TableDefinition, type Target } from './target.js';
+import { TransientError, type ColumnType, type EncodedRows, type RowRejection, type SaveRequest, type TableDefinition, type Target } from './target.js';
 
 const LEDGER_NAME = '_importer_chunks';
 const PG_TYPES: Record<ColumnType, string> = {
@@ -47,32 +48,8 @@ function isStatementError(err: unknown): boolean {
   return /^(42|0A)/.test((err as { code?: string })?.code ?? '');
 }
 
-/** Text that must be quoted in COPY's CSV: separators, quotes, line breaks, and `\\.` (the end-of-data line). */
-const NEEDS_QUOTES = /[",\r\n\\]/;
-
-/**
- * One value as a CSV field for COPY: NULL is an empty unquoted field, so empty text is quoted;
- * other text only when it holds a separator, quote, line break or backslash (PostgreSQL keeps
- * unquoted CSV values as they are, spaces included).
- */
-export function copyField(value: CellValue): string {
-  if (value === null) return '';
-  if (typeof value === 'boolean') return value ? 't' : 'f';
-  if (typeof value === 'number') return String(value);
-  if (value !== '' && !NEEDS_QUOTES.test(value)) return value;
-  return `"${value.includes('"') ? value.replaceAll('"', '""') : value}"`;
-}
-
-/** Rows `start` to `end` as COPY's CSV text, a line each. */
-function copyText(rows: readonly (readonly CellValue[])[], start: number, end: number): string {
-  let text = '';
-  for (let i = start; i < end; i++) {
-    const row = rows[i]!;
-    let line = copyField(row[0] ?? null);
-    for (let c = 1; c < row.length; c++) line += ',' + copyField(row[c]!);
-    text += line + '\n';
-  }
-  return text;
+function sameColumns(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((column, i) => column === b[i]);
 }
 
 /**
@@ -168,6 +145,64 @@ export class PostgresTarget implements Target {
   }
 
   /**
+   * Several chunks of one import in one round trip: their ledger rows in one INSERT and all their
+   * rows in one COPY, in one transaction, as saveInOneTrip does for one. PostgreSQL spends much
+   * less per row on a few large COPY statements than on many small ones (1,000,000 rows from two
+   * connections: about 1.9 s of its CPU in COPYs of 2000 rows, 1.15 s in COPYs of 20,000).
+   * When the database refuses anything, nothing of it stays, and each chunk is saved alone
+   * (save(): its ledger row says whether it was saved before; the careful path names refused rows).
+   */
+  async saveMany(chunks: readonly EncodedRows[]): Promise<RowRejection[][]> {
+    const first = chunks[0]?.request;
+    const together =
+      first !== undefined &&
+      chunks.every(({ request: r, encoded }) => !r.onConflict && encoded.length > 0 && r.importId === first.importId && r.table === first.table && sameColumns(r.columns, first.columns));
+    if (together && (await this.saveAllInOneTrip(chunks))) return chunks.map(() => []);
+    const rejected: RowRejection[][] = [];
+    for (const chunk of chunks) rejected.push(await this.save({ ...chunk.request, rows: chunk.rows() }));
+    return rejected;
+  }
+
+  encodeRows(rows: readonly (readonly CellValue[])[]): Buffer {
+    return Buffer.from(copyText(rows));
+  }
+
+  private async saveAllInOneTrip(chunks: readonly EncodedRows[]): Promise<boolean> {
+    const first = chunks[0]!.request;
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw wrap(err, this.label);
+    }
+    let broken = false;
+    try {
+      const id = client.escapeLiteral(first.importId);
+      const ledgerRows = chunks.map(({ request }) => `(${id}, ${Number(request.chunk)})`).join(', ');
+      const sql =
+        `BEGIN; INSERT INTO ${this.ledgerFor(first.table)} (import_id, chunk) VALUES ${ledgerRows}; ` +
+        `${this.copyStatement(first, qualified(first.table, quotePg))}; COMMIT`;
+      const text = Buffer.concat(chunks.map((chunk) => chunk.encoded));
+      try {
+        await this.copy(client, sql, text);
+        return true;
+      } catch (err) {
+        if (isTransient(err)) throw err;
+        await client.query('ROLLBACK');
+        return false;
+      }
+    } catch (err) {
+      broken = isTransient(err);
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw wrap(err, this.label);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /**
    * The common case in one round trip: one simple query that opens the transaction, claims the
    * chunk in the ledger (a plain INSERT: a chunk saved before fails it), copies every row and
    * commits. PostgreSQL runs the statements of one query string in order and skips the rest at
@@ -190,12 +225,12 @@ export class PostgresTarget implements Target {
     }
   }
 
-  private copyStatement(request: SaveRequest, into: string): string {
+  private copyStatement(request: Pick<SaveRequest, 'columns'>, into: string): string {
     return `COPY ${into} (${request.columns.map(quotePg).join(', ')}) FROM STDIN WITH (FORMAT csv)`;
   }
 
   /** Runs a COPY FROM STDIN query with `text` as its data. */
-  private copy(client: pg.PoolClient, sql: string, text: string): Promise<void> {
+  private copy(client: pg.PoolClient, sql: string, text: string | Buffer): Promise<void> {
     const copy = client.query(copyFrom(sql));
     // 'finish' comes once PostgreSQL answered the whole query (pg-copy-streams 4+). The text
     // goes in one write: a write per row made as many CopyData messages and socket writes

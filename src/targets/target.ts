@@ -12,6 +12,18 @@ export interface SaveRequest {
   readonly onConflict: ConflictPolicy | null;
 }
 
+/**
+ * A chunk's valid rows for saveMany: encoded by the target as soon as they are checked, so that
+ * a worker holding several chunks does not hold their typed values (which cost more to collect
+ * than to build again); `rows()` builds them again when the target needs them (a chunk saved
+ * alone after the database refused the batch).
+ */
+export interface EncodedRows {
+  readonly request: Omit<SaveRequest, 'rows'>;
+  readonly encoded: Buffer;
+  rows(): CellValue[][];
+}
+
 /** `--on-conflict <columns>`: what to do with a row whose key is already in the table. */
 export interface ConflictPolicy {
   readonly columns: readonly string[];
@@ -44,6 +56,19 @@ export interface TableDefinition {
 export interface Target {
   ensureTable(definition: TableDefinition): Promise<void>;
   save(request: SaveRequest): Promise<RowRejection[]>;
+  /**
+   * save() for several chunks of one import, with the same guarantees for each; what each
+   * refused, in the order given. Targets that can write several chunks in one statement offer
+   * it (a database spends much less per row on a few large statements than on many small ones),
+   * with encodeRows.
+   */
+  saveMany?(chunks: readonly EncodedRows[]): Promise<RowRejection[][]>;
+  /**
+   * A chunk's valid rows in the form saveMany writes them (PostgreSQL: COPY text), as bytes: a
+   * string built a value at a time is a tree of pieces until first read, and several chunks'
+   * trees held at once cost more to collect than the encoding does.
+   */
+  encodeRows?(rows: readonly (readonly CellValue[])[]): Buffer;
   close(): Promise<void>;
 }
 

@@ -1,8 +1,8 @@
 import { errorMessage } from '../errors.js';
 import { isRowError, type Handler, type ImportRow } from '../handler/handler-types.js';
 import type { CellValue } from '../schema/row-validator.js';
-import { TransientError, type RowRejection, type Target } from '../targets/target.js';
-import { succeededHeader, type TaskChunk } from '../tasks/task-codec.js';
+import { TransientError, type EncodedRows, type RowRejection, type SaveRequest, type Target } from '../targets/target.js';
+import { decodePayload, succeededHeader, type TaskChunk } from '../tasks/task-codec.js';
 import type { ImportContext } from './import-context.js';
 import { withRetries, type RetryPolicy } from './retry.js';
 
@@ -42,13 +42,37 @@ class ChunkRows {
  * lists. Never throws for bad data: a row that makes the code throw is that row's error.
  */
 export async function processChunk(context: ImportContext, target: Target, task: TaskChunk, retry: RetryPolicy, onRetry?: OnRetry): Promise<ChunkOutcome> {
-  const rows = new ChunkRows();
-  checkRows(context, task, rows);
-  if (context.handler?.validate) await runHandlerValidate(context, context.handler, task, rows, retry, onRetry);
-  await saveRows(context, target, task, rows, retry, onRetry);
+  return (await processChunks(context, target, [task], retry, onRetry))[0]!;
+}
 
+/** Chunks saved together: with a target that can (saveMany), no handler and no upsert. */
+function savesTogether(context: ImportContext, target: Target): boolean {
+  return target.saveMany !== undefined && target.encodeRows !== undefined && !context.handler && !context.record.onConflict;
+}
+
+/**
+ * processChunk() for several chunks of one import: each is checked alone, then their valid rows
+ * are saved together when the target can (Target.saveMany: one statement for all of them, which
+ * costs the database much less than one per chunk), else one chunk after the other. The chunks
+ * are taken from `tasks` one at a time, so that a caller decoding them lazily holds one chunk's
+ * rows at a time.
+ */
+export async function processChunks(context: ImportContext, target: Target, tasks: Iterable<TaskChunk>, retry: RetryPolicy, onRetry?: OnRetry): Promise<ChunkOutcome[]> {
+  if (savesTogether(context, target)) return saveTogether(context, target, tasks, retry, onRetry);
+  const outcomes: ChunkOutcome[] = [];
+  for (const task of tasks) {
+    const rows = new ChunkRows();
+    checkRows(context, task, rows);
+    if (context.handler?.validate) await runHandlerValidate(context, context.handler, task, rows, retry, onRetry);
+    await saveRows(context, target, task, rows, retry, onRetry);
+    outcomes.push(outcome(task, rows));
+  }
+  return outcomes;
+}
+
+function outcome(task: TaskChunk, rows: ChunkRows): ChunkOutcome {
   const failedIndexes = [...rows.messages.keys()].sort((a, b) => a - b);
-  const failed = failedIndexes.map((index) => JSON.stringify([task.firstRow + index, task.lines[index] ?? null, task.rows[index], rows.messages.get(index)]));
+  const failed = failedIndexes.map((index) => failedEntry(task, index, rows.messages.get(index)!));
   const succeededRows = task.rows.length - failedIndexes.length;
   return { succeededRows, succeeded: succeededRows > 0 ? succeededHeader(failedIndexes) : null, failed };
 }
@@ -127,16 +151,99 @@ async function saveRows(context: ImportContext, target: Target, task: TaskChunk,
   }
 }
 
-async function saveToTarget(context: ImportContext, target: Target, task: TaskChunk, values: CellValue[][]): Promise<RowRejection[]> {
-  await ensureTableOnce(context, target);
-  return target.save({
+function saveRequest(context: ImportContext, chunk: number, values: CellValue[][]): SaveRequest {
+  return {
     importId: context.record.id,
-    chunk: task.chunk,
+    chunk,
     table: context.record.table,
     columns: context.record.columns,
     rows: values,
     onConflict: context.record.onConflict,
+  };
+}
+
+async function saveToTarget(context: ImportContext, target: Target, task: TaskChunk, values: CellValue[][]): Promise<RowRejection[]> {
+  await ensureTableOnce(context, target);
+  return target.save(saveRequest(context, task.chunk, values));
+}
+
+/**
+ * Checks the chunks one by one, encoding each one's valid rows for the target at once (their
+ * typed values are dropped: a worker holding several chunks' values spent three times as long
+ * collecting garbage), then saves them with one saveMany, retrying a target that is down.
+ */
+async function saveTogether(context: ImportContext, target: Target, tasks: Iterable<TaskChunk>, retry: RetryPolicy, onRetry?: OnRetry): Promise<ChunkOutcome[]> {
+  const checked: { meta: CheckedMeta; rows: ChunkRows; indexes: number[]; encoded: Buffer; failed: string[] }[] = [];
+  for (const task of tasks) {
+    const rows = new ChunkRows();
+    checkRows(context, task, rows);
+    const indexes = rows.valid();
+    const encoded = indexes.length > 0 ? target.encodeRows!(indexes.map((index) => rows.values.get(index)!)) : Buffer.alloc(0);
+    rows.values.clear();
+    // The rows failed so far, in words now; rows the database refuses later are read again.
+    const failed = [...rows.messages.keys()].sort((a, b) => a - b).map((index) => failedEntry(task, index, rows.messages.get(index)!));
+    const meta = { chunk: task.chunk, firstRow: task.firstRow, rowCount: task.rows.length, payload: task.payload, duplicates: task.duplicates };
+    checked.push({ meta, rows, indexes, encoded, failed });
+  }
+  const toSave = checked.filter((c) => c.indexes.length > 0);
+  let rejections: readonly (readonly RowRejection[])[] = [];
+  if (toSave.length > 0) {
+    const chunks: EncodedRows[] = toSave.map(({ meta, indexes, encoded }) => ({
+      request: saveRequest(context, meta.chunk, []),
+      encoded,
+      rows: () => {
+        const again = readAgain(context, meta);
+        return indexes.map((index) => checkAgain(context, again, index));
+      },
+    }));
+    try {
+      rejections = await withRetries(async () => {
+        await ensureTableOnce(context, target);
+        return target.saveMany!(chunks);
+      }, retry, onRetry);
+    } catch (err) {
+      rejections = toSave.map(({ indexes }) => indexes.map((_, index) => ({ index, message: `not saved: ${errorMessage(err)}` })));
+    }
+  }
+  return checked.map((c) => {
+    const refused = rejections[toSave.indexOf(c)] ?? [];
+    if (refused.length === 0) {
+      const succeededRows = c.meta.rowCount - c.rows.messages.size;
+      return { succeededRows, succeeded: succeededRows > 0 ? succeededHeader([...c.rows.messages.keys()].sort((a, b) => a - b)) : null, failed: c.failed };
+    }
+    // Rare: the database refused rows. The chunk is read again for their original values.
+    const again = readAgain(context, c.meta);
+    for (const rejection of refused) {
+      const index = c.indexes[rejection.index];
+      if (index !== undefined) c.rows.fail(index, [rejection.message]);
+    }
+    return outcome(again, c.rows);
   });
+}
+
+/** What saveTogether keeps of a chunk once checked. */
+interface CheckedMeta {
+  readonly chunk: number;
+  readonly firstRow: number;
+  readonly rowCount: number;
+  readonly payload: string;
+  readonly duplicates: TaskChunk['duplicates'];
+}
+
+/** A checked chunk's rows, read again from its payload. */
+function readAgain(context: ImportContext, meta: CheckedMeta): TaskChunk {
+  return { chunk: meta.chunk, ...decodePayload(meta.payload, context.record.keepColumns), duplicates: meta.duplicates, payload: meta.payload };
+}
+
+function failedEntry(task: TaskChunk, index: number, messages: readonly string[]): string {
+  return JSON.stringify([task.firstRow + index, task.lines[index] ?? null, task.rows[index], messages]);
+}
+
+/** The typed values of a row that passed its check before (the check is a pure function). */
+function checkAgain(context: ImportContext, task: TaskChunk, index: number): CellValue[] {
+  const check = context.validate(task.rows[index]!);
+  if (!check.ok) throw new Error(`row ${task.firstRow + index} passed its check once and not again: ${check.messages.join('; ')}`);
+  return check.values;
 }
 
 async function saveWithHandler(context: ImportContext, handler: Handler, task: TaskChunk, indexes: readonly number[], values: CellValue[][]): Promise<RowRejection[]> {

@@ -67,10 +67,12 @@ export class TaskFetcher {
   }
 
   /**
-   * The next task: imports of a higher priority first; within one priority, round robin, so
-   * that a small import is not stuck behind a large one.
+   * The next tasks, of one import: imports of a higher priority first; within one priority,
+   * round robin, so that a small import is not stuck behind a large one. Up to `count` new
+   * tasks (`count(context)`: how many the import's target saves together), or one task taken
+   * over from a silent worker. Empty when there is nothing to do.
    */
-  async next(): Promise<FetchedTask | null> {
+  async next(count: (context: ImportContext) => number = () => 1): Promise<FetchedTask[]> {
     await this.scope();
     for (const tier of this.tiers) {
       const turn = this.turns.get(tier.priority) ?? 0;
@@ -80,14 +82,15 @@ export class TaskFetcher {
         if (!context) continue;
         // Stale tasks first when their check is due (every quarter of the visibility timeout),
         // so a dead worker's tasks are taken over while new ones keep coming, not at the end.
-        const task = (await this.claimStale(context)) ?? (await this.readNew(context));
-        if (task) {
+        const stale = await this.claimStale(context);
+        const tasks = stale ? [stale] : await this.readNew(context, count(context));
+        if (tasks.length > 0) {
           this.turns.set(tier.priority, (turn + k + 1) % tier.ids.length);
-          return task;
+          return tasks;
         }
       }
     }
-    return null;
+    return [];
   }
 
   private async context(id: string): Promise<ImportContext | null> {
@@ -112,22 +115,20 @@ export class TaskFetcher {
     return context;
   }
 
-  private async readNew(context: ImportContext): Promise<FetchedTask | null> {
+  private async readNew(context: ImportContext, count: number): Promise<FetchedTask[]> {
     let reply: [string, StreamEntry[]][] | null;
     try {
-      reply = (await this.redis.xreadgroup('GROUP', TASK_GROUP, this.consumer, 'COUNT', 1, 'STREAMS', context.keys.tasks, '>')) as
+      reply = (await this.redis.xreadgroup('GROUP', TASK_GROUP, this.consumer, 'COUNT', Math.max(1, count), 'STREAMS', context.keys.tasks, '>')) as
         | [string, StreamEntry[]][]
         | null;
     } catch (err) {
       if (errorMessage(err).includes('NOGROUP')) {
         this.contexts.set(context.record.id, null);
-        return null;
+        return [];
       }
       throw err;
     }
-    const entry = reply?.[0]?.[1]?.[0];
-    if (!entry) return null;
-    return { context, entryId: entry[0], fields: entry[1], deliveries: 1 };
+    return (reply?.[0]?.[1] ?? []).map((entry) => ({ context, entryId: entry[0], fields: entry[1], deliveries: 1 }));
   }
 
   private async claimStale(context: ImportContext): Promise<FetchedTask | null> {

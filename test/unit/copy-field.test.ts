@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { copyField } from '../../src/targets/postgres-target.js';
+import { copyField } from '../../src/targets/copy-text.js';
 
 describe('copyField (COPY ... FORMAT csv)', () => {
   it('leaves plain text and numbers bare, and quotes what CSV or COPY would misread', () => {
