@@ -9,6 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { enqueue, work } from '../src/index.js';
 import type { ConflictPolicy } from '../src/targets/target.js';
 import { openTarget } from '../src/targets/open-target.js';
+import { createRowValidator } from '../src/schema/row-validator.js';
+import { compileSchema } from '../src/schema/compile-schema.js';
 import type { ImporterRedis } from '../src/redis/scripts.js';
 import { runCli } from './helpers/cli.js';
 import { csvLine, tempDir, writeFile } from './helpers/files.js';
@@ -276,6 +278,44 @@ describe.each(DIALECTS)('the %s target', (dialect) => {
     }
   });
 
+  it.runIf(pg)('a row sent as the file\'s own text stores exactly what the checked values would', async () => {
+    // Fields PostgreSQL reads as the checked value go as they are; any other field makes the
+    // row's text be built from the values. Either way the table must hold the checked values:
+    // 007 is 7, 1.50 is 1.5, yes is true, and into a text column a boolean is t or f. (A row
+    // with a boolean for the text column is always built; the others go as they are when they can.)
+    const s = await scratch(dialect);
+    await s.query(`CREATE TABLE ${s.qualified('verbatim')} (k integer, i bigint, n double precision, nt text, b boolean, bt text, d date, t text)`);
+    const ints = ['7', '007', '-0', '+5', '1.0', '123456789012345', '-42', '0'];
+    const nums = ['1.5', '1.50', '007', '-0', '0.1', '-0.5', '2', '2.0', '1e3', '0.000001', '0.0000001', '12345678901234.5', '.5'];
+    const bools = ['yes', 'No', 'TRUE', '1', '0', 'false', 'YES', 'no', 'True', 'FALSE', ' yes'];
+    const texts = ['plain', 'back\\slash \\.', ' spaced ', 'x"y', 'a,b', '', 'end'];
+    const rows: string[][] = [['k', 'i', 'n', 'nt', 'b', 'bt', 'd', 't']];
+    for (let k = 1; k <= 120; k++) {
+      rows.push([String(k), ints[k % ints.length]!, nums[k % nums.length]!, nums[(k * 3) % nums.length]!, bools[k % bools.length]!, k % 4 === 0 ? bools[(k * 7) % bools.length]! : '', k % 9 === 0 ? '' : `2024-01-${String(1 + (k % 28)).padStart(2, '0')}`, texts[k % texts.length]!]);
+    }
+    const schema = {
+      type: 'object',
+      properties: { k: { type: 'integer' }, i: { type: 'integer' }, n: { type: 'number' }, nt: { type: 'number' }, b: { type: 'boolean' }, bt: { type: 'boolean' }, d: { type: 'string', format: 'date' }, t: { type: 'string' } },
+    };
+    const out = await importFile(s, csv('verbatim', rows), { schema, table: s.table('verbatim'), chunkSize: 50 });
+    expect(Object.values(failureMessages(out))).toEqual([]);
+    const validate = createRowValidator(rows[0]!, compileSchema(schema));
+    const expected = rows.slice(1).map((fields) => {
+      const check = validate(fields);
+      if (!check.ok) throw new Error(check.messages.join('; '));
+      const [k, i, n, nt, b, bt, d, t] = check.values;
+      // -0 is written as 0 (JavaScript's text of it), in either way.
+      return { k, i: i === null ? null : String(i), n: n === 0 ? 0 : n, nt: nt === null ? null : String(nt), b, bt: bt === null ? null : bt ? 't' : 'f', d, t };
+    });
+    const saved = await s.query(`SELECT k, i::text AS i, n, nt, b, bt, d::text AS d, t FROM ${s.qualified('verbatim')} ORDER BY k`);
+    expect(saved).toEqual(expected);
+    // A one-column file whose value is the end-of-data line of COPY's text.
+    await s.query(`CREATE TABLE ${s.qualified('dot')} (v text)`);
+    const dot = await importFile(s, csv('dot', [['v'], ['a'], ['\\.'], ['b']]), { table: s.table('dot') });
+    expect(dot.failed.size).toBe(0);
+    expect(await s.query(`SELECT v FROM ${s.qualified('dot')} ORDER BY v`)).toEqual([{ v: '\\.' }, { v: 'a' }, { v: 'b' }]);
+  });
+
   it.runIf(pg)('saves several chunks in one statement (saveMany); a batch holding a chunk saved before saves each alone, none twice', async () => {
     const s = await scratch(dialect);
     await s.query(`CREATE TABLE ${s.qualified('many')} (id integer NOT NULL, v integer CHECK (v <> 13))`);
@@ -287,7 +327,7 @@ describe.each(DIALECTS)('the %s target', (dialect) => {
       const chunkRows = (chunk: number) => Array.from({ length: 50 }, (_, i) => [chunk * 50 + i, chunk === 3 && i === 5 ? 13 : 100 + i]);
       const encoded = (chunk: number) => ({
         request: { importId, chunk, table, columns: ['id', 'v'], onConflict: null },
-        encoded: target.encodeRows!(chunkRows(chunk)),
+        encoded: target.encodeRows!({ table, columns: ['id', 'v'] }, chunkRows(chunk), null),
         rows: () => chunkRows(chunk),
       });
       const count = async () => (await s.query(`SELECT count(*) AS n, count(DISTINCT id) AS d FROM ${s.qualified('many')}`))[0];

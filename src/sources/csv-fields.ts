@@ -39,8 +39,11 @@ export function parseRecords(text: Buffer, dialect: RecordDialect): string[][] {
   return records;
 }
 
-/** A record's fields, whether all are empty, and the line breaks inside them. */
-export type OnRecord = (fields: string[], blank: boolean, breaks: number) => void;
+/**
+ * A record's fields, whether all are empty, the line breaks inside them, and (when asked for) the
+ * record's own text without its line end when no field of it is quoted (else null).
+ */
+export type OnRecord = (fields: string[], blank: boolean, breaks: number, plainText: string | null) => void;
 
 const NO_FIELDS = new Int32Array(0);
 
@@ -50,7 +53,7 @@ const NO_FIELDS = new Int32Array(0);
  * fields are slices of the string; a record with stray quotes (which csv-parse keeps as text in
  * its own way) is left to csv-parse.
  */
-export function splitRecords(text: string, dialect: RecordDialect, onRecord: OnRecord): void {
+export function splitRecords(text: string, dialect: RecordDialect, onRecord: OnRecord, withPlainText = false): void {
   const bytes = Buffer.from(text, 'utf16le');
   const units = bytes.byteOffset % 2 === 0 ? new Uint16Array(bytes.buffer, bytes.byteOffset, text.length) : new Uint16Array(Buffer.from(bytes).buffer, 0, text.length);
   const scan: ScanDialect = { delimiter: dialect.delimiter.charCodeAt(0), lineEnd: dialect.lineEnd };
@@ -65,20 +68,23 @@ export function splitRecords(text: string, dialect: RecordDialect, onRecord: OnR
     if (result !== SCAN_RECORD) throw new Error(`the text of a chunk ends inside a quoted field (at character ${pos})`);
     const count = sink.starts.length;
     let fields: string[] = new Array<string>(count);
+    let plain = withPlainText;
     for (let f = 0; f < count; f++) {
       const kind = sink.kinds[f];
       const start = sink.starts[f]!;
       const end = sink.ends[f]!;
       if (kind === FIELD_PLAIN) fields[f] = text.slice(start, end);
       else if (kind === FIELD_QUOTED) {
+        plain = false;
         const value = text.slice(start + 1, end - 1);
         fields[f] = value.includes('"') ? value.replaceAll('""', '"') : value;
       } else {
+        plain = false;
         fields = parseRecords(Buffer.from(text.slice(pos, out.contentEnd), 'utf8'), dialect)[0] ?? [''];
         break;
       }
     }
-    onRecord(fields, out.blank, out.breaks);
+    onRecord(fields, out.blank, out.breaks, plain ? text.slice(pos, out.contentEnd) : null);
     pos = out.end;
   }
 }

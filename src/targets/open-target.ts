@@ -1,6 +1,6 @@
 import { parseTarget, type TargetLocation } from './target-url.js';
 import type { CellValue } from '../schema/row-validator.js';
-import { copyText } from './copy-text.js';
+import { copyText, type RowOriginals } from './copy-text.js';
 import type { EncodedRows, RowRejection, SaveRequest, TableDefinition, Target } from './target.js';
 
 /**
@@ -25,12 +25,13 @@ async function load(location: TargetLocation): Promise<Target> {
 class LazyTarget implements Target {
   private target: Promise<Target> | null = null;
   readonly saveMany?: (chunks: readonly EncodedRows[]) => Promise<RowRejection[][]>;
-  readonly encodeRows?: (rows: readonly (readonly CellValue[])[]) => Buffer;
+  readonly encodeRows?: (request: Pick<SaveRequest, 'table' | 'columns'>, rows: readonly (readonly CellValue[])[], originals: RowOriginals | null) => Buffer;
+  private loaded: Target | null = null;
 
   constructor(private readonly location: TargetLocation) {
     if (location.kind === 'postgres') {
-      // Encoded before the driver is loaded: COPY's text needs nothing of it.
-      this.encodeRows = (rows) => Buffer.from(copyText(rows));
+      // Before the driver is loaded, COPY's text is built from the values alone.
+      this.encodeRows = (request, rows, originals) => this.loaded?.encodeRows?.(request, rows, originals) ?? Buffer.from(copyText(rows));
       this.saveMany = async (chunks) => {
         const target = await this.get();
         if (target.saveMany) return target.saveMany(chunks);
@@ -42,7 +43,7 @@ class LazyTarget implements Target {
   }
 
   private get(): Promise<Target> {
-    this.target ??= load(this.location);
+    this.target ??= load(this.location).then((target) => (this.loaded = target));
     return this.target;
   }
 

@@ -3,7 +3,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { redactUrl } from '../redact.js';
 import type { CellValue } from '../schema/row-validator.js';
 import { targetPassword } from './target-url.js';
-import { copyText } from './copy-text.js';
+import { copyRowsText, copyText, type RowOriginals } from './copy-text.js';
 import { writeFindingRefused } from './find-refused.js';
 import { onConflictClause, qualified, quotePg, splitTableName } from './sql-names.js';
 import { TransientError, type ColumnType, type EncodedRows, type RowRejection, type SaveRequest, type TableDefinition, type Target } from './target.js';
@@ -64,6 +64,8 @@ export class PostgresTarget implements Target {
   private readonly ledgers = new Set<string>();
   /** Columns of each check constraint, by `table\0constraint`, for naming them in row errors. */
   private readonly checkColumns = new Map<string, string[]>();
+  /** The boolean columns of each table ensured, which read yes/no, on/off... as true/false (encodeRows). */
+  private readonly booleanColumns = new Map<string, Set<string>>();
   private readonly label: string;
 
   constructor(url: string) {
@@ -89,11 +91,17 @@ export class PostgresTarget implements Target {
       }
       const table = qualified(definition.table, quotePg);
       const found = await this.pool.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [table]);
-      if (found.rows[0]?.t) return;
-      if (!definition.create) throw new Error(`table ${definition.table} does not exist: create it, or pass --create-table`);
-      const columns = definition.columns.map((c) => `${quotePg(c.name)} ${PG_TYPES[c.type]}`);
-      if (definition.uniqueKey.length > 0) columns.push(`UNIQUE (${definition.uniqueKey.map(quotePg).join(', ')})`);
-      await this.createIgnoringRace(`CREATE TABLE IF NOT EXISTS ${table} (${columns.join(', ')})`);
+      if (!found.rows[0]?.t) {
+        if (!definition.create) throw new Error(`table ${definition.table} does not exist: create it, or pass --create-table`);
+        const columns = definition.columns.map((c) => `${quotePg(c.name)} ${PG_TYPES[c.type]}`);
+        if (definition.uniqueKey.length > 0) columns.push(`UNIQUE (${definition.uniqueKey.map(quotePg).join(', ')})`);
+        await this.createIgnoringRace(`CREATE TABLE IF NOT EXISTS ${table} (${columns.join(', ')})`);
+      }
+      const booleans = await this.pool.query<{ name: string }>(
+        "SELECT attname AS name FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped AND atttypid = 'boolean'::regtype",
+        [table],
+      );
+      this.booleanColumns.set(definition.table, new Set(booleans.rows.map((r) => r.name)));
     } catch (err) {
       throw wrap(err, this.label);
     }
@@ -163,8 +171,10 @@ export class PostgresTarget implements Target {
     return rejected;
   }
 
-  encodeRows(rows: readonly (readonly CellValue[])[]): Buffer {
-    return Buffer.from(copyText(rows));
+  encodeRows(request: Pick<SaveRequest, 'table' | 'columns'>, rows: readonly (readonly CellValue[])[], originals: RowOriginals | null): Buffer {
+    if (!originals) return Buffer.from(copyText(rows));
+    const booleans = this.booleanColumns.get(request.table);
+    return Buffer.from(copyRowsText(rows, originals, request.columns.map((c) => booleans?.has(c) === true)));
   }
 
   private async saveAllInOneTrip(chunks: readonly EncodedRows[]): Promise<boolean> {

@@ -1,4 +1,5 @@
 import type { CellValue } from '../schema/row-validator.js';
+import type { RowOriginals } from './copy-text.js';
 
 /** What a target needs to know to save one chunk of one import. */
 export interface SaveRequest {
@@ -68,7 +69,7 @@ export interface Target {
    * string built a value at a time is a tree of pieces until first read, and several chunks'
    * trees held at once cost more to collect than the encoding does.
    */
-  encodeRows?(rows: readonly (readonly CellValue[])[]): Buffer;
+  encodeRows?(request: Pick<SaveRequest, 'table' | 'columns'>, rows: readonly (readonly CellValue[])[], originals: RowOriginals | null): Buffer;
   close(): Promise<void>;
 }
 

@@ -174,11 +174,17 @@ async function saveToTarget(context: ImportContext, target: Target, task: TaskCh
  */
 async function saveTogether(context: ImportContext, target: Target, tasks: Iterable<TaskChunk>, retry: RetryPolicy, onRetry?: OnRetry): Promise<ChunkOutcome[]> {
   const checked: { meta: CheckedMeta; rows: ChunkRows; indexes: number[]; encoded: Buffer; failed: string[] }[] = [];
+  // The table's columns first (an encoding may depend on their types); if the database is down,
+  // rows are encoded without them, and the save's retries try again.
+  await ensureTableOnce(context, target).catch(() => {});
+  const table = { table: context.record.table, columns: context.record.columns };
   for (const task of tasks) {
     const rows = new ChunkRows();
     checkRows(context, task, rows);
     const indexes = rows.valid();
-    const encoded = indexes.length > 0 ? target.encodeRows!(indexes.map((index) => rows.values.get(index)!)) : Buffer.alloc(0);
+    const plainLines = task.plainLines;
+    const originals = plainLines ? { fields: indexes.map((index) => task.rows[index]!), lines: indexes.map((index) => plainLines[index] ?? null) } : null;
+    const encoded = indexes.length > 0 ? target.encodeRows!(table, indexes.map((index) => rows.values.get(index)!), originals) : Buffer.alloc(0);
     rows.values.clear();
     // The rows failed so far, in words now; rows the database refuses later are read again.
     const failed = [...rows.messages.keys()].sort((a, b) => a - b).map((index) => failedEntry(task, index, rows.messages.get(index)!));

@@ -93,9 +93,18 @@ describe('scanRecord finds the records csv-parse finds', () => {
       expect(expected.error, context).toBeNull();
       expect(found.length, context).toBe(expected.records.length);
       // The fast field reader gives csv-parse's fields, blanks and line breaks.
-      const split: { fields: string[]; blank: boolean; breaks: number }[] = [];
-      splitRecords(text.toString('utf8'), { delimiter, lineEnd: dialect.lineEnd === 0 ? 1 : dialect.lineEnd }, (fields, blank, breaks) => split.push({ fields, blank, breaks }));
+      const split: { fields: string[]; blank: boolean; breaks: number; plainText: string | null }[] = [];
+      splitRecords(
+        text.toString('utf8'),
+        { delimiter, lineEnd: dialect.lineEnd === 0 ? 1 : dialect.lineEnd },
+        (fields, blank, breaks, plainText) => split.push({ fields, blank, breaks, plainText }),
+        true,
+      );
       expect(split.map((r) => r.fields), context).toEqual(expected.records);
+      // A record none of whose fields is quoted is its fields joined by the separator, and no more.
+      for (const r of split) if (r.plainText !== null) expect(r.plainText, context).toBe(r.fields.join(delimiter));
+      // And in a text without a quote, every record is such a record.
+      if (!text.includes(0x22)) expect(split.filter((r) => r.plainText === null), context).toEqual([]);
       expect(split.map((r) => r.blank), context).toEqual(expected.records.map(isBlank));
       expect(split.map((r) => r.breaks), context).toEqual(expected.records.map(lineBreaksIn));
       found.forEach((record, i) => {
