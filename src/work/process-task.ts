@@ -87,10 +87,40 @@ function checkRows(context: ImportContext, task: TaskChunk, rows: ChunkRows): vo
       rows.fail(index, [`row could not be checked: ${errorMessage(err)}`]);
     }
   });
+  failDuplicates(context, task, rows);
+}
+
+function failDuplicates(context: ImportContext, task: TaskChunk, rows: ChunkRows): void {
   for (const dup of task.duplicates) {
     const column = context.uniqueColumnNames[dup.uniqueSlot] ?? 'value';
     rows.fail(dup.index, [`${column} repeats a value already used earlier in the file (first in row ${dup.firstRow})`]);
   }
+}
+
+/**
+ * checkRows() giving the valid rows in row order, their indexes and values in two arrays, and
+ * keeping only the failed rows in `rows` (no map entry per valid row: saveTogether's rows are
+ * many).
+ */
+function checkRowsInOrder(context: ImportContext, task: TaskChunk, rows: ChunkRows): { indexes: number[]; values: CellValue[][] } {
+  const duplicates = task.duplicates.length > 0 ? new Set(task.duplicates.map((d) => d.index)) : null;
+  const indexes: number[] = [];
+  const values: CellValue[][] = [];
+  const all = task.rows;
+  for (let index = 0; index < all.length; index++) {
+    try {
+      const check = context.validate(all[index]!);
+      if (!check.ok) rows.fail(index, check.messages);
+      else if (!duplicates?.has(index)) {
+        indexes.push(index);
+        values.push(check.values);
+      }
+    } catch (err) {
+      rows.fail(index, [`row could not be checked: ${errorMessage(err)}`]);
+    }
+  }
+  failDuplicates(context, task, rows);
+  return { indexes, values };
 }
 
 function rowObject(columns: readonly string[], values: readonly CellValue[]): ImportRow {
@@ -180,12 +210,10 @@ async function saveTogether(context: ImportContext, target: Target, tasks: Itera
   const table = { table: context.record.table, columns: context.record.columns };
   for (const task of tasks) {
     const rows = new ChunkRows();
-    checkRows(context, task, rows);
-    const indexes = rows.valid();
+    const { indexes, values } = checkRowsInOrder(context, task, rows);
     const plainLines = task.plainLines;
     const originals = plainLines ? { fields: indexes.map((index) => task.rows[index]!), lines: indexes.map((index) => plainLines[index] ?? null) } : null;
-    const encoded = indexes.length > 0 ? target.encodeRows!(table, indexes.map((index) => rows.values.get(index)!), originals) : Buffer.alloc(0);
-    rows.values.clear();
+    const encoded = indexes.length > 0 ? target.encodeRows!(table, values, originals) : Buffer.alloc(0);
     // The rows failed so far, in words now; rows the database refuses later are read again.
     const failed = [...rows.messages.keys()].sort((a, b) => a - b).map((index) => failedEntry(task, index, rows.messages.get(index)!));
     const meta = { chunk: task.chunk, firstRow: task.firstRow, rowCount: task.rows.length, payload: task.payload, duplicates: task.duplicates };
