@@ -2,6 +2,8 @@ import { createCsvParseCore } from './csv-parse-api.js';
 import {
   FIELD_PLAIN,
   FIELD_QUOTED,
+  LINE_END_CR,
+  LINE_END_CRLF,
   LINE_END_TEXT,
   newScannedRecord,
   SCAN_RECORD,
@@ -47,24 +49,75 @@ export type OnRecord = (fields: string[], blank: boolean, breaks: number, plainT
 
 const NO_FIELDS = new Int32Array(0);
 
+/** The next index of `char` in `text` at or after `from`, or the text's length when none. */
+function nextIndex(text: string, char: string, from: number): number {
+  const at = text.indexOf(char, from);
+  return at < 0 ? text.length : at;
+}
+
 /**
  * Reads text holding whole records (as csv-scan.ts cut them) into their fields: the same fields as
- * parseRecords, several times faster. The scan runs over the string's UTF-16 code units, so that
- * fields are slices of the string; a record with stray quotes (which csv-parse keeps as text in
- * its own way) is left to csv-parse.
+ * parseRecords, several times faster. A record with no quote and no other line break character
+ * than its own line end is split by the separator (String.split: most records of most files);
+ * the others are scanned over the string's UTF-16 code units, so that fields are slices of the
+ * string; a record with stray quotes (which csv-parse keeps as text in its own way) is left to
+ * csv-parse.
  */
 export function splitRecords(text: string, dialect: RecordDialect, onRecord: OnRecord, withPlainText = false): void {
-  const bytes = Buffer.from(text, 'utf16le');
-  const units = bytes.byteOffset % 2 === 0 ? new Uint16Array(bytes.buffer, bytes.byteOffset, text.length) : new Uint16Array(Buffer.from(bytes).buffer, 0, text.length);
-  const scan: ScanDialect = { delimiter: dialect.delimiter.charCodeAt(0), lineEnd: dialect.lineEnd };
-  const out = newScannedRecord(0);
-  const sink: FieldSink = { starts: [], ends: [], kinds: [] };
+  const delimiter = dialect.delimiter;
+  // The line end's last character, and what must not be in a record split plainly.
+  const lastChar = dialect.lineEnd === LINE_END_CR ? '\r' : '\n';
+  const otherChar = dialect.lineEnd === LINE_END_CR ? '\n' : '\r';
+  const crlf = dialect.lineEnd === LINE_END_CRLF;
+  const plain = delimiter.length === 1;
+  let scanner: RecordScanner | null = null;
+  // Where the next quote and the next other line break character are: looked up again only once passed.
+  let quoteAt = -1;
+  let otherAt = -1;
   let pos = 0;
   while (pos < text.length) {
+    if (plain) {
+      const last = nextIndex(text, lastChar, pos);
+      const contentEnd = crlf && last < text.length ? last - 1 : last;
+      if (quoteAt < pos) quoteAt = nextIndex(text, '"', pos);
+      if (otherAt < pos) otherAt = nextIndex(text, otherChar, pos);
+      const lineEndOk = !crlf || last === text.length || (last > pos && text.charCodeAt(last - 1) === 13);
+      if (quoteAt >= last && (otherAt >= contentEnd && (crlf ? otherAt === contentEnd || otherAt >= last : otherAt >= last)) && lineEndOk) {
+        const line = text.slice(pos, contentEnd);
+        const fields = line.split(delimiter);
+        onRecord(fields, line.length === fields.length - 1, 0, withPlainText ? line : null);
+        pos = last + 1;
+        continue;
+      }
+    }
+    scanner ??= new RecordScanner(text, dialect);
+    pos = scanner.record(pos, onRecord, withPlainText);
+  }
+}
+
+/** The general path of splitRecords: csv-scan.ts's scanner over the text's UTF-16 code units. */
+class RecordScanner {
+  private readonly units: Uint16Array;
+  private readonly scan: ScanDialect;
+  private readonly out = newScannedRecord(0);
+  private readonly sink: FieldSink = { starts: [], ends: [], kinds: [] };
+
+  constructor(
+    private readonly text: string,
+    private readonly dialect: RecordDialect,
+  ) {
+    const bytes = Buffer.from(text, 'utf16le');
+    this.units = bytes.byteOffset % 2 === 0 ? new Uint16Array(bytes.buffer, bytes.byteOffset, text.length) : new Uint16Array(Buffer.from(bytes).buffer, 0, text.length);
+    this.scan = { delimiter: dialect.delimiter.charCodeAt(0), lineEnd: dialect.lineEnd };
+  }
+
+  /** Reads the record at `pos`, hands it to `onRecord`; returns where the next one starts. */
+  record(pos: number, onRecord: OnRecord, withPlainText: boolean): number {
+    const { text, out, sink } = this;
     sink.starts.length = 0;
     sink.ends.length = 0;
     sink.kinds.length = 0;
-    const result = scanRecord(units, pos, text.length, true, scan, Number.MAX_SAFE_INTEGER, NO_FIELDS, out, sink);
+    const result = scanRecord(this.units, pos, text.length, true, this.scan, Number.MAX_SAFE_INTEGER, NO_FIELDS, out, sink);
     if (result !== SCAN_RECORD) throw new Error(`the text of a chunk ends inside a quoted field (at character ${pos})`);
     const count = sink.starts.length;
     let fields: string[] = new Array<string>(count);
@@ -80,12 +133,12 @@ export function splitRecords(text: string, dialect: RecordDialect, onRecord: OnR
         fields[f] = value.includes('"') ? value.replaceAll('""', '"') : value;
       } else {
         plain = false;
-        fields = parseRecords(Buffer.from(text.slice(pos, out.contentEnd), 'utf8'), dialect)[0] ?? [''];
+        fields = parseRecords(Buffer.from(text.slice(pos, out.contentEnd), 'utf8'), this.dialect)[0] ?? [''];
         break;
       }
     }
     onRecord(fields, out.blank, out.breaks, plain ? text.slice(pos, out.contentEnd) : null);
-    pos = out.end;
+    return out.end;
   }
 }
 
