@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run bench -- [--rows N] [--columns N] [--wide] [--skip-bullmq] [--bullmq-rows N] [--redis URL]
-//                  [--postgres | --skip-postgres] [--postgres-url URL] [--postgres-runs N]
+//                  [--postgres | --skip-postgres | --only-postgres] [--postgres-url URL] [--postgres-runs N]
 // Measures, in one run on the same file and the same Redis: a bare csv-parse pass, the importer
 // (enqueue + workers into SQLite, with 1 and 2 worker processes), the XLSX report against bare
 // exceljs, the BullMQ one-job-per-row baseline, and (when PostgreSQL answers, or with --postgres)
@@ -30,8 +30,9 @@ const bullmqRows = Number(flag('--bullmq-rows', rows));
 const redisUrl = flag('--redis', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const postgresUrl = flag('--postgres-url', DEFAULT_POSTGRES_URL);
 const postgresRuns = Number(flag('--postgres-runs', 3));
-const withPostgres = !args.includes('--skip-postgres') && (args.includes('--postgres') || (!wide && columns === 8 && postgresAnswers(postgresUrl)));
-if (args.includes('--postgres') && !postgresAnswers(postgresUrl)) throw new Error(`--postgres: no PostgreSQL answers at ${postgresUrl}`);
+const onlyPostgres = args.includes('--only-postgres');
+const withPostgres = !args.includes('--skip-postgres') && (args.includes('--postgres') || onlyPostgres || (!wide && columns === 8 && postgresAnswers(postgresUrl)));
+if ((args.includes('--postgres') || onlyPostgres) && !postgresAnswers(postgresUrl)) throw new Error(`--postgres: no PostgreSQL answers at ${postgresUrl}`);
 const dir = join(root, '.bench');
 mkdirSync(dir, { recursive: true });
 const bin = join(root, 'bin', 'importer.js');
@@ -164,6 +165,18 @@ async function main() {
   const fileBytes = statSync(csv).size;
   process.stderr.write(`file: ${rows} rows, ${columns} columns, ${mb(fileBytes)} MB\n`);
   const results = { machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version }, file: { rows, columns, wide, bytes: fileBytes }, runs: {} };
+  if (onlyPostgres) {
+    // The PostgreSQL case alone (a quicker run while working on it); results.json is left as it is.
+    try {
+      const pg = await benchPostgres({ url: postgresUrl, dir, rows, columns, textLength, schemaPath, bin, measure, runJson, waitForImport, redis, prefix, cleanKeys, runs: postgresRuns });
+      const runs = (list) => list.map((x) => x.toFixed(2)).join(', ');
+      process.stdout.write(`psql \\copy ${pg.copy.seconds.toFixed(2)} s (${runs(pg.copy.runs)}); importer ${pg.import.seconds.toFixed(2)} s (${runs(pg.import.runs)}); ${pg.ratio.toFixed(2)}x\n`);
+    } finally {
+      await cleanKeys(`${prefix}:*`);
+      await redis.quit();
+    }
+    return;
+  }
   try {
     results.runs.parse = await measure('bare csv-parse', [{ name: 'parse', argv: [join(root, 'scripts/bench/bare.mjs'), 'parse', csv] }]);
     results.runs.import1 = await importerRun(csv, schemaPath, 1);
