@@ -14,3 +14,7 @@ export const MAX_CHUNK_SIZE = 5000;
 export const MAX_CHUNK_BYTES = 1 << 20;
 /** Worker processes `run` starts. */
 export const DEFAULT_RUN_PROCESSES = 2;
+/** Tasks a worker process works on at once. */
+export const DEFAULT_CONCURRENCY = 2;
+/** A task whose worker has been silent this long goes to another worker. */
+export const DEFAULT_VISIBILITY_TIMEOUT_MS = 30_000;

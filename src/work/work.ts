@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_PREFIX } from '../defaults.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_PREFIX, DEFAULT_VISIBILITY_TIMEOUT_MS } from '../defaults.js';
 import { errorMessage } from '../errors.js';
 import { enqueueStalled, readRecord } from '../import-record.js';
 import { globalKeys, importKeys, TASK_GROUP } from '../redis/keys.js';
@@ -15,8 +15,7 @@ import { DEFAULT_RETRY, sleep, type RetryPolicy } from './retry.js';
 import { TaskFetcher, type FetchedTask } from './task-fetcher.js';
 import { WorkerHeartbeat } from './worker-registry.js';
 
-export const DEFAULT_VISIBILITY_TIMEOUT_MS = 30_000;
-export const DEFAULT_CONCURRENCY = 2;
+export { DEFAULT_CONCURRENCY, DEFAULT_VISIBILITY_TIMEOUT_MS };
 /**
  * New tasks a slot takes at once when the import's target saves several in one statement: with
  * tasks of 2000 rows, COPYs of up to 16,000 rows (PostgreSQL's CPU per row drops by about 40%

@@ -1,7 +1,7 @@
 import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_RUN_PROCESSES } from '../../defaults.js';
-import { DEFAULT_VISIBILITY_TIMEOUT_MS } from '../../work/work.js';
+import { DEFAULT_VISIBILITY_TIMEOUT_MS } from '../../defaults.js';
 import { DEFAULT_RETRY } from '../../work/retry.js';
 import { describeCounts, exitCodeFor, keyPrefix, redisUrl, withRedis } from '../context.js';
 import { info, printJson, progressBar, warn, type GlobalFlags } from '../output.js';

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { openImportsProgress } from '../../status/status.js';
 import { superviseWorkers } from '../../work/supervise.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_VISIBILITY_TIMEOUT_MS, work, type WorkSummary } from '../../work/work.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_VISIBILITY_TIMEOUT_MS } from '../../defaults.js';
+import type { WorkSummary } from '../../work/work.js';
 import { DEFAULT_RETRY } from '../../work/retry.js';
 import { checkImportId } from '../../ids.js';
 import { keyPrefix, redisUrl, stopOnSignals, withRedis, formatCount } from '../context.js';
@@ -71,10 +72,13 @@ export function registerWork(program: Command): void {
               : null;
             let summary: WorkSummary;
             try {
-              summary =
-                processes <= 1
-                  ? await work({ ...common, redis, signal: graceful.signal })
-                  : await superviseWorkers({ ...common, processes, redisUrl: redisUrl(flags), signal: graceful.signal, killSignal: kill.signal });
+              if (processes <= 1) {
+                // Loaded here: a supervisor of worker processes never runs the worker code itself.
+                const { work } = await import('../../work/work.js');
+                summary = await work({ ...common, redis, signal: graceful.signal });
+              } else {
+                summary = await superviseWorkers({ ...common, processes, redisUrl: redisUrl(flags), signal: graceful.signal, killSignal: kill.signal });
+              }
             } finally {
               if (timer) clearInterval(timer);
               bar?.stop();
