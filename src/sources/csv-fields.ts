@@ -42,10 +42,11 @@ export function parseRecords(text: Buffer, dialect: RecordDialect): string[][] {
 }
 
 /**
- * A record's fields, whether all are empty, the line breaks inside them, and (when asked for) the
- * record's own text without its line end when no field of it is quoted (else null).
+ * A record's fields, whether all are empty, the line breaks inside them, and where the record's
+ * own text is in the text (without its line end) when it was split by its separator: no quote and
+ * no line break character in it (else -1, -1).
  */
-export type OnRecord = (fields: string[], blank: boolean, breaks: number, plainText: string | null) => void;
+export type OnRecord = (fields: string[], blank: boolean, breaks: number, plainStart: number, plainEnd: number) => void;
 
 const NO_FIELDS = new Int32Array(0);
 
@@ -63,7 +64,7 @@ function nextIndex(text: string, char: string, from: number): number {
  * string; a record with stray quotes (which csv-parse keeps as text in its own way) is left to
  * csv-parse.
  */
-export function splitRecords(text: string, dialect: RecordDialect, onRecord: OnRecord, withPlainText = false): void {
+export function splitRecords(text: string, dialect: RecordDialect, onRecord: OnRecord): void {
   const delimiter = dialect.delimiter;
   // The line end's last character, and what must not be in a record split plainly.
   const lastChar = dialect.lineEnd === LINE_END_CR ? '\r' : '\n';
@@ -85,13 +86,13 @@ export function splitRecords(text: string, dialect: RecordDialect, onRecord: OnR
       if (quoteAt >= last && (otherAt >= contentEnd && (crlf ? otherAt === contentEnd || otherAt >= last : otherAt >= last)) && lineEndOk) {
         const line = text.slice(pos, contentEnd);
         const fields = line.split(delimiter);
-        onRecord(fields, line.length === fields.length - 1, 0, withPlainText ? line : null);
+        onRecord(fields, line.length === fields.length - 1, 0, pos, contentEnd);
         pos = last + 1;
         continue;
       }
     }
     scanner ??= new RecordScanner(text, dialect);
-    pos = scanner.record(pos, onRecord, withPlainText);
+    pos = scanner.record(pos, onRecord);
   }
 }
 
@@ -112,7 +113,7 @@ class RecordScanner {
   }
 
   /** Reads the record at `pos`, hands it to `onRecord`; returns where the next one starts. */
-  record(pos: number, onRecord: OnRecord, withPlainText: boolean): number {
+  record(pos: number, onRecord: OnRecord): number {
     const { text, out, sink } = this;
     sink.starts.length = 0;
     sink.ends.length = 0;
@@ -121,23 +122,20 @@ class RecordScanner {
     if (result !== SCAN_RECORD) throw new Error(`the text of a chunk ends inside a quoted field (at character ${pos})`);
     const count = sink.starts.length;
     let fields: string[] = new Array<string>(count);
-    let plain = withPlainText;
     for (let f = 0; f < count; f++) {
       const kind = sink.kinds[f];
       const start = sink.starts[f]!;
       const end = sink.ends[f]!;
       if (kind === FIELD_PLAIN) fields[f] = text.slice(start, end);
       else if (kind === FIELD_QUOTED) {
-        plain = false;
         const value = text.slice(start + 1, end - 1);
         fields[f] = value.includes('"') ? value.replaceAll('""', '"') : value;
       } else {
-        plain = false;
         fields = parseRecords(Buffer.from(text.slice(pos, out.contentEnd), 'utf8'), this.dialect)[0] ?? [''];
         break;
       }
     }
-    onRecord(fields, out.blank, out.breaks, plain ? text.slice(pos, out.contentEnd) : null);
+    onRecord(fields, out.blank, out.breaks, -1, -1);
     return out.end;
   }
 }

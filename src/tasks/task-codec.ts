@@ -22,13 +22,20 @@ export interface TaskChunk {
   readonly rows: readonly (readonly string[])[];
   readonly duplicates: readonly Duplicate[];
   /**
-   * For a task of the file's own text separated by commas, and rows keeping every field of the
-   * file: each row's text without its line end where none of its fields is quoted, else null. A
-   * target may send that text as it is (see copy-text.ts).
+   * For a task of the file's own text separated by commas, rows keeping every field of the file:
+   * where each row's own text is, when it has no quote and no line break character (a target may
+   * send that text as it is: see copy-text.ts).
    */
-  readonly plainLines?: readonly (string | null)[];
+  readonly plain?: PlainRows;
   /** The task's payload as queued: kept whole as the chunk's success entry (see encodeSucceeded). */
   readonly payload: string;
+}
+
+/** Rows' own text: row i is text[starts[i], ends[i]), or has none (-1) when not plain. */
+export interface PlainRows {
+  readonly text: string;
+  readonly starts: readonly number[];
+  readonly ends: readonly number[];
 }
 
 /**
@@ -120,7 +127,7 @@ function rawHeader(payload: string): number[] {
 }
 
 /** The rows of a task's payload, raw CSV text or JSON, with their row numbers' start and lines. */
-export function decodePayload(payload: string, keepColumns: KeepColumns | null): Pick<TaskChunk, 'firstRow' | 'lines' | 'rows' | 'plainLines'> {
+export function decodePayload(payload: string, keepColumns: KeepColumns | null): Pick<TaskChunk, 'firstRow' | 'lines' | 'rows' | 'plain'> {
   if (payload.startsWith(RAW_MARK)) return decodeRawRows(payload, keepColumns);
   const [firstRow, lineInfo, rows] = JSON.parse(payload) as [number, number | number[], string[][]];
   const lines = typeof lineInfo === 'number' ? rows.map((_, i) => lineInfo + i) : lineInfo;
@@ -160,31 +167,28 @@ export function decodeSucceeded(entry: string, keepColumns: KeepColumns | null):
   return out;
 }
 
-function decodeRawRows(payload: string, keepColumns: KeepColumns | null): Pick<TaskChunk, 'firstRow' | 'lines' | 'rows' | 'plainLines'> {
+function decodeRawRows(payload: string, keepColumns: KeepColumns | null): Pick<TaskChunk, 'firstRow' | 'lines' | 'rows' | 'plain'> {
   const newline = payload.indexOf('\n');
   const [, firstRow, firstLine, delimiter, lineEnd, count] = rawHeader(payload) as [number, number, number, number, number, number];
   const rows: string[][] = [];
   const lines: number[] = [];
   const withPlain = keepColumns === null && delimiter === COMMA;
-  const plainLines: (string | null)[] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
   let line = firstLine;
-  const dialect = { delimiter: String.fromCharCode(delimiter), lineEnd: lineEnd as 1 | 2 | 3 };
-  splitRecords(
-    payload.slice(newline + 1),
-    dialect,
-    (fields, blank, breaks, plainText) => {
-      // Blank lines between rows are skipped and counted, as the reader does.
-      if (!blank) {
-        rows.push(keepColumns ? projectFields(fields, keepColumns) : fields);
-        lines.push(line);
-        if (withPlain) plainLines.push(plainText);
-      }
-      line += 1 + breaks;
-    },
-    withPlain,
-  );
+  const text = payload.slice(newline + 1);
+  splitRecords(text, { delimiter: String.fromCharCode(delimiter), lineEnd: lineEnd as 1 | 2 | 3 }, (fields, blank, breaks, plainStart, plainEnd) => {
+    // Blank lines between rows are skipped and counted, as the reader does.
+    if (!blank) {
+      rows.push(keepColumns ? projectFields(fields, keepColumns) : fields);
+      lines.push(line);
+      starts.push(plainStart);
+      ends.push(plainEnd);
+    }
+    line += 1 + breaks;
+  });
   if (rows.length !== count) throw new Error(`task of rows ${firstRow}..${firstRow + count - 1} reads as ${rows.length} rows instead of ${count}`);
-  return withPlain ? { firstRow, lines, rows, plainLines } : { firstRow, lines, rows };
+  return withPlain ? { firstRow, lines, rows, plain: { text, starts, ends } } : { firstRow, lines, rows };
 }
 
 const COMMA = 44;

@@ -211,8 +211,10 @@ async function saveTogether(context: ImportContext, target: Target, tasks: Itera
   for (const task of tasks) {
     const rows = new ChunkRows();
     const { indexes, values } = checkRowsInOrder(context, task, rows);
-    const plainLines = task.plainLines;
-    const originals = plainLines ? { fields: indexes.map((index) => task.rows[index]!), lines: indexes.map((index) => plainLines[index] ?? null) } : null;
+    const plain = task.plain;
+    const originals = plain
+      ? { fields: indexes.map((index) => task.rows[index]!), text: plain.text, starts: indexes.map((index) => plain.starts[index]!), ends: indexes.map((index) => plain.ends[index]!) }
+      : null;
     const encoded = indexes.length > 0 ? target.encodeRows!(table, values, originals) : Buffer.alloc(0);
     // The rows failed so far, in words now; rows the database refuses later are read again.
     const failed = [...rows.messages.keys()].sort((a, b) => a - b).map((index) => failedEntry(task, index, rows.messages.get(index)!));

@@ -1,5 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { copyField, copyRowsText } from '../../src/targets/copy-text.js';
+import { copyField, copyRowsText, type RowOriginals } from '../../src/targets/copy-text.js';
+
+/** Rows' originals as a task's text holds them: the lines one after the other, LF between; null: no plain text. */
+function originals(fields: string[][], lines: (string | null)[]): RowOriginals {
+  let text = '';
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (const line of lines) {
+    if (text !== '') text += '\n';
+    const start = text.length;
+    text += line ?? fields[starts.length]!.map((f) => `"${f}"`).join(',');
+    starts.push(line === null ? -1 : start);
+    ends.push(line === null ? -1 : text.length);
+  }
+  return { fields, text, starts, ends };
+}
 
 describe('copyField (COPY ... FORMAT csv)', () => {
   it('leaves plain text and numbers bare, and quotes what CSV or COPY would misread', () => {
@@ -37,18 +52,30 @@ describe('copyField (COPY ... FORMAT csv)', () => {
         () => `${sign}${digits(1 + random(3))}e${random(30)}`,
       ][random(4)]!();
       const value = Number(field);
-      const line = copyRowsText([[value]], { fields: [[field]], lines: [field] }, [false]);
+      const line = copyRowsText([[value]], originals([[field]], [field]), [false]);
       expect(line).toBe(field === line.slice(0, -1) ? `${String(value)}\n` : `${copyField(value)}\n`);
       if (line === `${field}\n`) verbatim++;
     }
     expect(verbatim).toBeGreaterThan(10_000);
   });
 
-  it('sends a boolean word as it is only into a boolean column, and never a row with a quote or line break', () => {
+  it('sends a boolean word as it is only into a boolean column, and a row without plain text built', () => {
     const row = [true, 'x'];
-    expect(copyRowsText([row], { fields: [['yes', 'x']], lines: ['yes,x'] }, [true, false])).toBe('yes,x\n');
-    expect(copyRowsText([row], { fields: [['yes', 'x']], lines: ['yes,x'] }, [false, false])).toBe('t,x\n');
-    expect(copyRowsText([[true, 'x\ry']], { fields: [['1', 'x\ry']], lines: ['1,x\ry'] }, [true, false])).toBe('t,"x\ry"\n');
-    expect(copyRowsText([[true, 'x']], { fields: [['1', 'x']], lines: [null] }, [true, false])).toBe('t,x\n');
+    expect(copyRowsText([row], originals([['yes', 'x']], ['yes,x']), [true, false])).toBe('yes,x\n');
+    expect(copyRowsText([row], originals([['yes', 'x']], ['yes,x']), [false, false])).toBe('t,x\n');
+    expect(copyRowsText([[true, 'x']], originals([['1', 'x']], [null]), [true, false])).toBe('t,x\n');
+  });
+
+  it('sends consecutive rows as one piece of the text, and builds the others in their place', () => {
+    const rows = [[1, 'a'], [2, 'b'], [3, 'c c'], [4, 'd'], [5, ''], [6, 'f']];
+    const fields = [['1', 'a'], ['2', 'b'], ['03', 'c c'], ['4', 'd'], ['5', ''], ['6', 'f']];
+    const lines = ['1,a', '2,b', '03,c c', '4,d', null, '6,f'];
+    const from = originals(fields, lines);
+    expect(copyRowsText(rows, from, [false, false])).toBe('1,a\n2,b\n3,c c\n4,d\n5,""\n6,f\n');
+    // Rows 2 and 4 only (their neighbours failed): not adjacent, two pieces.
+    const some = { fields: [fields[1]!, fields[3]!], text: from.text, starts: [from.starts[1]!, from.starts[3]!], ends: [from.ends[1]!, from.ends[3]!] };
+    expect(copyRowsText([rows[1]!, rows[3]!], some, [false, false])).toBe('2,b\n4,d\n');
+    // The end-of-data line alone is never sent as it is.
+    expect(copyRowsText([['\\.']], originals([['\\.']], ['\\.']), [false])).toBe('"\\."\n');
   });
 });

@@ -4,6 +4,8 @@ import { isBlank, lineBreaksIn, parseRecords, splitRecords } from '../../src/sou
 import {
   FIELD_OTHER,
   FIELD_QUOTED,
+  LINE_END_CR,
+  LINE_END_CRLF,
   LINE_END_UNKNOWN,
   newScannedRecord,
   SCAN_MORE,
@@ -94,17 +96,20 @@ describe('scanRecord finds the records csv-parse finds', () => {
       expect(found.length, context).toBe(expected.records.length);
       // The fast field reader gives csv-parse's fields, blanks and line breaks.
       const split: { fields: string[]; blank: boolean; breaks: number; plainText: string | null }[] = [];
-      splitRecords(
-        text.toString('utf8'),
-        { delimiter, lineEnd: dialect.lineEnd === 0 ? 1 : dialect.lineEnd },
-        (fields, blank, breaks, plainText) => split.push({ fields, blank, breaks, plainText }),
-        true,
+      const string = text.toString('utf8');
+      splitRecords(string, { delimiter, lineEnd: dialect.lineEnd === 0 ? 1 : dialect.lineEnd }, (fields, blank, breaks, start, end) =>
+        split.push({ fields, blank, breaks, plainText: start < 0 ? null : string.slice(start, end) }),
       );
       expect(split.map((r) => r.fields), context).toEqual(expected.records);
-      // A record none of whose fields is quoted is its fields joined by the separator, and no more.
-      for (const r of split) if (r.plainText !== null) expect(r.plainText, context).toBe(r.fields.join(delimiter));
-      // And in a text without a quote, every record is such a record.
-      if (!text.includes(0x22)) expect(split.filter((r) => r.plainText === null), context).toEqual([]);
+      // A record split plainly is its fields joined by the separator, with no quote or line break.
+      for (const r of split) {
+        if (r.plainText === null) continue;
+        expect(r.plainText, context).toBe(r.fields.join(delimiter));
+        expect(r.plainText, context).not.toMatch(/["\r\n]/);
+      }
+      // And in a text without a quote or a stray line break character, every record is such a record.
+      const strays = dialect.lineEnd === LINE_END_CR ? /[\n"]/ : dialect.lineEnd === LINE_END_CRLF ? /"|\r(?!\n)|(?<!\r)\n/ : /[\r"]/;
+      if (!strays.test(string)) expect(split.filter((r) => r.plainText === null), context).toEqual([]);
       expect(split.map((r) => r.blank), context).toEqual(expected.records.map(isBlank));
       expect(split.map((r) => r.breaks), context).toEqual(expected.records.map(lineBreaksIn));
       found.forEach((record, i) => {
