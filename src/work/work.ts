@@ -163,7 +163,7 @@ class WorkerPool {
     // What recording needs of each chunk. The chunks are decoded one at a time as processChunks
     // asks for them, and it lets go of each one's rows once checked: a batch's rows held at once
     // cost more to collect than to build.
-    type Entry = { task: FetchedTask; chunk?: ChunkMeta; outcome?: ChunkOutcome };
+    type Entry = { task: FetchedTask; chunk?: ChunkMeta; outcome?: ChunkOutcome; dropped?: boolean };
     const ready: Entry[] = tasks.map((task) => ({ task }));
     const checking: Entry[] = [];
     const warn = this.warn;
@@ -177,6 +177,7 @@ class WorkerPool {
           // Left unacknowledged: it goes to another worker after the visibility timeout.
           warn(`import ${id}: task ${entry.task.entryId} not finished: ${errorMessage(err)}`);
           entries!.delete(entry.task.entryId);
+          entry.dropped = true;
           continue;
         }
         entry.chunk = { chunk: read.chunk.chunk, rows: read.chunk.rows.length, payload: read.chunk.payload };
@@ -194,12 +195,14 @@ class WorkerPool {
       );
       checking.forEach((r, i) => (r.outcome = outcomes[i]));
     } catch (err) {
-      // Left unacknowledged: they go to another worker after the visibility timeout.
-      for (const { task } of checking) {
-        this.warn(`import ${id}: task ${task.entryId} not finished: ${errorMessage(err)}`);
-        entries.delete(task.entryId);
+      // Left unacknowledged (and no longer renewed): they go to another worker after the
+      // visibility timeout; so do those not decoded yet when it failed.
+      for (const entry of ready) {
+        if (entry.dropped || (entry.outcome && !checking.includes(entry))) continue;
+        this.warn(`import ${id}: task ${entry.task.entryId} not finished: ${errorMessage(err)}`);
+        entries.delete(entry.task.entryId);
+        entry.outcome = undefined;
       }
-      for (const entry of checking) entry.outcome = undefined;
     }
     await Promise.all(ready.filter((r) => r.chunk && r.outcome).map((r) => this.finish(r.task, r.chunk!, r.outcome!, entries)));
   }
