@@ -24,7 +24,7 @@ interface WorkFlags extends GlobalFlags, WorkerFlags {
 /** Worker flags, shared with `run`. */
 export function addWorkerOptions(command: Command, defaultProcesses: number): Command {
   return command
-    .option('--concurrency <n>', 'tasks worked on at once in each process', positiveInt('--concurrency', 256), DEFAULT_CONCURRENCY)
+    .option('--concurrency <n>', 'tasks worked on at once in each process (into PostgreSQL, batches of up to 8 tasks)', positiveInt('--concurrency', 256), DEFAULT_CONCURRENCY)
     .option('--processes <n>', 'worker processes (1 works inside this process)', positiveInt('--processes', 64), defaultProcesses)
     .option('--visibility-timeout <seconds>', "a silent worker's tasks go to others after this long", seconds('--visibility-timeout'), DEFAULT_VISIBILITY_TIMEOUT_MS / 1000)
     .option('--max-attempts <n>', 'attempts at saving while the target is unavailable', positiveInt('--max-attempts', 100), DEFAULT_RETRY.maxAttempts);
