@@ -112,3 +112,13 @@ export function copyRowsText(rows: readonly (readonly CellValue[])[], originals:
   if (runStart >= 0) text += source.slice(runStart, runEnd) + '\n';
   return text;
 }
+
+/**
+ * Text as UTF-8 bytes in one pass: Buffer.from(text) measures the text first and then writes it
+ * (twice the work on a task's text: ~0.1 s of CPU per million rows). The bytes sit at the start
+ * of a buffer sized for the worst case (3 bytes per UTF-16 unit), held only until the COPY is sent.
+ */
+export function utf8Bytes(text: string): Buffer {
+  const bytes = Buffer.allocUnsafe(text.length * 3);
+  return bytes.subarray(0, bytes.write(text));
+}

@@ -1,6 +1,6 @@
 import { parseTarget, type TargetLocation } from './target-url.js';
 import type { CellValue } from '../schema/row-validator.js';
-import { copyText, type RowOriginals } from './copy-text.js';
+import { copyText, utf8Bytes, type RowOriginals } from './copy-text.js';
 import type { EncodedRows, RowRejection, SaveRequest, TableDefinition, Target } from './target.js';
 
 /**
@@ -31,7 +31,7 @@ class LazyTarget implements Target {
   constructor(private readonly location: TargetLocation) {
     if (location.kind === 'postgres') {
       // Before the driver is loaded, COPY's text is built from the values alone.
-      this.encodeRows = (request, rows, originals) => this.loaded?.encodeRows?.(request, rows, originals) ?? Buffer.from(copyText(rows));
+      this.encodeRows = (request, rows, originals) => this.loaded?.encodeRows?.(request, rows, originals) ?? utf8Bytes(copyText(rows));
       this.saveMany = async (chunks) => {
         const target = await this.get();
         if (target.saveMany) return target.saveMany(chunks);
