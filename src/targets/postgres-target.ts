@@ -118,15 +118,8 @@ export class PostgresTarget implements Target {
   }
 
   async save(request: SaveRequest): Promise<RowRejection[]> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      throw wrap(err, this.label);
-    }
-    let broken = false;
-    try {
-      if (!request.onConflict && request.rows.length > 0 && (await this.saveInOneTrip(client, request))) return [];
+    return this.withClient(async (client) => {
+      if (!request.onConflict && request.rows.length > 0 && (await this.copyInOneTrip(client, [request.chunk], request, copyText(request.rows)))) return [];
       await client.query('BEGIN');
       const ledger = this.ledgerFor(request.table);
       const claimed = await client.query(`INSERT INTO ${ledger} (import_id, chunk) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [request.importId, request.chunk]);
@@ -141,6 +134,23 @@ export class PostgresTarget implements Target {
       }
       await client.query('COMMIT');
       return rejected;
+    });
+  }
+
+  /**
+   * Runs `work` with a connection of the pool. When it throws, whatever transaction it left open
+   * is rolled back, and a connection that failed (or could not roll back) is not reused.
+   */
+  private async withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw wrap(err, this.label);
+    }
+    let broken = false;
+    try {
+      return await work(client);
     } catch (err) {
       broken = isTransient(err);
       await client.query('ROLLBACK').catch(() => {
@@ -154,7 +164,7 @@ export class PostgresTarget implements Target {
 
   /**
    * Several chunks of one import in one round trip: their ledger rows in one INSERT and all their
-   * rows in one COPY, in one transaction, as saveInOneTrip does for one. PostgreSQL spends much
+   * rows in one COPY, in one transaction (copyInOneTrip). PostgreSQL spends much
    * less per row on a few large COPY statements than on many small ones (1,000,000 rows from two
    * connections: about 1.9 s of its CPU in COPYs of 2000 rows, 1.15 s in COPYs of 20,000).
    * When the database refuses anything, nothing of it stays, and each chunk is saved alone
@@ -177,56 +187,34 @@ export class PostgresTarget implements Target {
     return utf8Bytes(copyRowsText(rows, originals, request.columns.map((c) => booleans?.has(c) === true)));
   }
 
-  private async saveAllInOneTrip(chunks: readonly EncodedRows[]): Promise<boolean> {
+  private saveAllInOneTrip(chunks: readonly EncodedRows[]): Promise<boolean> {
     const first = chunks[0]!.request;
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      throw wrap(err, this.label);
-    }
-    let broken = false;
-    try {
-      const id = client.escapeLiteral(first.importId);
-      const ledgerRows = chunks.map(({ request }) => `(${id}, ${Number(request.chunk)})`).join(', ');
-      const sql =
-        `BEGIN; INSERT INTO ${this.ledgerFor(first.table)} (import_id, chunk) VALUES ${ledgerRows}; ` +
-        `${this.copyStatement(first, qualified(first.table, quotePg))}; COMMIT`;
-      const text = Buffer.concat(chunks.map((chunk) => chunk.encoded));
-      try {
-        await this.copy(client, sql, text);
-        return true;
-      } catch (err) {
-        if (isTransient(err)) throw err;
-        await client.query('ROLLBACK');
-        return false;
-      }
-    } catch (err) {
-      broken = isTransient(err);
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-      throw wrap(err, this.label);
-    } finally {
-      client.release(broken);
-    }
+    return this.withClient((client) =>
+      this.copyInOneTrip(
+        client,
+        chunks.map(({ request }) => request.chunk),
+        first,
+        Buffer.concat(chunks.map((chunk) => chunk.encoded)),
+      ),
+    );
   }
 
   /**
    * The common case in one round trip: one simple query that opens the transaction, claims the
-   * chunk in the ledger (a plain INSERT: a chunk saved before fails it), copies every row and
-   * commits. PostgreSQL runs the statements of one query string in order and skips the rest at
-   * the first error, so nothing is half-done. False when the database refused anything (a
-   * redelivered chunk, a row breaking a constraint, an unknown column): after a ROLLBACK the
-   * careful path finds out what (it claims the chunk, and names the refused rows). Transient
-   * errors are thrown, for the retry.
+   * chunks in the ledger (a plain INSERT: a chunk saved before fails it), copies every row (`text`,
+   * COPY's CSV) and commits. PostgreSQL runs the statements of one query string in order and
+   * skips the rest at the first error, so nothing is half-done. False when the database refused
+   * anything (a redelivered chunk, a row breaking a constraint, an unknown column): after a
+   * ROLLBACK the careful path finds out what (it claims a chunk, and names the refused rows).
+   * Transient errors are thrown, for the retry.
    */
-  private async saveInOneTrip(client: pg.PoolClient, request: SaveRequest): Promise<boolean> {
+  private async copyInOneTrip(client: pg.PoolClient, chunks: readonly number[], request: Pick<SaveRequest, 'importId' | 'table' | 'columns'>, text: string | Buffer): Promise<boolean> {
+    const id = client.escapeLiteral(request.importId);
     const sql =
-      `BEGIN; INSERT INTO ${this.ledgerFor(request.table)} (import_id, chunk) VALUES (${client.escapeLiteral(request.importId)}, ${Number(request.chunk)}); ` +
+      `BEGIN; INSERT INTO ${this.ledgerFor(request.table)} (import_id, chunk) VALUES ${chunks.map((chunk) => `(${id}, ${Number(chunk)})`).join(', ')}; ` +
       `${this.copyStatement(request, qualified(request.table, quotePg))}; COMMIT`;
     try {
-      await this.copy(client, sql, copyText(request.rows, 0, request.rows.length));
+      await this.copy(client, sql, text);
       return true;
     } catch (err) {
       if (isTransient(err)) throw err;
