@@ -29,7 +29,7 @@ const skipBullmq = args.includes('--skip-bullmq');
 const bullmqRows = Number(flag('--bullmq-rows', rows));
 const redisUrl = flag('--redis', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const postgresUrl = flag('--postgres-url', DEFAULT_POSTGRES_URL);
-const postgresRuns = Number(flag('--postgres-runs', 3));
+const postgresRuns = Number(flag('--postgres-runs', 5));
 const onlyPostgres = args.includes('--only-postgres');
 const withPostgres = !args.includes('--skip-postgres') && (args.includes('--postgres') || onlyPostgres || (!wide && columns === 8 && postgresAnswers(postgresUrl)));
 if ((args.includes('--postgres') || onlyPostgres) && !postgresAnswers(postgresUrl)) throw new Error(`--postgres: no PostgreSQL answers at ${postgresUrl}`);
