@@ -82,8 +82,9 @@ export function splitRecords(text: string, dialect: RecordDialect, onRecord: OnR
       const contentEnd = crlf && last < text.length ? last - 1 : last;
       if (quoteAt < pos) quoteAt = nextIndex(text, '"', pos);
       if (otherAt < pos) otherAt = nextIndex(text, otherChar, pos);
+      // A CRLF line end is CR LF (a lone LF is text); then no quote and no other line break character before it.
       const lineEndOk = !crlf || last === text.length || (last > pos && text.charCodeAt(last - 1) === 13);
-      if (quoteAt >= last && (otherAt >= contentEnd && (crlf ? otherAt === contentEnd || otherAt >= last : otherAt >= last)) && lineEndOk) {
+      if (lineEndOk && quoteAt >= contentEnd && otherAt >= contentEnd) {
         const line = text.slice(pos, contentEnd);
         const fields = line.split(delimiter);
         onRecord(fields, line.length === fields.length - 1, 0, pos, contentEnd);
