@@ -154,6 +154,9 @@ async function cleanKeys(pattern) {
 
 const mb = (b) => (b / 1024 / 1024).toFixed(0);
 
+/** The PostgreSQL case (scripts/bench/postgres.mjs) with this run's settings. */
+const runPostgres = (schemaPath) => benchPostgres({ url: postgresUrl, dir, rows, columns, textLength, schemaPath, bin, measure, runJson, waitForImport, redis, prefix, cleanKeys, runs: postgresRuns });
+
 async function main() {
   const csv = join(dir, `people-${rows}x${columns}${wide ? '-wide' : ''}.csv`);
   const schemaPath = join(dir, `schema-${columns}.json`);
@@ -168,7 +171,7 @@ async function main() {
   if (onlyPostgres) {
     // The PostgreSQL case alone (a quicker run while working on it); results.json is left as it is.
     try {
-      const pg = await benchPostgres({ url: postgresUrl, dir, rows, columns, textLength, schemaPath, bin, measure, runJson, waitForImport, redis, prefix, cleanKeys, runs: postgresRuns });
+      const pg = await runPostgres(schemaPath);
       const runs = (list) => list.map((x) => x.toFixed(2)).join(', ');
       process.stdout.write(`psql \\copy ${pg.copy.seconds.toFixed(2)} s (${runs(pg.copy.runs)}); importer ${pg.import.seconds.toFixed(2)} s (${runs(pg.import.runs)}); ${pg.ratio.toFixed(2)}x\n`);
     } finally {
@@ -189,7 +192,7 @@ async function main() {
     // Each case below starts on a Redis without the earlier imports' keys (their report is written).
     await cleanKeys(`${prefix}:*`);
     if (withPostgres) {
-      results.runs.postgres = await benchPostgres({ url: postgresUrl, dir, rows, columns, textLength, schemaPath, bin, measure, runJson, waitForImport, redis, prefix, cleanKeys, runs: postgresRuns });
+      results.runs.postgres = await runPostgres(schemaPath);
     }
     await cleanKeys(`${prefix}:*`);
     if (!skipBullmq) {

@@ -16,15 +16,17 @@ export function copyField(value: CellValue): string {
   return `"${value.includes('"') ? value.replaceAll('"', '""') : value}"`;
 }
 
+/** One row as a line of COPY's CSV text, without its line end. */
+function copyLine(row: readonly CellValue[]): string {
+  let line = copyField(row[0] ?? null);
+  for (let c = 1; c < row.length; c++) line += ',' + copyField(row[c]!);
+  return line;
+}
+
 /** Rows `start` to `end` (default: all) as COPY's CSV text, a line each. */
 export function copyText(rows: readonly (readonly CellValue[])[], start = 0, end = rows.length): string {
   let text = '';
-  for (let i = start; i < end; i++) {
-    const row = rows[i]!;
-    let line = copyField(row[0] ?? null);
-    for (let c = 1; c < row.length; c++) line += ',' + copyField(row[c]!);
-    text += line + '\n';
-  }
+  for (let i = start; i < end; i++) text += copyLine(rows[i]!) + '\n';
   return text;
 }
 
@@ -105,9 +107,7 @@ export function copyRowsText(rows: readonly (readonly CellValue[])[], originals:
     }
     if (runStart >= 0) text += source.slice(runStart, runEnd) + '\n';
     runStart = -1;
-    let built = copyField(row[0] ?? null);
-    for (let c = 1; c < row.length; c++) built += ',' + copyField(row[c]!);
-    text += built + '\n';
+    text += copyLine(row) + '\n';
   }
   if (runStart >= 0) text += source.slice(runStart, runEnd) + '\n';
   return text;

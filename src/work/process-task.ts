@@ -46,7 +46,7 @@ export async function processChunk(context: ImportContext, target: Target, task:
 }
 
 /** Chunks saved together: with a target that can (saveMany), no handler and no upsert. */
-function savesTogether(context: ImportContext, target: Target): boolean {
+export function savesTogether(context: ImportContext, target: Target): boolean {
   return target.saveMany !== undefined && target.encodeRows !== undefined && !context.handler && !context.record.onConflict;
 }
 
@@ -78,16 +78,8 @@ function outcome(task: TaskChunk, rows: ChunkRows): ChunkOutcome {
 }
 
 function checkRows(context: ImportContext, task: TaskChunk, rows: ChunkRows): void {
-  task.rows.forEach((fields, index) => {
-    try {
-      const check = context.validate(fields);
-      if (check.ok) rows.values.set(index, check.values);
-      else rows.fail(index, check.messages);
-    } catch (err) {
-      rows.fail(index, [`row could not be checked: ${errorMessage(err)}`]);
-    }
-  });
-  failDuplicates(context, task, rows);
+  const { indexes, values } = checkRowsInOrder(context, task, rows);
+  indexes.forEach((index, i) => rows.values.set(index, values[i]!));
 }
 
 function failDuplicates(context: ImportContext, task: TaskChunk, rows: ChunkRows): void {
@@ -98,9 +90,9 @@ function failDuplicates(context: ImportContext, task: TaskChunk, rows: ChunkRows
 }
 
 /**
- * checkRows() giving the valid rows in row order, their indexes and values in two arrays, and
- * keeping only the failed rows in `rows` (no map entry per valid row: saveTogether's rows are
- * many).
+ * Checks a chunk's rows (schema, then uniqueness): the valid rows in row order, their indexes and
+ * values in two arrays; the failed rows' messages in `rows`. (saveTogether keeps the arrays: no
+ * map entry per valid row; checkRows puts them in `rows` for the handler and the one-by-one save.)
  */
 function checkRowsInOrder(context: ImportContext, task: TaskChunk, rows: ChunkRows): { indexes: number[]; values: CellValue[][] } {
   const duplicates = task.duplicates.length > 0 ? new Set(task.duplicates.map((d) => d.index)) : null;

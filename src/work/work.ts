@@ -9,7 +9,7 @@ import { replicated } from '../redis/replication.js';
 import { openTarget } from '../targets/open-target.js';
 import type { Target } from '../targets/target.js';
 import { decodeTask, unreadableTask, type TaskChunk } from '../tasks/task-codec.js';
-import { processChunks, type ChunkOutcome } from './process-task.js';
+import { processChunks, savesTogether, type ChunkOutcome } from './process-task.js';
 import type { ImportContext } from './import-context.js';
 import { DEFAULT_RETRY, sleep, type RetryPolicy } from './retry.js';
 import { TaskFetcher, type FetchedTask } from './task-fetcher.js';
@@ -148,8 +148,7 @@ class WorkerPool {
    * chunks in one statement (Target.saveMany, without a handler or an upsert), else one.
    */
   private tasksSavedTogether(context: ImportContext): number {
-    if (context.handler || context.record.onConflict) return 1;
-    return this.target(context.record.target).saveMany ? TASKS_SAVED_TOGETHER : 1;
+    return savesTogether(context, this.target(context.record.target)) ? TASKS_SAVED_TOGETHER : 1;
   }
 
   /** Works on tasks of one import: each checked alone, their rows saved together, each recorded. */
