@@ -63,7 +63,7 @@ async function usedMemory() {
 }
 
 /** Runs commands side by side; returns seconds, per-process peak RSS and Redis's peak memory. */
-async function measure(label, commands, { startWhen } = {}) {
+async function measure(label, commands) {
   const base = await usedMemory();
   let redisPeak = base;
   const peaks = new Map();
@@ -81,8 +81,7 @@ async function measure(label, commands, { startWhen } = {}) {
     } catch {}
   }, 100);
   const outputs = {};
-  const run = async ({ name, argv, after }) => {
-    if (after) await after();
+  const run = async ({ name, argv }) => {
     const child = spawn(process.execPath, argv, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, IMPORTER_PREFIX: prefix } });
     children.push({ name, child });
     let stdout = '';
@@ -98,17 +97,15 @@ async function measure(label, commands, { startWhen } = {}) {
   return { seconds, rss: Object.fromEntries(peaks), redisPeakBytes: redisPeak - base, outputs };
 }
 
-async function waitForImport(id) {
-  while (!(await redis.exists(`${prefix}:{${id}}:meta`))) await new Promise((r) => setTimeout(r, 10));
-}
-
 async function importerRun(csv, schema, processes) {
   const id = `bench-${processes}p-${Date.now()}`;
   const db = join(dir, `bench-${processes}p.db`);
   for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
   const result = await measure(`importer, ${processes} worker process${processes > 1 ? 'es' : ''}`, [
     { name: 'enqueue', argv: [bin, 'enqueue', csv, '--schema', schema, '--target', `sqlite:${db}`, '--table', 'people', '--id', id] },
-    { name: 'work', argv: [bin, 'work', '--until-idle', '--import', id, '--processes', String(processes)], after: () => waitForImport(id) },
+    // Started together with the enqueue, as a standing fleet of workers (or `importer run`) has
+    // them: a worker named an import that does not exist yet waits for it.
+    { name: 'work', argv: [bin, 'work', '--until-idle', '--import', id, '--processes', String(processes)] },
   ]);
   const status = JSON.parse(await runJson([bin, 'status', id, '--json']));
   if (status.state !== 'complete' || status.succeeded + status.failed !== status.total) throw new Error(`import ${id} not exact: ${JSON.stringify(status)}`);
@@ -155,7 +152,7 @@ async function cleanKeys(pattern) {
 const mb = (b) => (b / 1024 / 1024).toFixed(0);
 
 /** The PostgreSQL case (scripts/bench/postgres.mjs) with this run's settings. */
-const runPostgres = (schemaPath) => benchPostgres({ url: postgresUrl, dir, rows, columns, textLength, schemaPath, bin, measure, runJson, waitForImport, redis, prefix, cleanKeys, runs: postgresRuns });
+const runPostgres = (schemaPath) => benchPostgres({ url: postgresUrl, dir, rows, columns, textLength, schemaPath, bin, measure, runJson, redis, prefix, cleanKeys, runs: postgresRuns });
 
 async function main() {
   const csv = join(dir, `people-${rows}x${columns}${wide ? '-wide' : ''}.csv`);

@@ -38,6 +38,19 @@ describe('the library', () => {
     expect(failures.find((f) => f.row === 5)).toMatchObject({ line: 6, values: ['B', '5'] });
   });
 
+  it('a worker on one named import waits for it when started before its enqueue', async () => {
+    const source = writeFile(dir.path, 'late.csv', 'a,b\n1,2\n3,4\n5,6\n');
+    const db = join(dir.path, 'late.db');
+    const started = Date.now();
+    const worker = work({ redis, prefix, importId: 'late', untilIdle: true });
+    // Past the 1.5 s every worker waits: only the named import keeps this one waiting.
+    await new Promise((r) => setTimeout(r, 2500));
+    await enqueue({ redis, prefix, source, id: 'late', chunkSize: 2, target: `sqlite:${db}` });
+    expect(await worker).toMatchObject({ tasks: 2, rows: 3, succeeded: 3, failed: 0 });
+    expect(Date.now() - started).toBeLessThan(9000);
+    expect(queryDb<{ a: string }>(db, 'SELECT a FROM late ORDER BY a').map((r) => r.a)).toEqual(['1', '3', '5']);
+  });
+
   it('a second enqueue with the same id changes nothing', async () => {
     const source = writeFile(dir.path, 'twice.csv', 'a,b\n1,2\n3,4\n5,6\n');
     const first = await enqueue({ redis, prefix, source, id: 'twice', chunkSize: 2 });

@@ -41,11 +41,11 @@ async function checkpoint(url) {
 }
 
 /**
- * Runs both loads `runs` times, alternating; returns the median times and their ratio. `measure`, `runJson` and `waitForImport`
+ * Runs both loads `runs` times, alternating; returns the median times and their ratio. `measure` and `runJson`
  * are bench.mjs's own (child processes timed side by side with their peak memory; a command's
- * JSON output; until an import exists in Redis).
+ * JSON output).
  */
-export async function benchPostgres({ url, dir, rows, columns, textLength, schemaPath, bin, measure, runJson, waitForImport, redis, prefix, cleanKeys, runs = 3 }) {
+export async function benchPostgres({ url, dir, rows, columns, textLength, schemaPath, bin, measure, runJson, redis, prefix, cleanKeys, runs = 3 }) {
   if (columns !== 8) throw new Error('the PostgreSQL case uses the 8 columns of generate.mjs: run it without --columns or --wide');
   const csv = join(dir, `people-${rows}x8-valid.csv`);
   if (!existsSync(csv)) {
@@ -75,7 +75,8 @@ export async function benchPostgres({ url, dir, rows, columns, textLength, schem
       const id = `bench-pg-${run}-${Date.now()}`;
       const result = await measure(`importer into PostgreSQL, 2 worker processes (${run} of ${runs})`, [
         { name: 'enqueue', argv: [bin, 'enqueue', csv, '--schema', schemaPath, '--target', url, '--table', `${schema}.${imported}`, '--id', id] },
-        { name: 'work', argv: [bin, 'work', '--until-idle', '--import', id, '--processes', '2'], after: () => waitForImport(id) },
+        // Started together with the enqueue (see importerRun in bench.mjs).
+        { name: 'work', argv: [bin, 'work', '--until-idle', '--import', id, '--processes', '2'] },
       ]);
       const status = JSON.parse(await runJson([bin, 'status', id, '--json']));
       if (status.state !== 'complete' || status.succeeded !== rows) {

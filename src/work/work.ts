@@ -24,6 +24,8 @@ export { DEFAULT_CONCURRENCY, DEFAULT_VISIBILITY_TIMEOUT_MS };
 const TASKS_SAVED_TOGETHER = 8;
 /** `--until-idle` exits no sooner than this after start. */
 const IDLE_GRACE_MS = 1500;
+/** ...and, working on one named import that does not exist yet, no sooner than this. */
+const NAMED_IMPORT_GRACE_MS = 10_000;
 
 export interface ChunkEvent {
   readonly importId: string;
@@ -135,6 +137,9 @@ class WorkerPool {
           break;
         }
         emptyRounds++;
+        // With nothing to do, the list of open imports is read again on the next round, not once
+        // a second: an import created meanwhile is taken up within one pause.
+        this.fetcher.invalidate();
         await sleep(Math.min(25 * 2 ** Math.min(emptyRounds, 4), 400), this.options.signal);
         continue;
       }
@@ -297,7 +302,14 @@ class WorkerPool {
     if (Date.now() - this.startedAt < IDLE_GRACE_MS) return false;
     this.fetcher.invalidate();
     const now = Date.now();
-    for (const id of await this.fetcher.scope()) {
+    const scope = await this.fetcher.scope();
+    // A worker told to work on one import, started before the enqueue that creates it (`work
+    // --import id` and `enqueue --id id` started together on a loaded machine), waits for it.
+    const named = this.options.importId;
+    if (named !== undefined && scope.length === 0 && now - this.startedAt < NAMED_IMPORT_GRACE_MS) {
+      if ((await readRecord(this.options.redis, this.prefix, named)) === null) return false;
+    }
+    for (const id of scope) {
       const record = await readRecord(this.options.redis, this.prefix, id);
       if (!record || (record.state !== 'enqueuing' && record.state !== 'processing')) {
         if (record) await this.options.redis.zrem(globalKeys(this.prefix).active, id).catch(() => 0);
