@@ -1,5 +1,6 @@
 import ucs2lengthModule from 'ajv/dist/runtime/ucs2length.js';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
+import { plainNumber } from './plain-number.js';
 import { booleanFromWord } from './boolean-words.js';
 import type { CellValue } from './row-validator.js';
 
@@ -138,7 +139,7 @@ function columnCheck(property: unknown, formats: FormatLookup, unicodeRegExp: bo
     const integer = type === 'integer';
     return (field) => {
       // ajv's coercion: a string `s` with `s == +s` becomes `+s`. Infinity and NaN are left to ajv.
-      const value = +field;
+      const value = plainNumber(field) ?? +field;
       if (!Number.isFinite(value) || (integer && value % 1 !== 0)) return undefined;
       if (min !== undefined && value < min) return undefined;
       if (max !== undefined && value > max) return undefined;

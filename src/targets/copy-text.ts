@@ -1,4 +1,5 @@
 import type { CellValue } from '../schema/row-validator.js';
+import { plainNumber } from '../schema/plain-number.js';
 
 /** Text that must be quoted in COPY's CSV: separators, quotes, line breaks, and `\\.` (the end-of-data line). */
 const NEEDS_QUOTES = /[",\r\n\\]/;
@@ -43,13 +44,6 @@ export interface RowOriginals {
   readonly ends: readonly number[];
 }
 
-/** Integers whose JavaScript text is themselves (no sign +, no leading zero, no -0, exact). */
-const PLAIN_INTEGER = /^(?:0|-?[1-9][0-9]{0,14})$/;
-/**
- * Decimals whose JavaScript text is themselves: at most 15 digits (so the number holds them all),
- * no leading or trailing zero, at most 6 decimals (JavaScript writes smaller numbers as 1e-7).
- */
-const PLAIN_DECIMAL = /^-?(?:0|[1-9][0-9]*)\.[0-9]{0,5}[1-9]$/;
 /** The words PostgreSQL's boolean input reads, with their value (it also ignores case). */
 const POSTGRES_BOOLEAN_WORDS = new Map<string, boolean>();
 for (const [words, value] of [
@@ -65,10 +59,8 @@ for (const [words, value] of [
 function saysTheSame(value: CellValue, field: string, booleanColumn: boolean): boolean {
   if (value === null) return field === '';
   if (typeof value === 'string') return value === field && field !== '';
-  if (typeof value === 'number') {
-    if (field.length > 16 || +field !== value) return false;
-    return Number.isInteger(value) ? PLAIN_INTEGER.test(field) : PLAIN_DECIMAL.test(field);
-  }
+  // A number: the field's text must be JavaScript's own text of it (plainNumber).
+  if (typeof value === 'number') return plainNumber(field) === value;
   // Another word than copyField's t/f reads the same only into a boolean column.
   return booleanColumn && POSTGRES_BOOLEAN_WORDS.get(field) === value;
 }
