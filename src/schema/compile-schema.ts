@@ -1,7 +1,6 @@
-import { Ajv, type ValidateFunction, type AnySchema } from 'ajv';
-import { Ajv2019 } from 'ajv/dist/2019.js';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type { Ajv, ValidateFunction, AnySchema, Options } from 'ajv';
+import { fullFormats } from 'ajv-formats/dist/formats.js';
 
 /** A property of the import's schema, as far as the importer reads it for messages and types. */
 export interface PropertySchema {
@@ -36,20 +35,21 @@ export interface ImportSchema {
   readonly required: readonly string[];
 }
 
-// ajv-formats ships as CommonJS with a default export.
+// ajv and ajv-formats (CommonJS) are loaded when a schema is first compiled, not with this module:
+// a worker whose rows all pass the fast check (fast-row-check.ts) never needs them, and loading
+// and compiling cost ~0.13 CPU-s per process.
+type AjvClass = new (options: Options) => Ajv;
 type AddFormats = (ajv: Ajv) => Ajv;
-const addFormats: AddFormats =
-  (addFormatsModule as unknown as { default?: AddFormats }).default ?? (addFormatsModule as unknown as AddFormats);
+const load = createRequire(import.meta.url);
 
 function makeAjv(schema: Record<string, unknown>): Ajv {
   const draft = typeof schema['$schema'] === 'string' ? schema['$schema'] : '';
   const options = { allErrors: true, coerceTypes: true, strict: false, validateSchema: true } as const;
-  const ajv: Ajv = draft.includes('2020-12')
-    ? new Ajv2020(options)
-    : draft.includes('2019-09')
-      ? new Ajv2019(options)
-      : new Ajv(options);
-  addFormats(ajv);
+  const module = draft.includes('2020-12') ? 'ajv/dist/2020' : draft.includes('2019-09') ? 'ajv/dist/2019' : 'ajv';
+  const AjvOfDraft = (load(module) as { default: AjvClass }).default;
+  const ajv = new AjvOfDraft(options);
+  const formats = load('ajv-formats') as { default: AddFormats };
+  formats.default(ajv);
   ajv.addKeyword({ keyword: 'unique', schemaType: 'boolean' });
   ajv.addKeyword({ keyword: 'errorMessage', schemaType: ['string', 'object'] });
   return ajv;
@@ -57,9 +57,10 @@ function makeAjv(schema: Record<string, unknown>): Ajv {
 
 /**
  * Compiles an import schema: a JSON Schema for one row as an object keyed by column name.
- * Throws with ajv's words when the schema itself is invalid.
+ * Throws with ajv's words when the schema itself is invalid. `lazy`: ajv compiles it when
+ * `validate` is first used (for a schema the enqueue has compiled already: a worker's).
  */
-export function compileSchema(parsed: unknown): ImportSchema {
+export function compileSchema(parsed: unknown, options: { readonly lazy?: boolean } = {}): ImportSchema {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new Error('the schema must be a JSON object describing one row');
   }
@@ -72,7 +73,17 @@ export function compileSchema(parsed: unknown): ImportSchema {
     throw new Error('"properties" must be an object of column name to column schema');
   }
   const required = Array.isArray(root['required']) ? (root['required'] as string[]) : [];
-  const ajv = makeAjv(root);
-  const validate = ajv.compile(root as AnySchema);
-  return { validate, root, format: (name) => ajv.formats[name], properties, required };
+  let validate: ValidateFunction | null = null;
+  const compiled = (): ValidateFunction => (validate ??= makeAjv(root).compile(root as AnySchema));
+  if (!options.lazy) compiled();
+  return {
+    get validate() {
+      return compiled();
+    },
+    root,
+    // ajv-formats' own objects, as makeAjv's ajv holds them (fast-row-check.ts compares them).
+    format: (name) => (Object.prototype.hasOwnProperty.call(fullFormats, name) ? fullFormats[name as keyof typeof fullFormats] : undefined),
+    properties,
+    required,
+  };
 }

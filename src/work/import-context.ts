@@ -29,7 +29,8 @@ function columnType(schema: PropertySchema | undefined): ColumnType {
 }
 
 export function buildImportContext(record: ImportRecord, prefix: string, handler: Handler | null = null): ImportContext {
-  const schema: ImportSchema | null = record.schema ? compileSchema(JSON.parse(record.schema)) : null;
+  // Compiled by ajv only when a row needs it: the enqueue has checked the schema already.
+  const schema: ImportSchema | null = record.schema ? compileSchema(JSON.parse(record.schema), { lazy: true }) : null;
   return {
     record,
     keys: importKeys(prefix, record.id),
