@@ -1,3 +1,4 @@
 #!/usr/bin/env node
-// Shim: the command line is compiled from src/cli/main.ts into dist/ by `npm install` (prepare).
-import '../dist/cli/main.js';
+// Shim: the command line is compiled from src/cli/main.ts into dist/ and bundled into
+// dist/bundle/ (scripts/bundle.mjs) by `npm install` (prepare).
+import '../dist/bundle/main.js';

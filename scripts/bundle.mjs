@@ -1,0 +1,34 @@
+// Bundles the command line (dist/cli/main.js) and the worker processes' entry
+// (dist/work/worker-entry.js) into dist/bundle/, with esbuild, from tsc's output.
+//
+// Why: every `importer` process, and every worker process, starts by loading ~200 modules
+// (commander, ioredis, pg, csv-parse, our own). Resolving and reading them cost ~0.15 CPU-s per
+// process: an import into PostgreSQL runs four (enqueue, work, two workers). Bundled, the idle
+// `work --processes 2` took 0.95 CPU-s instead of 1.45 (README, "Benchmark").
+//
+// Dynamic imports stay separate chunks (--splitting), loaded only by the commands that need
+// them. Left out, and loaded from node_modules at run time: native modules, the handler loader
+// (jiti), and the large libraries only some commands load (exceljs, the AWS SDK, mysql2,
+// nodemailer, the terminal's spinner and bar). The library itself (dist/index.js) is not bundled.
+import { build } from 'esbuild';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+
+const out = 'dist/bundle';
+rmSync(out, { recursive: true, force: true });
+await build({
+  entryPoints: ['dist/cli/main.js', 'dist/work/worker-entry.js'],
+  entryNames: '[name]',
+  outdir: out,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  logLevel: 'warning',
+  external: ['better-sqlite3', 'pg-native', 'jiti', 'exceljs', '@aws-sdk/*', 'mysql2', 'nodemailer', 'ora', 'cli-progress'],
+  // CommonJS packages inside an ES module bundle call require() for Node's own modules.
+  banner: { js: "import { createRequire as __importerRequire } from 'node:module'; const require = __importerRequire(import.meta.url);" },
+});
+// The Lua scripts are read next to the code that loads them (src/redis/scripts.ts).
+mkdirSync(`${out}/scripts`, { recursive: true });
+cpSync('src/redis/scripts', `${out}/scripts`, { recursive: true, filter: (p) => !p.endsWith('.ts') });
