@@ -2,10 +2,13 @@ import { describeCsvError, quoteNeverClosed, recordTooLarge, tooManyColumns } fr
 import {
   LINE_END_LF,
   LINE_END_UNKNOWN,
+  newPlainScan,
   newScannedRecord,
   SCAN_MORE,
+  SCAN_RECORD,
   SCAN_TOO_MANY_FIELDS,
   SCAN_UNCLOSED_QUOTE,
+  scanPlainRecord,
   scanRecord,
   type LineEnd,
   type ScanDialect,
@@ -178,8 +181,11 @@ export class RawCsvReader {
     let error: Error | null = null;
     let more = false;
     let stopped = false;
+    const plain = newPlainScan(data);
     while (pos < data.length) {
-      const result = scanRecord(data, pos, data.length, final, this.dialect, this.maxColumns, wanted, scanned);
+      const result = scanPlainRecord(plain, pos, this.dialect, this.maxColumns, wanted, scanned)
+        ? SCAN_RECORD
+        : scanRecord(data, pos, data.length, final, this.dialect, this.maxColumns, wanted, scanned);
       if (result === SCAN_MORE) {
         more = true;
         break;
