@@ -71,7 +71,7 @@ const digits = (text: string, from: number, to: number): number => {
  */
 export function isFullDate(text: string): boolean {
   if (text.length !== 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return false;
-  for (const i of DATE_DIGITS) if (!isDigit(text.charCodeAt(i))) return false;
+  for (let k = 0; k < DATE_DIGITS.length; k++) if (!isDigit(text.charCodeAt(DATE_DIGITS[k]!))) return false;
   const year = digits(text, 0, 4);
   const month = digits(text, 5, 7);
   const day = digits(text, 8, 10);
@@ -162,7 +162,9 @@ function columnCheck(property: unknown, formats: FormatLookup, unicodeRegExp: bo
   const format = property['format'] === undefined ? null : formatTest(property['format'], formats);
   if (property['format'] !== undefined && format === null) return null;
   return (field) => {
-    if (minLength !== undefined || maxLength !== undefined) {
+    // ajv counts characters (a surrogate pair is one): between half the UTF-16 length and all
+    // of it, so most fields need no count.
+    if ((minLength !== undefined && field.length < 2 * minLength) || (maxLength !== undefined && field.length > maxLength)) {
       const length = ucs2length(field);
       if (minLength !== undefined && length < minLength) return undefined;
       if (maxLength !== undefined && length > maxLength) return undefined;
