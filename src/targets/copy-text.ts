@@ -66,16 +66,18 @@ function saysTheSame(value: CellValue, field: string, booleanColumn: boolean): b
 }
 
 /**
- * copyText(), except that a row whose own text already is what copyText would send, as far as
- * the database can tell, goes as it is: no field quoted, no line break character in it (see
- * RowOriginals), not the end-of-data line `\.`, and every field either copyField's own text of
- * the checked value or (into a boolean column, `booleanColumns[c]`) a word PostgreSQL reads as
- * that value. Most rows of most files are such rows; building their text again cost the workers
- * ~10% of their CPU. Consecutive such rows of a file with LF line ends go as one piece of it.
+ * copyText() as UTF-8 bytes, except that a row whose own text already is what copyText would
+ * send, as far as the database can tell, goes as it is: no field quoted, no line break
+ * character in it (see RowOriginals), not the end-of-data line `\\.`, and every field either
+ * copyField's own text of the checked value or (into a boolean column, `booleanColumns[c]`) a
+ * word PostgreSQL reads as that value. Most rows of most files are such rows; building their
+ * text again cost the workers ~10% of their CPU. Consecutive such rows of a file with LF line
+ * ends go as one piece of it. The pieces are encoded straight into the bytes, not joined into
+ * one string first (which V8 then copies whole to encode it).
  */
-export function copyRowsText(rows: readonly (readonly CellValue[])[], originals: RowOriginals, booleanColumns: readonly boolean[]): string {
+export function copyRowsBytes(rows: readonly (readonly CellValue[])[], originals: RowOriginals, booleanColumns: readonly boolean[]): Buffer {
   const { text: source, starts, ends } = originals;
-  let text = '';
+  const out = new LineWriter(source.length * 3);
   // The piece of the file's text made of the rows sent as they are since the last built one.
   let runStart = -1;
   let runEnd = -1;
@@ -92,17 +94,44 @@ export function copyRowsText(rows: readonly (readonly CellValue[])[], originals:
         runEnd = end;
         continue;
       }
-      if (runStart >= 0) text += source.slice(runStart, runEnd) + '\n';
+      if (runStart >= 0) out.line(source.slice(runStart, runEnd));
       runStart = start;
       runEnd = end;
       continue;
     }
-    if (runStart >= 0) text += source.slice(runStart, runEnd) + '\n';
+    if (runStart >= 0) out.line(source.slice(runStart, runEnd));
     runStart = -1;
-    text += copyLine(row) + '\n';
+    out.line(copyLine(row));
   }
-  if (runStart >= 0) text += source.slice(runStart, runEnd) + '\n';
-  return text;
+  if (runStart >= 0) out.line(source.slice(runStart, runEnd));
+  return out.bytes();
+}
+
+/** Lines of text written as UTF-8 into a buffer that grows as needed. */
+class LineWriter {
+  private buffer: Buffer;
+  private length = 0;
+
+  constructor(size: number) {
+    this.buffer = Buffer.allocUnsafe(Math.max(size, 256));
+  }
+
+  /** Writes the text and a LF. */
+  line(text: string): void {
+    const room = text.length * 3 + 1;
+    if (this.buffer.length - this.length < room) {
+      const bigger = Buffer.allocUnsafe(Math.max(2 * this.buffer.length, this.length + room));
+      this.buffer.copy(bigger, 0, 0, this.length);
+      this.buffer = bigger;
+    }
+    this.length += this.buffer.write(text, this.length);
+    this.buffer[this.length++] = 10;
+  }
+
+  /** The bytes written, in a buffer of their size: a worker holds a batch's bytes until its COPY is sent. */
+  bytes(): Buffer {
+    return Buffer.from(this.buffer.subarray(0, this.length));
+  }
 }
 
 /**

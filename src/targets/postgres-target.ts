@@ -3,7 +3,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { redactUrl } from '../redact.js';
 import type { CellValue } from '../schema/row-validator.js';
 import { targetPassword } from './target-url.js';
-import { copyRowsText, copyText, utf8Bytes, type RowOriginals } from './copy-text.js';
+import { copyRowsBytes, copyText, utf8Bytes, type RowOriginals } from './copy-text.js';
 import { writeFindingRefused } from './find-refused.js';
 import { onConflictClause, qualified, quotePg, splitTableName } from './sql-names.js';
 import { TransientError, type ColumnType, type EncodedRows, type RowRejection, type SaveRequest, type TableDefinition, type Target } from './target.js';
@@ -184,7 +184,7 @@ export class PostgresTarget implements Target {
   encodeRows(request: Pick<SaveRequest, 'table' | 'columns'>, rows: readonly (readonly CellValue[])[], originals: RowOriginals | null): Buffer {
     if (!originals) return utf8Bytes(copyText(rows));
     const booleans = this.booleanColumns.get(request.table);
-    return utf8Bytes(copyRowsText(rows, originals, request.columns.map((c) => booleans?.has(c) === true)));
+    return copyRowsBytes(rows, originals, request.columns.map((c) => booleans?.has(c) === true));
   }
 
   private saveAllInOneTrip(chunks: readonly EncodedRows[]): Promise<boolean> {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { copyField, copyRowsText, type RowOriginals } from '../../src/targets/copy-text.js';
+import { copyField, copyRowsBytes, type RowOriginals } from '../../src/targets/copy-text.js';
+import type { CellValue } from '../../src/schema/row-validator.js';
+
+/** copyRowsBytes's bytes, read back as text. */
+const copyRowsText = (rows: readonly (readonly CellValue[])[], originals: RowOriginals, booleanColumns: readonly boolean[]): string =>
+  copyRowsBytes(rows, originals, booleanColumns).toString('utf8');
 
 /** Rows' originals as a task's text holds them: the lines one after the other, LF between; null: no plain text. */
 function originals(fields: string[][], lines: (string | null)[]): RowOriginals {
