@@ -6,9 +6,19 @@ import type { CellValue } from './row-validator.js';
 
 /**
  * A row's typed values when the row certainly passes the schema, else null (the row may be
- * invalid, or the check cannot tell): then ajv checks the row and words its errors.
+ * invalid, or the check cannot tell): then ajv checks the row and words its errors. With `out`,
+ * also says whether the row's values are written as its fields' own text (RowWritten).
  */
-export type FastRowCheck = (fields: readonly string[]) => CellValue[] | null;
+export type FastRowCheck = (fields: readonly string[], out?: RowWritten) => CellValue[] | null;
+
+/**
+ * `written`: every value that is not a boolean is its field's own text: null for an empty field,
+ * the field itself for text, and for a number a field JavaScript writes back the same
+ * (plainNumber). A COPY can then send the row as the file wrote it, checking only its booleans.
+ */
+export interface RowWritten {
+  written: boolean;
+}
 
 /** A string format as ajv holds it (`ajv.formats[name]`), or undefined for an unknown one. */
 export type FormatLookup = (name: string) => unknown;
@@ -104,7 +114,7 @@ function bound(value: unknown): number | null | undefined {
  * The check of one column's non-empty cell: its value as ajv (with coerceTypes) would leave it,
  * or undefined when ajv might refuse it. Null when the column's schema is beyond this check.
  */
-function columnCheck(property: unknown, formats: FormatLookup, unicodeRegExp: boolean): ValueCheck | null {
+function columnCheck(property: unknown, formats: FormatLookup, unicodeRegExp: boolean, row: RowWritten): ValueCheck | null {
   if (property === true || property === undefined) return (field) => field;
   if (!isRecord(property)) return null;
   const keywords = Object.keys(property);
@@ -139,7 +149,9 @@ function columnCheck(property: unknown, formats: FormatLookup, unicodeRegExp: bo
     const integer = type === 'integer';
     return (field) => {
       // ajv's coercion: a string `s` with `s == +s` becomes `+s`. Infinity and NaN are left to ajv.
-      const value = plainNumber(field) ?? +field;
+      const plain = plainNumber(field);
+      if (plain === undefined) row.written = false;
+      const value = plain ?? +field;
       if (!Number.isFinite(value) || (integer && value % 1 !== 0)) return undefined;
       if (min !== undefined && value < min) return undefined;
       if (max !== undefined && value > max) return undefined;
@@ -202,18 +214,21 @@ export function compileFastRowCheck(columns: readonly string[], root: unknown, f
   // A column named twice in the header: the row object keeps the last cell; ajv sees only that.
   if (new Set(columns).size !== columns.length) return null;
 
+  // What the value checks found of the row being checked (numbers not written plainly).
+  const row: RowWritten = { written: true };
   const checks: (ValueCheck | null)[] = [];
   const isRequired: boolean[] = [];
   for (const column of columns) {
     const property = Object.prototype.hasOwnProperty.call(properties, column) ? properties[column] : undefined;
-    const check = columnCheck(property, formats, unicodeRegExp);
+    const check = columnCheck(property, formats, unicodeRegExp, row);
     if (check === null) return null;
     checks.push(property === undefined ? null : check);
     isRequired.push(required.includes(column));
   }
   const width = columns.length;
-  return (fields) => {
+  return (fields, out) => {
     if (fields.length !== width) return null;
+    row.written = true;
     const values = new Array<CellValue>(width);
     for (let i = 0; i < width; i++) {
       const field = fields[i]!;
@@ -231,6 +246,7 @@ export function compileFastRowCheck(columns: readonly string[], root: unknown, f
       if (value === undefined) return null;
       values[i] = value;
     }
+    if (out) out.written = row.written;
     return values;
   };
 }

@@ -1,13 +1,14 @@
 import { errorMessage } from '../errors.js';
 import { booleanFromWord } from './boolean-words.js';
 import type { ImportSchema, PropertySchema } from './compile-schema.js';
-import { compileFastRowCheck } from './fast-row-check.js';
+import { compileFastRowCheck, type RowWritten } from './fast-row-check.js';
 import { describeErrors } from './messages.js';
 
 export type CellValue = string | number | boolean | null;
 
 export type RowCheck =
-  | { readonly ok: true; readonly values: CellValue[] }
+  /** `written`: the values are the fields' own text, booleans aside (see RowWritten); false when unsure. */
+  | { readonly ok: true; readonly values: CellValue[]; readonly written: boolean }
   | { readonly ok: false; readonly messages: string[] };
 
 export type RowValidator = (fields: readonly string[]) => RowCheck;
@@ -30,10 +31,11 @@ export function createRowValidator(columns: readonly string[], schema: ImportSch
   // Rows it is sure of skip ajv; the others (invalid ones among them) get ajv's verdict and words.
   const fast = schema && options.fastPath !== false ? compileFastRowCheck(columns, schema.root, schema.format) : null;
 
+  const found: RowWritten = { written: false };
   return (fields) => {
     if (fast) {
-      const values = fast(fields);
-      if (values) return { ok: true, values };
+      const values = fast(fields, found);
+      if (values) return { ok: true, values, written: found.written };
     }
     if (fields.length !== width) {
       return {
@@ -42,7 +44,7 @@ export function createRowValidator(columns: readonly string[], schema: ImportSch
       };
     }
     if (!schema) {
-      return { ok: true, values: fields.map((f) => (f === '' ? null : f)) };
+      return { ok: true, values: fields.map((f) => (f === '' ? null : f)), written: true };
     }
     const row: Record<string, unknown> = {};
     for (let i = 0; i < width; i++) {
@@ -64,7 +66,7 @@ export function createRowValidator(columns: readonly string[], schema: ImportSch
     }
     const values = new Array<CellValue>(width);
     for (let i = 0; i < width; i++) values[i] = toCell(row[columns[i]!]);
-    return { ok: true, values };
+    return { ok: true, values, written: false };
   };
 }
 

@@ -42,6 +42,11 @@ export interface RowOriginals {
   readonly text: string;
   readonly starts: readonly number[];
   readonly ends: readonly number[];
+  /**
+   * Rows whose check found every value but the booleans written as the field's own text
+   * (RowCheck's `written`): only their booleans need comparing with the text.
+   */
+  readonly written?: readonly boolean[];
 }
 
 /** The words PostgreSQL's boolean input reads, with their value (it also ignores case). */
@@ -76,7 +81,7 @@ function saysTheSame(value: CellValue, field: string, booleanColumn: boolean): b
  * one string first (which V8 then copies whole to encode it).
  */
 export function copyRowsBytes(rows: readonly (readonly CellValue[])[], originals: RowOriginals, booleanColumns: readonly boolean[]): Buffer {
-  const { text: source, starts, ends } = originals;
+  const { text: source, starts, ends, written } = originals;
   const out = new LineWriter(source.length * 3);
   // The piece of the file's text made of the rows sent as they are since the last built one.
   let runStart = -1;
@@ -87,7 +92,11 @@ export function copyRowsBytes(rows: readonly (readonly CellValue[])[], originals
     const end = ends[i]!;
     const fields = originals.fields[i]!;
     let same = start >= 0 && fields.length === row.length && !(end - start === 2 && source.startsWith('\\.', start));
-    for (let c = 0; same && c < row.length; c++) same = saysTheSame(row[c]!, fields[c]!, booleanColumns[c] === true);
+    if (same && written?.[i] === true) {
+      for (let c = 0; same && c < row.length; c++) if (typeof row[c] === 'boolean') same = saysTheSame(row[c]!, fields[c]!, booleanColumns[c] === true);
+    } else {
+      for (let c = 0; same && c < row.length; c++) same = saysTheSame(row[c]!, fields[c]!, booleanColumns[c] === true);
+    }
     if (same) {
       // Right after the run, behind one LF: the run goes on.
       if (runStart >= 0 && start === runEnd + 1 && source.charCodeAt(runEnd) === 10) {

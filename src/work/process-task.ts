@@ -94,10 +94,11 @@ function failDuplicates(context: ImportContext, task: TaskChunk, rows: ChunkRows
  * values in two arrays; the failed rows' messages in `rows`. (saveTogether keeps the arrays: no
  * map entry per valid row; checkRows puts them in `rows` for the handler and the one-by-one save.)
  */
-function checkRowsInOrder(context: ImportContext, task: TaskChunk, rows: ChunkRows): { indexes: number[]; values: CellValue[][] } {
+function checkRowsInOrder(context: ImportContext, task: TaskChunk, rows: ChunkRows): { indexes: number[]; values: CellValue[][]; written: boolean[] } {
   const duplicates = task.duplicates.length > 0 ? new Set(task.duplicates.map((d) => d.index)) : null;
   const indexes: number[] = [];
   const values: CellValue[][] = [];
+  const written: boolean[] = [];
   const all = task.rows;
   for (let index = 0; index < all.length; index++) {
     try {
@@ -106,13 +107,14 @@ function checkRowsInOrder(context: ImportContext, task: TaskChunk, rows: ChunkRo
       else if (!duplicates?.has(index)) {
         indexes.push(index);
         values.push(check.values);
+        written.push(check.written);
       }
     } catch (err) {
       rows.fail(index, [`row could not be checked: ${errorMessage(err)}`]);
     }
   }
   failDuplicates(context, task, rows);
-  return { indexes, values };
+  return { indexes, values, written };
 }
 
 function rowObject(columns: readonly string[], values: readonly CellValue[]): ImportRow {
@@ -202,10 +204,16 @@ async function saveTogether(context: ImportContext, target: Target, tasks: Itera
   const table = { table: context.record.table, columns: context.record.columns };
   for (const task of tasks) {
     const rows = new ChunkRows();
-    const { indexes, values } = checkRowsInOrder(context, task, rows);
+    const { indexes, values, written } = checkRowsInOrder(context, task, rows);
     const plain = task.plain;
     const originals = plain
-      ? { fields: indexes.map((index) => task.rows[index]!), text: plain.text, starts: indexes.map((index) => plain.starts[index]!), ends: indexes.map((index) => plain.ends[index]!) }
+      ? {
+          fields: indexes.map((index) => task.rows[index]!),
+          text: plain.text,
+          starts: indexes.map((index) => plain.starts[index]!),
+          ends: indexes.map((index) => plain.ends[index]!),
+          written,
+        }
       : null;
     const encoded = indexes.length > 0 ? target.encodeRows!(table, values, originals) : Buffer.alloc(0);
     // The rows failed so far, in words now; rows the database refuses later are read again.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compileSchema } from '../../src/schema/compile-schema.js';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { compileFastRowCheck, isFullDate } from '../../src/schema/fast-row-check.js';
-import { createRowValidator } from '../../src/schema/row-validator.js';
+import { createRowValidator, type RowCheck } from '../../src/schema/row-validator.js';
 
 // The fast path must never pass a row ajv refuses, nor give other values than ajv's coercion;
 // on the schemas it handles it must pass every row ajv passes (bar non-finite numbers, left to ajv).
@@ -68,6 +68,8 @@ describe('fast row check', () => {
     let seed = 11;
     const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
     let fastPassed = 0;
+    let writtenRows = 0;
+    let notWrittenRows = 0;
     for (const raw of SCHEMAS) {
       const schema = compileSchema(raw);
       const fast = compileFastRowCheck(COLUMNS, schema.root, schema.format);
@@ -86,10 +88,21 @@ describe('fast row check', () => {
           if (raw === SCHEMAS[2]) row[2] = rand() < 0.8 ? '2020-01-31T10:00:00Z' : row[2]!;
         }
         const expected = reference(row);
-        const got = fast!(row);
+        const found = { written: false };
+        const got = fast!(row, found);
         if (got !== null) {
-          expect(expected, JSON.stringify(row)).toEqual({ ok: true, values: got });
+          expect(expected, JSON.stringify(row)).toEqual({ ok: true, values: got, written: false });
           fastPassed++;
+          // Written: every value but the booleans is the field's own text (a COPY sends it as it is).
+          if (found.written) {
+            writtenRows++;
+            got.forEach((value, c) => {
+              if (typeof value === 'boolean') return;
+              expect(value === null ? '' : typeof value === 'string' ? value : String(value), JSON.stringify(row)).toBe(row[c]);
+            });
+          } else {
+            notWrittenRows++;
+          }
         } else if (expected.ok) {
           // Only non-finite numbers are left to ajv on schemas the fast path handles.
           expect(row.some((f) => /Infinity|1e400/.test(f)), JSON.stringify(row)).toBe(true);
@@ -97,6 +110,7 @@ describe('fast row check', () => {
       }
     }
     expect(fastPassed).toBeGreaterThan(5000);
+    expect(writtenRows > 1000 && notWrittenRows > 100, `${writtenRows} written, ${notWrittenRows} not`).toBe(true);
   });
 
   it('checks dates as ajv-formats does', () => {
@@ -147,7 +161,11 @@ describe('fast row check', () => {
       ['', '', '', '', '', '', '', ''],
       ['7', 'Anna'],
     ];
-    for (const row of rows) expect(withFast(row)).toEqual(ajvOnly(row));
-    expect(withFast(rows[1]!)).toEqual({ ok: true, values: [31, 'Zoë', 'a@b.co', 12, 'FR', '2020-01-31', true, 10] });
+    // The same verdict, values and words; `written` is the fast check's own (ajv's rows: false).
+    const verdict = (check: RowCheck) => (check.ok ? { ok: true, values: check.values } : check);
+    for (const row of rows) expect(verdict(withFast(row))).toEqual(verdict(ajvOnly(row)));
+    expect(withFast(rows[0]!)).toEqual({ ok: true, values: [7, 'Anna', 'a@b.co', 42, 'FR', '2020-01-31', true, 12.5], written: true });
+    // 0x1F, ' 12 ' and 1e1 are numbers, but not as JavaScript writes them.
+    expect(withFast(rows[1]!)).toEqual({ ok: true, values: [31, 'Zoë', 'a@b.co', 12, 'FR', '2020-01-31', true, 10], written: false });
   });
 });
