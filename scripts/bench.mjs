@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run bench -- [--rows N] [--columns N] [--wide] [--skip-bullmq] [--bullmq-rows N] [--redis URL]
-//                  [--postgres | --skip-postgres | --only-postgres] [--postgres-url URL] [--postgres-runs N]
+//                  [--postgres | --skip-postgres | --only-postgres] [--postgres-url URL] [--postgres-runs N] [--postgres-processes N]
 // Measures, in one run on the same file and the same Redis: a bare csv-parse pass, the importer
 // (enqueue + workers into SQLite, with 1 and 2 worker processes), the XLSX report against bare
 // exceljs, the BullMQ one-job-per-row baseline, and (when PostgreSQL answers, or with --postgres)
@@ -30,6 +30,7 @@ const bullmqRows = Number(flag('--bullmq-rows', rows));
 const redisUrl = flag('--redis', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const postgresUrl = flag('--postgres-url', DEFAULT_POSTGRES_URL);
 const postgresRuns = Number(flag('--postgres-runs', 5));
+const postgresProcesses = Number(flag('--postgres-processes', 2));
 const onlyPostgres = args.includes('--only-postgres');
 const withPostgres = !args.includes('--skip-postgres') && (args.includes('--postgres') || onlyPostgres || (!wide && columns === 8 && postgresAnswers(postgresUrl)));
 if ((args.includes('--postgres') || onlyPostgres) && !postgresAnswers(postgresUrl)) throw new Error(`--postgres: no PostgreSQL answers at ${postgresUrl}`);
@@ -152,7 +153,7 @@ async function cleanKeys(pattern) {
 const mb = (b) => (b / 1024 / 1024).toFixed(0);
 
 /** The PostgreSQL case (scripts/bench/postgres.mjs) with this run's settings. */
-const runPostgres = (schemaPath) => benchPostgres({ url: postgresUrl, dir, rows, columns, textLength, schemaPath, bin, measure, runJson, redis, prefix, cleanKeys, runs: postgresRuns });
+const runPostgres = (schemaPath) => benchPostgres({ url: postgresUrl, dir, rows, columns, textLength, schemaPath, bin, measure, runJson, redis, prefix, cleanKeys, runs: postgresRuns, processes: postgresProcesses });
 
 async function main() {
   const csv = join(dir, `people-${rows}x${columns}${wide ? '-wide' : ''}.csv`);
@@ -240,7 +241,7 @@ async function main() {
     ...(r.postgres
       ? [
           `| psql \\copy into PostgreSQL (no validation), median of ${r.postgres.copy.runs.length} (${r.postgres.copy.runs.map((x) => x.toFixed(2)).join(', ')}) | ${r.postgres.copy.seconds.toFixed(2)} | ${Math.round(rows / r.postgres.copy.seconds).toLocaleString('en-US')} | | |`,
-          line(`importer into PostgreSQL, 2 worker processes, median of ${r.postgres.import.runs.length} (${r.postgres.import.runs.map((x) => x.toFixed(2)).join(', ')})`, r.postgres.import),
+          line(`importer into PostgreSQL, ${postgresProcesses} worker process${postgresProcesses > 1 ? 'es' : ''}, median of ${r.postgres.import.runs.length} (${r.postgres.import.runs.map((x) => x.toFixed(2)).join(', ')})`, r.postgres.import),
         ]
       : []),
     '',

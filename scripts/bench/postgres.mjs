@@ -1,4 +1,4 @@
-// The PostgreSQL case of the benchmark: the importer (enqueue + 2 worker processes, COPY per
+// The PostgreSQL case of the benchmark: the importer (enqueue + 2 worker processes by default, COPY per
 // task) into a table, against `psql \copy` of the same file into an identical fresh table, which
 // validates nothing. Both tables live in a schema of the benchmark's own, dropped at the end.
 // The file has no invalid row (\copy would stop at the first bad date), so both load every row;
@@ -45,7 +45,7 @@ async function checkpoint(url) {
  * are bench.mjs's own (child processes timed side by side with their peak memory; a command's
  * JSON output).
  */
-export async function benchPostgres({ url, dir, rows, columns, textLength, schemaPath, bin, measure, runJson, redis, prefix, cleanKeys, runs = 3 }) {
+export async function benchPostgres({ url, dir, rows, columns, textLength, schemaPath, bin, measure, runJson, redis, prefix, cleanKeys, runs = 3, processes = 2 }) {
   if (columns !== 8) throw new Error('the PostgreSQL case uses the 8 columns of generate.mjs: run it without --columns or --wide');
   const csv = join(dir, `people-${rows}x8-valid.csv`);
   if (!existsSync(csv)) {
@@ -73,10 +73,10 @@ export async function benchPostgres({ url, dir, rows, columns, textLength, schem
 
       await checkpoint(url);
       const id = `bench-pg-${run}-${Date.now()}`;
-      const result = await measure(`importer into PostgreSQL, 2 worker processes (${run} of ${runs})`, [
+      const result = await measure(`importer into PostgreSQL, ${processes} worker process${processes > 1 ? 'es' : ''} (${run} of ${runs})`, [
         { name: 'enqueue', argv: [bin, 'enqueue', csv, '--schema', schemaPath, '--target', url, '--table', `${schema}.${imported}`, '--id', id] },
         // Started together with the enqueue (see importerRun in bench.mjs).
-        { name: 'work', argv: [bin, 'work', '--until-idle', '--import', id, '--processes', '2'] },
+        { name: 'work', argv: [bin, 'work', '--until-idle', '--import', id, '--processes', String(processes)] },
       ]);
       const status = JSON.parse(await runJson([bin, 'status', id, '--json']));
       if (status.state !== 'complete' || status.succeeded !== rows) {
