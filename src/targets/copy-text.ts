@@ -73,7 +73,7 @@ function saysTheSame(value: CellValue, field: string, booleanColumn: boolean): b
 /**
  * copyText() as UTF-8 bytes, except that a row whose own text already is what copyText would
  * send, as far as the database can tell, goes as it is: no field quoted, no line break
- * character in it (see RowOriginals), not the end-of-data line `\\.`, and every field either
+ * character in it (see RowOriginals), not the end-of-data line `\.`, and every field either
  * copyField's own text of the checked value or (into a boolean column, `booleanColumns[c]`) a
  * word PostgreSQL reads as that value. Most rows of most files are such rows; building their
  * text again cost the workers ~10% of their CPU. Consecutive such rows of a file with LF line
