@@ -346,12 +346,7 @@ export function scanPlainRecord(scan: PlainScan, pos: number, dialect: ScanDiale
   for (;;) {
     let at = text.indexOf(delimiter, start);
     if (at < 0 || at > contentEnd) at = contentEnd;
-    if (nextWanted < wanted.length && wanted[nextWanted] === field) {
-      out.wantedStart[nextWanted] = start;
-      out.wantedEnd[nextWanted] = at;
-      out.wantedKind[nextWanted] = FIELD_PLAIN;
-      nextWanted++;
-    }
+    nextWanted = noteField(null, out, wanted, nextWanted, field, start, at, FIELD_PLAIN);
     if (++field > maxFields) return false;
     if (at === contentEnd) break;
     start = at + 1;

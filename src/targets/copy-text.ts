@@ -92,10 +92,10 @@ export function copyRowsBytes(rows: readonly (readonly CellValue[])[], originals
     const end = ends[i]!;
     const fields = originals.fields[i]!;
     let same = start >= 0 && fields.length === row.length && !(end - start === 2 && source.startsWith('\\.', start));
-    if (same && written?.[i] === true) {
-      for (let c = 0; same && c < row.length; c++) if (typeof row[c] === 'boolean') same = saysTheSame(row[c]!, fields[c]!, booleanColumns[c] === true);
-    } else {
-      for (let c = 0; same && c < row.length; c++) same = saysTheSame(row[c]!, fields[c]!, booleanColumns[c] === true);
+    // A row the check found written as its text: only its booleans are compared.
+    const onlyBooleans = written?.[i] === true;
+    for (let c = 0; same && c < row.length; c++) {
+      if (!onlyBooleans || typeof row[c] === 'boolean') same = saysTheSame(row[c]!, fields[c]!, booleanColumns[c] === true);
     }
     if (same) {
       // Right after the run, behind one LF: the run goes on.

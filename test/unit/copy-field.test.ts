@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { copyField, copyRowsBytes, type RowOriginals } from '../../src/targets/copy-text.js';
 import type { CellValue } from '../../src/schema/row-validator.js';
+import { randomNumberField, seededRandom } from '../helpers/random-numbers.js';
 
 /** copyRowsBytes's bytes, read back as text. */
 const copyRowsText = (rows: readonly (readonly CellValue[])[], originals: RowOriginals, booleanColumns: readonly boolean[]): string =>
@@ -37,25 +38,11 @@ describe('copyField (COPY ... FORMAT csv)', () => {
   });
 
   it('sends a number field as it is only when it is the number\'s own text', () => {
-    // mulberry32: a small seeded generator whose low bits are as random as its high ones.
-    let seed = 5;
-    const random = (n: number): number => {
-      seed = (seed + 0x6d2b79f5) | 0;
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-    };
-    const digits = (n: number): string => Array.from({ length: n }, () => String(random(10))).join('');
+    const random = seededRandom(5);
     let verbatim = 0;
     const edges = ['0.000001', '0.0000001', '0.00000012', '-0', '0', '-0.0', '1.10', '9007199254740993', '123456789012345', '1234567890123456', '1e21', '.5', '5.'];
     for (let i = 0; i < 50_000 + edges.length; i++) {
-      const sign = random(4) === 0 ? '-' : '';
-      const field = edges[i - 50_000] ?? [
-        () => sign + digits(1 + random(18)),
-        () => `${sign}${digits(1 + random(9))}.${digits(1 + random(9))}`,
-        () => `${sign}0.${digits(random(9))}`,
-        () => `${sign}${digits(1 + random(3))}e${random(30)}`,
-      ][random(4)]!();
+      const field = edges[i - 50_000] ?? randomNumberField(random, 18, 9);
       const value = Number(field);
       const line = copyRowsText([[value]], originals([[field]], [field]), [false]);
       expect(line).toBe(field === line.slice(0, -1) ? `${String(value)}\n` : `${copyField(value)}\n`);
