@@ -260,7 +260,7 @@ describe('tasks of an earlier incarnation', () => {
     const keys = importKeys(prefix, 'nightly');
     // The new import is still being enqueued (its record says enqueuing, chunk 0 expected).
     await redis.hset(keys.meta, 'state', 'enqueuing', 'enqueuedChunks', '0');
-    await redis.xtrim(keys.tasks, 'MAXLEN', 0);
+    await redis.del(keys.tasks);
     const args = [0, 1, 1, '[1,2,[["1","x"]]]', Date.now(), '[]', '[]', '[]', 'f'.repeat(24)];
     await expect(runScript(redis, 'enqueueChunk', [keys.meta, keys.tasks], args)).rejects.toThrow(/IMPORT_CLOSED replaced/);
     expect(await redis.xlen(keys.tasks)).toBe(0);

@@ -127,7 +127,7 @@ function rowObject(columns: readonly string[], values: readonly CellValue[]): Im
 }
 
 function handlerContext(context: ImportContext, task: TaskChunk) {
-  return { importId: context.record.id, chunk: task.chunk, table: context.record.table, target: context.record.target };
+  return { importId: context.record.id, incarnation: ledgerKey(context.record), chunk: task.chunk, table: context.record.table, target: context.record.target };
 }
 
 /** The user's extra rules: a RowError (or returned messages) fails the row; anything else is retried. */
