@@ -21,7 +21,8 @@ import { runCli } from './helpers/cli.js';
 import { csvLine, tempDir, writeFile } from './helpers/files.js';
 import { readOutcomes } from './helpers/outcomes.js';
 import { cleanPrefix, openRedis, testPrefix } from './helpers/redis.js';
-import { DIALECTS, openScratch, type Scratch } from './helpers/sql.js';
+import { freePort } from './helpers/processes.js';
+import { DIALECTS, openScratch, withPort, type Scratch } from './helpers/sql.js';
 
 let redis: ImporterRedis;
 const prefixes: string[] = [];
@@ -264,6 +265,24 @@ describe('tasks of an earlier incarnation', () => {
     const args = [0, 1, 1, '[1,2,[["1","x"]]]', Date.now(), '[]', '[]', '[]', 'f'.repeat(24)];
     await expect(runScript(redis, 'enqueueChunk', [keys.meta, keys.tasks], args)).rejects.toThrow(/IMPORT_CLOSED replaced/);
     expect(await redis.xlen(keys.tasks)).toBe(0);
+  });
+});
+
+describe('purge where the target cannot be reached', () => {
+  it.each(DIALECTS)('on %s: the keys are purged, a warning says the ledger rows were left', async (kind) => {
+    const to = await place(kind);
+    const prefix = newPrefix();
+    await importUnder(prefix, 'nightly', peopleFile('a', 3), to);
+    // The database is elsewhere now: nothing listens on the port the record names.
+    await redis.hset(importKeys(prefix, 'nightly').meta, 'target', withPort(to.url, await freePort()));
+    const purge = await runCli(['purge', 'nightly', '--json'], { env: { IMPORTER_PREFIX: prefix } });
+    expect(purge.code).toBe(0);
+    const result = JSON.parse(purge.stdout) as Record<string, unknown>;
+    expect(result).toMatchObject({ id: 'nightly', purged: true, ledgerRows: null });
+    expect(result['ledgerError']).toMatch(/database unavailable: .*ECONNREFUSED/);
+    expect(purge.stderr).toMatch(/^importer: the import's ledger rows were left in \S+ \(database unavailable: .*\); they are deleted after 30 days\n$/);
+    expect(await redis.exists(importKeys(prefix, 'nightly').meta)).toBe(0);
+    expect(await to.ledger()).toEqual({ nightly: 2 });
   });
 });
 
