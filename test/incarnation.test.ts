@@ -138,7 +138,7 @@ describe.each(KINDS)('a reused import id on the %s target', (kind) => {
     expect(await to.ledger()).toEqual({ nightly: 1 });
   });
 
-  it('a new import under the id of one whose keys expired writes its rows; purge then deletes only the new import's ledger rows', async () => {
+  it('a new import under the id of one whose keys expired writes its rows; purge then deletes only the new import\'s ledger rows', async () => {
     const to = await place(kind);
     const prefix = newPrefix();
     const first = await importUnder(prefix, 'nightly', peopleFile('a', 5), to);
