@@ -9,6 +9,15 @@ export function newImportId(now = new Date()): string {
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
+/**
+ * A new incarnation id: made once when an import's record is created, so that an import created
+ * again under an old id (after `purge`, after its keys expired, or beside it under another
+ * `--prefix`) is told apart from the old one in the target's ledger. 96 random bits, hex.
+ */
+export function newIncarnation(): string {
+  return randomBytes(12).toString('hex');
+}
+
 export function checkImportId(id: string): string {
   if (!ID_PATTERN.test(id)) {
     throw usageError(`invalid import id "${id}": use 1 to 64 letters, digits, dots, dashes or underscores`);

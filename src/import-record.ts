@@ -7,6 +7,12 @@ export type ImportState = 'enqueuing' | 'processing' | 'complete' | 'failed' | '
 /** What an import was started with. Fixed once the import exists. */
 export interface ImportSettings {
   readonly id: string;
+  /**
+   * Made when the record is created and kept by a resumed enqueue: the import's own key in the
+   * target's ledger and in each of its tasks (see ledgerKey). '' in a record made by a version
+   * without incarnations.
+   */
+  readonly incarnation: string;
   /** The file as the person named it (a path, `-` for stdin). */
   readonly source: string;
   /** Column names for validation and the target table, in file order (schema properties the headers matched, or the headers). */
@@ -74,6 +80,7 @@ export interface ImportRecord extends ImportSettings {
 export function settingsToFields(settings: ImportSettings, now: number): string[] {
   return [
     'id', settings.id,
+    'incarnation', settings.incarnation,
     'source', settings.source,
     'columns', JSON.stringify(settings.columns),
     'headers', JSON.stringify(settings.headers),
@@ -108,6 +115,7 @@ export function parseRecord(hash: Record<string, string>): ImportRecord | null {
   if (!hash['id']) return null;
   return {
     id: hash['id'],
+    incarnation: hash['incarnation'] ?? '',
     source: hash['source'] ?? '',
     columns: JSON.parse(hash['columns'] ?? '[]') as string[],
     headers: JSON.parse(hash['headers'] ?? hash['columns'] ?? '[]') as string[],
@@ -136,6 +144,14 @@ export function parseRecord(hash: Record<string, string>): ImportRecord | null {
     original: hash['original'] ? hash['original'] : null,
     expiresAt: num(hash['expiresAt']),
   };
+}
+
+/**
+ * The import's key in the target's ledger: its incarnation, or, for a record made by a version
+ * without incarnations, `legacy:<id>` (no incarnation contains a colon).
+ */
+export function ledgerKey(record: Pick<ImportSettings, 'id' | 'incarnation'>): string {
+  return record.incarnation || `legacy:${record.id}`;
 }
 
 export async function readRecord(redis: Redis, prefix: string, id: string): Promise<ImportRecord | null> {

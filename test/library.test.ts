@@ -89,7 +89,7 @@ describe('the library', () => {
     const payload = fields[fields.indexOf('d') + 1]!;
     expect(payload.split('\n')[0]).toMatch(/^R,1,2,44,1,3$/);
     await redis.xdel(tasks, entryId!);
-    await redis.xadd(tasks, '0-2', 'd', payload.replace('3,4\n', ''));
+    await redis.xadd(tasks, '0-2', 'd', payload.replace('3,4\n', ''), 'i', fields[fields.indexOf('i') + 1]!);
     const summary = await work({ redis, prefix, importId: id, untilIdle: true });
     expect(summary).toMatchObject({ rows: 3, succeeded: 0, failed: 3 });
     const failures = [];

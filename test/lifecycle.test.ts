@@ -55,7 +55,7 @@ describe('cancel, purge, list', () => {
     expect(await redis.zscore(`${prefix}:active`, id)).toBeNull();
 
     // The holder records its chunk: acknowledged and skipped, nothing counted.
-    const recorded = await runScript(redis, 'recordChunk', [keys.meta, keys.tasks, keys.done, keys.succeeded, keys.failed], [TASK_GROUP, 0, Date.now(), 1, 0, JSON.stringify([1, 1, 'name 1'])]);
+    const recorded = await runScript(redis, 'recordChunk', [keys.meta, keys.tasks, keys.done, keys.succeeded, keys.failed], [TASK_GROUP, 0, Date.now(), 1, 0, JSON.stringify([1, 1, 'name 1']), (await redis.hget(keys.meta, 'incarnation'))!]);
     expect(recorded).toBe('skipped');
     expect(await redis.llen(keys.succeeded)).toBe(0);
     expect(await redis.xpending(keys.tasks, TASK_GROUP)).toEqual([0, null, null, null]);
@@ -113,7 +113,10 @@ describe('cancel, purge, list', () => {
 
     const purge = await runCli(['purge', id, '--json'], { env });
     expect(purge.code).toBe(0);
-    expect(JSON.parse(purge.stdout)).toEqual({ id, purged: true, keys: keysBefore.size });
+    const purged = JSON.parse(purge.stdout) as Record<string, unknown>;
+    expect(purged).toMatchObject({ id, purged: true, keys: keysBefore.size, ledgerError: null });
+    // Its ledger rows went from the target too (one per chunk saved).
+    expect(purged['ledgerRows']).toBeGreaterThan(0);
     expect((await importKeyTtls(redis, prefix, id)).size).toBe(0);
     expect(await redis.zscore(`${prefix}:imports`, id)).toBeNull();
     // The other import is untouched.

@@ -21,8 +21,9 @@ async function enqueued(id: string): Promise<{ keys: ReturnType<typeof importKey
   return { keys, payload: fields[fields.indexOf('d') + 1]! };
 }
 
-function record(keys: ReturnType<typeof importKeys>, succeeded: string, failed: string[]): Promise<unknown> {
-  return runScript(redis, 'recordChunk', [keys.meta, keys.tasks, keys.done, keys.succeeded, keys.failed], [TASK_GROUP, 0, Date.now(), 3 - failed.length, failed.length, succeeded, ...failed]);
+async function record(keys: ReturnType<typeof importKeys>, succeeded: string, failed: string[], incarnation?: string): Promise<unknown> {
+  const own = incarnation ?? (await redis.hget(keys.meta, 'incarnation')) ?? '';
+  return runScript(redis, 'recordChunk', [keys.meta, keys.tasks, keys.done, keys.succeeded, keys.failed], [TASK_GROUP, 0, Date.now(), 3 - failed.length, failed.length, succeeded, own, ...failed]);
 }
 
 describe('record-chunk.lua', () => {

@@ -263,7 +263,8 @@ describe.each(DIALECTS)('the %s target', (dialect) => {
       const table = s.table('once');
       await target.ensureTable({ table, columns: [{ name: 'id', type: 'integer' }, { name: 'v', type: 'integer' }], create: false, uniqueKey: [] });
       const rows = Array.from({ length: 300 }, (_, i) => [i + 1, i % 100 === 7 ? 13 : 1000 + i]);
-      const request = { importId: `once-${randomBytes(3).toString('hex')}`, chunk: 0, table, columns: ['id', 'v'], rows, onConflict: null };
+      const importId = `once-${randomBytes(3).toString('hex')}`;
+      const request = { importId, ledgerKey: `${importId}-incarnation`, chunk: 0, table, columns: ['id', 'v'], rows, onConflict: null };
       const [first, concurrent] = await Promise.all([target.save(request), target.save(request)]);
       const again = await target.save(request);
       expect(first.map((r) => r.index)).toEqual([7, 107, 207]);
@@ -326,7 +327,7 @@ describe.each(DIALECTS)('the %s target', (dialect) => {
       const importId = `many-${randomBytes(3).toString('hex')}`;
       const chunkRows = (chunk: number) => Array.from({ length: 50 }, (_, i) => [chunk * 50 + i, chunk === 3 && i === 5 ? 13 : 100 + i]);
       const encoded = (chunk: number) => ({
-        request: { importId, chunk, table, columns: ['id', 'v'], onConflict: null },
+        request: { importId, ledgerKey: `${importId}-incarnation`, chunk, table, columns: ['id', 'v'], onConflict: null },
         encoded: target.encodeRows!({ table, columns: ['id', 'v'] }, chunkRows(chunk), null),
         rows: () => chunkRows(chunk),
       });

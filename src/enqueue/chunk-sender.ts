@@ -60,8 +60,11 @@ export class ChunkSender {
    */
   async send(chunkNo: number, firstRow: number, rows: number, payload: string | Buffer, claims: readonly UniqueClaim[]): Promise<void> {
     const scriptKeys = [this.keys.meta, this.keys.tasks];
-    const { groups, repeats, arrays, slices } = groupClaims(claims, firstRow, 9 + this.bucketNames.length);
-    const args = [chunkNo, firstRow, rows, payload, Date.now(), JSON.stringify(groups), JSON.stringify(repeats), JSON.stringify(arrays), ...this.bucketNames, ...slices];
+    const { groups, repeats, arrays, slices } = groupClaims(claims, firstRow, 10 + this.bucketNames.length);
+    const args = [
+      chunkNo, firstRow, rows, payload, Date.now(), JSON.stringify(groups), JSON.stringify(repeats), JSON.stringify(arrays), this.settings.incarnation,
+      ...this.bucketNames, ...slices,
+    ];
     const confirmed = this.call(scriptKeys, args).then(async () => {
       await replicated(this.redis, this.keys.meta); // false (no replica in time): go on regardless
     });

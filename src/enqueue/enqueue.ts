@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { errorMessage, ImporterError, inputError, usageError } from '../errors.js';
-import { checkImportId, newImportId } from '../ids.js';
+import { checkImportId, newImportId, newIncarnation } from '../ids.js';
 import { readRecord, settingsToFields, type ImportSettings, type ImportState, type KeepColumns } from '../import-record.js';
 import { activeScore, globalKeys, importKeys, TASK_GROUP } from '../redis/keys.js';
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
@@ -127,6 +127,8 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
   const now = Date.now();
   const settings: ImportSettings = {
     id,
+    // Stored only if this call creates the record; a resumed enqueue goes on with the record's own.
+    incarnation: newIncarnation(),
     source: options.source,
     columns,
     headers,

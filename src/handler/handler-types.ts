@@ -6,7 +6,12 @@ export type ImportRow = Record<string, CellValue>;
 /** What a handler knows about the row or chunk it is called for. */
 export interface HandlerContext {
   readonly importId: string;
-  /** The task's chunk number: with importId, a key for making `save` idempotent. */
+  /**
+   * The import's incarnation (made when its record was created): unlike the id, which a new
+   * import can take again once the old one is purged or expired, it names this import alone.
+   */
+  readonly incarnation: string;
+  /** The task's chunk number: with incarnation, a key for making `save` idempotent. */
   readonly chunk: number;
   readonly table: string;
   readonly target: string;
@@ -34,7 +39,7 @@ export interface HandlerRejection {
  * A user's own rules and persistence. `validate` runs after the schema on each valid row:
  * throw a RowError (or return messages) to mark the row invalid. `save` replaces the target:
  * it receives a task's valid rows at once, may return the rows it refused, and may be called
- * again for the same (importId, chunk) after a crash, so it should be idempotent on that key.
+ * again for the same (incarnation, chunk) after a crash, so it should be idempotent on that key.
  * Any other error thrown by either is taken as transient and retried with backoff.
  */
 export interface Handler {

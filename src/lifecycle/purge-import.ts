@@ -1,19 +1,30 @@
 import type { Redis } from 'ioredis';
 import { DEFAULT_PREFIX } from '../defaults.js';
-import { ImporterError } from '../errors.js';
+import { errorMessage, ImporterError } from '../errors.js';
+import { ledgerKey, readRecord, type ImportRecord } from '../import-record.js';
+import { redactUrl } from '../redact.js';
 import { globalKeys, importKeys } from '../redis/keys.js';
+import { openTarget } from '../targets/open-target.js';
 import { scanImportKeys } from './import-key-scan.js';
 
 export interface PurgeOptions {
   readonly redis: Redis;
   readonly prefix?: string;
   readonly id: string;
+  /** Also delete the import's rows of its target's ledger (default true). */
+  readonly forgetLedger?: boolean;
 }
 
 export interface PurgeResult {
   readonly id: string;
   /** Keys deleted. */
   readonly keys: number;
+  /** The import's target (its URL holds no password), or null when its record was gone. */
+  readonly target: string | null;
+  /** Ledger rows of the import deleted from its target, or null when none were (see ledgerError). */
+  readonly ledgerRows: number | null;
+  /** Why the ledger rows were left in the target (unreachable, no record to name it), or null. */
+  readonly ledgerError: string | null;
 }
 
 /**
@@ -21,11 +32,16 @@ export interface PurgeResult {
  * and forgets it in the shared sets. The record goes last, so an interrupted purge can be run
  * again. Workers holding one of its tasks find no record and drop the task. An id with no keys
  * at all is an error (a typo should not look like success).
+ *
+ * Then the import's rows of its target's ledger are deleted (after the keys: while a task of it
+ * could still come back, its ledger rows keep it from being saved twice). A target that cannot
+ * be reached does not fail the purge: the result says so, and the rows go with age (LEDGER_KEEP_DAYS).
  */
 export async function purgeImport(options: PurgeOptions): Promise<PurgeResult> {
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   const meta = importKeys(prefix, options.id).meta;
   const global = globalKeys(prefix);
+  const record = await readRecord(options.redis, prefix, options.id);
   // Out of the active set first: no worker starts on it while its keys go.
   await options.redis.zrem(global.active, options.id);
   let count = 0;
@@ -40,5 +56,18 @@ export async function purgeImport(options: PurgeOptions): Promise<PurgeResult> {
   if (count === 0 && !hadMeta && listed === 0) {
     throw new ImporterError('state', `no import with id "${options.id}" in this Redis`);
   }
-  return { id: options.id, keys: count };
+  const ledger = options.forgetLedger === false ? { ledgerRows: null, ledgerError: null } : await forgetLedger(record);
+  return { id: options.id, keys: count, target: record ? redactUrl(record.target) : null, ...ledger };
+}
+
+async function forgetLedger(record: ImportRecord | null): Promise<Pick<PurgeResult, 'ledgerRows' | 'ledgerError'>> {
+  if (!record || !record.target) return { ledgerRows: null, ledgerError: 'the import had no record left to name its target' };
+  const target = openTarget(record.target);
+  try {
+    return { ledgerRows: await target.forgetLedger!(record.table, ledgerKey(record)), ledgerError: null };
+  } catch (err) {
+    return { ledgerRows: null, ledgerError: errorMessage(err) };
+  } finally {
+    await target.close().catch(() => {});
+  }
 }

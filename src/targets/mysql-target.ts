@@ -4,9 +4,9 @@ import { redactUrl } from '../redact.js';
 import { targetPassword } from './target-url.js';
 import { writeFindingRefused } from './find-refused.js';
 import { qualified, quoteMysql, splitTableName } from './sql-names.js';
-import { TransientError, type ColumnType, type ConflictPolicy, type RowRejection, type SaveRequest, type TableDefinition, type Target } from './target.js';
+import { LEDGER_KEEP_DAYS, LEDGER_TABLE, TransientError, type ColumnType, type ConflictPolicy, type RowRejection, type SaveRequest, type TableDefinition, type Target } from './target.js';
 
-const LEDGER_NAME = '_importer_chunks';
+const LEDGER_NAME = LEDGER_TABLE;
 /** MySQL's limit of placeholders in one statement. */
 const MAX_PARAMS = 65_535;
 /** A refused slice of at most this many rows is tried row by row rather than halved again. */
@@ -99,10 +99,13 @@ export class MysqlTarget implements Target {
     const ledger = this.ledgerFor(definition.table);
     try {
       if (!this.ledgers.has(ledger)) {
+        // Keyed by the import's incarnation (SaveRequest.ledgerKey), not its id, which can be
+        // reused; a ledger of an older version (_importer_chunks, by id) is left as it was.
         await this.pool.query(
-          `CREATE TABLE IF NOT EXISTS ${ledger} (import_id VARCHAR(64) NOT NULL, chunk INT NOT NULL, rejected LONGTEXT NOT NULL, ` +
-            'saved_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, PRIMARY KEY (import_id, chunk)) ENGINE=InnoDB',
+          `CREATE TABLE IF NOT EXISTS ${ledger} (incarnation VARCHAR(80) NOT NULL, chunk INT NOT NULL, import_id VARCHAR(64) NOT NULL, rejected LONGTEXT NOT NULL, ` +
+            'saved_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, PRIMARY KEY (incarnation, chunk)) ENGINE=InnoDB',
         );
+        await this.pool.query(`DELETE FROM ${ledger} WHERE saved_at < NOW() - INTERVAL ? DAY`, [LEDGER_KEEP_DAYS]);
         this.ledgers.add(ledger);
       }
       const { schema, name } = splitTableName(definition.table);
@@ -134,16 +137,16 @@ export class MysqlTarget implements Target {
       await connection.beginTransaction();
       const ledger = this.ledgerFor(request.table);
       try {
-        await connection.query(`INSERT INTO ${ledger} (import_id, chunk, rejected) VALUES (?, ?, '[]')`, [request.importId, request.chunk]);
+        await connection.query(`INSERT INTO ${ledger} (incarnation, chunk, import_id, rejected) VALUES (?, ?, ?, '[]')`, [request.ledgerKey, request.chunk, request.importId]);
       } catch (err) {
         if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
-        const [done] = await connection.query<mysql.RowDataPacket[]>(`SELECT rejected FROM ${ledger} WHERE import_id = ? AND chunk = ?`, [request.importId, request.chunk]);
+        const [done] = await connection.query<mysql.RowDataPacket[]>(`SELECT rejected FROM ${ledger} WHERE incarnation = ? AND chunk = ?`, [request.ledgerKey, request.chunk]);
         await connection.commit();
         return JSON.parse(String(done[0]?.['rejected'] ?? '[]')) as RowRejection[];
       }
       const rejected = request.rows.length > 0 ? await this.writeFindingRefused(connection, request) : [];
       if (rejected.length > 0) {
-        await connection.query(`UPDATE ${ledger} SET rejected = ? WHERE import_id = ? AND chunk = ?`, [JSON.stringify(rejected), request.importId, request.chunk]);
+        await connection.query(`UPDATE ${ledger} SET rejected = ? WHERE incarnation = ? AND chunk = ?`, [JSON.stringify(rejected), request.ledgerKey, request.chunk]);
       }
       await connection.commit();
       return rejected;
@@ -235,6 +238,16 @@ export class MysqlTarget implements Target {
     }
     this.constraintColumns.set(cacheKey, columns);
     return columns;
+  }
+
+  async forgetLedger(table: string, ledgerKey: string): Promise<number> {
+    try {
+      const [result] = await this.pool.query<mysql.ResultSetHeader>(`DELETE FROM ${this.ledgerFor(table)} WHERE incarnation = ?`, [ledgerKey]);
+      return result.affectedRows;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ER_NO_SUCH_TABLE') return 0; // no ledger there: nothing saved
+      throw wrap(err, this.label);
+    }
   }
 
   async close(): Promise<void> {

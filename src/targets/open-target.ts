@@ -55,6 +55,11 @@ class LazyTarget implements Target {
     return (await this.get()).save(request);
   }
 
+  async forgetLedger(table: string, ledgerKey: string): Promise<number> {
+    const target = await this.get();
+    return target.forgetLedger ? target.forgetLedger(table, ledgerKey) : 0;
+  }
+
   async close(): Promise<void> {
     if (this.target) await (await this.target).close();
   }

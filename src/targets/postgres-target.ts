@@ -6,9 +6,9 @@ import { targetPassword } from './target-url.js';
 import { copyRowsBytes, copyText, utf8Bytes, type RowOriginals } from './copy-text.js';
 import { writeFindingRefused } from './find-refused.js';
 import { onConflictClause, qualified, quotePg, splitTableName } from './sql-names.js';
-import { TransientError, type ColumnType, type EncodedRows, type RowRejection, type SaveRequest, type TableDefinition, type Target } from './target.js';
+import { LEDGER_KEEP_DAYS, LEDGER_TABLE, TransientError, type ColumnType, type EncodedRows, type RowRejection, type SaveRequest, type TableDefinition, type Target } from './target.js';
 
-const LEDGER_NAME = '_importer_chunks';
+const LEDGER_NAME = LEDGER_TABLE;
 const PG_TYPES: Record<ColumnType, string> = {
   text: 'text',
   integer: 'bigint',
@@ -83,10 +83,13 @@ export class PostgresTarget implements Target {
     const ledger = this.ledgerFor(definition.table);
     try {
       if (!this.ledgers.has(ledger)) {
+        // Keyed by the import's incarnation (SaveRequest.ledgerKey), not its id, which can be
+        // reused; a ledger of an older version (_importer_chunks, by id) is left as it was.
         await this.createIgnoringRace(
-          `CREATE TABLE IF NOT EXISTS ${ledger} (import_id text NOT NULL, chunk integer NOT NULL, rejected jsonb NOT NULL DEFAULT '[]', ` +
-            'saved_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (import_id, chunk))',
+          `CREATE TABLE IF NOT EXISTS ${ledger} (incarnation text NOT NULL, chunk integer NOT NULL, import_id text NOT NULL, rejected jsonb NOT NULL DEFAULT '[]', ` +
+            'saved_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (incarnation, chunk))',
         );
+        await this.pool.query(`DELETE FROM ${ledger} WHERE saved_at < now() - make_interval(days => $1)`, [LEDGER_KEEP_DAYS]);
         this.ledgers.add(ledger);
       }
       const table = qualified(definition.table, quotePg);
@@ -122,15 +125,15 @@ export class PostgresTarget implements Target {
       if (!request.onConflict && request.rows.length > 0 && (await this.copyInOneTrip(client, [request.chunk], request, copyText(request.rows)))) return [];
       await client.query('BEGIN');
       const ledger = this.ledgerFor(request.table);
-      const claimed = await client.query(`INSERT INTO ${ledger} (import_id, chunk) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [request.importId, request.chunk]);
+      const claimed = await client.query(`INSERT INTO ${ledger} (incarnation, chunk, import_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [request.ledgerKey, request.chunk, request.importId]);
       if (claimed.rowCount === 0) {
-        const done = await client.query<{ rejected: RowRejection[] }>(`SELECT rejected FROM ${ledger} WHERE import_id = $1 AND chunk = $2`, [request.importId, request.chunk]);
+        const done = await client.query<{ rejected: RowRejection[] }>(`SELECT rejected FROM ${ledger} WHERE incarnation = $1 AND chunk = $2`, [request.ledgerKey, request.chunk]);
         await client.query('COMMIT');
         return done.rows[0]?.rejected ?? [];
       }
       const rejected = request.rows.length > 0 ? await this.writeFindingRefused(client, request) : [];
       if (rejected.length > 0) {
-        await client.query(`UPDATE ${ledger} SET rejected = $3 WHERE import_id = $1 AND chunk = $2`, [request.importId, request.chunk, JSON.stringify(rejected)]);
+        await client.query(`UPDATE ${ledger} SET rejected = $3 WHERE incarnation = $1 AND chunk = $2`, [request.ledgerKey, request.chunk, JSON.stringify(rejected)]);
       }
       await client.query('COMMIT');
       return rejected;
@@ -174,7 +177,7 @@ export class PostgresTarget implements Target {
     const first = chunks[0]?.request;
     const together =
       first !== undefined &&
-      chunks.every(({ request: r, encoded }) => !r.onConflict && encoded.length > 0 && r.importId === first.importId && r.table === first.table && sameColumns(r.columns, first.columns));
+      chunks.every(({ request: r, encoded }) => !r.onConflict && encoded.length > 0 && r.ledgerKey === first.ledgerKey && r.table === first.table && sameColumns(r.columns, first.columns));
     if (together && (await this.saveAllInOneTrip(chunks))) return chunks.map(() => []);
     const rejected: RowRejection[][] = [];
     for (const chunk of chunks) rejected.push(await this.save({ ...chunk.request, rows: chunk.rows() }));
@@ -208,10 +211,11 @@ export class PostgresTarget implements Target {
    * ROLLBACK the careful path finds out what (it claims a chunk, and names the refused rows).
    * Transient errors are thrown, for the retry.
    */
-  private async copyInOneTrip(client: pg.PoolClient, chunks: readonly number[], request: Pick<SaveRequest, 'importId' | 'table' | 'columns'>, text: string | Buffer): Promise<boolean> {
+  private async copyInOneTrip(client: pg.PoolClient, chunks: readonly number[], request: Pick<SaveRequest, 'importId' | 'ledgerKey' | 'table' | 'columns'>, text: string | Buffer): Promise<boolean> {
     const id = client.escapeLiteral(request.importId);
+    const key = client.escapeLiteral(request.ledgerKey);
     const sql =
-      `BEGIN; INSERT INTO ${this.ledgerFor(request.table)} (import_id, chunk) VALUES ${chunks.map((chunk) => `(${id}, ${Number(chunk)})`).join(', ')}; ` +
+      `BEGIN; INSERT INTO ${this.ledgerFor(request.table)} (incarnation, chunk, import_id) VALUES ${chunks.map((chunk) => `(${key}, ${Number(chunk)}, ${id})`).join(', ')}; ` +
       `${this.copyStatement(request, qualified(request.table, quotePg))}; COMMIT`;
     try {
       await this.copy(client, sql, text);
@@ -295,6 +299,15 @@ export class PostgresTarget implements Target {
       this.checkColumns.set(key, columns);
     }
     return columns;
+  }
+
+  async forgetLedger(table: string, ledgerKey: string): Promise<number> {
+    try {
+      return (await this.pool.query(`DELETE FROM ${this.ledgerFor(table)} WHERE incarnation = $1`, [ledgerKey])).rowCount ?? 0;
+    } catch (err) {
+      if ((err as { code?: string }).code === '42P01') return 0; // no ledger there: nothing saved
+      throw wrap(err, this.label);
+    }
   }
 
   async close(): Promise<void> {

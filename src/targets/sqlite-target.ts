@@ -1,14 +1,15 @@
+import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { CellValue } from '../schema/row-validator.js';
 import { onConflictClause, qualified, quotePg } from './sql-names.js';
-import { TransientError, type RowRejection, type SaveRequest, type TableDefinition, type Target, type ColumnType } from './target.js';
+import { LEDGER_KEEP_DAYS, LEDGER_TABLE, TransientError, type RowRejection, type SaveRequest, type TableDefinition, type Target, type ColumnType } from './target.js';
 
 type Db = Database.Database;
 type Statement = Database.Statement;
 
 /** SQLite caps bound parameters per statement (32766 since 3.32). */
 const MAX_PARAMS = 32766;
-const LEDGER = '_importer_chunks';
+const LEDGER = LEDGER_TABLE;
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 /** How long one statement lets SQLite wait for a lock itself (its busy handler sleeps the thread). */
 const LOCK_WAIT_MS = 2;
@@ -67,14 +68,17 @@ export class SqliteTarget implements Target {
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
+      // Keyed by the import's incarnation (SaveRequest.ledgerKey), not its id, which can be reused;
+      // a ledger of an older version (_importer_chunks, by id) is left as it was.
       db.exec(
-        `CREATE TABLE IF NOT EXISTS ${LEDGER} (import_id TEXT NOT NULL, chunk INTEGER NOT NULL, rejected TEXT NOT NULL, ` +
-          'saved_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP, PRIMARY KEY (import_id, chunk)) WITHOUT ROWID',
+        `CREATE TABLE IF NOT EXISTS ${LEDGER} (incarnation TEXT NOT NULL, chunk INTEGER NOT NULL, import_id TEXT NOT NULL, rejected TEXT NOT NULL, ` +
+          'saved_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP, PRIMARY KEY (incarnation, chunk)) WITHOUT ROWID',
       );
+      db.prepare(`DELETE FROM ${LEDGER} WHERE saved_at < datetime('now', ?)`).run(`-${LEDGER_KEEP_DAYS} days`);
       this.connection = {
         db,
-        ledgerGet: db.prepare(`SELECT rejected FROM ${LEDGER} WHERE import_id = ? AND chunk = ?`),
-        ledgerPut: db.prepare(`INSERT INTO ${LEDGER} (import_id, chunk, rejected) VALUES (?, ?, ?)`),
+        ledgerGet: db.prepare(`SELECT rejected FROM ${LEDGER} WHERE incarnation = ? AND chunk = ?`),
+        ledgerPut: db.prepare(`INSERT INTO ${LEDGER} (incarnation, chunk, import_id, rejected) VALUES (?, ?, ?, ?)`),
       };
       return this.connection;
     } catch (err) {
@@ -121,7 +125,7 @@ export class SqliteTarget implements Target {
   }
 
   private saveInTransaction(request: SaveRequest): RowRejection[] {
-    const done = this.open().ledgerGet.get(request.importId, request.chunk) as { rejected: string } | undefined;
+    const done = this.open().ledgerGet.get(request.ledgerKey, request.chunk) as { rejected: string } | undefined;
     if (done) return JSON.parse(done.rejected) as RowRejection[];
     let rejected: RowRejection[] = [];
     if (request.rows.length > 0) {
@@ -138,7 +142,7 @@ export class SqliteTarget implements Target {
         rejected = this.insertOneByOne(request, request.rows);
       }
     }
-    this.open().ledgerPut.run(request.importId, request.chunk, JSON.stringify(rejected));
+    this.open().ledgerPut.run(request.ledgerKey, request.chunk, request.importId, JSON.stringify(rejected));
     return rejected;
   }
 
@@ -179,6 +183,12 @@ export class SqliteTarget implements Target {
       this.inserts.set(key, statement);
     }
     return statement;
+  }
+
+  async forgetLedger(_table: string, ledgerKey: string): Promise<number> {
+    // No file, no ledger: not created just to be found empty.
+    if (!this.connection && !existsSync(this.path)) return 0;
+    return this.whenUnlocked(() => this.db.prepare(`DELETE FROM ${LEDGER} WHERE incarnation = ?`).run(ledgerKey).changes);
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,11 @@ import type { RowOriginals } from './copy-text.js';
 /** What a target needs to know to save one chunk of one import. */
 export interface SaveRequest {
   readonly importId: string;
+  /**
+   * The import's key in the ledger (ledgerKey: its incarnation): an import created again under an
+   * old id is a new key, so its chunks are not taken for the old import's, saved before.
+   */
+  readonly ledgerKey: string;
   readonly chunk: number;
   readonly table: string;
   readonly columns: readonly string[];
@@ -50,7 +55,7 @@ export interface TableDefinition {
 }
 
 /**
- * Where valid rows go. `save` must be exactly-once per (import, chunk): a chunk saved before
+ * Where valid rows go. `save` must be exactly-once per (ledger key, chunk): a chunk saved before
  * (a redelivered task) is not written again, and the rows refused the first time are returned
  * again. Errors that may pass (connection, lock, timeout) are thrown as TransientError.
  */
@@ -70,8 +75,23 @@ export interface Target {
    * trees held at once cost more to collect than the encoding does.
    */
   encodeRows?(request: Pick<SaveRequest, 'table' | 'columns'>, rows: readonly (readonly CellValue[])[], originals: RowOriginals | null): Buffer;
+  /**
+   * Deletes the ledger rows of one import (by its ledger key) from the ledger beside `table`: once
+   * its Redis keys are gone, no task of it can come back. How many were deleted.
+   */
+  forgetLedger?(table: string, ledgerKey: string): Promise<number>;
   close(): Promise<void>;
 }
+
+/** The ledger's table, beside each target table (in its schema or database). */
+export const LEDGER_TABLE = '_importer_ledger';
+
+/**
+ * Ledger rows older than this are deleted when a worker first uses a ledger: those of imports
+ * whose keys expired (`--ttl`) or were deleted without `purge`. A chunk is recorded moments after
+ * it is saved, so only a task left unrecorded this long could be saved again.
+ */
+export const LEDGER_KEEP_DAYS = 30;
 
 /** A failure worth retrying: the database is down, busy or locked. */
 export class TransientError extends Error {

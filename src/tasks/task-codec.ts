@@ -109,7 +109,17 @@ export function unreadableTask(entryId: string, fields: readonly string[]): Task
   };
 }
 
-/** A task's stream entry: its payload (`d`) and its repeated unique values (`u`, or ''). */
+/**
+ * The incarnation of the import a task was queued for (ImportSettings.incarnation; '' for a task
+ * queued by a version without incarnations). A task whose incarnation is not its import record's
+ * belongs to an import since purged or expired and created again under the same id.
+ */
+export function taskIncarnation(fields: readonly string[]): string {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'i') return fields[i + 1]!;
+  return '';
+}
+
+/** A task's stream entry: its payload (`d`) and its repeated unique values (`u`, or ''); `i` see taskIncarnation. */
 function entryFields(fields: readonly string[]): { payload: string; dups: string } {
   let payload = '';
   let dups = '';

@@ -4,6 +4,7 @@ import type { CellValue } from '../schema/row-validator.js';
 import { TransientError, type EncodedRows, type RowRejection, type SaveRequest, type Target } from '../targets/target.js';
 import { decodePayload, succeededHeader, type TaskChunk } from '../tasks/task-codec.js';
 import type { ImportContext } from './import-context.js';
+import { ledgerKey } from '../import-record.js';
 import { withRetries, type RetryPolicy } from './retry.js';
 
 /** The outcome of one chunk, encoded as the success and error list entries. */
@@ -126,7 +127,7 @@ function rowObject(columns: readonly string[], values: readonly CellValue[]): Im
 }
 
 function handlerContext(context: ImportContext, task: TaskChunk) {
-  return { importId: context.record.id, chunk: task.chunk, table: context.record.table, target: context.record.target };
+  return { importId: context.record.id, incarnation: ledgerKey(context.record), chunk: task.chunk, table: context.record.table, target: context.record.target };
 }
 
 /** The user's extra rules: a RowError (or returned messages) fails the row; anything else is retried. */
@@ -178,6 +179,7 @@ async function saveRows(context: ImportContext, target: Target, task: TaskChunk,
 function saveRequest(context: ImportContext, chunk: number, values: CellValue[][]): SaveRequest {
   return {
     importId: context.record.id,
+    ledgerKey: ledgerKey(context.record),
     chunk,
     table: context.record.table,
     columns: context.record.columns,

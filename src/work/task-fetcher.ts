@@ -4,6 +4,7 @@ import type { ImporterRedis } from '../redis/scripts.js';
 import { errorMessage } from '../errors.js';
 import { buildImportContext, type ImportContext } from './import-context.js';
 import { loadHandler } from '../handler/load-handler.js';
+import { taskIncarnation } from '../tasks/task-codec.js';
 
 /** A task handed to this worker: the stream entry and the import it belongs to. */
 export interface FetchedTask {
@@ -83,7 +84,7 @@ export class TaskFetcher {
         // Stale tasks first when their check is due (every quarter of the visibility timeout),
         // so a dead worker's tasks are taken over while new ones keep coming, not at the end.
         const stale = await this.claimStale(context);
-        const tasks = stale ? [stale] : await this.readNew(context, count(context));
+        const tasks = await this.ofCurrentIncarnation(context, stale ? [stale] : await this.readNew(context, count(context)));
         if (tasks.length > 0) {
           this.turns.set(tier.priority, (turn + k + 1) % tier.ids.length);
           return tasks;
@@ -113,6 +114,43 @@ export class TaskFetcher {
     }
     this.contexts.set(id, context);
     return context;
+  }
+
+  /** Forget what this worker knows of an import: its record is read again before its next task. */
+  forget(id: string): void {
+    this.contexts.delete(id);
+    this.invalidate();
+  }
+
+  /**
+   * The tasks, each with the context of the incarnation it was queued for. A context kept here
+   * may be of an import since purged (or expired) and created again under the same id, whose
+   * settings and ledger key are not the new one's: the record is then read again. A task of an
+   * incarnation that is not the record's (a leftover of an older one) is acknowledged and
+   * dropped, never saved under the record's incarnation.
+   */
+  private async ofCurrentIncarnation(context: ImportContext, tasks: FetchedTask[]): Promise<FetchedTask[]> {
+    const cached = context.record.incarnation;
+    if (tasks.every((task) => taskIncarnation(task.fields) === cached)) return tasks;
+    const id = context.record.id;
+    this.contexts.delete(id);
+    this.brokenAt.delete(id);
+    const fresh = await this.context(id);
+    const record = fresh?.record ?? (await readRecord(this.redis, this.prefix, id));
+    const current: FetchedTask[] = [];
+    const stale: string[] = [];
+    for (const task of tasks) {
+      const incarnation = taskIncarnation(task.fields);
+      if (record && incarnation !== record.incarnation) stale.push(task.entryId);
+      else if (fresh) current.push({ ...task, context: fresh });
+      // Else the import cannot be worked on now: left pending, as any task of a broken import.
+    }
+    if (stale.length > 0) {
+      this.warn(`import ${id}: ${stale.length} task(s) of an earlier import under the same id dropped`);
+      await this.redis.xack(context.keys.tasks, TASK_GROUP, ...stale);
+      await this.redis.xdel(context.keys.tasks, ...stale);
+    }
+    return current;
   }
 
   private async readNew(context: ImportContext, count: number): Promise<FetchedTask[]> {

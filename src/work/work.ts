@@ -32,8 +32,12 @@ export interface ChunkEvent {
   readonly rows: number;
   readonly succeeded: number;
   readonly failed: number;
-  /** 'duplicate' when another worker had recorded this chunk already. */
-  readonly result: 'recorded' | 'complete' | 'duplicate' | 'skipped';
+  /**
+   * 'duplicate' when another worker had recorded this chunk already; 'stale' when the import was
+   * purged (or expired) and created again under its id while the chunk was worked on: nothing
+   * was recorded.
+   */
+  readonly result: 'recorded' | 'complete' | 'duplicate' | 'skipped' | 'stale';
 }
 
 export interface WorkOptions {
@@ -238,7 +242,8 @@ class WorkerPool {
     try {
       const result = await this.record(task, chunk, outcome);
       this.summary.tasks++;
-      if (result !== 'duplicate' && result !== 'skipped') {
+      if (result === 'stale') this.fetcher.forget(id);
+      if (result === 'recorded' || result === 'complete') {
         this.summary.rows += chunk.rows;
         this.summary.succeeded += outcome.succeededRows;
         this.summary.failed += outcome.failed.length;
@@ -268,7 +273,7 @@ class WorkerPool {
         this.options.redis,
         'recordChunk',
         [keys.meta, keys.tasks, keys.done, keys.succeeded, keys.failed],
-        [TASK_GROUP, chunk.chunk, Date.now(), outcome.succeededRows, outcome.failed.length, succeeded, ...outcome.failed],
+        [TASK_GROUP, chunk.chunk, Date.now(), outcome.succeededRows, outcome.failed.length, succeeded, task.context.record.incarnation, ...outcome.failed],
       )) as string;
     // The script puts the task's own payload behind the success entry's first line; when the
     // task is no longer in the stream it asks for the whole entry instead.

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { decodeSucceeded, decodeTask, encodeChunk, encodeRawChunk, encodeSucceeded } from '../../src/tasks/task-codec.js';
+import { decodeSucceeded, decodeTask, encodeChunk, encodeRawChunk, encodeSucceeded, taskIncarnation } from '../../src/tasks/task-codec.js';
 
 describe('task encoding', () => {
+  it('reads the incarnation a task was queued for, \'\' for a task queued without one', () => {
+    const payload = encodeChunk(1, [2], [['a']]);
+    expect(taskIncarnation(['d', payload, 'i', '0f1e2d3c4b5a69788796a5b4', 'u', '0:0:1'])).toBe('0f1e2d3c4b5a69788796a5b4');
+    expect(taskIncarnation(['d', payload])).toBe('');
+    // The rows are decoded alike with or without it.
+    expect(decodeTask('0-1', ['d', payload, 'i', 'abc'])).toEqual(decodeTask('0-1', ['d', payload]));
+  });
+
   it('round-trips a chunk with consecutive lines compactly', () => {
     const payload = encodeChunk(11, [12, 13], [['a', 'b'], ['c', 'd']]);
     expect(payload).toBe('[11,12,[["a","b"],["c","d"]]]');

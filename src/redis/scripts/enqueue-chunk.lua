@@ -2,7 +2,7 @@
 -- Chunks must arrive in order: chunk n is accepted only after chunks 0..n-1, so a resumed
 -- enqueue that sends a chunk again changes nothing.
 -- KEYS[1] meta hash, KEYS[2] tasks stream. The unique values' bucket hashes share the import's
--- hash tag (one slot): their names are built here from ARGV[9..], not listed as keys.
+-- hash tag (one slot): their names are built here from ARGV[10..], not listed as keys.
 -- ARGV[1] chunk number, ARGV[2] row number of its first row, ARGV[3] row count,
 -- ARGV[4] payload, ARGV[5] now (ms),
 -- ARGV[6] the chunk's unique values, grouped by the client (cjson decodes them in C; a Lua
@@ -16,11 +16,18 @@
 --   the slice holds 4 bytes per value (the row number of the value at that place, big-endian,
 --   or 0 where the chunk has no value); or [1, slot, array number, [value offsets in the
 --   array], [row numbers]] for values too sparse for a slice
--- ARGV[9..] for each unique slot, the name of its bucket hashes without the bucket number (the
+-- ARGV[9] the import's incarnation as the enqueue read it: an enqueue of an import since purged
+--   and created again under the same id must not add its chunks to the new one
+-- ARGV[10..] for each unique slot, the name of its bucket hashes without the bucket number (the
 --   arrays are named after it with 'n' and their number); then the slices
+-- The task's entry: 'd' the payload, 'i' the incarnation, 'u' the repeated values (task-codec.ts).
 -- Returns 1 when added, 0 when the chunk was already there.
--- Errors: IMPORT_CLOSED <state> when the import no longer takes rows; CHUNK_GAP <expected>.
+-- Errors: IMPORT_CLOSED <state> when the import no longer takes rows (IMPORT_CLOSED replaced
+-- when the record is another incarnation's); CHUNK_GAP <expected>.
 local state = redis.call('HGET', KEYS[1], 'state')
+if state and (redis.call('HGET', KEYS[1], 'incarnation') or '') ~= ARGV[9] then
+  return redis.error_reply('IMPORT_CLOSED replaced')
+end
 if state ~= 'enqueuing' then
   return redis.error_reply('IMPORT_CLOSED ' .. tostring(state))
 end
@@ -45,7 +52,7 @@ local SLICE = 4000
 for g = 1, #groups do
   local group = groups[g]
   local slot = group[1]
-  local key = ARGV[9 + slot] .. group[2]
+  local key = ARGV[10 + slot] .. group[2]
   local values = group[3]
   local rows = group[4]
   local n = #values
@@ -94,7 +101,7 @@ local arrays = cjson.decode(ARGV[8])
 for a = 1, #arrays do
   local entry = arrays[a]
   local slot = entry[2]
-  local key = ARGV[9 + slot] .. 'n' .. entry[3]
+  local key = ARGV[10 + slot] .. 'n' .. entry[3]
   if entry[1] == 0 then
     -- A slice: read the same bytes; when none is set yet (the usual case, ids in order), the
     -- slice is written as it is; else it is merged a value at a time, earlier owners kept.
@@ -163,9 +170,9 @@ for r = 1, #repeats, 3 do
 end
 local id = chunk .. '-1'
 if #dups > 0 then
-  redis.call('XADD', KEYS[2], id, 'd', ARGV[4], 'u', table.concat(dups, ','))
+  redis.call('XADD', KEYS[2], id, 'd', ARGV[4], 'i', ARGV[9], 'u', table.concat(dups, ','))
 else
-  redis.call('XADD', KEYS[2], id, 'd', ARGV[4])
+  redis.call('XADD', KEYS[2], id, 'd', ARGV[4], 'i', ARGV[9])
 end
 redis.call('HINCRBY', KEYS[1], 'enqueuedChunks', 1)
 redis.call('HINCRBY', KEYS[1], 'enqueuedRows', count)

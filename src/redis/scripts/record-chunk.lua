@@ -8,16 +8,22 @@
 --   either its first line alone (`S,<failed index>...`), and the script puts the task's payload
 --   behind it, read from the task in the stream (the payload need not travel back from the
 --   worker), or the whole entry (a line break in it)
--- ARGV[7 .. 6+m] failed entries
+-- ARGV[7] the incarnation the worker saved the chunk under (its task's, ImportSettings.incarnation)
+-- ARGV[8 .. 7+m] failed entries
 -- Returns 'recorded', 'complete' (this chunk completed the import), 'duplicate' (recorded
--- before), 'skipped' (the import was failed or cancelled), or 'resend' (nothing done: the
--- task is not in the stream to take its payload from; call again with the whole entry).
+-- before), 'skipped' (the import was failed or cancelled), 'stale' (nothing done: the record is
+-- another incarnation's, the import having been purged or expired and created again under its
+-- id; the task of the same number in the stream is the new import's), or 'resend' (nothing done:
+-- the task is not in the stream to take its payload from; call again with the whole entry).
 local id = ARGV[2] .. '-1'
 local function ack()
   redis.call('XACK', KEYS[2], ARGV[1], id)
   redis.call('XDEL', KEYS[2], id)
 end
 local state = redis.call('HGET', KEYS[1], 'state')
+if state and (redis.call('HGET', KEYS[1], 'incarnation') or '') ~= ARGV[7] then
+  return 'stale'
+end
 if state ~= 'enqueuing' and state ~= 'processing' then
   ack()
   return 'skipped'
@@ -59,7 +65,7 @@ end
 if entry ~= '' then
   redis.call('RPUSH', KEYS[4], entry)
 end
-push(KEYS[5], 7, errCount)
+push(KEYS[5], 8, errCount)
 local succeeded = redis.call('HINCRBY', KEYS[1], 'succeeded', okCount)
 local failed = redis.call('HINCRBY', KEYS[1], 'failed', errCount)
 ack()
