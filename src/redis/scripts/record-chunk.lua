@@ -9,16 +9,20 @@
 --   behind it, read from the task in the stream (the payload need not travel back from the
 --   worker), or the whole entry (a line break in it)
 -- ARGV[7 .. 6+m] failed entries
+-- A chunk of an import failed or cancelled while its task was in a worker's hands is still
+-- recorded (counted and listed, the state left as it is): its rows may be saved in the target
+-- already, and the report and counts must show them.
 -- Returns 'recorded', 'complete' (this chunk completed the import), 'duplicate' (recorded
--- before), 'skipped' (the import was failed or cancelled), or 'resend' (nothing done: the
--- task is not in the stream to take its payload from; call again with the whole entry).
+-- before), 'skipped' (nothing to record into: the import is complete or gone), or 'resend'
+-- (nothing done: the task is not in the stream to take its payload from; call again with the
+-- whole entry).
 local id = ARGV[2] .. '-1'
 local function ack()
   redis.call('XACK', KEYS[2], ARGV[1], id)
   redis.call('XDEL', KEYS[2], id)
 end
 local state = redis.call('HGET', KEYS[1], 'state')
-if state ~= 'enqueuing' and state ~= 'processing' then
+if state ~= 'enqueuing' and state ~= 'processing' and state ~= 'failed' and state ~= 'cancelled' then
   ack()
   return 'skipped'
 end
