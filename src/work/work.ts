@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_CONCURRENCY, DEFAULT_PREFIX, DEFAULT_VISIBILITY_TIMEOUT_MS } from '../defaults.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, ImporterError } from '../errors.js';
 import { enqueueStalled, readRecord } from '../import-record.js';
 import { chunkFromEntryId, globalKeys, importKeys, TASK_GROUP } from '../redis/keys.js';
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
@@ -94,6 +94,8 @@ class WorkerPool {
   private readonly heartbeat: WorkerHeartbeat;
   private readonly warn: (message: string) => void;
   private idle = false;
+  /** Why the workers stopped without finishing: the named import never appeared. */
+  private missing: ImporterError | null = null;
   private readonly startedAt = Date.now();
 
   constructor(private readonly options: WorkOptions) {
@@ -116,6 +118,7 @@ class WorkerPool {
     try {
       const slots = Array.from({ length: Math.max(1, this.options.concurrency ?? DEFAULT_CONCURRENCY) }, () => this.slot());
       await Promise.all(slots);
+      if (this.missing) throw this.missing;
     } finally {
       clearInterval(heartbeat);
       await this.heartbeat.stop();
@@ -339,8 +342,11 @@ class WorkerPool {
     // A worker told to work on one import, started before the enqueue that creates it (`work
     // --import id` and `enqueue --id id` started together on a loaded machine), waits for it.
     const named = this.options.importId;
-    if (named !== undefined && scope.length === 0 && now - this.startedAt < NAMED_IMPORT_GRACE_MS) {
-      if ((await readRecord(this.options.redis, this.prefix, named)) === null) return false;
+    if (named !== undefined && scope.length === 0 && (await readRecord(this.options.redis, this.prefix, named)) === null) {
+      if (now - this.startedAt < NAMED_IMPORT_GRACE_MS) return false;
+      // Most likely a mistyped id: exiting 0 would say its rows were all worked on.
+      this.missing ??= new ImporterError('state', `no import with id "${named}" in this Redis (waited ${NAMED_IMPORT_GRACE_MS / 1000} s for an enqueue to create it)`);
+      return true;
     }
     for (const id of scope) {
       const record = await readRecord(this.options.redis, this.prefix, id);
