@@ -342,11 +342,16 @@ class WorkerPool {
     // A worker told to work on one import, started before the enqueue that creates it (`work
     // --import id` and `enqueue --id id` started together on a loaded machine), waits for it.
     const named = this.options.importId;
-    if (named !== undefined && scope.length === 0 && (await readRecord(this.options.redis, this.prefix, named)) === null) {
-      if (now - this.startedAt < NAMED_IMPORT_GRACE_MS) return false;
-      // Most likely a mistyped id: exiting 0 would say its rows were all worked on.
-      this.missing ??= new ImporterError('state', `no import with id "${named}" in this Redis (waited ${NAMED_IMPORT_GRACE_MS / 1000} s for an enqueue to create it)`);
-      return true;
+    if (named !== undefined && scope.length === 0) {
+      const record = await readRecord(this.options.redis, this.prefix, named);
+      if (record === null) {
+        if (now - this.startedAt < NAMED_IMPORT_GRACE_MS) return false;
+        // Most likely a mistyped id: exiting 0 would say its rows were all worked on.
+        this.missing ??= new ImporterError('state', `no import with id "${named}" in this Redis (waited ${NAMED_IMPORT_GRACE_MS / 1000} s for an enqueue to create it)`);
+        return true;
+      }
+      // Created a moment ago, and not yet in the active set its enqueue adds it to next.
+      if (record.state === 'enqueuing' && !enqueueStalled(record, now)) return false;
     }
     for (const id of scope) {
       const record = await readRecord(this.options.redis, this.prefix, id);
