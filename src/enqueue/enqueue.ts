@@ -151,7 +151,6 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
 
   // durably(): confirmed by a replica on a cluster, sent again through a failover (see replication.ts).
   const created = (await durably(options.redis, keys.meta, () => runScript(options.redis, 'createImport', [keys.meta, keys.tasks], [TASK_GROUP, ...settingsToFields(settings, now), ...ownerFields()]))) === 1;
-  if (keptFirst) await options.redis.hset(keys.meta, 'original', keptFirst.url);
   let startChunk = 0;
   let effective = settings;
   if (!created) {
@@ -175,14 +174,21 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
     startChunk = existing.enqueuedChunks;
     effective = existing;
   }
+  // From here this process reads the import: another enqueue() of it in this process is refused.
+  const release = holdImport(keys);
   const global = globalKeys(prefix);
-  // Two commands, not one MULTI: on a cluster the two indexes live in different slots.
-  await durably(options.redis, global.imports, () => options.redis.zadd(global.imports, effective.createdAt, id));
-  await durably(options.redis, global.active, () => options.redis.zadd(global.active, activeScore(effective.priority, effective.createdAt), id));
+  try {
+    if (keptFirst) await options.redis.hset(keys.meta, 'original', keptFirst.url);
+    // Two commands, not one MULTI: on a cluster the two indexes live in different slots.
+    await durably(options.redis, global.imports, () => options.redis.zadd(global.imports, effective.createdAt, id));
+    await durably(options.redis, global.active, () => options.redis.zadd(global.active, activeScore(effective.priority, effective.createdAt), id));
+  } catch (err) {
+    release();
+    throw err;
+  }
   options.onStarted?.(id);
 
   const sender = new ChunkSender(options.redis, keys, effective);
-  const release = holdImport(keys);
   const beat = setInterval(() => {
     options.redis.hset(keys.meta, 'enqueueBeat', Date.now()).catch(() => {});
   }, BEAT_INTERVAL_MS);
