@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 
 describe('cancel, purge, list', () => {
-  it('cancel drops the remaining tasks, workers fetch nothing and skip a task they hold; state cancelled', async () => {
+  it('cancel drops the remaining tasks, workers fetch nothing and record a task they hold; state cancelled', async () => {
     const { prefix, dir, env } = setup();
     const db = join(dir, 'never.db');
     const { id } = await enqueue({ redis, prefix, source: '-', stdin: rows(100), target: `sqlite:${db}`, table: 'never', chunkSize: 5 });
@@ -54,10 +54,14 @@ describe('cancel, purge, list', () => {
     expect(await redis.xlen(keys.tasks)).toBe(0);
     expect(await redis.zscore(`${prefix}:active`, id)).toBeNull();
 
-    // The holder records its chunk: acknowledged and skipped, nothing counted.
-    const recorded = await runScript(redis, 'recordChunk', [keys.meta, keys.tasks, keys.done, keys.succeeded, keys.failed], [TASK_GROUP, 0, Date.now(), 1, 0, JSON.stringify([1, 1, 'name 1']), (await redis.hget(keys.meta, 'incarnation'))!]);
-    expect(recorded).toBe('skipped');
-    expect(await redis.llen(keys.succeeded)).toBe(0);
+    // The holder records its chunk (its rows may be in the table already): acknowledged, and
+    // its rows counted and listed, the import still cancelled.
+    const held0 = held[0]![1][0]![1];
+    const entry = `S\n${held0[held0.indexOf('d') + 1]}`;
+    const recorded = await runScript(redis, 'recordChunk', [keys.meta, keys.tasks, keys.done, keys.succeeded, keys.failed], [TASK_GROUP, 0, Date.now(), 5, 0, entry, (await redis.hget(keys.meta, 'incarnation'))!]);
+    expect(recorded).toBe('recorded');
+    expect(await redis.lrange(keys.succeeded, 0, -1)).toEqual([entry]);
+    expect(await redis.hget(keys.meta, 'state')).toBe('cancelled');
     expect(await redis.xpending(keys.tasks, TASK_GROUP)).toEqual([0, null, null, null]);
 
     const work = await runCli(['work', '--until-idle'], { env });
@@ -65,7 +69,7 @@ describe('cancel, purge, list', () => {
     expect(existsSync(db)).toBe(false);
     const status = await runCli(['status', id, '--json'], { env });
     expect(status.code).toBe(1);
-    expect(JSON.parse(status.stdout)).toMatchObject({ state: 'cancelled', succeeded: 0, error: 'cancelled with importer cancel' });
+    expect(JSON.parse(status.stdout)).toMatchObject({ state: 'cancelled', succeeded: 5, error: 'cancelled with importer cancel' });
 
     const again = await runCli(['cancel', id, '--json'], { env });
     expect(again.code).toBe(0);

@@ -8,7 +8,7 @@ import { activeScore, globalKeys, importKeys, TASK_GROUP } from '../redis/keys.j
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
 import { durably } from '../redis/replication.js';
 import { loadSchemaFile } from '../schema/load-schema.js';
-import { defaultTableName } from '../sources/open-source.js';
+import { defaultTableName, STDIN } from '../sources/open-source.js';
 import { openRecords } from '../sources/open-records.js';
 import type { ReadOptions, SourceRecord } from '../sources/read-options.js';
 import { DEFAULT_TARGET, parseTarget } from '../targets/target-url.js';
@@ -18,6 +18,8 @@ import { ChunkSender } from './chunk-sender.js';
 import { sendRawChunks } from './raw-chunker.js';
 import { sendRecordChunks } from './record-chunks.js';
 import { keepOriginal } from './keep-original.js';
+import { claimImport, holdImport, ownerFields } from './enqueue-owner.js';
+import { purgeImport } from '../lifecycle/purge-import.js';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_PREFIX, MAX_CHUNK_SIZE } from '../defaults.js';
 
 export { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE } from '../defaults.js';
@@ -89,8 +91,11 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
   const handler = options.handler ? await resolveHandlerPath(options.handler) : null;
   const schema = loaded?.schema ?? null;
 
-  const kept = options.upload ? await keepOriginal({ source: options.source, stdin: options.stdin, uploadTo: options.upload, id, s3: options.s3 }) : null;
-  const opened = await openRecords(kept?.readFrom ?? options.source, options, options.stdin, true);
+  // Standard input is read once: with --upload its header is read back from the kept copy, so
+  // it is kept first. A file is kept once its import exists (below): the upload is the slowest
+  // step before the first chunk, and workers waiting for the import must see it meanwhile.
+  const keptFirst = options.upload && options.source === STDIN ? await keepOriginal({ source: options.source, stdin: options.stdin, uploadTo: options.upload, id, s3: options.s3 }) : null;
+  const opened = await openRecords(keptFirst?.readFrom ?? options.source, options, options.stdin, true);
   const batches = opened.batches;
   let header: SourceRecord | null = null;
   let firstRows: SourceRecord[] = [];
@@ -147,8 +152,7 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
   };
 
   // durably(): confirmed by a replica on a cluster, sent again through a failover (see replication.ts).
-  const created = (await durably(options.redis, keys.meta, () => runScript(options.redis, 'createImport', [keys.meta, keys.tasks], [TASK_GROUP, ...settingsToFields(settings, now)]))) === 1;
-  if (kept) await options.redis.hset(keys.meta, 'original', kept.url);
+  const created = (await durably(options.redis, keys.meta, () => runScript(options.redis, 'createImport', [keys.meta, keys.tasks], [TASK_GROUP, ...settingsToFields(settings, now), ...ownerFields()]))) === 1;
   let startChunk = 0;
   let effective = settings;
   if (!created) {
@@ -157,18 +161,33 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
     if (JSON.stringify(existing.columns) !== JSON.stringify(columns)) {
       throw usageError(`import ${id} was started from a file with other columns; use a new --id for this file`);
     }
-    if (existing.state !== 'enqueuing') {
+    const finished = async (state: ImportState): Promise<EnqueueResult> => {
       batches.return(undefined).catch(() => {});
       await opened.close();
-      return { id, total: existing.total ?? existing.enqueuedRows, resumed: true, state: existing.state, passwordDropped: target.password !== null };
-    }
+      return { id, total: existing.total ?? existing.enqueuedRows, resumed: true, state, passwordDropped: target.password !== null };
+    };
+    if (existing.state !== 'enqueuing') return finished(existing.state);
+    // Refused at once, naming it, while another enqueue is reading this import.
+    const claimed = await claimImport(options.redis, keys, id).catch(async (err: unknown) => {
+      await finished(existing.state);
+      throw err;
+    });
+    if (!claimed) return finished((await readRecord(options.redis, prefix, id))?.state ?? existing.state);
     startChunk = existing.enqueuedChunks;
     effective = existing;
   }
+  // From here this process reads the import: another enqueue() of it in this process is refused.
+  const release = holdImport(keys);
   const global = globalKeys(prefix);
-  // Two commands, not one MULTI: on a cluster the two indexes live in different slots.
-  await durably(options.redis, global.imports, () => options.redis.zadd(global.imports, effective.createdAt, id));
-  await durably(options.redis, global.active, () => options.redis.zadd(global.active, activeScore(effective.priority, effective.createdAt), id));
+  try {
+    if (keptFirst) await options.redis.hset(keys.meta, 'original', keptFirst.url);
+    // Two commands, not one MULTI: on a cluster the two indexes live in different slots.
+    await durably(options.redis, global.imports, () => options.redis.zadd(global.imports, effective.createdAt, id));
+    await durably(options.redis, global.active, () => options.redis.zadd(global.active, activeScore(effective.priority, effective.createdAt), id));
+  } catch (err) {
+    release();
+    throw err;
+  }
   options.onStarted?.(id);
 
   const sender = new ChunkSender(options.redis, keys, effective);
@@ -179,6 +198,17 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
   let rows = 0;
   const progress = (): void => options.onProgress?.({ bytesRead: opened.bytesRead(), totalBytes: opened.size, rows });
   try {
+    if (options.upload && !keptFirst) {
+      const kept = await keepOriginal({ source: options.source, uploadTo: options.upload, id, s3: options.s3 }).catch(async (err: unknown) => {
+        batches.return(undefined).catch(() => {});
+        await opened.close();
+        // Nothing is queued: a new import goes as if never made, its id free for the retry; a
+        // resumed one stays as it was, to be resumed again.
+        if (created) await purgeImport({ redis: options.redis, prefix, id }).catch(() => {});
+        throw err;
+      });
+      await options.redis.hset(keys.meta, 'original', kept.url);
+    }
     const onRows = (count: number): void => {
       rows = count;
       progress();
@@ -199,6 +229,7 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
     throw err;
   } finally {
     clearInterval(beat);
+    release();
   }
   const state = (await durably(options.redis, keys.meta, () => runScript(options.redis, 'finishEnqueue', [keys.meta], [rows, Date.now()]))) as ImportState;
   if (state === 'complete' || state === 'failed' || state === 'cancelled') await options.redis.zrem(global.active, id);

@@ -25,9 +25,9 @@ const REASON = 'cancelled with importer cancel';
 
 /**
  * Cancels an import that still has work: its queued tasks are dropped at once (workers fetch
- * nothing more from it and skip a task they already hold), it leaves the active set, and its
- * state becomes `cancelled`. Rows already saved stay saved. An import that already finished is
- * left as it is.
+ * nothing more from it; a task one already holds is finished and its rows counted), it leaves
+ * the active set, and its state becomes `cancelled`. Rows already saved stay saved. An import
+ * that already finished is left as it is.
  */
 export async function cancelImport(options: CancelOptions): Promise<CancelResult> {
   const prefix = options.prefix ?? DEFAULT_PREFIX;

@@ -10,6 +10,7 @@ const SCRIPTS = {
   recordChunk: 'record-chunk.lua',
   touchTasks: 'touch-tasks.lua',
   cancelImport: 'cancel-import.lua',
+  claimEnqueue: 'claim-enqueue.lua',
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;

@@ -49,6 +49,16 @@ function isStatementError(err: unknown): boolean {
   return STATEMENT_CODES.has((err as { code?: string })?.code ?? '');
 }
 
+/**
+ * The session's sql_mode without NO_BACKSLASH_ESCAPES, every other mode of the server kept.
+ * mysql2 binds `?` values on the client, escaping quotes with a backslash (`\'`): on a server
+ * running with NO_BACKSLASH_ESCAPES the backslash is an ordinary character there, so a cell
+ * such as `') ON DUPLICATE KEY UPDATE x=1#` would end its string and become part of the
+ * statement. The commas around the list make the mode match whole, wherever it stands.
+ */
+const SAFE_SQL_MODE =
+  "SET SESSION sql_mode = TRIM(BOTH ',' FROM REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','))";
+
 /** DATETIME takes "YYYY-MM-DD HH:MM:SS.mmm" in UTC, not ISO 8601 with a zone. */
 function toParam(value: CellValue, type: ColumnType | undefined): string | number | boolean | null {
   if (type === 'timestamp' && typeof value === 'string') {
@@ -86,6 +96,14 @@ export class MysqlTarget implements Target {
       supportBigNumbers: true,
       dateStrings: true,
       timezone: 'Z',
+    });
+    // Queued on each new connection before the pool hands it out, so it runs before any
+    // statement of ours. Should it fail, the connection is closed: the statements queued behind
+    // it fail as a lost connection (and are retried), and none runs in the unsafe mode.
+    this.pool.pool.on('connection', (connection) => {
+      connection.query(SAFE_SQL_MODE, (err) => {
+        if (err) connection.destroy();
+      });
     });
   }
 

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { ImporterError } from '../errors.js';
 import type { ChunkEvent, WorkSummary } from './work.js';
 import { WORKER_OPTIONS_ENV, type WorkerMessage, type WorkerProcessOptions } from './worker-process.js';
 
@@ -26,13 +27,16 @@ export function superviseWorkers(options: SuperviseOptions): Promise<WorkSummary
   const children = new Set<ChildProcess>();
   const { processes, signal, killSignal, onChunk, onWarning, ...workerOptions } = options;
 
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     let finished = false;
     let respawning = 0;
+    /** A child's operational error: every child would meet it, so none is replaced. */
+    let fatal: string | null = null;
     const maybeDone = (): void => {
       if (!finished && children.size === 0 && respawning === 0) {
         finished = true;
-        resolve(total);
+        if (fatal !== null) reject(new ImporterError('state', fatal));
+        else resolve(total);
       }
     };
     const spawn = (): void => {
@@ -44,6 +48,7 @@ export function superviseWorkers(options: SuperviseOptions): Promise<WorkSummary
       child.on('message', (message: WorkerMessage) => {
         if (message.type === 'chunk') onChunk?.(message.event);
         else if (message.type === 'warning') onWarning?.(message.message);
+        else if (message.type === 'fatal') fatal ??= message.message;
         else if (message.type === 'done') {
           total.tasks += message.summary.tasks;
           total.rows += message.summary.rows;
@@ -53,7 +58,7 @@ export function superviseWorkers(options: SuperviseOptions): Promise<WorkSummary
       });
       child.on('exit', (code, exitSignal) => {
         children.delete(child);
-        const stopping = signal?.aborted || killSignal?.aborted;
+        const stopping = signal?.aborted || killSignal?.aborted || fatal !== null;
         if (!stopping && (code !== 0 || exitSignal)) {
           onWarning?.(`worker process ${child.pid} stopped (${exitSignal ?? `exit code ${code}`}); starting another`);
           respawning++;

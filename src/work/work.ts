@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_CONCURRENCY, DEFAULT_PREFIX, DEFAULT_VISIBILITY_TIMEOUT_MS } from '../defaults.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, ImporterError } from '../errors.js';
 import { enqueueStalled, readRecord } from '../import-record.js';
-import { globalKeys, importKeys, TASK_GROUP } from '../redis/keys.js';
+import { chunkFromEntryId, globalKeys, importKeys, TASK_GROUP } from '../redis/keys.js';
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
 import { replicated } from '../redis/replication.js';
 import { openTarget } from '../targets/open-target.js';
@@ -26,6 +26,14 @@ const TASKS_SAVED_TOGETHER = 8;
 const IDLE_GRACE_MS = 1500;
 /** ...and, working on one named import that does not exist yet, no sooner than this. */
 const NAMED_IMPORT_GRACE_MS = 10_000;
+/**
+ * A task no worker can read, whose rows cannot even be counted, fails its import on this
+ * delivery: not the first, since a worker of another version may read what this one cannot.
+ */
+const UNREADABLE_DELIVERIES = 3;
+
+/** A task whose rows cannot be known: its import cannot complete (see failUnreadable). */
+class UnreadableTaskError extends Error {}
 
 export interface ChunkEvent {
   readonly importId: string;
@@ -90,6 +98,8 @@ class WorkerPool {
   private readonly heartbeat: WorkerHeartbeat;
   private readonly warn: (message: string) => void;
   private idle = false;
+  /** Why the workers stopped without finishing: the named import never appeared. */
+  private missing: ImporterError | null = null;
   private readonly startedAt = Date.now();
 
   constructor(private readonly options: WorkOptions) {
@@ -112,6 +122,7 @@ class WorkerPool {
     try {
       const slots = Array.from({ length: Math.max(1, this.options.concurrency ?? DEFAULT_CONCURRENCY) }, () => this.slot());
       await Promise.all(slots);
+      if (this.missing) throw this.missing;
     } finally {
       clearInterval(heartbeat);
       await this.heartbeat.stop();
@@ -174,6 +185,7 @@ class WorkerPool {
     type Entry = { task: FetchedTask; chunk?: ChunkMeta; outcome?: ChunkOutcome; dropped?: boolean };
     const ready: Entry[] = tasks.map((task) => ({ task }));
     const checking: Entry[] = [];
+    const unreadable: { task: FetchedTask; reason: string }[] = [];
     const warn = this.warn;
     const readTask = (task: FetchedTask) => this.readTask(task);
     function* decoded(): Generator<TaskChunk> {
@@ -182,10 +194,11 @@ class WorkerPool {
         try {
           read = readTask(entry.task);
         } catch (err) {
-          // Left unacknowledged: it goes to another worker after the visibility timeout.
-          warn(`import ${id}: task ${entry.task.entryId} not finished: ${errorMessage(err)}`);
           entries!.delete(entry.task.entryId);
           entry.dropped = true;
+          if (err instanceof UnreadableTaskError) unreadable.push({ task: entry.task, reason: err.message });
+          // Left unacknowledged: it goes to another worker after the visibility timeout.
+          else warn(`import ${id}: task ${entry.task.entryId} not finished: ${errorMessage(err)}`);
           continue;
         }
         entry.chunk = { chunk: read.chunk.chunk, rows: read.chunk.rows.length, payload: read.chunk.payload };
@@ -213,6 +226,26 @@ class WorkerPool {
       }
     }
     await Promise.all(ready.filter((r) => r.chunk && r.outcome).map((r) => this.finish(r.task, r.chunk!, r.outcome!, entries)));
+    for (const { task, reason } of unreadable) await this.failUnreadable(task, reason);
+  }
+
+  /**
+   * Fails the import of a task that cannot be read back and whose rows cannot be counted: its
+   * rows can never have an outcome, so the import could never complete, and the task would be
+   * handed out for ever. The task is acknowledged; the import's error names it.
+   */
+  private async failUnreadable(task: FetchedTask, reason: string): Promise<void> {
+    const { keys, record } = task.context;
+    const message = `task ${chunkFromEntryId(task.entryId)} of the import cannot be read back (${reason}), and its rows cannot be counted: the import cannot complete`;
+    try {
+      await runScript(this.options.redis, 'failImport', [keys.meta, keys.tasks], [message, Date.now()]);
+      await this.options.redis.xack(keys.tasks, TASK_GROUP, task.entryId);
+      await this.options.redis.zrem(globalKeys(this.prefix).active, record.id);
+      this.fetcher.invalidate();
+      this.warn(`import ${record.id} failed: ${message}`);
+    } catch (err) {
+      this.warn(`import ${record.id}: task ${task.entryId} not finished: ${errorMessage(err)}`);
+    }
   }
 
   /**
@@ -226,7 +259,10 @@ class WorkerPool {
     } catch (err) {
       // Would fail the same way on every delivery: its rows fail, the task is not handed out again.
       const rows = unreadableTask(task.entryId, task.fields);
-      if (!rows) throw err;
+      if (!rows) {
+        if (task.deliveries >= UNREADABLE_DELIVERIES) throw new UnreadableTaskError(errorMessage(err));
+        throw err;
+      }
       return { chunk: rows, outcome: failEveryRow(rows, `the rows of this task could not be read back from it (${errorMessage(err)})`) };
     }
     if (task.deliveries > Math.max(2 * this.retry.maxAttempts, 3)) {
@@ -311,8 +347,16 @@ class WorkerPool {
     // A worker told to work on one import, started before the enqueue that creates it (`work
     // --import id` and `enqueue --id id` started together on a loaded machine), waits for it.
     const named = this.options.importId;
-    if (named !== undefined && scope.length === 0 && now - this.startedAt < NAMED_IMPORT_GRACE_MS) {
-      if ((await readRecord(this.options.redis, this.prefix, named)) === null) return false;
+    if (named !== undefined && scope.length === 0) {
+      const record = await readRecord(this.options.redis, this.prefix, named);
+      if (record === null) {
+        if (now - this.startedAt < NAMED_IMPORT_GRACE_MS) return false;
+        // Most likely a mistyped id: exiting 0 would say its rows were all worked on.
+        this.missing ??= new ImporterError('state', `no import with id "${named}" in this Redis (waited ${NAMED_IMPORT_GRACE_MS / 1000} s for an enqueue to create it)`);
+        return true;
+      }
+      // Created a moment ago, and not yet in the active set its enqueue adds it to next.
+      if (record.state === 'enqueuing' && !enqueueStalled(record, now)) return false;
     }
     for (const id of scope) {
       const record = await readRecord(this.options.redis, this.prefix, id);

@@ -4,7 +4,7 @@
  * SIGKILL of the supervisor), so no orphan keeps working unseen. A second signal exits at once.
  */
 import { connectRedis, closeRedis } from '../redis/connection.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, ImporterError } from '../errors.js';
 import { work } from './work.js';
 import { WORKER_OPTIONS_ENV, type WorkerMessage, type WorkerProcessOptions } from './worker-process.js';
 
@@ -55,7 +55,12 @@ main().then(
     process.exitCode = 0;
   },
   (err: unknown) => {
-    process.stderr.write(`importer worker ${process.pid}: ${errorMessage(err)}\n`);
-    process.exit(1);
+    // An operational error (a named import that does not exist) goes to the supervisor, which
+    // reports it once; anything else is this process's own trouble, and it is replaced.
+    if (err instanceof ImporterError && process.connected) process.send?.({ type: 'fatal', message: err.message } satisfies WorkerMessage, () => process.exit(1));
+    else {
+      process.stderr.write(`importer worker ${process.pid}: ${errorMessage(err)}\n`);
+      process.exit(1);
+    }
   },
 );

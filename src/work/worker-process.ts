@@ -17,4 +17,6 @@ export const WORKER_OPTIONS_ENV = 'IMPORTER_WORKER_OPTIONS';
 export type WorkerMessage =
   | { readonly type: 'chunk'; readonly event: ChunkEvent }
   | { readonly type: 'warning'; readonly message: string }
-  | { readonly type: 'done'; readonly summary: WorkSummary };
+  | { readonly type: 'done'; readonly summary: WorkSummary }
+  /** The worker stopped on an error another process would meet too (not replaced). */
+  | { readonly type: 'fatal'; readonly message: string };

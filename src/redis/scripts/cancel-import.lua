@@ -1,6 +1,6 @@
 -- Cancels an import: marks it cancelled and drops its queued tasks, so workers fetch nothing
--- more from it (a task already in a worker's hands is acknowledged and skipped when recorded,
--- see record-chunk.lua; an enqueue still reading the file is refused its next chunk, see
+-- more from it (a task already in a worker's hands is still recorded, its rows counted, when
+-- it comes back: see record-chunk.lua; an enqueue still reading the file is refused its next chunk, see
 -- enqueue-chunk.lua). Rows already imported stay imported.
 -- KEYS[1] meta hash, KEYS[2] tasks stream
 -- ARGV[1] now (ms), ARGV[2] the reason, kept as the import's error

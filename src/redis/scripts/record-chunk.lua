@@ -10,11 +10,15 @@
 --   worker), or the whole entry (a line break in it)
 -- ARGV[7] the incarnation the worker saved the chunk under (its task's, ImportSettings.incarnation)
 -- ARGV[8 .. 7+m] failed entries
+-- A chunk of an import failed or cancelled while its task was in a worker's hands is still
+-- recorded (counted and listed, the state left as it is): its rows may be saved in the target
+-- already, and the report and counts must show them.
 -- Returns 'recorded', 'complete' (this chunk completed the import), 'duplicate' (recorded
--- before), 'skipped' (the import was failed or cancelled), 'stale' (nothing done: the record is
--- another incarnation's, the import having been purged or expired and created again under its
--- id; the task of the same number in the stream is the new import's), or 'resend' (nothing done:
--- the task is not in the stream to take its payload from; call again with the whole entry).
+-- before), 'skipped' (nothing to record into: the import is complete or gone), 'stale' (nothing
+-- done: the record is another incarnation's, the import having been purged or expired and
+-- created again under its id; the task of the same number in the stream is the new import's),
+-- or 'resend' (nothing done: the task is not in the stream to take its payload from; call again
+-- with the whole entry).
 local id = ARGV[2] .. '-1'
 local function ack()
   redis.call('XACK', KEYS[2], ARGV[1], id)
@@ -24,7 +28,7 @@ local state = redis.call('HGET', KEYS[1], 'state')
 if state and (redis.call('HGET', KEYS[1], 'incarnation') or '') ~= ARGV[7] then
   return 'stale'
 end
-if state ~= 'enqueuing' and state ~= 'processing' then
+if state ~= 'enqueuing' and state ~= 'processing' and state ~= 'failed' and state ~= 'cancelled' then
   ack()
   return 'skipped'
 end
