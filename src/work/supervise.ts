@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ChunkEvent, WorkSummary } from './work.js';
-import { WORKER_OPTIONS_ENV, type WorkerMessage, type WorkerProcessOptions } from './worker-process.js';
+import { SUPERVISOR_PID_ENV, WORKER_OPTIONS_ENV, type WorkerMessage, type WorkerProcessOptions } from './worker-process.js';
 
 export interface SuperviseOptions extends WorkerProcessOptions {
   readonly processes: number;
@@ -14,34 +14,60 @@ export interface SuperviseOptions extends WorkerProcessOptions {
 }
 
 const RESPAWN_DELAY_MS = 500;
+/**
+ * A child whose heartbeats (every 0.5 s, lifeline.ts) stop this long is blocked, not slow: it is
+ * killed. At work, the visibility timeout (its tasks go to others then anyway), never under this
+ * floor, which covers a child still loading its modules.
+ */
+const MIN_SILENCE_MS = 2000;
+/** While stopping: a child that finishes its tasks keeps beating; a silent one never stops by itself. */
+const STOPPING_SILENCE_MS = 2000;
+const WATCHDOG_EVERY_MS = 250;
 const ENTRY = fileURLToPath(new URL('./worker-entry.js', import.meta.url));
 
 /**
  * Keeps `processes` worker processes running: a child that dies is replaced (its tasks go to
  * the others after the visibility timeout). With `untilIdle`, a child that found nothing left
- * exits 0 and is not replaced; the supervisor returns once all have.
+ * exits 0 and is not replaced; the supervisor returns once all have. A child whose event loop
+ * stops (heartbeats over IPC) for longer than the visibility timeout is SIGKILLed and replaced;
+ * each child also kills itself when this process is gone (lifeline.ts).
  */
 export function superviseWorkers(options: SuperviseOptions): Promise<WorkSummary> {
   const total = { tasks: 0, rows: 0, succeeded: 0, failed: 0 };
   const children = new Set<ChildProcess>();
+  const lastBeat = new Map<ChildProcess, number>();
   const { processes, signal, killSignal, onChunk, onWarning, ...workerOptions } = options;
 
   return new Promise((resolve) => {
     let finished = false;
     let respawning = 0;
+    const stopping = (): boolean => signal?.aborted === true || killSignal?.aborted === true;
+    const watchdog = setInterval(() => {
+      const now = Date.now();
+      const limit = stopping() ? STOPPING_SILENCE_MS : Math.max(workerOptions.visibilityTimeoutMs, MIN_SILENCE_MS);
+      for (const [child, beat] of lastBeat) {
+        if (now - beat <= limit) continue;
+        lastBeat.delete(child);
+        onWarning?.(`worker process ${child.pid} has not answered for ${Math.round((now - beat) / 100) / 10} s (blocked on a row?); killing it`);
+        child.kill('SIGKILL');
+      }
+    }, WATCHDOG_EVERY_MS);
     const maybeDone = (): void => {
       if (!finished && children.size === 0 && respawning === 0) {
         finished = true;
+        clearInterval(watchdog);
         resolve(total);
       }
     };
     const spawn = (): void => {
       const child = fork(ENTRY, [], {
-        env: { ...process.env, [WORKER_OPTIONS_ENV]: JSON.stringify(workerOptions) },
+        env: { ...process.env, [WORKER_OPTIONS_ENV]: JSON.stringify(workerOptions), [SUPERVISOR_PID_ENV]: String(process.pid) },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       children.add(child);
+      lastBeat.set(child, Date.now());
       child.on('message', (message: WorkerMessage) => {
+        if (lastBeat.has(child)) lastBeat.set(child, Date.now());
         if (message.type === 'chunk') onChunk?.(message.event);
         else if (message.type === 'warning') onWarning?.(message.message);
         else if (message.type === 'done') {
@@ -53,8 +79,8 @@ export function superviseWorkers(options: SuperviseOptions): Promise<WorkSummary
       });
       child.on('exit', (code, exitSignal) => {
         children.delete(child);
-        const stopping = signal?.aborted || killSignal?.aborted;
-        if (!stopping && (code !== 0 || exitSignal)) {
+        lastBeat.delete(child);
+        if (!stopping() && (code !== 0 || exitSignal)) {
           onWarning?.(`worker process ${child.pid} stopped (${exitSignal ?? `exit code ${code}`}); starting another`);
           respawning++;
           setTimeout(() => {
