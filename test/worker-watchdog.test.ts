@@ -102,3 +102,37 @@ describe('worker processes never outlive their supervisor', () => {
     expect(stderr).toMatch(/has not answered for \d/);
   }, 60_000);
 });
+
+describe('a row whose check never returns', () => {
+  it('stalls nothing: the workers it blocks are replaced, it fails with "could not be checked within 2 s", every other row is imported once', async () => {
+    const blockedDir = join(dir.path, 'hang');
+    mkdirSync(blockedDir, { recursive: true });
+    const db = join(dir.path, 'hang.sqlite');
+    const rows = 300;
+    const startedAt = Date.now();
+    const res = await runCli(
+      ['run', peopleFile('hang.csv', rows), '--schema', schema, '--target', `sqlite:${db}`, '--table', 'people', '--chunk-size', '50', '--handler', SPIN_HANDLER,
+        '--processes', '2', '--visibility-timeout', '2', '--out', join(dir.path, 'hang.xlsx'), '--json'],
+      { env: { ...env, BLOCK_IDS: '57', BLOCKED_DIR: blockedDir } },
+    );
+    const elapsed = Date.now() - startedAt;
+    expect(res.code, res.stderr).toBe(3);
+    const summary = JSON.parse(res.stdout) as { id: string; state: string; succeeded: number; failed: number };
+    expect(summary).toMatchObject({ state: 'complete', succeeded: rows - 1, failed: 1 });
+    const outcomes = await readOutcomes(redis, prefix, summary.id);
+    expect(outcomes.repeated).toEqual([]);
+    expect([...outcomes.failed.keys()]).toEqual([57]);
+    expect(outcomes.failed.get(57)!.messages).toEqual(['this row could not be checked within 2 s (its check never returned)']);
+    const saved = queryDb<{ id: number; n: number }>(db, 'SELECT id, COUNT(*) AS n FROM people GROUP BY id ORDER BY id');
+    expect(saved.map((r) => r.id)).toEqual(Array.from({ length: rows }, (_, i) => i + 1).filter((id) => id !== 57));
+    expect(saved.every((r) => r.n === 1)).toBe(true);
+    // Two deliveries as usual, two probes dying on row 57: at least four workers blocked (more
+    // when a worker takes the task over before the blocked one is killed), each killed.
+    const blocked = blockedPids(blockedDir);
+    expect(blocked.length).toBeGreaterThanOrEqual(4);
+    expect(res.stderr.match(/has not answered for/g)?.length).toBeGreaterThanOrEqual(blocked.length);
+    expect(blockedPids(blockedDir).every((pid) => !alive(pid))).toBe(true);
+    expect(elapsed).toBeLessThan(60_000);
+  }, 120_000);
+});
+

@@ -2,6 +2,14 @@ import { Worker } from 'node:worker_threads';
 
 /** How often a worker process tells its supervisor that its event loop runs (supervise.ts). */
 export const HEARTBEAT_MS = 500;
+/**
+ * How long a worker process's heartbeats may stop before its supervisor kills it: the visibility
+ * timeout (its tasks go to other workers then anyway), never under 2 s, which covers a process
+ * still loading its modules.
+ */
+export function silenceLimitMs(visibilityTimeoutMs: number): number {
+  return Math.max(visibilityTimeoutMs, 2000);
+}
 /** How often the lifeline looks whether the supervisor is still this process's parent. */
 const LIFELINE_POLL_MS = 250;
 

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ChunkEvent, WorkSummary } from './work.js';
+import { silenceLimitMs } from './lifeline.js';
 import { SUPERVISOR_PID_ENV, WORKER_OPTIONS_ENV, type WorkerMessage, type WorkerProcessOptions } from './worker-process.js';
 
 export interface SuperviseOptions extends WorkerProcessOptions {
@@ -14,14 +15,10 @@ export interface SuperviseOptions extends WorkerProcessOptions {
 }
 
 const RESPAWN_DELAY_MS = 500;
-/**
- * A child whose heartbeats (every 0.5 s, lifeline.ts) stop this long is blocked, not slow: it is
- * killed. At work, the visibility timeout (its tasks go to others then anyway), never under this
- * floor, which covers a child still loading its modules.
- */
-const MIN_SILENCE_MS = 2000;
 /** While stopping: a child that finishes its tasks keeps beating; a silent one never stops by itself. */
 const STOPPING_SILENCE_MS = 2000;
+/** Before its first heartbeat a child loads its modules (seconds on a busy machine) and holds no task. */
+const STARTUP_SILENCE_MS = 30_000;
 const WATCHDOG_EVERY_MS = 250;
 const ENTRY = fileURLToPath(new URL('./worker-entry.js', import.meta.url));
 
@@ -36,6 +33,7 @@ export function superviseWorkers(options: SuperviseOptions): Promise<WorkSummary
   const total = { tasks: 0, rows: 0, succeeded: 0, failed: 0 };
   const children = new Set<ChildProcess>();
   const lastBeat = new Map<ChildProcess, number>();
+  const beating = new WeakSet<ChildProcess>();
   const { processes, signal, killSignal, onChunk, onWarning, ...workerOptions } = options;
 
   return new Promise((resolve) => {
@@ -44,9 +42,9 @@ export function superviseWorkers(options: SuperviseOptions): Promise<WorkSummary
     const stopping = (): boolean => signal?.aborted === true || killSignal?.aborted === true;
     const watchdog = setInterval(() => {
       const now = Date.now();
-      const limit = stopping() ? STOPPING_SILENCE_MS : Math.max(workerOptions.visibilityTimeoutMs, MIN_SILENCE_MS);
+      const limit = stopping() ? STOPPING_SILENCE_MS : silenceLimitMs(workerOptions.visibilityTimeoutMs);
       for (const [child, beat] of lastBeat) {
-        if (now - beat <= limit) continue;
+        if (now - beat <= (beating.has(child) ? limit : Math.max(limit, STARTUP_SILENCE_MS))) continue;
         lastBeat.delete(child);
         onWarning?.(`worker process ${child.pid} has not answered for ${Math.round((now - beat) / 100) / 10} s (blocked on a row?); killing it`);
         child.kill('SIGKILL');
@@ -68,6 +66,7 @@ export function superviseWorkers(options: SuperviseOptions): Promise<WorkSummary
       lastBeat.set(child, Date.now());
       child.on('message', (message: WorkerMessage) => {
         if (lastBeat.has(child)) lastBeat.set(child, Date.now());
+        beating.add(child);
         if (message.type === 'chunk') onChunk?.(message.event);
         else if (message.type === 'warning') onWarning?.(message.message);
         else if (message.type === 'done') {
