@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compileLinearRegExp, findUnsupportedPattern } from '../../src/schema/linear-regexp.js';
+import { RE2JS } from 're2js';
+import { anchoredInner, compileLinearRegExp, findUnsupportedPattern } from '../../src/schema/linear-regexp.js';
 import { compileSchema } from '../../src/schema/compile-schema.js';
 import { createRowValidator } from '../../src/schema/row-validator.js';
 
@@ -25,6 +26,32 @@ describe('linear-time schema patterns', () => {
     for (const [pattern, text, expected] of cases) {
       expect(compileLinearRegExp(pattern).test(text), `${pattern} on ${text}`).toBe(expected);
       expect(new RegExp(pattern, 'u').test(text), `JavaScript's ${pattern} on ${text}`).toBe(expected);
+    }
+  });
+
+  it('a pattern anchored at both ends is run as a full match of its middle, with the same verdicts', () => {
+    expect(anchoredInner('^[A-Z]{2}$')).toBe('[A-Z]{2}');
+    expect(anchoredInner('^a|b$')).toBeNull(); // (^a)|(b$): the anchors are not around the whole
+    expect(anchoredInner('^(a|b)$')).toBe('(a|b)');
+    expect(anchoredInner('^[|]$')).toBe('[|]');
+    expect(anchoredInner('^a\\$')).toBeNull(); // an escaped dollar
+    expect(anchoredInner('^a\\\\$')).toBe('a\\\\'); // an escaped backslash, then the anchor
+    expect(anchoredInner('^\\|x$')).toBe('\\|x'); // an escaped bar
+    expect(anchoredInner('a$')).toBeNull();
+    const patterns = ['^[A-Z]{2}$', '^a|b$', '^(a|b)+$', '^\\d{5}(-\\d{4})?$', '^[ab|]*$', '^a\\\\$', '^(?:ab)*c?$', '^$', '^a*$'];
+    const alphabet = ['a', 'b', 'c', '|', '-', '1', '\\', '\n', 'Z'];
+    let seed = 7;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (const pattern of patterns) {
+      const ours = compileLinearRegExp(pattern);
+      const search = RE2JS.compile(RE2JS.translateRegExp(pattern));
+      const js = new RegExp(pattern, 'u');
+      for (let n = 0; n < 400; n++) {
+        let text = '';
+        for (let k = Math.floor(random() * 7); k > 0; k--) text += alphabet[Math.floor(random() * alphabet.length)];
+        expect(ours.test(text), `${pattern} on ${JSON.stringify(text)}`).toBe(search.test(text));
+        expect(ours.test(text), `${pattern} on ${JSON.stringify(text)} (JavaScript)`).toBe(js.test(text));
+      }
     }
   });
 
