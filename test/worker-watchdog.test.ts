@@ -103,6 +103,30 @@ describe('worker processes never outlive their supervisor', () => {
   }, 60_000);
 });
 
+describe('`run` stopped while its worker processes spin', () => {
+  it('SIGTERM of `run`: its worker processes are gone within a few seconds', async () => {
+    const blockedDir = join(dir.path, 'run-sigterm');
+    mkdirSync(blockedDir, { recursive: true });
+    const run = launch(
+      ['run', peopleFile('run-sigterm.csv', 40), '--schema', schema, '--target', `sqlite:${join(dir.path, 'run-sigterm.sqlite')}`, '--chunk-size', '10', '--handler', SPIN_HANDLER,
+        '--processes', '2', '--concurrency', '1', '--visibility-timeout', '600', '--out', join(dir.path, 'run-sigterm.xlsx')],
+      { ...env, BLOCK_IDS: '*', BLOCKED_DIR: blockedDir },
+    );
+    started.push(run);
+    const children = await waitFor('both worker processes of `run` blocked in the handler', async () => {
+      const kids = await childPids(run.pid);
+      kids.forEach((pid) => pidsSeen.add(pid));
+      const blocked = blockedPids(blockedDir);
+      return kids.length === 2 && kids.every((pid) => blocked.includes(pid)) ? kids : null;
+    }, 30_000, 100);
+    const stoppedAt = Date.now();
+    run.child.kill('SIGTERM');
+    await run.exit;
+    await waitFor('the worker processes of `run` to end', () => children.every((pid) => !alive(pid)), 10_000, 50);
+    expect(Date.now() - stoppedAt).toBeLessThan(6000);
+  }, 60_000);
+});
+
 describe('a row whose check never returns', () => {
   it('stalls nothing: the workers it blocks are replaced, it fails with "could not be checked within 2 s", every other row is imported once', async () => {
     const blockedDir = join(dir.path, 'hang');
