@@ -14,12 +14,43 @@ export interface LinearRegExp {
  * (findUnsupportedPattern). Pure JavaScript (re2js), so nothing native is built or downloaded.
  */
 export function compileLinearRegExp(pattern: string): LinearRegExp {
+  const inner = anchoredInner(pattern);
+  // Most schema patterns are anchored at both ends: a full match of what lies between the anchors
+  // gives the same verdict, 2-8x faster in re2js than a search for the whole pattern.
+  if (inner !== null) {
+    const exact = RE2JS.compile(RE2JS.translateRegExp(`(?:${inner})`));
+    return { test: (text) => exact.testExact(text), toString: () => `/${pattern}/` };
+  }
   const compiled = RE2JS.compile(RE2JS.translateRegExp(pattern));
   return {
     test: (text) => compiled.test(text),
     // ajv keys its compiled patterns by this string: distinct patterns must give distinct keys.
     toString: () => `/${pattern}/`,
   };
+}
+
+/**
+ * What lies between a pattern's leading `^` and trailing `$` when they anchor the whole of it
+ * (no `|` outside groups and classes, the `$` not escaped); else null.
+ */
+export function anchoredInner(pattern: string): string | null {
+  if (pattern.length < 2 || !pattern.startsWith('^') || !pattern.endsWith('$')) return null;
+  const inner = pattern.slice(1, -1);
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner[i];
+    if (c === '\\') {
+      if (i === inner.length - 1) return null; // the final `$` is escaped: a literal dollar
+      i++;
+    } else if (inClass) {
+      if (c === ']') inClass = false;
+    } else if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) return null;
+  }
+  return depth === 0 && !inClass ? inner : null;
 }
 
 /** ajv's `code.regExp` option: its `code` is only used by ajv's standalone code, never here. */
