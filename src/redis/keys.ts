@@ -25,6 +25,11 @@ export interface ImportKeys {
    * appends it), and of its arrays of plain integers without `n<array number>` (unique-values.ts).
    */
   uniquePrefix(columnIndex: number): string;
+  /**
+   * String: the probe of a task that took down workers (src/work/row-probe.ts): the rows found
+   * hanging and the row being checked, as JSON. Expires an hour after its last write.
+   */
+  probe(chunk: number): string;
 }
 
 export interface GlobalKeys {
@@ -49,6 +54,7 @@ export function importKeys(prefix: string, id: string): ImportKeys {
     failed: `${base}:failed`,
     uniquePrefix,
     unique: (columnIndex: number, bucket: number) => `${uniquePrefix(columnIndex)}${bucket}`,
+    probe: (chunk: number) => `${base}:probe:${chunk}`,
   };
 }
 

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Ajv, ValidateFunction, AnySchema, Options } from 'ajv';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
+import { linearRegExpEngine } from './linear-regexp.js';
 
 /** A property of the import's schema, as far as the importer reads it for messages and types. */
 export interface PropertySchema {
@@ -44,7 +45,8 @@ const load = createRequire(import.meta.url);
 
 function makeAjv(schema: Record<string, unknown>): Ajv {
   const draft = typeof schema['$schema'] === 'string' ? schema['$schema'] : '';
-  const options = { allErrors: true, coerceTypes: true, strict: false, validateSchema: true } as const;
+  // Patterns run on RE2 (linear-regexp.ts): no schema pattern can stall a worker on one cell.
+  const options = { allErrors: true, coerceTypes: true, strict: false, validateSchema: true, code: { regExp: linearRegExpEngine } } as const;
   const module = draft.includes('2020-12') ? 'ajv/dist/2020' : draft.includes('2019-09') ? 'ajv/dist/2019' : 'ajv';
   const AjvOfDraft = (load(module) as { default: AjvClass }).default;
   const ajv = new AjvOfDraft(options);

@@ -3,6 +3,7 @@ import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { plainNumber } from './plain-number.js';
 import { booleanFromWord } from './boolean-words.js';
 import type { CellValue } from './row-validator.js';
+import { compileLinearRegExp, type LinearRegExp } from './linear-regexp.js';
 
 /**
  * A row's typed values when the row certainly passes the schema, else null (the row may be
@@ -114,7 +115,7 @@ function bound(value: unknown): number | null | undefined {
  * The check of one column's non-empty cell: its value as ajv (with coerceTypes) would leave it,
  * or undefined when ajv might refuse it. Null when the column's schema is beyond this check.
  */
-function columnCheck(property: unknown, formats: FormatLookup, unicodeRegExp: boolean, row: RowWritten): ValueCheck | null {
+function columnCheck(property: unknown, formats: FormatLookup, row: RowWritten): ValueCheck | null {
   if (property === true || property === undefined) return (field) => field;
   if (!isRecord(property)) return null;
   const keywords = Object.keys(property);
@@ -166,10 +167,15 @@ function columnCheck(property: unknown, formats: FormatLookup, unicodeRegExp: bo
   const minLength = bound(property['minLength']);
   const maxLength = bound(property['maxLength']);
   if (minLength === null || maxLength === null) return null;
-  let pattern: RegExp | null = null;
+  let pattern: LinearRegExp | null = null;
   if (property['pattern'] !== undefined) {
     if (typeof property['pattern'] !== 'string') return null;
-    pattern = new RegExp(property['pattern'], unicodeRegExp ? 'u' : '');
+    // The same engine as ajv's (compile-schema.ts): the same verdicts, and linear time.
+    try {
+      pattern = compileLinearRegExp(property['pattern']);
+    } catch {
+      return null;
+    }
   }
   const format = property['format'] === undefined ? null : formatTest(property['format'], formats);
   if (property['format'] !== undefined && format === null) return null;
@@ -197,7 +203,7 @@ function columnCheck(property: unknown, formats: FormatLookup, unicodeRegExp: bo
  * Why: ajv validates an object built per row; on the benchmark's file (8 columns, email and date
  * formats) this check and the few rows left to ajv cost about half as much CPU (node --cpu-prof).
  */
-export function compileFastRowCheck(columns: readonly string[], root: unknown, formats: FormatLookup, unicodeRegExp = true): FastRowCheck | null {
+export function compileFastRowCheck(columns: readonly string[], root: unknown, formats: FormatLookup): FastRowCheck | null {
   if (!isRecord(root)) return null;
   for (const keyword of Object.keys(root)) if (!ROOT_KEYWORDS.has(keyword)) return null;
   if (root['type'] !== undefined && root['type'] !== 'object') return null;
@@ -220,7 +226,7 @@ export function compileFastRowCheck(columns: readonly string[], root: unknown, f
   const isRequired: boolean[] = [];
   for (const column of columns) {
     const property = Object.prototype.hasOwnProperty.call(properties, column) ? properties[column] : undefined;
-    const check = columnCheck(property, formats, unicodeRegExp, row);
+    const check = columnCheck(property, formats, row);
     if (check === null) return null;
     checks.push(property === undefined ? null : check);
     isRequired.push(required.includes(column));

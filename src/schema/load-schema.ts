@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { inputError, errorMessage } from '../errors.js';
 import { compileSchema, type ImportSchema } from './compile-schema.js';
+import { findUnsupportedPattern } from './linear-regexp.js';
 
 /** Reads a JSON Schema file, reporting bad JSON with its line and column. */
 export async function loadSchemaFile(path: string): Promise<{ text: string; schema: ImportSchema }> {
@@ -16,6 +17,9 @@ export async function loadSchemaFile(path: string): Promise<{ text: string; sche
   } catch (err) {
     throw inputError(`schema ${path} is not valid JSON: ${describeJsonError(text, err)}`, err);
   }
+  // Refused here, with the keyword named, rather than as ajv's words or as every row failing.
+  const unsupported = findUnsupportedPattern(parsed);
+  if (unsupported) throw inputError(`schema ${path}: ${unsupported}`);
   try {
     return { text: JSON.stringify(parsed), schema: compileSchema(parsed) };
   } catch (err) {

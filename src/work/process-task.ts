@@ -126,7 +126,8 @@ function rowObject(columns: readonly string[], values: readonly CellValue[]): Im
   return row;
 }
 
-function handlerContext(context: ImportContext, task: TaskChunk) {
+/** What a handler is told of the chunk a row belongs to. */
+export function handlerContext(context: ImportContext, task: TaskChunk) {
   return { importId: context.record.id, incarnation: ledgerKey(context.record), chunk: task.chunk, table: context.record.table, target: context.record.target };
 }
 

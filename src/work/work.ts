@@ -13,6 +13,9 @@ import { processChunks, savesTogether, type ChunkOutcome } from './process-task.
 import type { ImportContext } from './import-context.js';
 import { DEFAULT_RETRY, sleep, type RetryPolicy } from './retry.js';
 import { TaskFetcher, type FetchedTask } from './task-fetcher.js';
+import { silenceLimitMs } from './lifeline.js';
+import { DEATHS_TO_BLAME, PROBE_FROM_DELIVERY, probeRows, withoutHangingRows } from './row-probe.js';
+import { ProbeGate } from './probe-gate.js';
 import { WorkerHeartbeat } from './worker-registry.js';
 
 export { DEFAULT_CONCURRENCY, DEFAULT_VISIBILITY_TIMEOUT_MS };
@@ -96,6 +99,7 @@ class WorkerPool {
   private readonly summary = { tasks: 0, rows: 0, succeeded: 0, failed: 0 };
   private currentImport: string | null = null;
   private readonly heartbeat: WorkerHeartbeat;
+  private readonly probeGate = new ProbeGate();
   private readonly warn: (message: string) => void;
   private idle = false;
   /** Why the workers stopped without finishing: the named import never appeared. */
@@ -139,6 +143,7 @@ class WorkerPool {
     let emptyRounds = 0;
     while (!this.stopping()) {
       let tasks: FetchedTask[];
+      await this.probeGate.beforeFetch();
       try {
         tasks = await this.fetcher.next((context) => this.tasksSavedTogether(context));
       } catch (err) {
@@ -159,7 +164,12 @@ class WorkerPool {
         continue;
       }
       emptyRounds = 0;
-      await this.handle(tasks);
+      this.probeGate.enter();
+      try {
+        await this.handle(tasks);
+      } finally {
+        this.probeGate.leave();
+      }
     }
   }
 
@@ -172,13 +182,24 @@ class WorkerPool {
   }
 
   /** Works on tasks of one import: each checked alone, their rows saved together, each recorded. */
-  private async handle(tasks: readonly FetchedTask[]): Promise<void> {
-    const context = tasks[0]!.context;
-    const id = context.record.id;
+  private async handle(fetched: readonly FetchedTask[]): Promise<void> {
+    const id = fetched[0]!.context.record.id;
     this.currentImport = id;
     let entries = this.inFlight.get(id);
     if (!entries) this.inFlight.set(id, (entries = new Set()));
-    for (const task of tasks) entries.add(task.entryId);
+    for (const task of fetched) entries.add(task.entryId);
+    const suspect = fetched.length === 1 && fetched[0]!.deliveries >= PROBE_FROM_DELIVERY ? fetched[0]! : null;
+    let tasks = fetched;
+    if (suspect) {
+      try {
+        tasks = [await this.probeGate.alone(() => this.probe(suspect))];
+      } catch (err) {
+        this.warn(`import ${id}: task ${suspect.entryId} not finished: ${errorMessage(err)}`);
+        entries.delete(suspect.entryId);
+        return;
+      }
+    }
+    const context = tasks[0]!.context;
     // What recording needs of each chunk. The chunks are decoded one at a time as processChunks
     // asks for them, and it lets go of each one's rows once checked: a batch's rows held at once
     // cost more to collect than to build.
@@ -246,6 +267,24 @@ class WorkerPool {
     } catch (err) {
       this.warn(`import ${record.id}: task ${task.entryId} not finished: ${errorMessage(err)}`);
     }
+  }
+
+  /**
+   * A task that took down the workers of two deliveries (a row whose check never returns, say):
+   * its rows are probed one at a time (row-probe.ts), and those found hanging fail instead of
+   * being checked again. Deliveries spent finding them do not count towards readTask's limit.
+   */
+  private async probe(task: FetchedTask): Promise<FetchedTask> {
+    let chunk: TaskChunk;
+    try {
+      chunk = decodeTask(task.entryId, task.fields, task.context.record.keepColumns);
+    } catch {
+      return task; // readTask fails its rows
+    }
+    const hanging = await probeRows(this.options.redis, task.context.keys.probe(chunk.chunk), task.context, chunk);
+    if (hanging.length === 0) return task;
+    const message = `this row could not be checked within ${silenceLimitMs(this.visibilityMs) / 1000} s (its check never returned)`;
+    return { ...task, context: withoutHangingRows(task.context, chunk, hanging, message), deliveries: task.deliveries - DEATHS_TO_BLAME * hanging.length };
   }
 
   /**

@@ -12,9 +12,13 @@ export interface WorkerProcessOptions {
 }
 
 export const WORKER_OPTIONS_ENV = 'IMPORTER_WORKER_OPTIONS';
+/** The supervisor's pid: a worker process whose parent is another one has been orphaned. */
+export const SUPERVISOR_PID_ENV = 'IMPORTER_SUPERVISOR_PID';
 
 /** Messages a worker process sends its supervisor over IPC. */
 export type WorkerMessage =
+  /** The process's event loop runs (lifeline.ts startHeartbeat). */
+  | { readonly type: 'alive' }
   | { readonly type: 'chunk'; readonly event: ChunkEvent }
   | { readonly type: 'warning'; readonly message: string }
   | { readonly type: 'done'; readonly summary: WorkSummary }
