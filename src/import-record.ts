@@ -36,6 +36,8 @@ export interface ImportSettings {
    * header's width: tasks that carry the file's own text (raw CSV) hold whole records.
    */
   readonly keepColumns: KeepColumns | null;
+  /** Headers of the file that name no schema property: never written, named in status and the report. */
+  readonly ignoredColumns: readonly string[];
 }
 
 /** Which fields of a file's record an import keeps (see projectFields). */
@@ -89,6 +91,7 @@ export function settingsToFields(settings: ImportSettings, now: number): string[
     'onConflict', settings.onConflict ? JSON.stringify(settings.onConflict) : '',
     'handler', settings.handler ?? '',
     'keepColumns', settings.keepColumns ? JSON.stringify(settings.keepColumns) : '',
+    'ignoredColumns', JSON.stringify(settings.ignoredColumns),
     'state', 'enqueuing',
     'enqueuedRows', '0',
     'enqueuedChunks', '0',
@@ -123,6 +126,7 @@ export function parseRecord(hash: Record<string, string>): ImportRecord | null {
     onConflict: hash['onConflict'] ? (JSON.parse(hash['onConflict']) as ConflictPolicy) : null,
     handler: hash['handler'] ? hash['handler'] : null,
     keepColumns: hash['keepColumns'] ? (JSON.parse(hash['keepColumns']) as KeepColumns) : null,
+    ignoredColumns: JSON.parse(hash['ignoredColumns'] || '[]') as string[],
     state: (hash['state'] ?? 'enqueuing') as ImportState,
     total: num(hash['total']),
     enqueuedRows: num(hash['enqueuedRows']) ?? 0,

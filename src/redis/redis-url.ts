@@ -1,4 +1,5 @@
 import { usageError } from '../errors.js';
+import { redactUrl } from '../redact.js';
 
 /** Where Redis is: one node (redis://, rediss://) or a cluster (redis+cluster://, rediss+cluster://). */
 export type RedisLocation =
@@ -30,6 +31,6 @@ export function parseRedisUrl(url: string): RedisLocation {
       tls: scheme === 'rediss',
     };
   }
-  if (!/^rediss?:\/\//.test(url)) throw usageError(`unsupported Redis URL "${url.replace(/\/\/[^@/]*@/, '//***@')}": use redis://, rediss://, redis+cluster:// or rediss+cluster://`);
+  if (!/^rediss?:\/\//.test(url)) throw usageError(`unsupported Redis URL "${redactUrl(url)}": use redis://, rediss://, redis+cluster:// or rediss+cluster://`);
   return { kind: 'single', url };
 }

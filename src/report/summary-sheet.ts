@@ -21,6 +21,19 @@ export function fileLabel(source: string): string {
   return source === '-' ? 'standard input' : basename(source);
 }
 
+/**
+ * A message as the uploader reads it: the file by its own name, not the path it had on the
+ * server. The report and the mail leave operator detail (hosts, paths, targets) to `status`.
+ */
+export function forUploader(record: ImportRecord, text: string): string {
+  return record.source && record.source !== '-' ? text.split(record.source).join(fileLabel(record.source)) : text;
+}
+
+/** `"is_admin", "notes"`: the file's columns the schema has no property for. */
+export function ignoredList(record: ImportRecord): string {
+  return record.ignoredColumns.map((c) => `"${c}"`).join(', ');
+}
+
 export function describeOutcome(record: ImportRecord): string {
   switch (record.state) {
     case 'complete':
@@ -35,8 +48,9 @@ export function describeOutcome(record: ImportRecord): string {
 }
 
 /**
- * The first sheet: what was imported, where to, when, and the problems grouped by column and
- * message with their row counts, most frequent first.
+ * The first sheet: what was imported, into which table, when, and the problems grouped by column
+ * and message with their row counts, most frequent first. It goes to the uploader: no target
+ * URL, host or server path (see forUploader).
  */
 export function writeSummary(
   workbook: ExcelJS.stream.xlsx.WorkbookWriter,
@@ -52,21 +66,21 @@ export function writeSummary(
   sheet.addRow([]).commit();
   const total = record.total ?? record.enqueuedRows;
   const lines: [string, CellInput][] = [
-    ['File', record.source === '-' ? 'standard input' : record.source],
+    ['File', fileLabel(record.source)],
     ['Import id', record.id],
     ['Outcome', describeOutcome(record)],
     ['Rows in the file', total],
     ['Imported', record.succeeded],
     ['Failed', record.failed],
     ['Not yet processed', Math.max(0, total - record.succeeded - record.failed)],
-    ['Saved to', `${record.target} (table ${record.table})`],
+    ['Saved to table', record.table],
     ['Started', when(record.createdAt)],
     ['Finished', when(record.finishedAt)],
     ['Duration', record.finishedAt === null ? '' : duration(record.finishedAt - record.createdAt)],
   ];
-  if (record.original) lines.push(['Original file kept at', record.original]);
+  if (record.ignoredColumns.length > 0) lines.push(['Ignored columns', `${ignoredList(record)}: not in the schema, not imported`]);
   if (record.notify) lines.push(['Started by', record.notify]);
-  if (record.error) lines.push(['Why it stopped', record.error]);
+  if (record.error) lines.push(['Why it stopped', forUploader(record, record.error)]);
   for (const [label, value] of lines) {
     const row = addSafeRow(sheet, [label, cell(value)]);
     row.getCell(1).font = { bold: true };
