@@ -47,9 +47,15 @@ export interface KeepColumns {
   readonly width: number;
 }
 
-/** The kept fields of a record, in the import's column order, then any values past the header. */
+/**
+ * The kept fields of a record, in the import's column order, then any values past the header.
+ * A record shorter than the header comes out shorter than the kept columns, so that it fails as
+ * ragged rather than have its values land in the wrong columns (a workbook's rows are padded
+ * to the header's width before they get here).
+ */
 export function projectFields(fields: readonly string[], kept: KeepColumns): string[] {
-  const out = kept.keep.map((i) => fields[i] ?? '');
+  if (fields.length < kept.width) return kept.keep.slice(0, -1).map((i) => fields[i] ?? '');
+  const out = kept.keep.map((i) => fields[i]!);
   for (let i = kept.width; i < fields.length; i++) out.push(fields[i]!);
   return out;
 }

@@ -54,9 +54,11 @@ export function planHeader(fields: readonly string[], options: HeaderOptions): H
 
   const keep: number[] = [];
   const ignored: string[] = [];
+  const found: string[] = [];
   headers.forEach((header, i) => {
     const named = mapped.has(i) || schemaNames.find(header) !== undefined;
     if (options.ignore?.test(header) && !mapped.has(i) && !schemaNames.has(header)) return;
+    found.push(header);
     if (schema && !named) ignored.push(header);
     else keep.push(i);
   });
@@ -96,7 +98,7 @@ export function planHeader(fields: readonly string[], options: HeaderOptions): H
     if (missing.length > 0) {
       throw inputError(
         `${where}: missing required ${missing.length === 1 ? 'column' : 'columns'} ${quoteList(missing)}; ` +
-          `expected ${quoteList(properties)}; found ${quoteList(keep.map((i) => headers[i]!))} ` +
+          `expected ${quoteList(properties)}; found ${quoteList(found)} ` +
           '(headers match ignoring case, spaces and punctuation; --map "Header=column" names any other)',
       );
     }
