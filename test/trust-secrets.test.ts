@@ -60,7 +60,7 @@ async function redisValues(p: string): Promise<string> {
       else if (type === 'stream') parts.push(JSON.stringify(await redis.xrange(key, '-', '+')));
       else if (type === 'list') parts.push(JSON.stringify(await redis.lrange(key, 0, -1)));
       else if (type === 'set') parts.push(JSON.stringify(await redis.smembers(key)));
-      else if (type === 'zset') parts.push(JSON.stringify(await redis.zrange(key, 0, -1)));
+      else if (type === 'zset') parts.push(JSON.stringify(await redis.zrange(key, '0', '-1')));
       else if (type === 'string') parts.push((await redis.getBuffer(key))?.toString('latin1') ?? '');
       else parts.push(`(unread type ${type})`);
     }
@@ -129,7 +129,7 @@ describe('a password in the target URL', () => {
       expect(text).toContain('people.csv');
     }
     expect(body).toContain(`Import id: ${summary.id}`);
-  });
+  }, 180_000);
 });
 
 describe('REDIS_URL and SMTP_URL passwords', () => {

@@ -87,10 +87,10 @@ export function reportBody(input: ReportMailInput): string {
     lines.push('', `Ignored columns (not in the schema, not imported): ${ignoredList(record)}`);
   }
   if (input.groups.length > 0) {
-    lines.push('', 'Problems, most frequent first:', ...input.groups.map((g) => `  ${describeGroup(g)}`));
+    lines.push('', 'Problems, most frequent first:', ...input.groups.map((g) => `  ${forUploader(record, describeGroup(g))}`));
   }
   if (input.firstErrors.length > 0) {
-    lines.push('', `The first failed rows${record.failed > input.firstErrors.length ? ` (of ${count(record.failed)})` : ''}:`, ...input.firstErrors.map((f) => `  ${describeFailedRow(f)}`));
+    lines.push('', `The first failed rows${record.failed > input.firstErrors.length ? ` (of ${count(record.failed)})` : ''}:`, ...input.firstErrors.map((f) => `  ${forUploader(record, describeFailedRow(f))}`));
   }
   lines.push('', ...handoverText(input.handover, record.failed), '', `Import id: ${record.id}`);
   return `${lines.join('\n')}\n`;

@@ -1,8 +1,10 @@
-import { basename } from 'node:path';
 import type ExcelJS from 'exceljs';
 import type { ImportRecord } from '../import-record.js';
 import { addSafeRow, cell, type CellInput } from './cells.js';
 import type { ErrorGroup } from './error-groups.js';
+import { fileLabel, forUploader } from './uploader-text.js';
+
+export { fileLabel, forUploader } from './uploader-text.js';
 
 function duration(ms: number): string {
   const seconds = Math.round(ms / 1000);
@@ -14,19 +16,6 @@ function duration(ms: number): string {
 
 function when(ms: number | null): string {
   return ms === null ? '' : new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
-}
-
-/** The file's name as a person knows it: `people.csv`, or "standard input". */
-export function fileLabel(source: string): string {
-  return source === '-' ? 'standard input' : basename(source);
-}
-
-/**
- * A message as the uploader reads it: the file by its own name, not the path it had on the
- * server. The report and the mail leave operator detail (hosts, paths, targets) to `status`.
- */
-export function forUploader(record: ImportRecord, text: string): string {
-  return record.source && record.source !== '-' ? text.split(record.source).join(fileLabel(record.source)) : text;
 }
 
 /** `"is_admin", "notes"`: the file's columns the schema has no property for. */
@@ -91,7 +80,7 @@ export function writeSummary(
     const heading = addSafeRow(sheet, ['Problems by column', 'Problem', 'Rows']);
     heading.font = { bold: true };
     heading.commit();
-    for (const group of groups) addSafeRow(sheet, [cell(group.column ?? '(whole row)'), cell(group.problem), group.rows]).commit();
+    for (const group of groups) addSafeRow(sheet, [cell(group.column ?? '(whole row)'), cell(forUploader(record, group.problem)), group.rows]).commit();
     sheet.addRow([]).commit();
     addSafeRow(sheet, [
       `The Errors sheet lists every failed row: its original values under the file's own headers, with "${extras.rowColumn}", ` +
