@@ -2,9 +2,7 @@ import type ExcelJS from 'exceljs';
 import type { ImportRecord } from '../import-record.js';
 import { addSafeRow, cell, type CellInput } from './cells.js';
 import type { ErrorGroup } from './error-groups.js';
-import { fileLabel, forUploader } from './uploader-text.js';
-
-export { fileLabel, forUploader } from './uploader-text.js';
+import { fileLabel, forUploader, ignoredList } from './uploader-text.js';
 
 function duration(ms: number): string {
   const seconds = Math.round(ms / 1000);
@@ -16,11 +14,6 @@ function duration(ms: number): string {
 
 function when(ms: number | null): string {
   return ms === null ? '' : new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
-}
-
-/** `"is_admin", "notes"`: the file's columns the schema has no property for. */
-export function ignoredList(record: ImportRecord): string {
-  return record.ignoredColumns.map((c) => `"${c}"`).join(', ');
 }
 
 export function describeOutcome(record: ImportRecord): string {

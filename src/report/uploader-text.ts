@@ -36,3 +36,8 @@ export function forUploader(record: ImportRecord, text: string): string {
   for (const place of targetPlaces(record.target)) out = out.split(place).join('the database');
   return out.replace(ADDRESS, 'the server');
 }
+
+/** `"is_admin", "notes"`: the file's columns the schema has no property for. */
+export function ignoredList(record: ImportRecord): string {
+  return record.ignoredColumns.map((c) => `"${c}"`).join(', ');
+}
