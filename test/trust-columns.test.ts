@@ -116,6 +116,25 @@ describe('only the schema columns are written', () => {
     });
   }
 
+  it('"unique" still works past an ignored column, and a short record claims nothing', async () => {
+    const db = join(dir.path, 'unique.db');
+    const csv = writeFile(dir.path, 'unique.csv', 'is_admin,email,name\n1,a@example.com,A\n0,a@example.com,B\n1,b@example.com\n0,b@example.com,C\n');
+    const schema = writeFile(dir.path, 'unique.json', JSON.stringify({ ...SCHEMA, properties: { ...SCHEMA.properties, email: { type: 'string', unique: true } } }));
+    const res = await runCli(['run', csv, '--schema', schema, '--target', `sqlite:${db}`, '--table', 'people', '--chunk-size', '2', '--processes', '1', '--out', join(dir.path, 'unique.xlsx'), '--json'], { env });
+    expect(JSON.parse(res.stdout)).toMatchObject({ succeeded: 2, failed: 2, ignoredColumns: ['is_admin'] });
+    const sheets = await readWorkbook(join(dir.path, 'unique.xlsx'));
+    expect(sheets.get('Errors')!.slice(1).map((r) => r.slice(0, 3))).toEqual([
+      [2, 3, 'email repeats a value already used earlier in the file (first in row 1)'],
+      [3, 4, "row has fewer values than the header's 3 columns"],
+    ]);
+    const read = new Database(db, { readonly: true });
+    expect(read.prepare('SELECT * FROM people ORDER BY name').all()).toEqual([
+      { email: 'a@example.com', name: 'A' },
+      { email: 'b@example.com', name: 'C' },
+    ]);
+    read.close();
+  });
+
   it('a handler is given only the schema properties', async () => {
     const out = join(dir.path, 'handler-out');
     const csv = writeFile(dir.path, 'handled.csv', FILE);
