@@ -9,7 +9,7 @@ export interface ImportSettings {
   readonly id: string;
   /** The file as the person named it (a path, `-` for stdin). */
   readonly source: string;
-  /** Column names for validation and the target table, in file order (schema properties the headers matched, or the headers). */
+  /** Column names for validation and the target table, in file order: with a schema only its properties the headers name, else the headers. */
   readonly columns: readonly string[];
   /** The file's own header of each column, for the report's Errors sheet. */
   readonly headers: readonly string[];
