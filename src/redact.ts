@@ -57,7 +57,7 @@ export function splitUrlSecrets(url: string): SplitUrl {
   let tail = rest;
   const colon = /^([^/?#@:]*):/.exec(rest);
   const at = rest.lastIndexOf('@');
-  if (colon && at >= colon[0].length) {
+  if (colon && at >= colon[0].length && !queryAtAfterPort(rest, at)) {
     password = decoded(rest.slice(colon[0].length, at)) || null;
     tail = colon[1] ? `${colon[1]}@${rest.slice(at + 1)}` : rest.slice(at + 1);
     dropped = true;
@@ -81,6 +81,16 @@ export function splitUrlSecrets(url: string): SplitUrl {
     tail = tail.slice(0, question) + (kept.length > 0 ? `?${kept.join('&')}` : '');
   }
   return { url: head + tail, password, dropped };
+}
+
+/**
+ * `db:5432/crm?application_name=me@work`: a host and port, then an `@` only in the query. Taken
+ * for a user-info it would send the import to host `work`; a password of digits, then `/`, then
+ * `?` is the one form this lets through.
+ */
+function queryAtAfterPort(rest: string, at: number): boolean {
+  const authority = /^[^/?#]*/.exec(rest)![0];
+  return !authority.includes('@') && /^[^:]*:\d+$/.test(authority) && /^[^?]*\?/.test(rest.slice(authority.length, at));
 }
 
 /** `host=db password=secret` and `...;Password=secret;...`: connection strings of key=value pairs. */

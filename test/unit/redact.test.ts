@@ -31,6 +31,8 @@ const CASES: [string, string, string | null][] = [
   [`smtps://mailer:${SECRET}/@#x@smtp.example.com:465`, 'smtps://mailer@smtp.example.com:465', `${SECRET}/@#x`],
   [`https://AKIA:${SECRET}@minio.local:9000`, 'https://AKIA@minio.local:9000', SECRET],
   ['postgres://ann@db:5432/crm', 'postgres://ann@db:5432/crm', null],
+  ['postgres://db:5432/crm?application_name=me@work', 'postgres://db:5432/crm?application_name=me@work', null],
+  [`postgres://db:5432/crm?application_name=me@work&password=${SECRET}`, 'postgres://db:5432/crm?application_name=me@work', SECRET],
   ['redis://127.0.0.1:6379', 'redis://127.0.0.1:6379', null],
   ['sqlite:/var/lib/importer.db', 'sqlite:/var/lib/importer.db', null],
 ];
