@@ -15,7 +15,7 @@ export interface ImportSettings {
   readonly incarnation: string;
   /** The file as the person named it (a path, `-` for stdin). */
   readonly source: string;
-  /** Column names for validation and the target table, in file order (schema properties the headers matched, or the headers). */
+  /** Column names for validation and the target table, in file order: with a schema only its properties the headers name, else the headers. */
   readonly columns: readonly string[];
   /** The file's own header of each column, for the report's Errors sheet. */
   readonly headers: readonly string[];
@@ -42,6 +42,8 @@ export interface ImportSettings {
    * header's width: tasks that carry the file's own text (raw CSV) hold whole records.
    */
   readonly keepColumns: KeepColumns | null;
+  /** Headers of the file that name no schema property: never written, named in status and the report. */
+  readonly ignoredColumns: readonly string[];
 }
 
 /** Which fields of a file's record an import keeps (see projectFields). */
@@ -51,9 +53,15 @@ export interface KeepColumns {
   readonly width: number;
 }
 
-/** The kept fields of a record, in the import's column order, then any values past the header. */
+/**
+ * The kept fields of a record, in the import's column order, then any values past the header.
+ * A record shorter than the header comes out shorter than the kept columns, so that it fails as
+ * ragged rather than have its values land in the wrong columns (a workbook's rows are padded
+ * to the header's width before they get here).
+ */
 export function projectFields(fields: readonly string[], kept: KeepColumns): string[] {
-  const out = kept.keep.map((i) => fields[i] ?? '');
+  if (fields.length < kept.width) return kept.keep.slice(0, -1).map((i) => fields[i] ?? '');
+  const out = kept.keep.map((i) => fields[i]!);
   for (let i = kept.width; i < fields.length; i++) out.push(fields[i]!);
   return out;
 }
@@ -96,6 +104,7 @@ export function settingsToFields(settings: ImportSettings, now: number): string[
     'onConflict', settings.onConflict ? JSON.stringify(settings.onConflict) : '',
     'handler', settings.handler ?? '',
     'keepColumns', settings.keepColumns ? JSON.stringify(settings.keepColumns) : '',
+    'ignoredColumns', JSON.stringify(settings.ignoredColumns),
     'state', 'enqueuing',
     'enqueuedRows', '0',
     'enqueuedChunks', '0',
@@ -131,6 +140,7 @@ export function parseRecord(hash: Record<string, string>): ImportRecord | null {
     onConflict: hash['onConflict'] ? (JSON.parse(hash['onConflict']) as ConflictPolicy) : null,
     handler: hash['handler'] ? hash['handler'] : null,
     keepColumns: hash['keepColumns'] ? (JSON.parse(hash['keepColumns']) as KeepColumns) : null,
+    ignoredColumns: JSON.parse(hash['ignoredColumns'] || '[]') as string[],
     state: (hash['state'] ?? 'enqueuing') as ImportState,
     total: num(hash['total']),
     enqueuedRows: num(hash['enqueuedRows']) ?? 0,

@@ -155,7 +155,7 @@ describe('the report as a spreadsheet', () => {
   it('a file with its own Row, Line or Problems column keeps it; the report’s column is renamed', async () => {
     const source = Readable.from(['Problems,Row,name\nnone,1,\nsome,2,x\n']);
     const schema = join(dir.path, 'clash.json');
-    (await import('node:fs')).writeFileSync(schema, JSON.stringify({ type: 'object', properties: { name: { type: 'string', minLength: 1 } }, required: ['name'] }));
+    (await import('node:fs')).writeFileSync(schema, JSON.stringify({ type: 'object', properties: { Problems: { type: 'string' }, Row: { type: 'string' }, name: { type: 'string', minLength: 1 } }, required: ['name'] }));
     const { id } = await enqueue({ redis, prefix, source: '-', stdin: source, schemaPath: schema, target: `sqlite:${join(dir.path, 'clash.db')}`, table: 'clash' });
     await work({ redis, prefix, importId: id, untilIdle: true });
     const out = join(dir.path, 'clash.xlsx');

@@ -23,7 +23,7 @@ describe('a task that cannot be read back', () => {
     const now = Date.now();
     const settings: ImportSettings = {
       id, source: 'corrupt.csv', columns: ['n', 'name'], headers: ['n', 'name'], schema: null, target: `sqlite:${db}`, table: 'corrupt',
-      notify: null, chunkSize: 2, uniqueColumns: [], createdAt: now, createTable: true, priority: 0, onConflict: null, handler: null, keepColumns: null, incarnation: '',
+      notify: null, chunkSize: 2, uniqueColumns: [], createdAt: now, createTable: true, priority: 0, onConflict: null, handler: null, keepColumns: null, incarnation: '', ignoredColumns: [],
     };
     const keys = importKeys(prefix, id);
     const global = globalKeys(prefix);

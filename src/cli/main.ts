@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, ImporterError, errorMessage } from '../errors.js';
+import { redactText } from '../redact.js';
 import { registerEnqueue } from './commands/enqueue-command.js';
 import { registerReport } from './commands/report-command.js';
 import { registerRun } from './commands/run-command.js';
@@ -45,10 +46,11 @@ export async function main(argv: string[]): Promise<number> {
       return ExitCode.usage;
     }
     if (err instanceof ImporterError) {
-      process.stderr.write(`importer: ${err.message}\n`);
+      // Messages name URLs already redacted; this catches one a driver's own words carried.
+      process.stderr.write(`importer: ${redactText(err.message)}\n`);
       return err.exitCode;
     }
-    process.stderr.write(`importer: unexpected error: ${errorMessage(err)}\n`);
+    process.stderr.write(`importer: unexpected error: ${redactText(errorMessage(err))}\n`);
     if (process.env['IMPORTER_DEBUG']) console.error(err);
     return ExitCode.internal;
   }

@@ -1,4 +1,5 @@
 import type { Ora } from 'ora';
+import { redactText } from '../redact.js';
 
 /**
  * The progress bar and spinner libraries, loaded only when stderr is a terminal: they are never
@@ -26,7 +27,7 @@ export function info(flags: GlobalFlags, message: string): void {
 
 /** Warnings go to stderr unless --quiet. */
 export function warn(flags: GlobalFlags, message: string): void {
-  if (!flags.quiet) process.stderr.write(`importer: ${message}\n`);
+  if (!flags.quiet) process.stderr.write(`importer: ${redactText(message)}\n`);
 }
 
 export interface Bar {

@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { hostname } from 'node:os';
 import { basename } from 'node:path';
 import type { Redis } from 'ioredis';
 import { usageError } from '../errors.js';
@@ -70,7 +69,7 @@ export interface MailReportArgs {
  * Mails the report: the counts and grouped problems in the body, the XLSX attached; a report
  * over the attachment limit is linked from S3 instead (where it was written, else the
  * `uploadTo` prefix, else beside the original kept by `enqueue --upload`), or, with no S3
- * location at all, the mail says where the file was written.
+ * location at all, the mail says to ask the operator for it (a server path is not the uploader's).
  */
 export async function mailReport(args: MailReportArgs): Promise<MailOutcome> {
   const { record, written, email } = args;
@@ -100,7 +99,7 @@ export async function mailReport(args: MailReportArgs): Promise<MailOutcome> {
         client.destroy();
       }
     } else {
-      handover = { kind: 'written', where: `${hostname()}:${written.path}`, bytes: written.bytes, maxBytes };
+      handover = { kind: 'written', bytes: written.bytes, maxBytes };
     }
   }
   const subject = reportSubject(record);

@@ -1,4 +1,4 @@
-import { inputError } from '../errors.js';
+import { inputError, usageError } from '../errors.js';
 import type { ImportSchema } from '../schema/compile-schema.js';
 import { NameIndex } from './header-names.js';
 
@@ -16,6 +16,8 @@ export interface HeaderPlan {
   readonly headers: string[];
   /** Indexes of the file's fields that are kept, or null when all are. */
   readonly keep: number[] | null;
+  /** Headers dropped because the schema has no such property (never written anywhere), in file order. */
+  readonly ignored: string[];
 }
 
 export interface HeaderOptions {
@@ -23,7 +25,7 @@ export interface HeaderOptions {
   /** Name of the file in messages, and the line of its header. */
   readonly fileName: string;
   readonly line?: number;
-  /** Header -> column, for headers no schema property matches (`--map "Header=column"`). */
+  /** Header -> column, for headers no schema property matches (`--map "Header=column"`); with a schema, a property. */
   readonly map?: Readonly<Record<string, string>>;
   /** Headers dropped unless the schema or the map names them. */
   readonly ignore?: RegExp;
@@ -35,21 +37,37 @@ const quoteList = (names: readonly string[]): string => names.map((n) => `"${n}"
  * Turns the file's first record into the import's columns and checks them before any row is
  * queued. A header names the schema property it equals, else the one it equals once case,
  * spaces and punctuation are dropped ("E-mail Address" finds `email_address`), else --map's
- * target, else itself. Duplicated headers, two headers naming one column, and required columns
- * that no header names stop the import with what was expected and what was found.
+ * target, else (without a schema) itself. With a schema, a header that names no property is
+ * ignored: a file must not set a column the schema does not offer (an `is_admin` the table
+ * has), so only properties are ever written; `"additionalProperties": false` refuses such a file
+ * instead. Duplicated headers, two headers naming one column, and required columns that no
+ * header names stop the import with what was expected and what was found.
  */
 export function planHeader(fields: readonly string[], options: HeaderOptions): HeaderPlan {
   const where = `${options.fileName}: line ${options.line ?? 1}`;
   const headers = fields.map((field, i) => field.trim() || `column_${i + 1}`);
-  const properties = Object.keys(options.schema?.properties ?? {});
+  const schema = options.schema;
+  const properties = Object.keys(schema?.properties ?? {});
   const schemaNames = new NameIndex(properties);
   const mapped = mapHeaders(headers, options.map ?? {}, where);
+  if (schema) checkMapTargets(mapped, properties);
 
   const keep: number[] = [];
+  const ignored: string[] = [];
+  const found: string[] = [];
   headers.forEach((header, i) => {
+    const named = mapped.has(i) || schemaNames.find(header) !== undefined;
     if (options.ignore?.test(header) && !mapped.has(i) && !schemaNames.has(header)) return;
-    keep.push(i);
+    found.push(header);
+    if (schema && !named) ignored.push(header);
+    else keep.push(i);
   });
+  if (schema && ignored.length > 0 && schema.root['additionalProperties'] === false) {
+    throw inputError(
+      `${where}: the schema allows no columns but its properties ("additionalProperties": false), and the file has ` +
+        `${quoteList(ignored)} besides; expected ${quoteList(properties)} (remove ${ignored.length === 1 ? 'it' : 'them'}, or --map "Header=property")`,
+    );
+  }
 
   const duplicated: string[] = [];
   const firstOf = new Map<string, number>();
@@ -80,12 +98,21 @@ export function planHeader(fields: readonly string[], options: HeaderOptions): H
     if (missing.length > 0) {
       throw inputError(
         `${where}: missing required ${missing.length === 1 ? 'column' : 'columns'} ${quoteList(missing)}; ` +
-          `expected ${quoteList(properties)}; found ${quoteList(keep.map((i) => headers[i]!))} ` +
+          `expected ${quoteList(properties)}; found ${quoteList(found)} ` +
           '(headers match ignoring case, spaces and punctuation; --map "Header=column" names any other)',
       );
     }
   }
-  return { columns, headers: keep.map((i) => headers[i]!), keep: keep.length === headers.length ? null : keep };
+  return { columns, headers: keep.map((i) => headers[i]!), keep: keep.length === headers.length ? null : keep, ignored };
+}
+
+/** With a schema, --map can only name a property: a mapped column is written, and only properties are. */
+function checkMapTargets(mapped: ReadonlyMap<number, string>, properties: readonly string[]): void {
+  const known = new Set(properties);
+  const strays = [...new Set(mapped.values())].filter((to) => !known.has(to));
+  if (strays.length > 0) {
+    throw usageError(`--map onto ${quoteList(strays)}: not ${strays.length === 1 ? 'a property' : 'properties'} of the schema; expected one of ${quoteList(properties)}`);
+  }
 }
 
 /** --map's headers, found exactly or by key; a header the file lacks is an error. */

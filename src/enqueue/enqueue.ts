@@ -70,7 +70,7 @@ export interface EnqueueResult {
   /** True when the import existed and this call continued it. */
   readonly resumed: boolean;
   readonly state: ImportState;
-  /** True when the target URL held a password, which was not stored: workers need it in their environment. */
+  /** True when the target URL held a password (or another secret), which was not stored: workers need it in their environment. */
   readonly passwordDropped: boolean;
 }
 
@@ -125,7 +125,7 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
     await opened.close();
     throw err;
   }
-  const { columns, headers, keep } = plan;
+  const { columns, headers, keep, ignored } = plan;
   const keepColumns: KeepColumns | null = keep === null ? null : { keep, width: header.fields.length };
   const onConflict = checkConflictColumns(options.onConflict, columns, opened.name);
   const keys = importKeys(prefix, id);
@@ -149,6 +149,7 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
     onConflict,
     handler,
     keepColumns,
+    ignoredColumns: ignored,
   };
 
   // durably(): confirmed by a replica on a cluster, sent again through a failover (see replication.ts).
@@ -164,7 +165,7 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
     const finished = async (state: ImportState): Promise<EnqueueResult> => {
       batches.return(undefined).catch(() => {});
       await opened.close();
-      return { id, total: existing.total ?? existing.enqueuedRows, resumed: true, state, passwordDropped: target.password !== null };
+      return { id, total: existing.total ?? existing.enqueuedRows, resumed: true, state, passwordDropped: target.secretDropped };
     };
     if (existing.state !== 'enqueuing') return finished(existing.state);
     // Refused at once, naming it, while another enqueue is reading this import.
@@ -233,7 +234,7 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
   }
   const state = (await durably(options.redis, keys.meta, () => runScript(options.redis, 'finishEnqueue', [keys.meta], [rows, Date.now()]))) as ImportState;
   if (state === 'complete' || state === 'failed' || state === 'cancelled') await options.redis.zrem(global.active, id);
-  return { id, total: rows, resumed: !created, state, passwordDropped: target.password !== null };
+  return { id, total: rows, resumed: !created, state, passwordDropped: target.secretDropped };
 }
 
 function checkPriority(priority: number): number {

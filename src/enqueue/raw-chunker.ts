@@ -129,8 +129,8 @@ export class RawChunker {
     if (this.slots.length === 0) return;
     const fields = batch.fieldCounts[r]!;
     const kept = this.options.keepColumns;
-    // As projectFields: with kept columns, a short row is filled with empty values, a long one is ragged.
-    if (kept ? fields > kept.width : fields !== this.options.width) return;
+    // As projectFields: with kept columns, a short row and a long one are ragged.
+    if (fields !== (kept ? kept.width : this.options.width)) return;
     let parsed: string[] | null = null;
     const wantedCount = this.wanted.length;
     this.slots.forEach((slot, s) => {

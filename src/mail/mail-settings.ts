@@ -33,6 +33,12 @@ export function resolveMailSettings(settings: MailSettings = {}): ResolvedMailSe
   if (!/^smtps?:\/\//i.test(smtpUrl.trim())) {
     throw usageError(`SMTP_URL "${redactUrl(smtpUrl)}" must start with smtp:// or smtps://`);
   }
+  try {
+    new URL(smtpUrl.trim());
+  } catch {
+    // Refused here: nodemailer would hand it to url.parse, whose warning prints it whole, password and all.
+    throw usageError(`SMTP_URL "${redactUrl(smtpUrl)}" cannot be parsed: percent-encode the characters / ? # @ : in its password (%2F %3F %23 %40 %3A)`);
+  }
   return {
     smtpUrl: smtpUrl.trim(),
     from: settings.from ?? process.env['MAIL_FROM'] ?? `importer@${hostname()}`,

@@ -1,15 +1,14 @@
-import { hostname } from 'node:os';
 import type { ImportRecord } from '../import-record.js';
 import { describeGroup, type ErrorGroup } from '../report/error-groups.js';
 import { describeFailedRow } from '../report/first-errors.js';
 import type { FailedRowEntry } from '../report/list-reader.js';
-import { fileLabel } from '../report/summary-sheet.js';
+import { fileLabel, forUploader, ignoredList } from '../report/uploader-text.js';
 
 /** How the mail gives the report: attached, linked, or only named. */
 export type ReportHandover =
   | { readonly kind: 'attached'; readonly filename: string }
   | { readonly kind: 'linked'; readonly url: string; readonly s3Url: string; readonly until: Date; readonly bytes: number; readonly maxBytes: number }
-  | { readonly kind: 'written'; readonly where: string; readonly bytes: number; readonly maxBytes: number };
+  | { readonly kind: 'written'; readonly bytes: number; readonly maxBytes: number };
 
 export interface ReportMailInput {
   readonly record: ImportRecord;
@@ -42,7 +41,7 @@ function opening(record: ImportRecord): string {
     case 'complete':
       return record.failed === 0 ? `Every row of ${name} was imported.` : `The import of ${name} is finished; some rows could not be imported.`;
     case 'failed':
-      return `The import of ${name} stopped: ${record.error ?? 'the file could not be read to the end'}.`;
+      return `The import of ${name} stopped: ${record.error ? forUploader(record, record.error) : 'the file could not be read to the end'}.`;
     case 'cancelled':
       return `The import of ${name} was cancelled.`;
     default:
@@ -62,10 +61,10 @@ function handoverText(handover: ReportHandover, failed: number): string[] {
       return [
         `The report (${megabytes(handover.bytes)}) is too large to attach (the limit is ${megabytes(handover.maxBytes)}). Download it here, until ${handover.until.toUTCString()}:`,
         handover.url,
-        `It is stored at ${handover.s3Url}.`,
       ];
     case 'written':
-      return [`The report (${megabytes(handover.bytes)}) is too large to attach (the limit is ${megabytes(handover.maxBytes)}). It was written to ${handover.where}.`];
+      // Where it was written is a server path: the operator finds it by the import id.
+      return [`The report (${megabytes(handover.bytes)}) is too large to attach (the limit is ${megabytes(handover.maxBytes)}). Ask whoever runs the importer for it, giving the import id below.`];
   }
 }
 
@@ -81,15 +80,18 @@ export function reportBody(input: ReportMailInput): string {
     opening(record),
     '',
     `  Rows in the file  ${count(total).padStart(width)}`,
-    `  Imported          ${count(record.succeeded).padStart(width)}   into ${record.target} (table ${record.table})`,
+    `  Imported          ${count(record.succeeded).padStart(width)}   into table ${record.table}`,
     `  Failed            ${count(record.failed).padStart(width)}`,
   ];
+  if (record.ignoredColumns.length > 0) {
+    lines.push('', `Ignored columns (not in the schema, not imported): ${ignoredList(record)}`);
+  }
   if (input.groups.length > 0) {
-    lines.push('', 'Problems, most frequent first:', ...input.groups.map((g) => `  ${describeGroup(g)}`));
+    lines.push('', 'Problems, most frequent first:', ...input.groups.map((g) => `  ${forUploader(record, describeGroup(g))}`));
   }
   if (input.firstErrors.length > 0) {
-    lines.push('', `The first failed rows${record.failed > input.firstErrors.length ? ` (of ${count(record.failed)})` : ''}:`, ...input.firstErrors.map((f) => `  ${describeFailedRow(f)}`));
+    lines.push('', `The first failed rows${record.failed > input.firstErrors.length ? ` (of ${count(record.failed)})` : ''}:`, ...input.firstErrors.map((f) => `  ${forUploader(record, describeFailedRow(f))}`));
   }
-  lines.push('', ...handoverText(input.handover, record.failed), '', `Import id: ${record.id}`, `Sent by importer on ${hostname()}.`);
+  lines.push('', ...handoverText(input.handover, record.failed), '', `Import id: ${record.id}`);
   return `${lines.join('\n')}\n`;
 }

@@ -1,4 +1,5 @@
 import { errorMessage } from '../errors.js';
+import { redactUrl } from '../redact.js';
 
 /** What nodemailer puts on its errors. */
 interface SmtpError {
@@ -40,7 +41,8 @@ export function describeSmtpError(err: unknown, server: string): string {
 /** `smtp://user:pass@host:587` -> `host:587`. */
 export function serverName(smtpUrl: string): string {
   try {
-    const url = new URL(smtpUrl);
+    // Parsed without its user-info: a raw password can make the URL misparse into its host.
+    const url = new URL(redactUrl(smtpUrl));
     return url.port ? `${url.hostname}:${url.port}` : url.hostname;
   } catch {
     return 'from SMTP_URL';

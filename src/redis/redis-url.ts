@@ -1,4 +1,5 @@
 import { usageError } from '../errors.js';
+import { redactUrl } from '../redact.js';
 
 /** Where Redis is: one node (redis://, rediss://) or a cluster (redis+cluster://, rediss+cluster://). */
 export type RedisLocation =
@@ -30,6 +31,12 @@ export function parseRedisUrl(url: string): RedisLocation {
       tls: scheme === 'rediss',
     };
   }
-  if (!/^rediss?:\/\//.test(url)) throw usageError(`unsupported Redis URL "${url.replace(/\/\/[^@/]*@/, '//***@')}": use redis://, rediss://, redis+cluster:// or rediss+cluster://`);
+  if (!/^rediss?:\/\//.test(url)) throw usageError(`unsupported Redis URL "${redactUrl(url)}": use redis://, rediss://, redis+cluster:// or rediss+cluster://`);
+  try {
+    new URL(url);
+  } catch {
+    // ioredis would throw "Invalid URL" with no word of which; a raw "/" or "#" in a password does this.
+    throw usageError(`Redis URL "${redactUrl(url)}" cannot be parsed: percent-encode the characters / ? # @ : in its password (%2F %3F %23 %40 %3A)`);
+  }
   return { kind: 'single', url };
 }

@@ -1,8 +1,8 @@
-import { basename } from 'node:path';
 import type ExcelJS from 'exceljs';
 import type { ImportRecord } from '../import-record.js';
 import { addSafeRow, cell, type CellInput } from './cells.js';
 import type { ErrorGroup } from './error-groups.js';
+import { fileLabel, forUploader, ignoredList } from './uploader-text.js';
 
 function duration(ms: number): string {
   const seconds = Math.round(ms / 1000);
@@ -14,11 +14,6 @@ function duration(ms: number): string {
 
 function when(ms: number | null): string {
   return ms === null ? '' : new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
-}
-
-/** The file's name as a person knows it: `people.csv`, or "standard input". */
-export function fileLabel(source: string): string {
-  return source === '-' ? 'standard input' : basename(source);
 }
 
 export function describeOutcome(record: ImportRecord): string {
@@ -35,8 +30,9 @@ export function describeOutcome(record: ImportRecord): string {
 }
 
 /**
- * The first sheet: what was imported, where to, when, and the problems grouped by column and
- * message with their row counts, most frequent first.
+ * The first sheet: what was imported, into which table, when, and the problems grouped by column
+ * and message with their row counts, most frequent first. It goes to the uploader: no target
+ * URL, host or server path (see forUploader).
  */
 export function writeSummary(
   workbook: ExcelJS.stream.xlsx.WorkbookWriter,
@@ -52,21 +48,21 @@ export function writeSummary(
   sheet.addRow([]).commit();
   const total = record.total ?? record.enqueuedRows;
   const lines: [string, CellInput][] = [
-    ['File', record.source === '-' ? 'standard input' : record.source],
+    ['File', fileLabel(record.source)],
     ['Import id', record.id],
     ['Outcome', describeOutcome(record)],
     ['Rows in the file', total],
     ['Imported', record.succeeded],
     ['Failed', record.failed],
     ['Not yet processed', Math.max(0, total - record.succeeded - record.failed)],
-    ['Saved to', `${record.target} (table ${record.table})`],
+    ['Saved to table', record.table],
     ['Started', when(record.createdAt)],
     ['Finished', when(record.finishedAt)],
     ['Duration', record.finishedAt === null ? '' : duration(record.finishedAt - record.createdAt)],
   ];
-  if (record.original) lines.push(['Original file kept at', record.original]);
+  if (record.ignoredColumns.length > 0) lines.push(['Ignored columns', `${ignoredList(record)}: not in the schema, not imported`]);
   if (record.notify) lines.push(['Started by', record.notify]);
-  if (record.error) lines.push(['Why it stopped', record.error]);
+  if (record.error) lines.push(['Why it stopped', forUploader(record, record.error)]);
   for (const [label, value] of lines) {
     const row = addSafeRow(sheet, [label, cell(value)]);
     row.getCell(1).font = { bold: true };
@@ -77,7 +73,7 @@ export function writeSummary(
     const heading = addSafeRow(sheet, ['Problems by column', 'Problem', 'Rows']);
     heading.font = { bold: true };
     heading.commit();
-    for (const group of groups) addSafeRow(sheet, [cell(group.column ?? '(whole row)'), cell(group.problem), group.rows]).commit();
+    for (const group of groups) addSafeRow(sheet, [cell(group.column ?? '(whole row)'), cell(forUploader(record, group.problem)), group.rows]).commit();
     sheet.addRow([]).commit();
     addSafeRow(sheet, [
       `The Errors sheet lists every failed row: its original values under the file's own headers, with "${extras.rowColumn}", ` +

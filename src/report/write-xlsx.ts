@@ -11,6 +11,7 @@ import { cell } from './cells.js';
 import { groupErrors } from './error-groups.js';
 import { parseFailedRow, readImportedRows, readList } from './list-reader.js';
 import { MAX_DATA_ROWS_PER_SHEET, PagedSheet } from './paged-sheet.js';
+import { forUploader } from './uploader-text.js';
 import { writeSummary } from './summary-sheet.js';
 
 export { MAX_DATA_ROWS_PER_SHEET } from './paged-sheet.js';
@@ -59,7 +60,7 @@ export async function writeWorkbook(redis: Redis, prefix: string, record: Import
   });
   for await (const entry of readList(redis, keys.failed)) {
     const failed = parseFailedRow(entry);
-    errors.add([failed.row, failed.line, cell(failed.messages.join('; ')), ...failed.values.map(cell)]);
+    errors.add([failed.row, failed.line, cell(forUploader(record, failed.messages.join('; '))), ...failed.values.map(cell)]);
   }
   errors.finish();
 

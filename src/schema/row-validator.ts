@@ -24,7 +24,11 @@ function isBooleanColumn(schema: PropertySchema | undefined): boolean {
  * Returns the row's values in column order, typed, or every message that applies. `fastPath:
  * false` sends every row through ajv (the tests compare both).
  */
-export function createRowValidator(columns: readonly string[], schema: ImportSchema | null, options: { readonly fastPath?: boolean } = {}): RowValidator {
+export function createRowValidator(
+  columns: readonly string[],
+  schema: ImportSchema | null,
+  options: { readonly fastPath?: boolean; /** The file header's width, when it has columns the import ignores. */ readonly headerWidth?: number } = {},
+): RowValidator {
   // Per column index, not per name: the check runs for every row.
   const isBoolean = columns.map((c) => isBooleanColumn(schema?.properties[c]));
   const width = columns.length;
@@ -38,10 +42,7 @@ export function createRowValidator(columns: readonly string[], schema: ImportSch
       if (values) return { ok: true, values, written: found.written };
     }
     if (fields.length !== width) {
-      return {
-        ok: false,
-        messages: [`row has ${fields.length} ${fields.length === 1 ? 'value' : 'values'} but the header has ${width} columns`],
-      };
+      return { ok: false, messages: [raggedMessage(fields.length, width, options.headerWidth ?? width)] };
     }
     if (!schema) {
       return { ok: true, values: fields.map((f) => (f === '' ? null : f)), written: true };
@@ -74,4 +75,16 @@ function toCell(value: unknown): CellValue {
   if (value === undefined || value === null) return null;
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
   return JSON.stringify(value);
+}
+
+/**
+ * A row whose width is not the header's. With ignored columns the row arrives projected: one
+ * past the header still says its own count (values past it are kept), a short one cannot.
+ */
+function raggedMessage(count: number, width: number, headerWidth: number): string {
+  if (headerWidth === width || count > width) {
+    const own = count - width + headerWidth;
+    return `row has ${own} ${own === 1 ? 'value' : 'values'} but the header has ${headerWidth} columns`;
+  }
+  return `row has fewer values than the header's ${headerWidth} columns`;
 }

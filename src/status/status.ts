@@ -3,6 +3,7 @@ import { DEFAULT_PREFIX } from '../defaults.js';
 import { ImporterError } from '../errors.js';
 import { enqueueStalled, readRecord, type ImportRecord, type ImportState } from '../import-record.js';
 import { globalKeys } from '../redis/keys.js';
+import { redactText, redactUrl } from '../redact.js';
 
 /** Where an import stands: the object `status --json` and `report --json` print. */
 export interface ImportStatus {
@@ -29,6 +30,8 @@ export interface ImportStatus {
   readonly original: string | null;
   /** When the import's keys expire, once its report was delivered; null while they are kept. */
   readonly expiresAt: string | null;
+  /** Headers of the file the schema has no property for: ignored, never written. */
+  readonly ignoredColumns: readonly string[];
 }
 
 function iso(ms: number | null): string | null {
@@ -47,14 +50,16 @@ export function statusOf(record: ImportRecord, now = Date.now()): ImportStatus {
     failed: record.failed,
     pending: Math.max(0, known - record.succeeded - record.failed),
     enqueueStalled: enqueueStalled(record, now),
-    target: record.target,
+    // Stored without secrets since enqueue drops them; redacted again for records written before.
+    target: redactUrl(record.target),
     table: record.table,
     notify: record.notify,
     createdAt: iso(record.createdAt)!,
     finishedAt: iso(record.finishedAt),
-    error: record.error,
+    error: record.error === null ? null : redactText(record.error),
     original: record.original,
     expiresAt: iso(record.expiresAt),
+    ignoredColumns: record.ignoredColumns,
   };
 }
 

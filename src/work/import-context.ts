@@ -34,7 +34,7 @@ export function buildImportContext(record: ImportRecord, prefix: string, handler
   return {
     record,
     keys: importKeys(prefix, record.id),
-    validate: createRowValidator(record.columns, schema),
+    validate: createRowValidator(record.columns, schema, { headerWidth: record.keepColumns?.width }),
     table: {
       table: record.table,
       columns: record.columns.map((name) => ({ name, type: columnType(schema?.properties[name]) })),

@@ -14,6 +14,7 @@ function describe(status: ImportStatus): string {
     `  started:  ${status.createdAt}`,
   ];
   if (status.finishedAt) lines.push(`  finished: ${status.finishedAt}`);
+  if (status.ignoredColumns.length > 0) lines.push(`  ignored:  ${status.ignoredColumns.map((c) => `"${c}"`).join(', ')} (not in the schema, not written)`);
   if (status.notify) lines.push(`  notify:   ${status.notify}`);
   if (status.error) lines.push(`  error:    ${status.error}`);
   return `${lines.join('\n')}\n`;
