@@ -7,7 +7,10 @@ import { readCsvBatches } from './csv-records.js';
 import { rawDelimiterSupported, RawCsvReader } from './raw-csv-batches.js';
 import { openSource, STDIN } from './open-source.js';
 import { peekStream } from './peek-stream.js';
-import type { ReadOptions, SourceRecord } from './read-options.js';
+import { DEFAULT_WORKBOOK_LIMITS, type ReadOptions, type SourceRecord, type WorkbookLimits } from './read-options.js';
+import { spoolToFile, type SpooledFile } from './spool-file.js';
+import type { XlsxArchive } from './xlsx-archive.js';
+import { isS3Url } from '../s3/s3-url.js';
 import { sniffBytes } from './sniff-bytes.js';
 import { decodeSample, encodingName, parseEncoding, UTF8, type TextEncoding } from './text-encoding.js';
 import { transcodeToUtf8 } from './transcode.js';
@@ -42,6 +45,53 @@ export interface RecordSource {
 async function* nothing(): AsyncGenerator<SourceRecord[]> {}
 
 /**
+ * A workbook is read from a file, whose ZIP directory (at its end) says what each part inflates
+ * to before anything is inflated: a local file as it is, stdin and S3 from a temporary copy.
+ */
+async function openWorkbook(source: string, name: string, size: number | null, stream: Readable, chunks: AsyncIterable<Buffer>, options: ReadOptions): Promise<RecordSource> {
+  const limits: WorkbookLimits = { ...DEFAULT_WORKBOOK_LIMITS, ...options.workbookLimits };
+  const local = source !== STDIN && !isS3Url(source);
+  let spooled: SpooledFile | null = null;
+  if (local) stream.destroy();
+  else spooled = await spoolToFile(chunks, name, limits.maxInflatedBytes);
+  const { openXlsxArchive } = await import('./xlsx-archive.js');
+  const { readXlsxBatches } = await import('./xlsx-records.js'); // exceljs is large: loaded only for workbooks
+  let archive: XlsxArchive;
+  try {
+    archive = await openXlsxArchive(spooled?.path ?? source, name, limits);
+  } catch (err) {
+    await spooled?.remove();
+    throw err;
+  }
+  const fileSize = archive.fileSize;
+  let fraction = 0;
+  const removeCopy = async (): Promise<void> => {
+    await spooled?.remove();
+  };
+  async function* batches(): AsyncGenerator<SourceRecord[]> {
+    try {
+      yield* readXlsxBatches(archive, { name, sheet: options.sheet, trim: options.trim, maxRecordSize: options.maxRecordSize, maxColumns: options.maxColumns, limits, onProgress: (f) => (fraction = f) });
+    } finally {
+      await removeCopy();
+    }
+  }
+  return {
+    name,
+    size: size ?? fileSize,
+    format: 'xlsx',
+    delimiter: null,
+    encoding: null,
+    raw: null,
+    batches: batches(),
+    bytesRead: () => Math.round(fraction * fileSize),
+    close: async () => {
+      archive.close();
+      await removeCopy();
+    },
+  };
+}
+
+/**
  * Opens the file to import and reads it as records: an Excel workbook (by its contents: a CSV
  * named .xlsx is still read as CSV) through exceljs's streaming reader; anything else as CSV text, its encoding taken
  * from a byte order mark, else `encoding` (UTF-8 by default), its separator from `delimiter` or
@@ -71,12 +121,7 @@ export async function openRecords(source: string, options: ReadOptions = {}, std
   const extension = source === STDIN ? '' : extname(source).toLowerCase();
   // The contents decide; the name only when the contents could be a workbook (a ZIP archive).
   const zipNamedXlsx = sniff.kind === 'binary' && sniff.description === 'a ZIP archive' && XLSX_EXTENSIONS.has(extension);
-  if (sniff.kind === 'xlsx' || zipNamedXlsx) {
-    const input = Readable.from(peeked.chunks, { objectMode: false });
-    const { readXlsxBatches } = await import('./xlsx-records.js'); // exceljs is large: loaded only for workbooks
-    const batches = readXlsxBatches(input, { name: opened.name, sheet: options.sheet, trim: options.trim, maxRecordSize: options.maxRecordSize, maxColumns: options.maxColumns });
-    return { ...base, format: 'xlsx', delimiter: null, encoding: null, batches, close };
-  }
+  if (sniff.kind === 'xlsx' || zipNamedXlsx) return openWorkbook(source, opened.name, opened.size, stream, peeked.chunks, options);
   if (sniff.kind === 'binary') {
     return fail(inputError(`${opened.name} is not a CSV text file: it looks like ${sniff.description}`));
   }
