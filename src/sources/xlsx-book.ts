@@ -71,7 +71,8 @@ export async function openWorkbookSheet(archive: XlsxArchive, options: BookOptio
   const rel = book.workbookRels?.find((r) => r.Id === wanted.rId);
   const sheetPart = rel ? partPath(rel.Target) : null;
   if (!sheetPart || !archive.has(sheetPart)) throw inputError(`${options.name}: cannot be read as an Excel workbook: sheet "${wanted.name}" has no part in the archive`);
-  if (archive.has('xl/styles.xml')) await book._parseStyles(await part('xl/styles.xml', 'styles'));
+  const styled = archive.has('xl/styles.xml');
+  if (styled) await book._parseStyles(await part('xl/styles.xml', 'styles'));
   if (archive.has('xl/sharedStrings.xml')) {
     const shared = await part('xl/sharedStrings.xml', 'shared-string table', options.maxSharedStringsBytes);
     for await (const event of book._parseSharedStrings(shared)) void event; // cached in book.sharedStrings
@@ -82,7 +83,8 @@ export async function openWorkbookSheet(archive: XlsxArchive, options: BookOptio
     date1904: book.properties?.model?.date1904 === true,
     isDateStyle(style) {
       let isDate = dateStyles.get(style);
-      if (isDate === undefined) dateStyles.set(style, (isDate = isDateNumberFormat(book.styles.getStyleModel(style)?.numFmt)));
+      // Without styles every cell is General: no dates.
+      if (isDate === undefined) dateStyles.set(style, (isDate = styled && isDateNumberFormat(book.styles.getStyleModel(style)?.numFmt)));
       return isDate;
     },
   };
