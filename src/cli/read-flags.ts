@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { ImporterError } from '../errors.js';
 import { parseDelimiter } from '../sources/csv-dialect.js';
-import { DEFAULT_MAX_COLUMNS, DEFAULT_MAX_RECORD_SIZE, type ReadOptions } from '../sources/read-options.js';
+import { DEFAULT_MAX_COLUMNS, DEFAULT_MAX_RECORD_SIZE, DEFAULT_WORKBOOK_LIMITS, type ReadOptions } from '../sources/read-options.js';
 import { parseEncoding } from '../sources/text-encoding.js';
 
 /** How the file is read: the flags shared by `enqueue` and `run`. */
@@ -13,6 +13,8 @@ export interface ReadFlags {
   readonly map?: Readonly<Record<string, string>>;
   readonly maxRecordSize?: number;
   readonly maxColumns?: number;
+  readonly maxInflateRatio?: number;
+  readonly maxTextRatio?: number;
 }
 
 /** The core's check of a flag, reported the way commander reports a bad value. */
@@ -48,6 +50,15 @@ function columnCount(value: string): number {
   return n;
 }
 
+/** A workbook limit's ratio: a whole number from 1 to 100000. */
+function ratio(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n < 1 || n > 100_000) throw new InvalidArgumentError(`${flag} must be a whole number from 1 to 100000`);
+    return n;
+  };
+}
+
 /** `--map "E-mail Address=email"`, repeatable: header -> column. */
 function mapping(value: string, previous: Readonly<Record<string, string>> | undefined): Record<string, string> {
   const at = value.lastIndexOf('=');
@@ -65,7 +76,9 @@ export function addReadOptions(command: Command): Command {
     .option('--sheet <name>', 'sheet of an Excel workbook to read (default: the first)')
     .option('--map <Header=column>', 'read the column with this header as this column (repeatable)', mapping)
     .option('--max-record-size <bytes>', `largest record accepted, such as 64MB (default ${DEFAULT_MAX_RECORD_SIZE / 1024 / 1024}MB)`, byteSize)
-    .option('--max-columns <n>', `most fields a record may have (default ${DEFAULT_MAX_COLUMNS})`, columnCount);
+    .option('--max-columns <n>', `most fields a record may have (default ${DEFAULT_MAX_COLUMNS})`, columnCount)
+    .option('--max-inflate-ratio <n>', `most a part of an Excel workbook may inflate per byte stored (default ${DEFAULT_WORKBOOK_LIMITS.maxInflateRatio})`, ratio('--max-inflate-ratio'))
+    .option('--max-text-ratio <n>', `most cell text an Excel workbook may hold per byte of the file, beyond ${DEFAULT_WORKBOOK_LIMITS.minTextBytes / 1024 ** 2}MB (default ${DEFAULT_WORKBOOK_LIMITS.maxTextRatio})`, ratio('--max-text-ratio'));
 }
 
 export function readOptionsFromFlags(flags: ReadFlags): ReadOptions & { readonly map?: Readonly<Record<string, string>> } {
@@ -77,5 +90,6 @@ export function readOptionsFromFlags(flags: ReadFlags): ReadOptions & { readonly
     map: flags.map,
     maxRecordSize: flags.maxRecordSize,
     maxColumns: flags.maxColumns,
+    workbookLimits: { maxInflateRatio: flags.maxInflateRatio, maxTextRatio: flags.maxTextRatio },
   };
 }

@@ -44,12 +44,19 @@ export interface RecordSource {
 
 async function* nothing(): AsyncGenerator<SourceRecord[]> {}
 
+/** The limits given, the defaults for the rest (an unset flag is undefined, not a limit). */
+function workbookLimits(given: Partial<WorkbookLimits> | undefined): WorkbookLimits {
+  const limits: Record<string, number> = { ...DEFAULT_WORKBOOK_LIMITS };
+  for (const [name, value] of Object.entries(given ?? {})) if (value !== undefined) limits[name] = value;
+  return limits as unknown as WorkbookLimits;
+}
+
 /**
  * A workbook is read from a file, whose ZIP directory (at its end) says what each part inflates
  * to before anything is inflated: a local file as it is, stdin and S3 from a temporary copy.
  */
 async function openWorkbook(source: string, name: string, size: number | null, stream: Readable, chunks: AsyncIterable<Buffer>, options: ReadOptions): Promise<RecordSource> {
-  const limits: WorkbookLimits = { ...DEFAULT_WORKBOOK_LIMITS, ...options.workbookLimits };
+  const limits = workbookLimits(options.workbookLimits);
   const local = source !== STDIN && !isS3Url(source);
   let spooled: SpooledFile | null = null;
   if (local) stream.destroy();

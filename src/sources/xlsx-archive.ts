@@ -64,7 +64,7 @@ export async function openXlsxArchive(path: string, name: string, limits: Workbo
       const ratio = size / Math.max(entry.compressedSize, 1);
       if (size > RATIO_EXEMPT_BYTES && ratio > limits.maxInflateRatio) {
         throw inputError(
-          `${name}: refused: its ${what} (${part}) inflates ${Math.round(ratio)} times, from ${bytes(entry.compressedSize)} to ${bytes(size)}; the limit is ${limits.maxInflateRatio} times (a ZIP bomb?)`,
+          `${name}: refused: its ${what} (${part}) inflates ${Math.round(ratio)} times, from ${bytes(entry.compressedSize)} to ${bytes(size)}; the limit is ${limits.maxInflateRatio} times (a ZIP bomb? raise it with --max-inflate-ratio)`,
         );
       }
       if (size > maxBytes) throw inputError(`${name}: refused: its ${what} (${part}) inflates to ${bytes(size)}, more than the limit of ${bytes(maxBytes)}`);
@@ -76,6 +76,7 @@ export async function openXlsxArchive(path: string, name: string, limits: Workbo
       const raw = await new Promise<Readable>((resolve, reject) => zip.openReadStream(entry, (err, stream) => (err ? reject(err) : resolve(stream))));
       const decoded = new Utf8Text(name, part, maxRun);
       raw.on('error', (err) => decoded.destroy(err));
+      decoded.on('close', () => raw.destroy()); // a part left part-read (a refused sheet) frees its file
       return raw.pipe(decoded);
     },
     close: () => zip.close(),

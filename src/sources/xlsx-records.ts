@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { inputError } from '../errors.js';
 import { bytes, type XlsxArchive } from './xlsx-archive.js';
 import { openWorkbookSheet } from './xlsx-book.js';
@@ -30,28 +31,32 @@ export async function* readXlsxBatches(archive: XlsxArchive, options: XlsxReadOp
   const maxColumns = options.maxColumns ?? DEFAULT_MAX_COLUMNS;
   const maxRecordSize = options.maxRecordSize ?? DEFAULT_MAX_RECORD_SIZE;
   const limits = options.limits;
+  let xml: Readable | null = null;
   try {
     const sheet = await openWorkbookSheet(archive, { name: options.name, sheet: options.sheet, maxSharedStringsBytes: limits.maxSharedStringsBytes, maxValue: maxRecordSize });
-    const xml = await archive.text(sheet.part, limits.maxInflatedBytes, `sheet "${sheet.name}"`, maxRecordSize);
+    xml = await archive.text(sheet.part, limits.maxInflatedBytes, `sheet "${sheet.name}"`, maxRecordSize);
     const sheetBytes = Math.max(archive.inflatedSize(sheet.part), 1);
     let read = 0;
-    xml.on('data', (chunk: string) => {
-      read += chunk.length;
-      options.onProgress?.(Math.min(read / sheetBytes, 1));
-    });
+    async function* counted(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+      for await (const chunk of chunks) {
+        read += chunk.length;
+        options.onProgress?.(Math.min(read / sheetBytes, 1));
+        yield chunk;
+      }
+    }
     const textBudget = limits.minTextBytes + limits.maxTextRatio * archive.fileSize;
     let text = 0;
     let width = 0; // the header's, once read
     let batch: SourceRecord[] = [];
     const tooWide = (row: number) => inputError(`${options.name}: row ${row}: more than ${maxColumns} columns, the limit (raise it with --max-columns)`);
-    for await (const rows of readSheetRows(xml, maxColumns, tooWide)) {
+    for await (const rows of readSheetRows(counted(xml), maxColumns, tooWide)) {
       for (const row of rows) {
         const record = rowRecord(row, width, sheet.cells, options, maxRecordSize);
         if (!record) continue;
         text += record.size;
         if (text > textBudget) {
           throw inputError(
-            `${options.name}: refused at row ${row.number}: its cells hold more than ${bytes(textBudget)} of text, far more than a ${bytes(archive.fileSize)} workbook holds (the limit is ${bytes(limits.minTextBytes)} and ${limits.maxTextRatio} times the file's size; a shared string repeated in every cell?)`,
+            `${options.name}: refused at row ${row.number}: its cells hold more than ${bytes(textBudget)} of text, far more than a ${bytes(archive.fileSize)} workbook holds (the limit is ${bytes(limits.minTextBytes)} and ${limits.maxTextRatio} times the file's size: a shared string repeated in every cell? raise it with --max-text-ratio)`,
           );
         }
         if (width === 0) width = record.fields.length;
@@ -67,6 +72,7 @@ export async function* readXlsxBatches(archive: XlsxArchive, options: XlsxReadOp
     if (err instanceof Error && err.name === 'ImporterError') throw err;
     throw inputError(`${options.name}: cannot be read as an Excel workbook: ${err instanceof Error ? err.message : String(err)}`, err);
   } finally {
+    xml?.destroy();
     archive.close();
   }
 }

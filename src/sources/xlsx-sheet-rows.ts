@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 
 /** A cell as the sheet's XML has it, before it is made text (see xlsx-cell-text.ts). */
@@ -30,7 +29,7 @@ export interface SheetRow {
  * without one, follow the one before, as Excel reads them. A cell past `maxColumns` stops the
  * reading with `tooWide(row)`.
  */
-export async function* readSheetRows(xml: Readable, maxColumns: number, tooWide: (row: number) => Error): AsyncGenerator<SheetRow[]> {
+export async function* readSheetRows(xml: AsyncIterable<string>, maxColumns: number, tooWide: (row: number) => Error): AsyncGenerator<SheetRow[]> {
   const parser = new SaxesParser();
   let failure: Error | null = null;
   let rows: SheetRow[] = [];
@@ -98,7 +97,7 @@ export async function* readSheetRows(xml: Readable, maxColumns: number, tooWide:
   });
 
   for await (const chunk of xml) {
-    parser.write(chunk as string);
+    parser.write(chunk);
     if (failure) throw failure;
     if (rows.length > 0) {
       yield rows;
