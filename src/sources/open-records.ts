@@ -7,10 +7,8 @@ import { readCsvBatches } from './csv-records.js';
 import { rawDelimiterSupported, RawCsvReader } from './raw-csv-batches.js';
 import { openSource, STDIN } from './open-source.js';
 import { peekStream } from './peek-stream.js';
-import { DEFAULT_WORKBOOK_LIMITS, type ReadOptions, type SourceRecord, type WorkbookLimits } from './read-options.js';
-import { spoolToFile, type SpooledFile } from './spool-file.js';
-import type { XlsxArchive } from './xlsx-archive.js';
-import { isS3Url } from '../s3/s3-url.js';
+import type { ReadOptions, SourceRecord } from './read-options.js';
+import { openWorkbook } from './open-workbook.js';
 import { sniffBytes } from './sniff-bytes.js';
 import { decodeSample, encodingName, parseEncoding, UTF8, type TextEncoding } from './text-encoding.js';
 import { transcodeToUtf8 } from './transcode.js';
@@ -44,63 +42,9 @@ export interface RecordSource {
 
 async function* nothing(): AsyncGenerator<SourceRecord[]> {}
 
-/** The limits given, the defaults for the rest (an unset flag is undefined, not a limit). */
-function workbookLimits(given: Partial<WorkbookLimits> | undefined): WorkbookLimits {
-  const limits: Record<string, number> = { ...DEFAULT_WORKBOOK_LIMITS };
-  for (const [name, value] of Object.entries(given ?? {})) if (value !== undefined) limits[name] = value;
-  return limits as unknown as WorkbookLimits;
-}
-
-/**
- * A workbook is read from a file, whose ZIP directory (at its end) says what each part inflates
- * to before anything is inflated: a local file as it is, stdin and S3 from a temporary copy.
- */
-async function openWorkbook(source: string, name: string, size: number | null, stream: Readable, chunks: AsyncIterable<Buffer>, options: ReadOptions): Promise<RecordSource> {
-  const limits = workbookLimits(options.workbookLimits);
-  const local = source !== STDIN && !isS3Url(source);
-  let spooled: SpooledFile | null = null;
-  if (local) stream.destroy();
-  else spooled = await spoolToFile(chunks, name, limits.maxInflatedBytes);
-  const { openXlsxArchive } = await import('./xlsx-archive.js');
-  const { readXlsxBatches } = await import('./xlsx-records.js'); // exceljs is large: loaded only for workbooks
-  let archive: XlsxArchive;
-  try {
-    archive = await openXlsxArchive(spooled?.path ?? source, name, limits);
-  } catch (err) {
-    await spooled?.remove();
-    throw err;
-  }
-  const fileSize = archive.fileSize;
-  let fraction = 0;
-  const removeCopy = async (): Promise<void> => {
-    await spooled?.remove();
-  };
-  async function* batches(): AsyncGenerator<SourceRecord[]> {
-    try {
-      yield* readXlsxBatches(archive, { name, sheet: options.sheet, trim: options.trim, maxRecordSize: options.maxRecordSize, maxColumns: options.maxColumns, limits, onProgress: (f) => (fraction = f) });
-    } finally {
-      await removeCopy();
-    }
-  }
-  return {
-    name,
-    size: size ?? fileSize,
-    format: 'xlsx',
-    delimiter: null,
-    encoding: null,
-    raw: null,
-    batches: batches(),
-    bytesRead: () => Math.round(fraction * fileSize),
-    close: async () => {
-      archive.close();
-      await removeCopy();
-    },
-  };
-}
-
 /**
  * Opens the file to import and reads it as records: an Excel workbook (by its contents: a CSV
- * named .xlsx is still read as CSV) through exceljs's streaming reader; anything else as CSV text, its encoding taken
+ * named .xlsx is still read as CSV) from its ZIP directory (see openWorkbook); anything else as CSV text, its encoding taken
  * from a byte order mark, else `encoding` (UTF-8 by default), its separator from `delimiter` or
  * guessed from the first lines. Binary files are refused here, with what they seem to be.
  */
