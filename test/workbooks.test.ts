@@ -69,8 +69,10 @@ function sharedStringBomb(path: string, stringBytes: number, rows: number, sheet
 }
 
 /** A sheet of `megabytes` MB of rows padded with spaces (a ZIP bomb), optionally declaring another size. */
+const BOMB_ROW = `<row><c t="n"><v>1</v></c></row>${' '.repeat(2000)}`;
+
 function bombSheet(name: string, megabytes: number, declaredSize?: number): ZipPart {
-  const row = `<row><c t="n"><v>1</v></c></row>${' '.repeat(2000)}`;
+  const row = BOMB_ROW;
   const block = row.repeat(Math.ceil(MB / row.length));
   const head = `${SHEET_HEAD}<row r="1"><c r="A1" t="inlineStr"><is><t>id</t></is></c></row>`;
   const part = repeatedPart(name, head, block, megabytes, SHEET_TAIL);
@@ -176,6 +178,33 @@ describe('hostile workbooks', () => {
     expect(rows).toHaveLength(2);
     expect(rows[0]).toEqual(LETTERS.map((l) => `col_${l}`));
     expect(rows[1]![14]).toHaveLength(MB);
+  });
+});
+
+describe('the flags that raise the workbook limits', () => {
+  it('--max-inflate-ratio, --max-text-ratio and --max-shared-strings move their limits', async () => {
+    const dense = join(dir.path, 'dense.xlsx');
+    writeZip(dense, [...workbookParts(['Data']), bombSheet('xl/worksheets/sheet1.xml', 2), textPart('xl/sharedStrings.xml', sharedStringsXml([]))]);
+    const refused = await runCli(['enqueue', dense], { env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/dense\.xlsx: refused: its sheet "Data" \(xl\/worksheets\/sheet1\.xml\) inflates \d+ times, from [\d.]+ KB to 2\.0 MB; the limit is 100 times \(a ZIP bomb\? raise it with --max-inflate-ratio\)/);
+    const raised = await runCli(['enqueue', dense, '--max-inflate-ratio', '1000', '--json'], { env });
+    expect(raised.stderr).toBe('');
+    expect(JSON.parse(raised.stdout)).toMatchObject({ total: Math.ceil(MB / BOMB_ROW.length) * 2 });
+
+    const wordy = join(dir.path, 'wordy.xlsx');
+    sharedStringBomb(wordy, MB, 3); // 45 MB of text from a file of under 1 MB
+    let rows = 0;
+    for await (const batch of (await openRecords(wordy)).batches) rows += batch.length;
+    expect(rows).toBe(4); // within the default: 32 MB and 50 times the file
+    const lowered = await runCli(['enqueue', wordy, '--max-text-ratio', '1'], { env });
+    expect(lowered.code).toBe(1);
+    expect(lowered.stderr).toMatch(/wordy\.xlsx: refused at row 4: its cells hold more than 32\.\d MB of text/);
+    const table = await runCli(['enqueue', wordy, '--max-shared-strings', '512k'], { env });
+    expect(table.code).toBe(1);
+    expect(table.stderr).toMatch(/its shared-string table \(xl\/sharedStrings\.xml\) inflates to 1\.0 MB, more than the limit of 512 KB \(raise it with --max-shared-strings\)/);
+    const bad = await runCli(['enqueue', wordy, '--max-text-ratio', 'lots'], { env });
+    expect(bad.code).toBe(2);
   });
 });
 

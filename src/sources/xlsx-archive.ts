@@ -24,7 +24,7 @@ export interface XlsxArchive {
    * `maxRun` the characters between two tags (one value), refused as they stream in, so that
    * no parser is handed a value larger than a record may be.
    */
-  text(path: string, maxBytes: number, what: string, maxRun: number): Promise<Readable>;
+  text(path: string, maxBytes: number, what: string, maxRun: number, raiseWith?: string): Promise<Readable>;
   close(): void;
 }
 
@@ -57,7 +57,7 @@ export async function openXlsxArchive(path: string, name: string, limits: Workbo
     fileSize: zip.fileSize,
     has: (part) => entries.has(part),
     inflatedSize: (part) => entries.get(part)?.uncompressedSize ?? 0,
-    async text(part, maxBytes, what, maxRun) {
+    async text(part, maxBytes, what, maxRun, raiseWith) {
       const entry = entries.get(part);
       if (!entry) throw inputError(`${name}: cannot be read as an Excel workbook: it has no ${part}`);
       const size = entry.uncompressedSize;
@@ -67,7 +67,7 @@ export async function openXlsxArchive(path: string, name: string, limits: Workbo
           `${name}: refused: its ${what} (${part}) inflates ${Math.round(ratio)} times, from ${bytes(entry.compressedSize)} to ${bytes(size)}; the limit is ${limits.maxInflateRatio} times (a ZIP bomb? raise it with --max-inflate-ratio)`,
         );
       }
-      if (size > maxBytes) throw inputError(`${name}: refused: its ${what} (${part}) inflates to ${bytes(size)}, more than the limit of ${bytes(maxBytes)}`);
+      if (size > maxBytes) throw inputError(`${name}: refused: its ${what} (${part}) inflates to ${bytes(size)}, more than the limit of ${bytes(maxBytes)}${raiseWith ? ` (raise it with ${raiseWith})` : ''}`);
       inflatedSoFar += size;
       if (inflatedSoFar > limits.maxInflatedBytes) {
         throw inputError(`${name}: refused: the parts of the workbook to read inflate to ${bytes(inflatedSoFar)}, more than the limit of ${bytes(limits.maxInflatedBytes)}`);

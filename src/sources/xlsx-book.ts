@@ -55,7 +55,7 @@ export async function openWorkbookSheet(archive: XlsxArchive, options: BookOptio
     hyperlinks: 'ignore',
     entries: 'ignore',
   }) as unknown as ExcelJsBookParsers;
-  const part = (path: string, what: string, max = MAX_PART_BYTES): Promise<Readable> => archive.text(path, max, what, options.maxValue);
+  const part = (path: string, what: string, max = MAX_PART_BYTES, raiseWith?: string): Promise<Readable> => archive.text(path, max, what, options.maxValue, raiseWith);
   await book._parseRels(await part('xl/_rels/workbook.xml.rels', 'list of parts'));
   await book._parseWorkbook(await part('xl/workbook.xml', 'list of sheets'));
   const sheets = book.model?.sheets ?? [];
@@ -74,7 +74,7 @@ export async function openWorkbookSheet(archive: XlsxArchive, options: BookOptio
   const styled = archive.has('xl/styles.xml');
   if (styled) await book._parseStyles(await part('xl/styles.xml', 'styles'));
   if (archive.has('xl/sharedStrings.xml')) {
-    const shared = await part('xl/sharedStrings.xml', 'shared-string table', options.maxSharedStringsBytes);
+    const shared = await part('xl/sharedStrings.xml', 'shared-string table', options.maxSharedStringsBytes, '--max-shared-strings');
     for await (const event of book._parseSharedStrings(shared)) void event; // cached in book.sharedStrings
   }
   const dateStyles = new Map<number, boolean>();
