@@ -253,10 +253,11 @@ describe('formulas import the values saved with them', () => {
 });
 
 describe('Redis full', () => {
-  const own = tempDir();
+  let own: { path: string; remove: () => void };
   let server: PrivateRedis;
   let client: ImporterRedis;
   beforeAll(async () => {
+    own = tempDir();
     server = new PrivateRedis(own.path, await freePort());
     await server.start();
     client = await openRedis(server.url);
