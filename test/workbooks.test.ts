@@ -278,7 +278,7 @@ describe('Redis full', () => {
     await client.config('SET', 'maxmemory', String(4 * MB));
     const args = ['--redis', server.url, 'enqueue', path, '--id', 'full', '--target', `sqlite:${db}`, '--json'];
     const full = await runCli(args, { env });
-    expect(full.stderr).toMatch(/^importer: Redis is full \(maxmemory\): it refused to store more of import full \(OOM command not allowed[^)]*\); the rows queued so far are kept: free memory in Redis or raise its maxmemory, then run the same enqueue with --id full to continue\n$/);
+    expect(full.stderr).toMatch(/^importer: Redis is full \(maxmemory\): it refused to store more of import full \(OOM command not allowed when used memory > 'maxmemory'\); the rows queued so far are kept: free memory in Redis or raise its maxmemory, then run the same enqueue with --id full to continue\n$/);
     expect(full.code).toBe(1);
     const meta = `${prefix}:{full}:meta`;
     expect(await client.hget(meta, 'state')).toBe('enqueuing');

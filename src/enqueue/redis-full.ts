@@ -8,9 +8,11 @@ import { errorMessage, ImporterError } from '../errors.js';
 export function redisFullError(err: unknown, id: string): ImporterError | null {
   const message = errorMessage(err);
   if (!/^OOM\b|OOM command not allowed/.test(message)) return null;
+  // Redis's first sentence; the rest names the script and its line.
+  const said = /OOM command not allowed[^.]*/.exec(message)?.[0] ?? message.trim();
   return new ImporterError(
     'connection',
-    `Redis is full (maxmemory): it refused to store more of import ${id} (${message.trim()}); the rows queued so far are kept: free memory in Redis or raise its maxmemory, then run the same enqueue with --id ${id} to continue`,
+    `Redis is full (maxmemory): it refused to store more of import ${id} (${said}); the rows queued so far are kept: free memory in Redis or raise its maxmemory, then run the same enqueue with --id ${id} to continue`,
     { cause: err },
   );
 }
