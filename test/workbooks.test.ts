@@ -249,6 +249,14 @@ describe('formulas import the values saved with them', () => {
     ]);
     const errors = (await readWorkbook(out)).get('Errors')!;
     expect(errors.slice(1).map((r) => r.slice(0, 3))).toEqual([[4, 5, 'cell C5 is a formula without a saved value (=B5*2)']]);
+
+    // In the header, the same names no column: the file is refused.
+    sheet.getCell('B1').value = { formula: 'UPPER("price")' } as ExcelJS.CellFormulaValue;
+    const header = join(dir.path, 'computed-header.xlsx');
+    await workbook.xlsx.writeFile(header);
+    const refused = await runCli(['enqueue', header], { env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(`importer: ${header}: header row 1: cell B1 is a formula without a saved value (=UPPER("price"))\n`);
   });
 });
 

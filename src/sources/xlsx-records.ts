@@ -59,7 +59,11 @@ export async function* readXlsxBatches(archive: XlsxArchive, options: XlsxReadOp
             `${options.name}: refused at row ${row.number}: its cells hold more than ${bytes(textBudget)} of text, far more than a ${bytes(archive.fileSize)} workbook holds (the limit is ${bytes(limits.minTextBytes)} and ${limits.maxTextRatio} times the file's size: a shared string repeated in every cell? raise it with --max-text-ratio)`,
           );
         }
-        if (width === 0) width = record.fields.length;
+        if (width === 0) {
+          // A header without its text would name a column wrongly for every row.
+          if (record.problems) throw inputError(`${options.name}: header row ${row.number}: ${record.problems.join('; ')}`);
+          width = record.fields.length;
+        }
         batch.push(record.problems ? { fields: record.fields, line: row.number, problems: record.problems } : { fields: record.fields, line: row.number });
         if (batch.length >= BATCH_RECORDS) {
           yield batch;

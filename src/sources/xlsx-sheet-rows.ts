@@ -74,11 +74,13 @@ export async function* readSheetRows(xml: AsyncIterable<string>, maxColumns: num
       into = 'value';
     }
   });
-  parser.on('text', (text: string) => {
+  const onText = (text: string): void => {
     if (!cell || into === null) return;
     if (into === 'value') cell.value += text;
     else cell.formulaText += text;
-  });
+  };
+  parser.on('text', onText);
+  parser.on('cdata', onText); // some writers wrap inline strings in CDATA
   parser.on('closetag', (tag: SaxesTagPlain) => {
     const name = localName(tag.name);
     if (name === 'row' && row) {

@@ -26,7 +26,7 @@ describe('sheet cells', () => {
     expect(
       await texts(
         '<c r="A5" t="s"><v>1</v></c><c r="B5" t="b"><v>0</v></c><c r="C5" t="inlineStr"><is><r><t>Tō</t></r><r><t>kyō</t></r><rPh sb="0" eb="1"><t>とう</t></rPh></is></c>' +
-          '<c r="D5" t="d"><v>2024-03-01</v></c><c r="E5" s="1"><v>45352.5</v></c><c r="F5"><v>0.1</v></c><c r="G5" t="str"><f>""</f><v></v></c><c r="H5"><f>SUM(Z1:Z9)</f><v>0</v></c><c r="I5" t="b"><f>TRUE()</f><v>1</v></c>',
+          '<c r="D5" t="d"><v><![CDATA[2024-03-01]]></v></c><c r="E5" s="1"><v>45352.5</v></c><c r="F5"><v>0.1</v></c><c r="G5" t="str"><f>""</f><v></v></c><c r="H5"><f>SUM(Z1:Z9)</f><v>0</v></c><c r="I5" t="b"><f>TRUE()</f><v>1</v></c>',
       ),
     ).toEqual(['rich', 'false', 'Tōkyō', '2024-03-01', '2024-03-01T12:00:00Z', '0.1', '', '0', 'true']);
   });
