@@ -167,6 +167,18 @@ describe('hostile workbooks', () => {
     expect(readdirSync(tmp)).toEqual([]);
   });
 
+  it('a sheet of more rows than Excel allows is refused at the first row past them', async () => {
+    const path = join(dir.path, 'endless.xlsx');
+    writeZip(path, [...workbookParts(['Data']), repeatedPart('xl/worksheets/sheet1.xml', `${SHEET_HEAD}<row r="1"><c r="A1" t="inlineStr"><is><t>id</t></is></c></row>`, '<row><c><v>1</v></c></row>'.repeat(1000), 2000, SHEET_TAIL)]);
+    const rows: number[] = [];
+    const source = await openRecords(path, { workbookLimits: { maxInflateRatio: 1000 } }); // past the ratio, to reach the rows
+    await expect(
+      (async () => {
+        for await (const batch of source.batches) rows.push(batch.length);
+      })(),
+    ).rejects.toThrow(`${path}: row 1048577: past the last row a sheet can have (1048576); refused`);
+  });
+
   it('a shared-string table over its limit is refused before it is read', async () => {
     const path = join(dir.path, 'big-table.xlsx');
     sharedStringBomb(path, MB, 1);

@@ -6,6 +6,9 @@ import { cellReading, type CellContext } from './cell-text.js';
 import { columnLetters, readSheetRows, type SheetRow } from './xlsx-sheet-rows.js';
 import { BATCH_RECORDS, DEFAULT_MAX_COLUMNS, DEFAULT_MAX_RECORD_SIZE, type SourceRecord, type WorkbookLimits } from './read-options.js';
 
+/** Rows of an Excel sheet: a sheet claiming more was not written for Excel. */
+const EXCEL_ROWS = 1_048_576;
+
 export interface XlsxReadOptions {
   /** Name of the file in messages. */
   readonly name: string;
@@ -51,6 +54,7 @@ export async function* readXlsxBatches(archive: XlsxArchive, options: XlsxReadOp
     const tooWide = (row: number) => inputError(`${options.name}: row ${row}: more than ${maxColumns} columns, the limit (raise it with --max-columns)`);
     for await (const rows of readSheetRows(counted(xml), maxColumns, tooWide)) {
       for (const row of rows) {
+        if (row.number > EXCEL_ROWS) throw inputError(`${options.name}: row ${row.number}: past the last row a sheet can have (${EXCEL_ROWS}); refused`);
         const record = rowRecord(row, width, sheet.cells, options, maxRecordSize);
         if (!record) continue;
         text += record.size;
