@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { inputError } from '../errors.js';
+import { ImporterError, inputError } from '../errors.js';
 import { bytes, type XlsxArchive } from './xlsx-archive.js';
 import { openWorkbookSheet } from './xlsx-book.js';
 import { cellReading, type CellContext } from './cell-text.js';
@@ -77,7 +77,7 @@ export async function* readXlsxBatches(archive: XlsxArchive, options: XlsxReadOp
     }
     if (batch.length > 0) yield batch;
   } catch (err) {
-    if (err instanceof Error && err.name === 'ImporterError') throw err;
+    if (err instanceof ImporterError) throw err;
     throw inputError(`${options.name}: cannot be read as an Excel workbook: ${err instanceof Error ? err.message : String(err)}`, err);
   } finally {
     xml?.destroy();
