@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { isS3Url } from '../s3/s3-url.js';
 import { STDIN } from './open-source.js';
@@ -24,7 +25,8 @@ function workbookLimits(given: Partial<WorkbookLimits> = {}): WorkbookLimits {
  */
 export async function openWorkbook(source: string, name: string, size: number | null, stream: Readable, chunks: AsyncIterable<Buffer>, options: ReadOptions): Promise<RecordSource> {
   const limits = workbookLimits(options.workbookLimits);
-  const local = source !== STDIN && !isS3Url(source);
+  // A pipe given as a path (`<(curl ...)`) cannot be read again from its start: copied like stdin.
+  const local = source !== STDIN && !isS3Url(source) && (await stat(source)).isFile();
   let spooled: SpooledFile | null = null;
   if (local) stream.destroy();
   else spooled = await spoolToFile(chunks, name, limits.maxInflatedBytes);
