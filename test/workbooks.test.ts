@@ -237,6 +237,24 @@ describe('formulas import the values saved with them', () => {
     expect(errors[1]!.slice(0, 5)).toEqual([3, 4, "cell C4: its formula's saved value is the error #DIV/0!", '3', 'Bob Stone']);
   });
 
+  it('the second sheet of a workbook LibreOffice calculated and saved; the same workbook unsaved fails each row naming its cells', async () => {
+    const db = join(dir.path, 'orders.db');
+    const saved = await runCli(['run', join(FIXTURES, 'workbooks/orders-libreoffice.xlsx'), '--sheet', 'Orders', '--target', `sqlite:${db}`, '--table', 'orders', '--out', join(dir.path, 'o.xlsx'), '--json', '--processes', '1'], { env, cwd: dir.path });
+    expect(saved.stderr).toBe('');
+    expect(saved.code).toBe(0);
+    expect(queryDb(db, 'SELECT * FROM orders ORDER BY "order"')).toEqual([
+      { order: '1', quantity: '3', unit_price: '2.5', total: '7.5', due: '2024-03-02' },
+      { order: '2', quantity: '0', unit_price: '9.99', total: '0', due: '2024-03-03' },
+      { order: '3', quantity: '7', unit_price: '0.1', total: '0.7', due: '2024-03-04' },
+    ]);
+    const out = join(dir.path, 'unsaved.xlsx');
+    const unsaved = await runCli(['run', join(FIXTURES, 'workbooks/orders-no-values.xlsx'), '--sheet', 'Orders', '--target', `sqlite:${db}`, '--table', 'unsaved', '--out', out, '--json', '--processes', '1'], { env, cwd: dir.path });
+    expect(unsaved.code).toBe(3);
+    expect(JSON.parse(unsaved.stdout)).toMatchObject({ total: 3, failed: 3 });
+    const errors = (await readWorkbook(out)).get('Errors')!;
+    expect(errors[1]!.slice(0, 3)).toEqual([1, 2, 'cell D2 is a formula without a saved value (=B2*C2); cell E2 is a formula without a saved value (=DATE(2024,3,2))']);
+  });
+
   it('shared and array formulas give their saved values; a formula saved without a value fails its row naming the cell', async () => {
     const path = join(dir.path, 'computed.xlsx');
     const workbook = new ExcelJS.Workbook();
