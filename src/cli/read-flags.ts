@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { ImporterError } from '../errors.js';
 import { parseDelimiter } from '../sources/csv-dialect.js';
-import { DEFAULT_MAX_COLUMNS, DEFAULT_MAX_RECORD_SIZE, type ReadOptions } from '../sources/read-options.js';
+import { DEFAULT_MAX_COLUMNS, DEFAULT_MAX_RECORD_SIZE, DEFAULT_WORKBOOK_LIMITS, type ReadOptions } from '../sources/read-options.js';
 import { parseEncoding } from '../sources/text-encoding.js';
 
 /** How the file is read: the flags shared by `enqueue` and `run`. */
@@ -13,6 +13,9 @@ export interface ReadFlags {
   readonly map?: Readonly<Record<string, string>>;
   readonly maxRecordSize?: number;
   readonly maxColumns?: number;
+  readonly maxInflateRatio?: number;
+  readonly maxTextRatio?: number;
+  readonly maxSharedStrings?: number;
 }
 
 /** The core's check of a flag, reported the way commander reports a bad value. */
@@ -32,12 +35,12 @@ const UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, k: 1024, kb: 1024
 const MAX_RECORD_SIZE_LIMIT = 1024 ** 3;
 
 /** "64MB", "512k", "1000000": bytes. */
-function byteSize(value: string): number {
+function byteSize(value: string, flag = '--max-record-size'): number {
   const match = /^(\d+)\s*([a-z]*)$/i.exec(value.trim());
   const unit = match ? UNITS[match[2]!.toLowerCase()] : undefined;
   const n = match && unit ? Number(match[1]) * unit : NaN;
   if (!Number.isSafeInteger(n) || n < 1 || n > MAX_RECORD_SIZE_LIMIT) {
-    throw new InvalidArgumentError('--max-record-size must be a size in bytes from 1 to 1GB, such as 64MB or 500000');
+    throw new InvalidArgumentError(`${flag} must be a size in bytes from 1 to 1GB, such as 64MB or 500000`);
   }
   return n;
 }
@@ -46,6 +49,15 @@ function columnCount(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || n < 1 || n > 1_000_000) throw new InvalidArgumentError('--max-columns must be a whole number from 1 to 1000000');
   return n;
+}
+
+/** A workbook limit's ratio: a whole number from 1 to 100000. */
+function ratio(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n < 1 || n > 100_000) throw new InvalidArgumentError(`${flag} must be a whole number from 1 to 100000`);
+    return n;
+  };
 }
 
 /** `--map "E-mail Address=email"`, repeatable: header -> column. */
@@ -64,8 +76,11 @@ export function addReadOptions(command: Command): Command {
     .option('--trim', 'remove spaces around values')
     .option('--sheet <name>', 'sheet of an Excel workbook to read (default: the first)')
     .option('--map <Header=column>', 'read the column with this header as this column (repeatable)', mapping)
-    .option('--max-record-size <bytes>', `largest record accepted, such as 64MB (default ${DEFAULT_MAX_RECORD_SIZE / 1024 / 1024}MB)`, byteSize)
-    .option('--max-columns <n>', `most fields a record may have (default ${DEFAULT_MAX_COLUMNS})`, columnCount);
+    .option('--max-record-size <bytes>', `largest record accepted, such as 64MB (default ${DEFAULT_MAX_RECORD_SIZE / 1024 / 1024}MB)`, (value: string) => byteSize(value))
+    .option('--max-columns <n>', `most fields a record may have (default ${DEFAULT_MAX_COLUMNS})`, columnCount)
+    .option('--max-inflate-ratio <n>', `most a part of an Excel workbook may inflate per byte stored (default ${DEFAULT_WORKBOOK_LIMITS.maxInflateRatio})`, ratio('--max-inflate-ratio'))
+    .option('--max-text-ratio <n>', `most cell text an Excel workbook may hold per byte of the file, beyond ${DEFAULT_WORKBOOK_LIMITS.minTextBytes / 1024 ** 2}MB (default ${DEFAULT_WORKBOOK_LIMITS.maxTextRatio})`, ratio('--max-text-ratio'))
+    .option('--max-shared-strings <bytes>', `largest shared-string table of an Excel workbook, held in memory while its sheet is read (default ${DEFAULT_WORKBOOK_LIMITS.maxSharedStringsBytes / 1024 ** 2}MB)`, (value: string) => byteSize(value, '--max-shared-strings'));
 }
 
 export function readOptionsFromFlags(flags: ReadFlags): ReadOptions & { readonly map?: Readonly<Record<string, string>> } {
@@ -77,5 +92,6 @@ export function readOptionsFromFlags(flags: ReadFlags): ReadOptions & { readonly
     map: flags.map,
     maxRecordSize: flags.maxRecordSize,
     maxColumns: flags.maxColumns,
+    workbookLimits: { maxInflateRatio: flags.maxInflateRatio, maxTextRatio: flags.maxTextRatio, maxSharedStringsBytes: flags.maxSharedStrings },
   };
 }

@@ -20,6 +20,7 @@ import { sendRecordChunks } from './record-chunks.js';
 import { keepOriginal } from './keep-original.js';
 import { claimImport, holdImport, ownerFields } from './enqueue-owner.js';
 import { purgeImport } from '../lifecycle/purge-import.js';
+import { redisFullError } from './redis-full.js';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_PREFIX, MAX_CHUNK_SIZE } from '../defaults.js';
 
 export { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE } from '../defaults.js';
@@ -80,8 +81,16 @@ export interface EnqueueResult {
  * and continues; with the id of a finished enqueue it changes nothing.
  */
 export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
-  const prefix = options.prefix ?? DEFAULT_PREFIX;
   const id = checkImportId(options.id ?? newImportId());
+  try {
+    return await enqueueAs(id, options);
+  } catch (err) {
+    throw redisFullError(err, id) ?? err;
+  }
+}
+
+async function enqueueAs(id: string, options: EnqueueOptions): Promise<EnqueueResult> {
+  const prefix = options.prefix ?? DEFAULT_PREFIX;
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_CHUNK_SIZE) {
     throw usageError(`--chunk-size must be a whole number from 1 to ${MAX_CHUNK_SIZE}`);
@@ -222,6 +231,8 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
     await sender.drain().catch(() => {});
     const closed = /IMPORT_CLOSED (\w+)/.exec(errorMessage(err));
     if (closed) throw new ImporterError('state', `import ${id} was ${closed[1]} while its file was being read: the enqueue stopped`, { cause: err });
+    // Redis full: not the file's fault, and what is queued stays for the same --id to continue.
+    if (redisFullError(err, id)) throw err;
     if (err instanceof ImporterError && err.kind === 'input') {
       // The file cannot be read on: the import is failed as a whole, not left half-queued.
       await runScript(options.redis, 'failImport', [keys.meta, keys.tasks], [err.message, Date.now()]);

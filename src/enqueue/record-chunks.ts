@@ -26,14 +26,14 @@ export async function sendRecordChunks(
   const sendChunk = async (): Promise<void> => {
     const firstRow = rows - chunk.length + 1;
     const fields = chunk.map((r) => r.fields);
-    if (chunkNo >= startChunk) await sender.send(chunkNo, firstRow, chunk.length, encodeChunk(firstRow, chunk.map((r) => r.line), fields), recordClaims(fields, settings));
+    if (chunkNo >= startChunk) await sender.send(chunkNo, firstRow, chunk.length, encodeChunk(firstRow, chunk.map((r) => r.line), fields, chunk.map((r) => r.problems)), recordClaims(fields, settings));
     chunkNo++;
     chunk = [];
     chunkChars = 0;
   };
   const take = async (batch: readonly SourceRecord[]): Promise<void> => {
     for (const record of batch) {
-      const taken = kept ? { line: record.line, fields: projectFields(record.fields, kept) } : record;
+      const taken = kept ? { line: record.line, fields: projectFields(record.fields, kept), problems: record.problems } : record;
       chunk.push(taken);
       for (const field of taken.fields) chunkChars += field.length + 1;
       rows++;

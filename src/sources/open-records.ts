@@ -8,6 +8,7 @@ import { rawDelimiterSupported, RawCsvReader } from './raw-csv-batches.js';
 import { openSource, STDIN } from './open-source.js';
 import { peekStream } from './peek-stream.js';
 import type { ReadOptions, SourceRecord } from './read-options.js';
+import { openWorkbook } from './open-workbook.js';
 import { sniffBytes } from './sniff-bytes.js';
 import { decodeSample, encodingName, parseEncoding, UTF8, type TextEncoding } from './text-encoding.js';
 import { transcodeToUtf8 } from './transcode.js';
@@ -43,7 +44,7 @@ async function* nothing(): AsyncGenerator<SourceRecord[]> {}
 
 /**
  * Opens the file to import and reads it as records: an Excel workbook (by its contents: a CSV
- * named .xlsx is still read as CSV) through exceljs's streaming reader; anything else as CSV text, its encoding taken
+ * named .xlsx is still read as CSV) from its ZIP directory (see openWorkbook); anything else as CSV text, its encoding taken
  * from a byte order mark, else `encoding` (UTF-8 by default), its separator from `delimiter` or
  * guessed from the first lines. Binary files are refused here, with what they seem to be.
  */
@@ -71,12 +72,7 @@ export async function openRecords(source: string, options: ReadOptions = {}, std
   const extension = source === STDIN ? '' : extname(source).toLowerCase();
   // The contents decide; the name only when the contents could be a workbook (a ZIP archive).
   const zipNamedXlsx = sniff.kind === 'binary' && sniff.description === 'a ZIP archive' && XLSX_EXTENSIONS.has(extension);
-  if (sniff.kind === 'xlsx' || zipNamedXlsx) {
-    const input = Readable.from(peeked.chunks, { objectMode: false });
-    const { readXlsxBatches } = await import('./xlsx-records.js'); // exceljs is large: loaded only for workbooks
-    const batches = readXlsxBatches(input, { name: opened.name, sheet: options.sheet, trim: options.trim, maxRecordSize: options.maxRecordSize, maxColumns: options.maxColumns });
-    return { ...base, format: 'xlsx', delimiter: null, encoding: null, batches, close };
-  }
+  if (sniff.kind === 'xlsx' || zipNamedXlsx) return openWorkbook(source, opened.name, opened.size, stream, peeked.chunks, options);
   if (sniff.kind === 'binary') {
     return fail(inputError(`${opened.name} is not a CSV text file: it looks like ${sniff.description}`));
   }

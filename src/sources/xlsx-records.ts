@@ -1,8 +1,13 @@
 import type { Readable } from 'node:stream';
-import ExcelJS from 'exceljs';
-import { ImporterError, errorMessage, inputError } from '../errors.js';
-import { cellText, isDateNumberFormat } from './cell-text.js';
-import { BATCH_RECORDS, DEFAULT_MAX_COLUMNS, DEFAULT_MAX_RECORD_SIZE, type SourceRecord } from './read-options.js';
+import { ImporterError, inputError } from '../errors.js';
+import { bytes, type XlsxArchive } from './xlsx-archive.js';
+import { openWorkbookSheet } from './xlsx-book.js';
+import { cellReading, type CellContext } from './cell-text.js';
+import { columnLetters, readSheetRows, type SheetRow } from './xlsx-sheet-rows.js';
+import { BATCH_RECORDS, DEFAULT_MAX_COLUMNS, DEFAULT_MAX_RECORD_SIZE, type SourceRecord, type WorkbookLimits } from './read-options.js';
+
+/** Rows of an Excel sheet: a sheet claiming more was not written for Excel. */
+const EXCEL_ROWS = 1_048_576;
 
 export interface XlsxReadOptions {
   /** Name of the file in messages. */
@@ -12,111 +17,95 @@ export interface XlsxReadOptions {
   readonly trim?: boolean;
   readonly maxRecordSize?: number;
   readonly maxColumns?: number;
-}
-
-/** What the streaming reader exposes beyond its published types. */
-interface SheetReader extends AsyncIterable<ExcelJS.Row> {
-  readonly name?: string;
-}
-interface BookReader extends AsyncIterable<SheetReader> {
-  readonly model?: { readonly sheets?: readonly { readonly name: string }[] };
+  readonly limits: WorkbookLimits;
+  /** Hears how far into the sheet's XML the reading is, from 0 to 1 (for progress). */
+  readonly onProgress?: (fraction: number) => void;
 }
 
 /**
- * Streams the rows of one sheet of an Excel workbook (exceljs's streaming reader), header
- * first, in batches, as text: numbers and dates as values (see cellText), formulas as their
- * results. A record's line is its row number in the sheet. Empty rows are skipped; rows are
- * padded to the header's width, so only a value beyond the header makes a row ragged.
+ * Streams the rows of one sheet of an Excel workbook, header first, in batches, as text (see
+ * cellReading): only that sheet's part of the archive is inflated, after the workbook's parts
+ * it refers to. A record's line is its row number in the sheet. Empty rows are skipped; rows are
+ * padded to the header's width, so only a value beyond the header makes a row ragged. The cell
+ * text produced is bounded by the file's size (WorkbookLimits): one shared string referenced by
+ * every cell is refused before a batch of it is handed on.
  */
-export async function* readXlsxBatches(input: Readable, options: XlsxReadOptions): AsyncGenerator<SourceRecord[]> {
+export async function* readXlsxBatches(archive: XlsxArchive, options: XlsxReadOptions): AsyncGenerator<SourceRecord[]> {
   const maxColumns = options.maxColumns ?? DEFAULT_MAX_COLUMNS;
   const maxRecordSize = options.maxRecordSize ?? DEFAULT_MAX_RECORD_SIZE;
-  const workbook = new ExcelJS.stream.xlsx.WorkbookReader(input, {
-    worksheets: 'emit',
-    sharedStrings: 'cache',
-    styles: 'cache', // dates are numbers with a date format: the styles tell them apart
-    hyperlinks: 'ignore',
-    entries: 'ignore',
-  }) as unknown as BookReader;
-  let found = false;
+  const limits = options.limits;
+  let xml: Readable | null = null;
   try {
-    let position = 0;
-    for await (const sheet of workbook) {
-      position++;
-      if (!isWanted(sheet, workbook, options.sheet, position)) {
-        // Read through, not skipped: exceljs may have put the sheet in a temporary file, which it
-        // deletes as soon as we move on; a sheet left unread was still being opened then, and its
-        // stream failed with ENOENT and no listener, ending the process (seen in the test suite).
-        for await (const row of sheet) void row;
-        continue;
+    const sheet = await openWorkbookSheet(archive, { name: options.name, sheet: options.sheet, maxSharedStringsBytes: limits.maxSharedStringsBytes, maxValue: maxRecordSize });
+    xml = await archive.text(sheet.part, limits.maxInflatedBytes, `sheet "${sheet.name}"`, maxRecordSize);
+    const sheetBytes = Math.max(archive.inflatedSize(sheet.part), 1);
+    let read = 0;
+    async function* counted(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+      for await (const chunk of chunks) {
+        read += chunk.length;
+        options.onProgress?.(Math.min(read / sheetBytes, 1));
+        yield chunk;
       }
-      found = true;
-      let width = 0; // the header's, once read
-      let batch: SourceRecord[] = [];
-      for await (const row of sheet) {
-        const fields = rowFields(row, width, options, maxColumns, maxRecordSize);
-        if (!fields) continue;
-        if (width === 0) width = fields.length;
-        batch.push({ fields, line: row.number });
+    }
+    const textBudget = limits.minTextBytes + limits.maxTextRatio * archive.fileSize;
+    let text = 0;
+    let width = 0; // the header's, once read
+    let batch: SourceRecord[] = [];
+    const tooWide = (row: number) => inputError(`${options.name}: row ${row}: more than ${maxColumns} columns, the limit (raise it with --max-columns)`);
+    for await (const rows of readSheetRows(counted(xml), maxColumns, tooWide)) {
+      for (const row of rows) {
+        if (row.number > EXCEL_ROWS) throw inputError(`${options.name}: row ${row.number}: past the last row a sheet can have (${EXCEL_ROWS}); refused`);
+        const record = rowRecord(row, width, sheet.cells, options, maxRecordSize);
+        if (!record) continue;
+        text += record.size;
+        if (text > textBudget) {
+          throw inputError(
+            `${options.name}: refused at row ${row.number}: its cells hold more than ${bytes(textBudget)} of text, far more than a ${bytes(archive.fileSize)} workbook holds (the limit is ${bytes(limits.minTextBytes)} and ${limits.maxTextRatio} times the file's size: a shared string repeated in every cell? raise it with --max-text-ratio)`,
+          );
+        }
+        if (width === 0) {
+          // A header without its text would name a column wrongly for every row.
+          if (record.problems) throw inputError(`${options.name}: header row ${row.number}: ${record.problems.join('; ')}`);
+          width = record.fields.length;
+        }
+        batch.push(record.problems ? { fields: record.fields, line: row.number, problems: record.problems } : { fields: record.fields, line: row.number });
         if (batch.length >= BATCH_RECORDS) {
           yield batch;
           batch = [];
         }
       }
-      if (batch.length > 0) yield batch;
-      break;
     }
+    if (batch.length > 0) yield batch;
   } catch (err) {
     if (err instanceof ImporterError) throw err;
-    throw inputError(`${options.name}: cannot be read as an Excel workbook: ${describeZipError(errorMessage(err))}`, err);
+    throw inputError(`${options.name}: cannot be read as an Excel workbook: ${err instanceof Error ? err.message : String(err)}`, err);
   } finally {
-    input.destroy();
-  }
-  if (!found) {
-    const names = (workbook.model?.sheets ?? []).map((s) => `"${s.name}"`);
-    throw inputError(
-      options.sheet === undefined
-        ? `${options.name}: the workbook has no sheet`
-        : `${options.name}: no sheet named "${options.sheet}"; the workbook has ${names.length > 0 ? names.join(', ') : 'no sheets'}`,
-    );
+    xml?.destroy();
+    archive.close();
   }
 }
 
-/** The named sheet, or the first in the workbook's order (the first met when the order is unknown). */
-function isWanted(sheet: SheetReader, workbook: BookReader, wanted: string | undefined, position: number): boolean {
-  if (wanted !== undefined) return sheet.name === wanted;
-  const first = workbook.model?.sheets?.[0]?.name;
-  return first === undefined || sheet.name === undefined ? position === 1 : sheet.name === first;
-}
-
-/** The row's cells as text, padded to the header's width; null for a row with nothing in it. */
-function rowFields(row: ExcelJS.Row, width: number, options: XlsxReadOptions, maxColumns: number, maxRecordSize: number): string[] | null {
-  const values = row.values as unknown[]; // 1-based, sparse
-  if (values.length - 1 > maxColumns) {
-    throw inputError(`${options.name}: row ${row.number}: more than ${maxColumns} columns, the limit (raise it with --max-columns)`);
-  }
+/** The row's cells as text, padded to the header's width, with its text size; null for a row with nothing in it. */
+function rowRecord(row: SheetRow, width: number, cells: CellContext, options: XlsxReadOptions, maxRecordSize: number): { fields: string[]; size: number; problems?: string[] } | null {
   const fields: string[] = [];
+  let problems: string[] | undefined;
   let last = 0;
   let size = 0;
-  for (let col = 1; col < values.length; col++) {
-    let text = cellText(values[col], () => isDateNumberFormat(row.getCell(col).numFmt));
+  for (const cell of row.cells) {
+    const reading = cellReading(cell, `${columnLetters(cell.col)}${row.number}`, cells);
+    let text = reading.text ?? '';
+    if (reading.problem !== undefined) (problems ??= []).push(reading.problem);
     if (options.trim) text = text.trim();
-    fields.push(text);
+    while (fields.length < cell.col - 1) fields.push('');
+    fields[cell.col - 1] = text;
     size += text.length;
-    if (text !== '') last = col;
-  }
-  if (size > maxRecordSize) {
-    throw inputError(`${options.name}: row ${row.number}: larger than the limit of ${maxRecordSize} bytes (raise it with --max-record-size)`);
+    if (size > maxRecordSize) {
+      throw inputError(`${options.name}: row ${row.number}: larger than the limit of ${maxRecordSize} bytes (raise it with --max-record-size)`);
+    }
+    if (text !== '' || reading.problem !== undefined) last = Math.max(last, cell.col);
   }
   if (last === 0) return null;
   fields.length = Math.max(last, width);
   for (let i = 0; i < fields.length; i++) fields[i] ??= '';
-  return fields;
-}
-
-/** unzipper's words for a damaged archive, in a person's. */
-function describeZipError(message: string): string {
-  if (message === 'FILE_ENDED') return 'the file ends before the workbook does (is it complete?)';
-  if (message.startsWith('invalid signature')) return `it is not a valid .xlsx (ZIP) file (${message})`;
-  return message;
+  return problems ? { fields, size, problems } : { fields, size };
 }

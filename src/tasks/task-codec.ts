@@ -20,6 +20,8 @@ export interface TaskChunk {
   /** Line of the file where each row starts (null where unknown: see unreadableTask). */
   readonly lines: readonly (number | null)[];
   readonly rows: readonly (readonly string[])[];
+  /** Rows (by index) the reader found could not be imported as read, with why: they fail with these. */
+  readonly problems?: ReadonlyMap<number, readonly string[]>;
   readonly duplicates: readonly Duplicate[];
   /**
    * For a task of the file's own text separated by commas, rows keeping every field of the file:
@@ -41,12 +43,17 @@ export interface PlainRows {
 /**
  * A chunk travels as one compact JSON string, `[firstRow, lines, rows]`, where `lines` is the
  * first row's line when the rows sit on consecutive lines (the common case) and the full list
- * otherwise: arrays are cheaper than objects to build, store and parse.
+ * otherwise: arrays are cheaper than objects to build, store and parse. Rows with problems found
+ * by the reader (`problems[i]`, see SourceRecord) add `[[index, messages], ...]` as a fourth item.
  */
-export function encodeChunk(firstRow: number, lines: readonly number[], rows: readonly (readonly string[])[]): string {
+export function encodeChunk(firstRow: number, lines: readonly number[], rows: readonly (readonly string[])[], problems?: readonly (readonly string[] | undefined)[]): string {
   const first = lines[0] ?? 0;
   const consecutive = lines.every((line, i) => line === first + i);
-  return JSON.stringify([firstRow, consecutive ? first : lines, rows]);
+  const found: [number, readonly string[]][] = [];
+  problems?.forEach((messages, index) => {
+    if (messages && messages.length > 0) found.push([index, messages]);
+  });
+  return JSON.stringify(found.length > 0 ? [firstRow, consecutive ? first : lines, rows, found] : [firstRow, consecutive ? first : lines, rows]);
 }
 
 /** What a worker needs to read a chunk of the file's own text. */
@@ -137,11 +144,11 @@ function rawHeader(payload: string): number[] {
 }
 
 /** The rows of a task's payload, raw CSV text or JSON, with their row numbers' start and lines. */
-export function decodePayload(payload: string, keepColumns: KeepColumns | null): Pick<TaskChunk, 'firstRow' | 'lines' | 'rows' | 'plain'> {
+export function decodePayload(payload: string, keepColumns: KeepColumns | null): Pick<TaskChunk, 'firstRow' | 'lines' | 'rows' | 'plain' | 'problems'> {
   if (payload.startsWith(RAW_MARK)) return decodeRawRows(payload, keepColumns);
-  const [firstRow, lineInfo, rows] = JSON.parse(payload) as [number, number | number[], string[][]];
+  const [firstRow, lineInfo, rows, problems] = JSON.parse(payload) as [number, number | number[], string[][], [number, string[]][] | undefined];
   const lines = typeof lineInfo === 'number' ? rows.map((_, i) => lineInfo + i) : lineInfo;
-  return { firstRow, lines, rows };
+  return problems ? { firstRow, lines, rows, problems: new Map(problems) } : { firstRow, lines, rows };
 }
 
 const SUCCESS_MARK = 'S';

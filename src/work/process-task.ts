@@ -102,6 +102,11 @@ function checkRowsInOrder(context: ImportContext, task: TaskChunk, rows: ChunkRo
   const written: boolean[] = [];
   const all = task.rows;
   for (let index = 0; index < all.length; index++) {
+    const problems = task.problems?.get(index);
+    if (problems) {
+      rows.fail(index, problems);
+      continue;
+    }
     try {
       const check = context.validate(all[index]!);
       if (!check.ok) rows.fail(index, check.messages);
