@@ -10,6 +10,11 @@ const SCRIPTS = {
   recordChunk: 'record-chunk.lua',
   touchTasks: 'touch-tasks.lua',
   cancelImport: 'cancel-import.lua',
+  markWaiting: 'mark-waiting.lua',
+  noteSaved: 'note-saved.lua',
+  giveUpImport: 'give-up-import.lua',
+  resumeImport: 'resume-import.lua',
+  releaseTasks: 'release-tasks.lua',
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { DEFAULT_PREFIX } from '../defaults.js';
 import { ImporterError } from '../errors.js';
-import { enqueueStalled, readRecord, type ImportRecord, type ImportState } from '../import-record.js';
+import { enqueueStalled, readRecord, resumable, type ImportRecord, type ImportState } from '../import-record.js';
 import { globalKeys } from '../redis/keys.js';
 
 /** Where an import stands: the object `status --json` and `report --json` print. */
@@ -29,6 +29,17 @@ export interface ImportStatus {
   readonly original: string | null;
   /** When the import's keys expire, once its report was delivered; null while they are kept. */
   readonly expiresAt: string | null;
+  /**
+   * Since when its target has been unavailable (workers keep its tasks pending and wait for it),
+   * or null while it answers.
+   */
+  readonly waitingSince: string | null;
+  /** Why, in the database's words. */
+  readonly waitingReason: string | null;
+  /** When a save into its target last succeeded. */
+  readonly lastSaveAt: string | null;
+  /** True when it failed because its target stayed unavailable: a later `work` resumes it. */
+  readonly resumable: boolean;
 }
 
 function iso(ms: number | null): string | null {
@@ -55,6 +66,10 @@ export function statusOf(record: ImportRecord, now = Date.now()): ImportStatus {
     error: record.error,
     original: record.original,
     expiresAt: iso(record.expiresAt),
+    waitingSince: iso(record.waitingSince),
+    waitingReason: record.waitingReason,
+    lastSaveAt: iso(record.lastSaveAt),
+    resumable: resumable(record),
   };
 }
 

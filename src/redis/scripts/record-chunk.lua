@@ -10,15 +10,19 @@
 --   worker), or the whole entry (a line break in it)
 -- ARGV[7 .. 6+m] failed entries
 -- Returns 'recorded', 'complete' (this chunk completed the import), 'duplicate' (recorded
--- before), 'skipped' (the import was failed or cancelled), or 'resend' (nothing done: the
--- task is not in the stream to take its payload from; call again with the whole entry).
+-- before), 'skipped' (the import was failed, other than for its target, or cancelled), or
+-- 'resend' (nothing done: the task is not in the stream to take its payload from; call again
+-- with the whole entry).
 local id = ARGV[2] .. '-1'
 local function ack()
   redis.call('XACK', KEYS[2], ARGV[1], id)
   redis.call('XDEL', KEYS[2], id)
 end
 local state = redis.call('HGET', KEYS[1], 'state')
-if state ~= 'enqueuing' and state ~= 'processing' then
+-- An import failed because its target stayed unavailable still records: its rows may have been
+-- saved as it gave up, and a later `work` resumes it (resume-import.lua completes it then).
+local resumable = state == 'failed' and redis.call('HGET', KEYS[1], 'failedFor') == 'target'
+if state ~= 'enqueuing' and state ~= 'processing' and not resumable then
   ack()
   return 'skipped'
 end
