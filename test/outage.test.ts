@@ -15,6 +15,9 @@ import { writePeopleFile, type ExpectedRow, type PeopleFile, type SavedValues } 
 import { PrivateMariadb, PrivatePostgres } from './helpers/private-databases.js';
 import { launch, sleep, waitFor, type Cli } from './helpers/processes.js';
 import { cleanPrefix, openRedis, testPrefix } from './helpers/redis.js';
+import { CuttingProxy } from './helpers/cutting-proxy.js';
+import { DIALECTS, openScratch, withPort, type Scratch } from './helpers/sql.js';
+import { work } from '../src/work/work.js';
 
 /** The table refuses this age (a check constraint): a row error the database gives, outage or not. */
 const REFUSED_AGE = 42;
@@ -34,6 +37,7 @@ let redis: ImporterRedis;
 const prefixes: string[] = [];
 const dir = tempDir();
 const servers: Server[] = [];
+const scratches: Scratch[] = [];
 let started: Cli[] = [];
 
 beforeAll(async () => {
@@ -46,6 +50,7 @@ afterEach(async () => {
 });
 afterAll(async () => {
   for (const server of servers) await server.remove().catch(() => {});
+  for (const scratch of scratches) await scratch.drop().catch(() => {});
   for (const prefix of prefixes) await cleanPrefix(redis, prefix);
   await redis.quit();
   dir.remove();
@@ -237,4 +242,46 @@ describe('--give-up-after', () => {
     expect(await discrepancies(prefix, id, pgServer, table, expected)).toEqual([]);
     await checkReport(prefix, id, expected);
   }, 120_000);
+});
+
+describe.each(DIALECTS)('a COMMIT into %s whose reply is lost', (dialect) => {
+  it('is found in the ledger on the retry: no row doubled, none "not saved"', async () => {
+    const prefix = testPrefix();
+    prefixes.push(prefix);
+    const scratch = await openScratch(dialect);
+    scratches.push(scratch);
+    const tableSql = scratch.qualified('people');
+    const server: Server = {
+      url: scratch.url,
+      query: (sql) => scratch.query(sql) as never,
+      start: async () => {},
+      stop: async () => {},
+      remove: async () => {},
+    };
+    await createPeopleTable(server, dialect, tableSql, 0);
+    const port = Number(new URL(scratch.url).port || (dialect === 'postgres' ? 5432 : 3306));
+    const proxy = new CuttingProxy(port);
+    const proxyPort = await proxy.listen();
+    try {
+      const file = writePeopleFile(dir.path, `lost-commit-${dialect}`, 6000);
+      const expected = expectedRows(file);
+      const target = withPort(scratch.url, proxyPort);
+      const enq = await runCli(['enqueue', file.path, '--schema', file.schemaPath, '--chunk-size', String(CHUNK), '--target', target, '--table', scratch.table('people')], {
+        env: { IMPORTER_PREFIX: prefix },
+      });
+      expect(enq.stderr).toBe('');
+      const id = enq.stdout.trim();
+      // PostgreSQL saves batches of chunks in one COPY whose transaction ends with the COPY's end
+      // (CopyDone, the COMMIT is in the same query); MySQL commits with a COMMIT statement.
+      proxy.arm(dialect === 'postgres' ? Buffer.from([0x63, 0, 0, 0, 4]) : Buffer.from('COMMIT'));
+      const warnings: string[] = [];
+      const summary = await work({ redis, prefix, importId: id, untilIdle: true, concurrency: 2, onWarning: (m) => warnings.push(m) });
+      expect(proxy.cuts).toBe(1);
+      expect(warnings.some((w) => /target unavailable \(attempt 1 of 5\)/.test(w))).toBe(true);
+      expect(summary.rows).toBe(6000);
+      expect(await discrepancies(prefix, id, server, tableSql, expected)).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
 });

@@ -152,15 +152,23 @@ export class PostgresTarget implements Target {
       throw wrap(err, this.label);
     }
     let broken = false;
+    // A connection cut while checked out (a server restart, a reset) makes the client emit
+    // 'error' besides failing its query; the pool listens only to idle clients, and an 'error'
+    // nobody listens to would end the worker process. The failed query says it all.
+    const lost = (): void => {
+      broken = true;
+    };
+    client.on('error', lost);
     try {
       return await work(client);
     } catch (err) {
-      broken = isTransient(err);
+      broken ||= isTransient(err);
       await client.query('ROLLBACK').catch(() => {
         broken = true;
       });
       throw wrap(err, this.label);
     } finally {
+      client.removeListener('error', lost);
       client.release(broken);
     }
   }
