@@ -201,7 +201,8 @@ class WorkerPool {
           await this.release(context, tasks, entries);
           return;
         }
-        const ready = await this.attempt(tasks, entries, breaker);
+        // A probe of a target found unavailable tries once: its backoff is the breaker's.
+        const ready = await this.attempt(tasks, entries, breaker, wasOpen ? { ...this.retry, maxAttempts: 1 } : this.retry);
         if (ready === 'unavailable') continue;
         if (ready.saved) await this.noteSaved(context, wasOpen);
         await Promise.all(ready.entries.filter((r) => r.chunk && r.outcome).map((r) => this.finish(r.task, r.chunk!, r.outcome!, entries)));
@@ -216,7 +217,7 @@ class WorkerPool {
    * One attempt at the tasks: their outcomes, or 'unavailable' when the target did not answer
    * (the breaker is then open, and the import noted as waiting for it).
    */
-  private async attempt(tasks: readonly FetchedTask[], entries: Set<string>, breaker: TargetBreaker): Promise<{ entries: Entry[]; saved: boolean } | 'unavailable'> {
+  private async attempt(tasks: readonly FetchedTask[], entries: Set<string>, breaker: TargetBreaker, retry: RetryPolicy): Promise<{ entries: Entry[]; saved: boolean } | 'unavailable'> {
     const context = tasks[0]!.context;
     const id = context.record.id;
     // What recording needs of each chunk. The chunks are decoded one at a time as processChunks
@@ -248,8 +249,8 @@ class WorkerPool {
       }
     }
     try {
-      const outcomes = await processChunks(context, this.target(context.record.target), decoded(), this.retry, (err, attempt) =>
-        this.warn(`import ${id}: target unavailable (attempt ${attempt} of ${this.retry.maxAttempts}), retrying: ${errorMessage(err)}`),
+      const outcomes = await processChunks(context, this.target(context.record.target), decoded(), retry, (err, attempt) =>
+        this.warn(`import ${id}: target unavailable (attempt ${attempt} of ${retry.maxAttempts}), retrying: ${errorMessage(err)}`),
       );
       checking.forEach((r, i) => (r.outcome = outcomes[i]));
       breaker.succeeded();
