@@ -18,6 +18,8 @@ import { cleanPrefix, openRedis, testPrefix } from './helpers/redis.js';
 import { CuttingProxy } from './helpers/cutting-proxy.js';
 import { DIALECTS, openScratch, withPort, type Scratch } from './helpers/sql.js';
 import { work } from '../src/work/work.js';
+import Database from 'better-sqlite3';
+import { importDiscrepancies } from './helpers/people.js';
 
 /** The table refuses this age (a check constraint): a row error the database gives, outage or not. */
 const REFUSED_AGE = 42;
@@ -285,4 +287,38 @@ describe.each(DIALECTS)('a COMMIT into %s whose reply is lost', (dialect) => {
       await proxy.close();
     }
   }, 60_000);
+});
+
+describe('a SQLite database locked by another writer', () => {
+  it('is waited for: no row fails while the lock is held, every row once after', async () => {
+    const prefix = testPrefix();
+    prefixes.push(prefix);
+    const env = { IMPORTER_PREFIX: prefix, IMPORTER_SQLITE_BUSY_TIMEOUT_MS: '200' };
+    const dbPath = `${dir.path}/locked.db`;
+    const file = writePeopleFile(dir.path, 'locked', 4000);
+    const holder = new Database(dbPath);
+    holder.pragma('journal_mode = WAL');
+    holder.exec('CREATE TABLE other (x INTEGER)');
+    holder.exec('BEGIN IMMEDIATE');
+    holder.exec('INSERT INTO other VALUES (1)');
+    try {
+      const enq = await runCli(['enqueue', file.path, '--schema', file.schemaPath, '--chunk-size', String(CHUNK), '--target', `sqlite:${dbPath}`], { env });
+      expect(enq.stderr).toBe('');
+      const id = enq.stdout.trim();
+      const worker = launch(['work', '--until-idle', '--import', id], env);
+      started.push(worker);
+      const meta = `${prefix}:{${id}}:meta`;
+      await waitFor('the import to say it waits for its target', async () => (await redis.hget(meta, 'waitingSince')) !== null, 20_000, 100);
+      expect(await redis.hget(meta, 'waitingReason')).toMatch(/database is locked/);
+      await sleep(3000);
+      expect(await redis.hmget(meta, 'succeeded', 'failed')).toEqual(['0', '0']);
+      holder.exec('COMMIT');
+      const done = await worker.result;
+      expect(done.code, done.stderr).toBe(0);
+      expect(await importDiscrepancies({ redis, prefix, id, file, dbPath, chunkSize: CHUNK })).toEqual([]);
+    } finally {
+      if (holder.inTransaction) holder.exec('ROLLBACK');
+      holder.close();
+    }
+  }, 90_000);
 });
