@@ -27,6 +27,11 @@ const TASKS_SAVED_TOGETHER = 8;
 const IDLE_GRACE_MS = 1500;
 /** ...and, working on one named import that does not exist yet, no sooner than this. */
 const NAMED_IMPORT_GRACE_MS = 10_000;
+/**
+ * The idle time a task handed back gets: longer than any worker's visibility timeout, so that
+ * the next worker to look for silent tasks takes it at once, whatever its own timeout.
+ */
+const RELEASED_IDLE_MS = 24 * 3600_000;
 /** A worker notes a successful save in the import's record at most this often (unless it was waiting). */
 const SAVE_NOTE_MS = 1000;
 
@@ -320,7 +325,7 @@ class WorkerPool {
     const ids = tasks.map((t) => t.entryId).filter((entryId) => entries.has(entryId));
     for (const entryId of ids) entries.delete(entryId);
     if (ids.length === 0) return;
-    await runScript(this.options.redis, 'releaseTasks', [context.keys.tasks], [TASK_GROUP, this.consumer, this.visibilityMs, ...ids]).catch((err: unknown) =>
+    await runScript(this.options.redis, 'releaseTasks', [context.keys.tasks], [TASK_GROUP, this.consumer, RELEASED_IDLE_MS, ...ids]).catch((err: unknown) =>
       this.warn(`import ${context.record.id}: cannot hand tasks back (they return after the visibility timeout): ${errorMessage(err)}`),
     );
   }
