@@ -404,9 +404,12 @@ describe.each(DIALECTS)('the %s target', (dialect) => {
     expect(worker.code).toBe(0);
     const redacted = target.replace(/\/$/, '');
     // One warning per save, naming the target, before the retry: into PostgreSQL both tasks are
-    // taken and saved together (Target.saveMany), into MySQL one at a time. (The breaker's probes
-    // that follow try once each: no retry to announce.)
-    const warnings = worker.stderr.split('\n').filter((l) => /target unavailable \(attempt/.test(l));
+    // taken and saved together (Target.saveMany), into MySQL one at a time; then the workers wait
+    // for the target (and probe it, each probe announcing its retry as well).
+    const lines = worker.stderr.split('\n');
+    const firstWait = lines.findIndex((l) => /waiting for its target/.test(l));
+    expect(firstWait).toBeGreaterThan(0);
+    const warnings = lines.slice(0, firstWait).filter((l) => /target unavailable \(attempt/.test(l));
     expect(warnings).toHaveLength(pg ? 1 : 2);
     for (const w of warnings) {
       expect(w).toMatch(/^importer: import \S+: target unavailable \(attempt 1 of 2\), retrying: /);

@@ -206,8 +206,9 @@ class WorkerPool {
           await this.release(context, tasks, entries);
           return;
         }
-        // A probe of a target found unavailable tries once: its backoff is the breaker's.
-        const ready = await this.attempt(tasks, entries, breaker, wasOpen ? { ...this.retry, maxAttempts: 1 } : this.retry);
+        // A probe of a target found unavailable tries twice at most (its backoff is the breaker's):
+        // the second try, a moment later, gets past a pooled connection the restart left dead.
+        const ready = await this.attempt(tasks, entries, breaker, wasOpen ? { ...this.retry, maxAttempts: Math.min(2, this.retry.maxAttempts) } : this.retry);
         if (ready === 'unavailable') continue;
         if (ready.saved) await this.noteSaved(context, wasOpen);
         await Promise.all(ready.entries.filter((r) => r.chunk && r.outcome).map((r) => this.finish(r.task, r.chunk!, r.outcome!, entries)));
