@@ -35,7 +35,6 @@ const RELEASED_IDLE_MS = 24 * 3600_000;
 /** A worker notes a successful save in the import's record at most this often (unless it was waiting). */
 const SAVE_NOTE_MS = 1000;
 
-
 export interface ChunkEvent {
   readonly importId: string;
   readonly rows: number;
@@ -267,6 +266,8 @@ class WorkerPool {
         await this.waitFor(context, err.reason);
         return 'unavailable';
       }
+      // No answer about the target either way: another slot may probe it.
+      breaker.abandoned();
       // Left unacknowledged (and no longer renewed): they go to another worker after the
       // visibility timeout; so do those not decoded yet when it failed.
       for (const entry of ready) {
