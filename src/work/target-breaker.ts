@@ -34,12 +34,13 @@ export class TargetBreaker {
   /**
    * Resolves when the caller may save: at once while closed; while open, once the backoff has
    * passed and no other slot is probing (the caller then is the probe), or once another slot's
-   * probe closed it. Resolves early, with false, when `signal` aborts or `stopWaiting()` says so.
+   * probe closed it. While open, resolves early, with false, when `signal` aborts or
+   * `stopWaiting()` says so (a worker stopping finishes the tasks it holds only if it can).
    */
   async turn(signal?: AbortSignal, stopWaiting: () => boolean = () => false): Promise<boolean> {
     for (;;) {
-      if (signal?.aborted || stopWaiting()) return false;
       if (this.failures === 0) return true;
+      if (signal?.aborted || stopWaiting()) return false;
       const now = Date.now();
       if (!this.probing && now >= this.probeAt) {
         this.probing = true;
