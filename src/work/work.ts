@@ -13,6 +13,7 @@ import { processChunks, savesTogether, type ChunkOutcome } from './process-task.
 import type { ImportContext } from './import-context.js';
 import { DEFAULT_RETRY, sleep, TargetUnavailableError, type RetryPolicy } from './retry.js';
 import { TargetBreaker } from './target-breaker.js';
+import { noteSaved, noteUnavailable, releaseTasks } from './target-wait.js';
 import { TaskFetcher, type FetchedTask } from './task-fetcher.js';
 import { WorkerHeartbeat, type WaitingFor } from './worker-registry.js';
 
@@ -27,11 +28,6 @@ const TASKS_SAVED_TOGETHER = 8;
 const IDLE_GRACE_MS = 1500;
 /** ...and, working on one named import that does not exist yet, no sooner than this. */
 const NAMED_IMPORT_GRACE_MS = 10_000;
-/**
- * The idle time a task handed back gets: longer than any worker's visibility timeout, so that
- * the next worker to look for silent tasks takes it at once, whatever its own timeout.
- */
-const RELEASED_IDLE_MS = 24 * 3600_000;
 /** A worker notes a successful save in the import's record at most this often (unless it was waiting). */
 const SAVE_NOTE_MS = 1000;
 
@@ -287,25 +283,19 @@ class WorkerPool {
    */
   private async waitFor(context: ImportContext, reason: string): Promise<void> {
     const id = context.record.id;
-    const keys = context.keys;
-    const now = Date.now();
     try {
-      const since = await runScript(this.options.redis, 'markWaiting', [keys.meta], [reason, now]);
-      if (since === null) {
+      const verdict = await noteUnavailable(this.options.redis, context.keys, reason, this.giveUpAfterMs);
+      if (verdict.kind === 'closed') {
         // Failed (another worker gave up), cancelled or gone: nothing to wait for.
         this.gaveUp.add(id);
         return;
       }
-      const waited = now - Number(since);
-      this.warn(`import ${id}: waiting for its target (unavailable for ${Math.round(waited / 1000)} s): ${reason}`);
-      if (waited < this.giveUpAfterMs) return;
-      const cause = `target unavailable for ${describeDuration(waited)} (--give-up-after ${describeDuration(this.giveUpAfterMs)}): ${reason}`;
-      const result = await runScript(this.options.redis, 'giveUpImport', [keys.meta], [this.giveUpAfterMs, now, cause]);
-      if (result === 'failed') {
-        this.warn(`import ${id} failed: ${cause}; its unsaved rows stay pending for a later \`work\``);
+      this.warn(`import ${id}: waiting for its target (unavailable for ${Math.round(verdict.waitedMs / 1000)} s): ${reason}`);
+      if (verdict.kind === 'gave-up') {
+        this.warn(`import ${id} failed: ${verdict.cause}; its unsaved rows stay pending for a later \`work\``);
         this.gaveUp.add(id);
         this.fetcher.invalidate();
-      } else if (result !== 'waiting') this.gaveUp.add(id);
+      }
     } catch (err) {
       this.warn(`import ${id}: cannot note that its target is unavailable: ${errorMessage(err)}`);
     }
@@ -317,17 +307,14 @@ class WorkerPool {
     const now = Date.now();
     if (!wasWaiting && now - (this.savedNotedAt.get(id) ?? 0) < SAVE_NOTE_MS) return;
     this.savedNotedAt.set(id, now);
-    await runScript(this.options.redis, 'noteSaved', [context.keys.meta], [now]).catch((err: unknown) =>
-      this.warn(`import ${id}: cannot note a save: ${errorMessage(err)}`),
-    );
+    await noteSaved(this.options.redis, context.keys, now).catch((err: unknown) => this.warn(`import ${id}: cannot note a save: ${errorMessage(err)}`));
   }
 
-  /** Hands tasks back to the group at once, their delivery count reset (release-tasks.lua). */
+  /** Hands the tasks this slot still holds back to the group (see releaseTasks). */
   private async release(context: ImportContext, tasks: readonly FetchedTask[], entries: Set<string>): Promise<void> {
     const ids = tasks.map((t) => t.entryId).filter((entryId) => entries.has(entryId));
     for (const entryId of ids) entries.delete(entryId);
-    if (ids.length === 0) return;
-    await runScript(this.options.redis, 'releaseTasks', [context.keys.tasks], [TASK_GROUP, this.consumer, RELEASED_IDLE_MS, ...ids]).catch((err: unknown) =>
+    await releaseTasks(this.options.redis, context.keys, this.consumer, ids).catch((err: unknown) =>
       this.warn(`import ${context.record.id}: cannot hand tasks back (they return after the visibility timeout): ${errorMessage(err)}`),
     );
   }
@@ -476,14 +463,6 @@ class WorkerPool {
 
 /** A task as one attempt at it goes: its chunk and outcome once known. */
 type Entry = { task: FetchedTask; chunk?: ChunkMeta; outcome?: ChunkOutcome; dropped?: boolean };
-
-/** "3 s", "2 min", "1 h 5 min": a wait in words. */
-function describeDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 120) return `${s} s`;
-  if (s < 7200) return `${Math.round(s / 60)} min`;
-  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
-}
 
 /** What recording a chunk's outcome needs of it. */
 interface ChunkMeta {
