@@ -194,13 +194,20 @@ class WorkerPool {
     for (const task of tasks) entries.add(task.entryId);
     const breaker = this.breaker(context.record.target);
     breaker.holders++;
+    let holding = true;
+    const letGo = async (): Promise<void> => {
+      // Counted out before the await: two slots failing together must not both count on the other.
+      breaker.holders--;
+      holding = false;
+      await this.release(context, tasks, entries);
+    };
     try {
       for (;;) {
         const wasOpen = breaker.open;
-        if (!(await breaker.turn(this.options.signal, () => this.gaveUp.has(id)))) {
-          await this.release(context, tasks, entries);
-          return;
-        }
+        // While the target is unavailable, one slot holding tasks is enough to probe it: the
+        // others hand theirs back and serve imports into other targets meanwhile.
+        if (breaker.open && breaker.holders > 1) return await letGo();
+        if (!(await breaker.turn(this.options.signal, () => this.gaveUp.has(id)))) return await letGo();
         // A probe of a target found unavailable tries twice at most (its backoff is the breaker's):
         // the second try, a moment later, gets past a pooled connection the restart left dead.
         const ready = await this.attempt(tasks, entries, breaker, wasOpen ? { ...this.retry, maxAttempts: Math.min(2, this.retry.maxAttempts) } : this.retry);
@@ -210,7 +217,7 @@ class WorkerPool {
         return;
       }
     } finally {
-      breaker.holders--;
+      if (holding) breaker.holders--;
     }
   }
 
