@@ -13,7 +13,7 @@ import { readWorkbook, tempDir } from './helpers/files.js';
 import { readOutcomes } from './helpers/outcomes.js';
 import { writePeopleFile, type ExpectedRow, type PeopleFile, type SavedValues } from './helpers/people.js';
 import { PrivateMariadb, PrivatePostgres } from './helpers/private-databases.js';
-import { launch, sleep, waitFor, type Cli } from './helpers/processes.js';
+import { freePort, launch, sleep, waitFor, type Cli } from './helpers/processes.js';
 import { cleanPrefix, openRedis, testPrefix } from './helpers/redis.js';
 import { CuttingProxy } from './helpers/cutting-proxy.js';
 import { DIALECTS, openScratch, withPort, type Scratch } from './helpers/sql.js';
@@ -324,4 +324,31 @@ describe('a SQLite database locked by another writer', () => {
       holder.close();
     }
   }, 90_000);
+});
+
+describe('one target down, another up', () => {
+  it('the import into the working target completes while the other waits, then is given up on', async () => {
+    const prefix = testPrefix();
+    prefixes.push(prefix);
+    const env = { IMPORTER_PREFIX: prefix };
+    const down = `postgres://postgres@127.0.0.1:${await freePort()}/postgres`;
+    const dbPath = `${dir.path}/up.db`;
+    const downFile = writePeopleFile(dir.path, 'down', 3000);
+    const upFile = writePeopleFile(dir.path, 'up', 3000);
+    // The import into the unreachable database first: its tasks are taken first.
+    const enqDown = await runCli(['enqueue', downFile.path, '--schema', downFile.schemaPath, '--chunk-size', String(CHUNK), '--target', down, '--table', 'people'], { env });
+    const downId = enqDown.stdout.trim();
+    const enqUp = await runCli(['enqueue', upFile.path, '--schema', upFile.schemaPath, '--chunk-size', String(CHUNK), '--target', `sqlite:${dbPath}`], { env });
+    const upId = enqUp.stdout.trim();
+    const warnings: string[] = [];
+    await work({ redis, prefix, untilIdle: true, concurrency: 2, giveUpAfterMs: 6000, onWarning: (m) => warnings.push(m) });
+    expect(await importDiscrepancies({ redis, prefix, id: upId, file: upFile, dbPath, chunkSize: CHUNK })).toEqual([]);
+    const downMeta = await redis.hgetall(`${prefix}:{${downId}}:meta`);
+    expect(downMeta).toMatchObject({ state: 'failed', failedFor: 'target', succeeded: '0', failed: '0' });
+    // The working import did not wait for the other to be given up on.
+    const upMeta = await redis.hgetall(`${prefix}:{${upId}}:meta`);
+    expect(Number(upMeta['finishedAt'])).toBeLessThan(Number(downMeta['finishedAt']));
+    expect(await redis.xlen(`${prefix}:{${downId}}:tasks`)).toBe(6);
+    expect(warnings.some((w) => w.includes(`import ${downId} failed: target unavailable`))).toBe(true);
+  }, 60_000);
 });
