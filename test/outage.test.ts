@@ -195,8 +195,11 @@ describe.each<[Dialect, string]>([
     expect(String(waiting['waitingReason'])).toMatch(/ECONNREFUSED|terminat|connect|lost|closed|shutdown/i);
     const text = await runCli(['status', id], { env });
     expect(text.stdout).toMatch(/waiting:\s+for its target since/);
-    const workers = JSON.parse((await runCli(['workers', '--json'], { env })).stdout) as { waitingFor?: { target: string }[] }[];
-    expect(workers.some((w) => (w.waitingFor ?? []).some((t) => t.target === server.url))).toBe(true);
+    // Heartbeats come every 2 s: `workers` says it by the next one.
+    await waitFor('`workers` to show the target waited for', async () => {
+      const workers = JSON.parse((await runCli(['workers', '--json'], { env })).stdout) as { waitingFor?: { target: string }[] }[];
+      return workers.some((w) => (w.waitingFor ?? []).some((t) => t.target === server.url));
+    }, 15_000, 500);
     const downFor = dialect === 'postgres' ? 20_000 : 3000;
     while (Date.now() - stoppedAt < downFor) {
       await sleep(500);
