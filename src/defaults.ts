@@ -16,5 +16,7 @@ export const MAX_CHUNK_BYTES = 1 << 20;
 export const DEFAULT_RUN_PROCESSES = 2;
 /** Tasks a worker process works on at once. */
 export const DEFAULT_CONCURRENCY = 2;
+/** `--give-up-after`: an import whose target stays unavailable this long, no save succeeding, fails (its rows stay pending). */
+export const DEFAULT_GIVE_UP_AFTER_MS = 3600_000;
 /** A task whose worker has been silent this long goes to another worker. */
 export const DEFAULT_VISIBILITY_TIMEOUT_MS = 30_000;

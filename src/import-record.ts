@@ -83,6 +83,17 @@ export interface ImportRecord extends ImportSettings {
   readonly original: string | null;
   /** When the import's keys expire (ms), set once its report was delivered; null while kept. */
   readonly expiresAt: number | null;
+  /** Since when (ms) its target has been unavailable, with no save since; null while it answers. */
+  readonly waitingSince: number | null;
+  /** Why the target is unavailable, in the database's words (latest seen). */
+  readonly waitingReason: string | null;
+  /** When a save into its target last succeeded (ms). */
+  readonly lastSaveAt: number | null;
+  /**
+   * 'target' when the import failed because its target stayed unavailable past --give-up-after:
+   * its unsaved rows are still pending, and a later `work` resumes it.
+   */
+  readonly failedFor: 'target' | null;
 }
 
 export function settingsToFields(settings: ImportSettings, now: number): string[] {
@@ -153,6 +164,10 @@ export function parseRecord(hash: Record<string, string>): ImportRecord | null {
     error: hash['error'] ? hash['error'] : null,
     original: hash['original'] ? hash['original'] : null,
     expiresAt: num(hash['expiresAt']),
+    waitingSince: num(hash['waitingSince']),
+    waitingReason: hash['waitingReason'] ? hash['waitingReason'] : null,
+    lastSaveAt: num(hash['lastSaveAt']),
+    failedFor: hash['failedFor'] === 'target' ? 'target' : null,
   };
 }
 
@@ -173,4 +188,9 @@ export const ENQUEUE_STALE_MS = 15_000;
 
 export function enqueueStalled(record: ImportRecord, now: number): boolean {
   return record.state === 'enqueuing' && now - (record.enqueueBeat ?? 0) > ENQUEUE_STALE_MS;
+}
+
+/** An import failed because its target stayed unavailable: a later `work` takes it up again. */
+export function resumable(record: ImportRecord): boolean {
+  return record.state === 'failed' && record.failedFor === 'target';
 }

@@ -18,6 +18,8 @@ export interface RunOptions extends Omit<EnqueueOptions, 'onStarted' | 'onProgre
   readonly concurrency?: number;
   readonly visibilityTimeoutMs?: number;
   readonly maxAttempts?: number;
+  /** Give up on the import after its target was unavailable this long (WorkOptions.giveUpAfterMs). */
+  readonly giveUpAfterMs?: number;
   readonly out?: string;
   /** Where S3 is, for an `s3://` file, `--upload` and an `s3://` report. */
   readonly s3?: S3Settings;
@@ -55,6 +57,7 @@ export async function runImport(options: RunOptions): Promise<ReportResult & { r
       importId: id,
       visibilityTimeoutMs: options.visibilityTimeoutMs ?? DEFAULT_VISIBILITY_TIMEOUT_MS,
       maxAttempts: options.maxAttempts ?? DEFAULT_RETRY.maxAttempts,
+      giveUpAfterMs: options.giveUpAfterMs,
     };
     const processes = options.processes ?? DEFAULT_RUN_PROCESSES;
     workers =

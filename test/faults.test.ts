@@ -353,23 +353,26 @@ describe('faults', { timeout: 120_000 }, () => {
       await expectReportComplete(id, file, env);
     });
 
-    it('for longer than --max-attempts 2 allow: the rows fail with the cause, and the import completes', async () => {
+    it('for longer than --give-up-after: the import fails with the cause, no row failed, and a later work completes it', async () => {
       const { prefix, dir, env } = setup();
       const file = writePeopleFile(dir, 'lockedout', 1_000);
       const db = join(dir, 'db.sqlite');
       const id = await enqueueFile(file, db, env);
       const lock = lockDatabase(db);
       try {
-        const worker = start(['work', '--until-idle', '--visibility-timeout', '5', '--max-attempts', '2'], { ...env, ...busyEnv });
+        const worker = start(['work', '--until-idle', '--visibility-timeout', '5', '--max-attempts', '2', '--give-up-after', '2s'], { ...env, ...busyEnv });
         const result = await worker.result;
         expect(result.code, result.stderr).toBe(0);
-        expect(await redis.hget(metaKey(prefix, id), 'state')).toBe('complete');
+        const meta = await redis.hgetall(metaKey(prefix, id));
+        expect(meta).toMatchObject({ state: 'failed', failedFor: 'target', succeeded: '0', failed: '0' });
+        expect(meta['error']).toMatch(/^target unavailable for \d+ s \(--give-up-after 2 s\): database unavailable: database is locked$/);
       } finally {
         lock.release();
       }
-      const unsaved = /^not saved: database unavailable after 2 attempts: database is locked$/;
-      expect(await importDiscrepancies({ redis, prefix, id, file, dbPath: db, chunkSize: CHUNK, unsaved })).toEqual([]);
-      await expectReportComplete(id, file, env, [], 0);
+      const again = await start(['work', '--until-idle'], env).result;
+      expect(again.code, again.stderr).toBe(0);
+      expect(await importDiscrepancies({ redis, prefix, id, file, dbPath: db, chunkSize: CHUNK })).toEqual([]);
+      await expectReportComplete(id, file, env);
     });
   });
 

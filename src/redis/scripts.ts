@@ -11,6 +11,11 @@ const SCRIPTS = {
   touchTasks: 'touch-tasks.lua',
   cancelImport: 'cancel-import.lua',
   claimEnqueue: 'claim-enqueue.lua',
+  markWaiting: 'mark-waiting.lua',
+  noteSaved: 'note-saved.lua',
+  giveUpImport: 'give-up-import.lua',
+  resumeImport: 'resume-import.lua',
+  releaseTasks: 'release-tasks.lua',
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;

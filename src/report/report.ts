@@ -1,6 +1,6 @@
 import { DEFAULT_PREFIX } from '../defaults.js';
 import { errorMessage, ImporterError } from '../errors.js';
-import { readRecord, type ImportRecord } from '../import-record.js';
+import { readRecord, resumable, type ImportRecord } from '../import-record.js';
 import type { ImporterRedis } from '../redis/scripts.js';
 import { statusOf, type ImportStatus } from '../status/status.js';
 import { sleep } from '../work/retry.js';
@@ -96,6 +96,9 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
   const ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
   let mail: MailOutcome | null = null;
   if (options.email && mailSettings) mail = await mailOrExplain(options, prefix, record, written, mailSettings, ttlSeconds);
+  // An import failed because its target stayed unavailable is not over: a later `work` resumes
+  // it, so its keys stay (and it stays in the active set) until a report of it finished.
+  if (resumable(record)) return { status: statusOf(record), out, bytes: written.bytes, mail };
   // Delivered: the import's traces now expire (or, with a TTL of 0, are kept).
   const expiry = await expireImport({ redis: options.redis, prefix, id: options.id, ttlSeconds });
   const status = { ...statusOf(record), expiresAt: expiry.expiresAt === null ? null : new Date(expiry.expiresAt).toISOString() };

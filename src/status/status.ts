@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { DEFAULT_PREFIX } from '../defaults.js';
 import { ImporterError } from '../errors.js';
-import { enqueueStalled, readRecord, type ImportRecord, type ImportState } from '../import-record.js';
+import { enqueueStalled, readRecord, resumable, type ImportRecord, type ImportState } from '../import-record.js';
 import { globalKeys } from '../redis/keys.js';
 import { redactText, redactUrl } from '../redact.js';
 
@@ -32,6 +32,17 @@ export interface ImportStatus {
   readonly expiresAt: string | null;
   /** Headers of the file the schema has no property for: ignored, never written. */
   readonly ignoredColumns: readonly string[];
+  /**
+   * Since when its target has been unavailable (workers keep its tasks pending and wait for it),
+   * or null while it answers.
+   */
+  readonly waitingSince: string | null;
+  /** Why, in the database's words. */
+  readonly waitingReason: string | null;
+  /** When a save into its target last succeeded. */
+  readonly lastSaveAt: string | null;
+  /** True when it failed because its target stayed unavailable: a later `work` resumes it. */
+  readonly resumable: boolean;
 }
 
 function iso(ms: number | null): string | null {
@@ -60,6 +71,10 @@ export function statusOf(record: ImportRecord, now = Date.now()): ImportStatus {
     original: record.original,
     expiresAt: iso(record.expiresAt),
     ignoredColumns: record.ignoredColumns,
+    waitingSince: iso(record.waitingSince),
+    waitingReason: record.waitingReason,
+    lastSaveAt: iso(record.lastSaveAt),
+    resumable: resumable(record),
   };
 }
 

@@ -21,17 +21,31 @@ const MYSQL_TYPES: Record<ColumnType, string> = {
 
 const TRANSIENT_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
-  'PROTOCOL_CONNECTION_LOST', 'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN',
-  'ER_QUERY_INTERRUPTED', 'ER_CLIENT_INTERACTION_TIMEOUT',
+  'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'ENETUNREACH', 'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN',
+  'ER_QUERY_INTERRUPTED', 'ER_CLIENT_INTERACTION_TIMEOUT', 'ER_TOO_MANY_USER_CONNECTIONS', 'ER_OPTION_PREVENTS_STATEMENT',
+  'ER_READ_ONLY_MODE', 'ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION', 'ER_QUERY_TIMEOUT', 'ER_LOCK_NOWAIT', 'ER_NET_READ_ERROR',
+  'ER_NET_READ_INTERRUPTED', 'ER_NET_ERROR_ON_WRITE', 'ER_NET_WRITE_INTERRUPTED',
   // A worker without the right credentials in its environment: retried like an outage (its
   // rows then fail "database unavailable after N attempts: Access denied ..."), not failed at
   // once, since workers with the right environment may be working on the same import.
   'ER_ACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR',
 ]);
 
+/**
+ * The same by number, for MariaDB's own codes mysql2 has no name for, and MySQL's: too many
+ * connections (1040, 1203), shutdown (1053), connection killed (1927, MariaDB), lock wait and
+ * deadlock (1205, 1213), statement timeouts (1969 MariaDB max_statement_time, 3024 MySQL), a
+ * read-only server (1290 --read-only, 1792, 1836: a replica, or a failover not yet promoted),
+ * network errors (1158-1161).
+ */
+const TRANSIENT_ERRNOS = new Set([1040, 1203, 1053, 1927, 1205, 1213, 1969, 3024, 1290, 1792, 1836, 1158, 1159, 1160, 1161]);
+
+/** Workers wait for a target that fails this way; no row fails for it. */
 function isTransient(err: unknown): boolean {
-  const e = err as { code?: string; fatal?: boolean };
-  return TRANSIENT_CODES.has(e?.code ?? '') || e?.fatal === true;
+  const e = err as { code?: string; errno?: number; fatal?: boolean; message?: string };
+  if (TRANSIENT_CODES.has(e?.code ?? '') || TRANSIENT_ERRNOS.has(e?.errno ?? 0) || e?.fatal === true) return true;
+  // A pooled connection the server closed (a restart) fails its next command with a plain Error.
+  return /in closed state|connection is closed|Connection lost/i.test(e?.message ?? '');
 }
 
 /** Names the target (its URL holds no password) in the words of a transient error. */

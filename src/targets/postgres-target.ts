@@ -19,16 +19,19 @@ const PG_TYPES: Record<ColumnType, string> = {
 };
 
 /**
- * Error classes worth retrying: connection, transaction rollback, resources, operator, lock, and
+ * Error classes worth retrying: connection, transaction rollback, resources (53300 too many
+ * connections), operator (57P01-57P03 shutting down, crashed, starting up), lock not available,
+ * statement timeout, a read-only server (25006: a standby, or a failover not yet promoted), and
  * authentication (28: a worker whose environment lacks the password is retried like an outage,
- * since workers with the right environment may share the import).
+ * since workers with the right environment may share the import). Workers wait for such a
+ * target; no row fails for it.
  */
 function isTransient(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   const code = e?.code ?? '';
-  if (/^(08|28|40|53|57P)/.test(code) || code === '55P03' || code === '57014') return true;
-  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)) return true;
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect/i.test(e?.message ?? '');
+  if (/^(08|28|40|53|57P)/.test(code) || code === '55P03' || code === '57014' || code === '25006') return true;
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)) return true;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|Client was closed/i.test(e?.message ?? '');
 }
 
 /**
@@ -152,15 +155,23 @@ export class PostgresTarget implements Target {
       throw wrap(err, this.label);
     }
     let broken = false;
+    // A connection cut while checked out (a server restart, a reset) makes the client emit
+    // 'error' besides failing its query; the pool listens only to idle clients, and an 'error'
+    // nobody listens to would end the worker process. The failed query says it all.
+    const lost = (): void => {
+      broken = true;
+    };
+    client.on('error', lost);
     try {
       return await work(client);
     } catch (err) {
-      broken = isTransient(err);
+      broken ||= isTransient(err);
       await client.query('ROLLBACK').catch(() => {
         broken = true;
       });
       throw wrap(err, this.label);
     } finally {
+      client.removeListener('error', lost);
       client.release(broken);
     }
   }

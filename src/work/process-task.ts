@@ -5,7 +5,7 @@ import { TransientError, type EncodedRows, type RowRejection, type SaveRequest, 
 import { decodePayload, succeededHeader, type TaskChunk } from '../tasks/task-codec.js';
 import type { ImportContext } from './import-context.js';
 import { ledgerKey } from '../import-record.js';
-import { withRetries, type RetryPolicy } from './retry.js';
+import { RetriesExhaustedError, TargetUnavailableError, withRetries, type RetryPolicy } from './retry.js';
 
 /** The outcome of one chunk, encoded as the success and error list entries. */
 export interface ChunkOutcome {
@@ -40,7 +40,10 @@ class ChunkRows {
 /**
  * Validates a chunk's rows (schema, uniqueness, the user's handler), saves the valid ones in one
  * go (retrying a target that is down), and sorts every row into exactly one of the two outcome
- * lists. Never throws for bad data: a row that makes the code throw is that row's error.
+ * lists. Never throws for bad data: a row that makes the code throw is that row's error. A
+ * target still unavailable after the retries throws TargetUnavailableError: no row is failed for
+ * it, and the caller works on the chunk again once the target answers (the target's ledger
+ * makes a chunk saved before, its reply lost, return what was refused then).
  */
 export async function processChunk(context: ImportContext, target: Target, task: TaskChunk, retry: RetryPolicy, onRetry?: OnRetry): Promise<ChunkOutcome> {
   return (await processChunks(context, target, [task], retry, onRetry))[0]!;
@@ -170,8 +173,10 @@ async function saveRows(context: ImportContext, target: Target, task: TaskChunk,
       onRetry,
     );
   } catch (err) {
-    // Retries exhausted, or the save code itself broke: these rows fail with the cause in words.
-    // A handler's save() is no database: "database unavailable after N attempts" would mislead.
+    // The target unavailable is no fault of these rows: they wait with their task.
+    if (!context.handler?.save) throwIfUnavailable(err);
+    // The save code itself broke, or a handler's save() kept failing: these rows fail with the
+    // cause in words. A handler's save() is no database: "database unavailable" would mislead.
     const cause = context.handler?.save ? errorMessage(err).replace(/^database unavailable/, 'handler failing') : errorMessage(err);
     for (const index of indexes) rows.fail(index, [`not saved: ${cause}`]);
     return;
@@ -246,6 +251,7 @@ async function saveTogether(context: ImportContext, target: Target, tasks: Itera
         return target.saveMany!(chunks);
       }, retry, onRetry);
     } catch (err) {
+      throwIfUnavailable(err);
       rejections = toSave.map(({ indexes }) => indexes.map((_, index) => ({ index, message: `not saved: ${errorMessage(err)}` })));
     }
   }
@@ -263,6 +269,11 @@ async function saveTogether(context: ImportContext, target: Target, tasks: Itera
     }
     return outcome(again, c.rows);
   });
+}
+
+/** A target still unavailable after the quick retries: thrown on as TargetUnavailableError. */
+function throwIfUnavailable(err: unknown): void {
+  if (err instanceof RetriesExhaustedError) throw new TargetUnavailableError(errorMessage(err.last), { cause: err.last });
 }
 
 /** What saveTogether keeps of a chunk once checked. */

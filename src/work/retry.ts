@@ -17,6 +17,17 @@ export class RetriesExhaustedError extends Error {
   }
 }
 
+/**
+ * A save that found the target unavailable through every attempt: its rows are neither failed
+ * nor recorded; the worker keeps their tasks and waits for the target (TargetBreaker).
+ */
+export class TargetUnavailableError extends Error {
+  constructor(readonly reason: string, options?: { cause?: unknown }) {
+    super(reason, options);
+    this.name = 'TargetUnavailableError';
+  }
+}
+
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();

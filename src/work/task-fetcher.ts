@@ -1,6 +1,6 @@
-import { readRecord } from '../import-record.js';
-import { globalKeys, priorityFromScore, TASK_GROUP } from '../redis/keys.js';
-import type { ImporterRedis } from '../redis/scripts.js';
+import { readRecord, resumable } from '../import-record.js';
+import { globalKeys, importKeys, priorityFromScore, TASK_GROUP } from '../redis/keys.js';
+import { runScript, type ImporterRedis } from '../redis/scripts.js';
 import { errorMessage } from '../errors.js';
 import { buildImportContext, type ImportContext } from './import-context.js';
 import { loadHandler } from '../handler/load-handler.js';
@@ -42,6 +42,8 @@ export class TaskFetcher {
     private readonly visibilityTimeoutMs: number,
     private readonly onlyImport: string | undefined,
     private readonly warn: (message: string) => void,
+    /** When the worker started (ms): it takes up imports that failed for their target before. */
+    private readonly startedAt: number = Date.now(),
   ) {}
 
   /** Ids of the imports this worker serves right now, highest priority first. */
@@ -71,16 +73,17 @@ export class TaskFetcher {
    * The next tasks, of one import: imports of a higher priority first; within one priority,
    * round robin, so that a small import is not stuck behind a large one. Up to `count` new
    * tasks (`count(context)`: how many the import's target saves together), or one task taken
-   * over from a silent worker. Empty when there is nothing to do.
+   * over from a silent worker. Empty when there is nothing to do. Imports `skip` names are
+   * passed over (their target is unavailable).
    */
-  async next(count: (context: ImportContext) => number = () => 1): Promise<FetchedTask[]> {
+  async next(count: (context: ImportContext) => number = () => 1, skip: (context: ImportContext) => boolean = () => false): Promise<FetchedTask[]> {
     await this.scope();
     for (const tier of this.tiers) {
       const turn = this.turns.get(tier.priority) ?? 0;
       for (let k = 0; k < tier.ids.length; k++) {
         const id = tier.ids[(turn + k) % tier.ids.length]!;
         const context = await this.context(id);
-        if (!context) continue;
+        if (!context || skip(context)) continue;
         // Stale tasks first when their check is due (every quarter of the visibility timeout),
         // so a dead worker's tasks are taken over while new ones keep coming, not at the end.
         const stale = await this.claimStale(context);
@@ -99,7 +102,18 @@ export class TaskFetcher {
     // An import whose handler or schema failed to load is tried again now and then: the fix may
     // be deployed while its tasks wait.
     if (Date.now() - (this.brokenAt.get(id) ?? 0) < RETRY_BROKEN_MS) return null;
-    const record = await readRecord(this.redis, this.prefix, id);
+    let record = await readRecord(this.redis, this.prefix, id);
+    if (record && resumable(record)) {
+      // Given up on while its target was unavailable. A worker started since takes it up again
+      // (one that saw it fail leaves it, and it stays in the active set for a later one).
+      if ((record.finishedAt ?? 0) >= this.startedAt) {
+        this.contexts.set(id, null);
+        return null;
+      }
+      const state = await runScript(this.redis, 'resumeImport', [importKeys(this.prefix, id).meta], [Date.now()]);
+      this.warn(`import ${id}: taken up again after its target was unavailable (${String(state)})`);
+      record = await readRecord(this.redis, this.prefix, id);
+    }
     let context: ImportContext | null = null;
     if (record && (record.state === 'enqueuing' || record.state === 'processing')) {
       try {

@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_CONCURRENCY, DEFAULT_PREFIX, DEFAULT_VISIBILITY_TIMEOUT_MS } from '../defaults.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_GIVE_UP_AFTER_MS, DEFAULT_PREFIX, DEFAULT_VISIBILITY_TIMEOUT_MS } from '../defaults.js';
 import { errorMessage, ImporterError } from '../errors.js';
-import { enqueueStalled, readRecord } from '../import-record.js';
+import { enqueueStalled, readRecord, resumable } from '../import-record.js';
 import { chunkFromEntryId, globalKeys, importKeys, TASK_GROUP } from '../redis/keys.js';
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
 import { replicated } from '../redis/replication.js';
@@ -11,12 +11,14 @@ import type { Target } from '../targets/target.js';
 import { decodeTask, unreadableTask, type TaskChunk } from '../tasks/task-codec.js';
 import { processChunks, savesTogether, type ChunkOutcome } from './process-task.js';
 import type { ImportContext } from './import-context.js';
-import { DEFAULT_RETRY, sleep, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY, sleep, TargetUnavailableError, type RetryPolicy } from './retry.js';
+import { TargetBreaker } from './target-breaker.js';
+import { noteSaved, noteUnavailable, releaseTasks } from './target-wait.js';
 import { TaskFetcher, type FetchedTask } from './task-fetcher.js';
 import { silenceLimitMs } from './lifeline.js';
 import { DEATHS_TO_BLAME, PROBE_FROM_DELIVERY, probeRows, withoutHangingRows } from './row-probe.js';
 import { ProbeGate } from './probe-gate.js';
-import { WorkerHeartbeat } from './worker-registry.js';
+import { WorkerHeartbeat, type WaitingFor } from './worker-registry.js';
 
 export { DEFAULT_CONCURRENCY, DEFAULT_VISIBILITY_TIMEOUT_MS };
 /**
@@ -37,6 +39,8 @@ const UNREADABLE_DELIVERIES = 3;
 
 /** A task whose rows cannot be known: its import cannot complete (see failUnreadable). */
 class UnreadableTaskError extends Error {}
+/** A worker notes a successful save in the import's record at most this often (unless it was waiting). */
+const SAVE_NOTE_MS = 1000;
 
 export interface ChunkEvent {
   readonly importId: string;
@@ -62,8 +66,17 @@ export interface WorkOptions {
   readonly importId?: string;
   /** A task whose worker has been silent this long goes to another worker. */
   readonly visibilityTimeoutMs?: number;
-  /** Attempts at saving a chunk while the target is unavailable. */
+  /**
+   * Quick attempts at saving a chunk before its target counts as unavailable; the worker then
+   * keeps the task and waits for the target (no row fails for it).
+   */
   readonly maxAttempts?: number;
+  /**
+   * An import whose target stays unavailable this long with no successful save becomes failed
+   * with the cause; its unsaved rows stay pending, and a `work` started later resumes it.
+   * Default one hour.
+   */
+  readonly giveUpAfterMs?: number;
   /** Stops taking tasks when aborted; tasks in flight are finished. */
   readonly signal?: AbortSignal;
   /** Name of this worker in the consumer group (default host:pid:random). */
@@ -105,6 +118,11 @@ class WorkerPool {
   /** Why the workers stopped without finishing: the named import never appeared. */
   private missing: ImporterError | null = null;
   private readonly startedAt = Date.now();
+  private readonly giveUpAfterMs: number;
+  private readonly breakers = new Map<string, TargetBreaker>();
+  /** Imports this worker gave up on (or found given up on): no longer worked on here. */
+  private readonly gaveUp = new Set<string>();
+  private readonly savedNotedAt = new Map<string, number>();
 
   constructor(private readonly options: WorkOptions) {
     this.prefix = options.prefix ?? DEFAULT_PREFIX;
@@ -112,11 +130,13 @@ class WorkerPool {
     this.visibilityMs = options.visibilityTimeoutMs ?? DEFAULT_VISIBILITY_TIMEOUT_MS;
     this.retry = { ...DEFAULT_RETRY, maxAttempts: options.maxAttempts ?? DEFAULT_RETRY.maxAttempts };
     this.warn = options.onWarning ?? (() => {});
-    this.fetcher = new TaskFetcher(options.redis, this.prefix, this.consumer, this.visibilityMs, options.importId, this.warn);
+    this.giveUpAfterMs = options.giveUpAfterMs ?? DEFAULT_GIVE_UP_AFTER_MS;
+    this.fetcher = new TaskFetcher(options.redis, this.prefix, this.consumer, this.visibilityMs, options.importId, this.warn, this.startedAt);
     this.heartbeat = new WorkerHeartbeat(options.redis, this.prefix, this.consumer, () => ({
       tasks: this.summary.tasks,
       rows: this.summary.rows,
       currentImport: this.currentImport,
+      waitingFor: this.waiting(),
     }));
   }
 
@@ -145,7 +165,10 @@ class WorkerPool {
       let tasks: FetchedTask[];
       await this.probeGate.beforeFetch();
       try {
-        tasks = await this.fetcher.next((context) => this.tasksSavedTogether(context));
+        tasks = await this.fetcher.next(
+          (context) => this.tasksSavedTogether(context),
+          (context) => this.skipImport(context),
+        );
       } catch (err) {
         this.warn(`cannot fetch tasks: ${errorMessage(err)}`);
         await sleep(1000, this.options.signal);
@@ -181,7 +204,12 @@ class WorkerPool {
     return savesTogether(context, this.target(context.record.target)) ? TASKS_SAVED_TOGETHER : 1;
   }
 
-  /** Works on tasks of one import: each checked alone, their rows saved together, each recorded. */
+  /**
+   * Works on tasks of one import: each checked alone, their rows saved together, each recorded.
+   * While the import's target is unavailable the tasks stay with this worker (renewed, neither
+   * failed nor acknowledged) and are worked on again once it answers; they go back to the group
+   * when the worker stops or gives up on the import (--give-up-after).
+   */
   private async handle(fetched: readonly FetchedTask[]): Promise<void> {
     const id = fetched[0]!.context.record.id;
     this.currentImport = id;
@@ -200,13 +228,57 @@ class WorkerPool {
       }
     }
     const context = tasks[0]!.context;
+    const breaker = this.breaker(context.record.target);
+    breaker.holders++;
+    let holding = true;
+    const letGo = async (): Promise<void> => {
+      // Counted out before the await: two slots failing together must not both count on the other.
+      breaker.holders--;
+      holding = false;
+      await this.release(context, tasks, entries);
+    };
+    // Tasks that cannot be read back and whose rows cannot be counted: their import fails.
+    const unreadable: { task: FetchedTask; reason: string }[] = [];
+    try {
+      for (;;) {
+        const wasOpen = breaker.open;
+        // While the target is unavailable, one slot holding tasks is enough to probe it: the
+        // others hand theirs back and serve imports into other targets meanwhile.
+        if (breaker.open && breaker.holders > 1) return await letGo();
+        if (!(await breaker.turn(this.options.signal, () => this.gaveUp.has(id)))) return await letGo();
+        // A probe of a target found unavailable tries twice at most (its backoff is the breaker's):
+        // the second try, a moment later, gets past a pooled connection the restart left dead.
+        const ready = await this.attempt(tasks, entries, breaker, wasOpen ? { ...this.retry, maxAttempts: Math.min(2, this.retry.maxAttempts) } : this.retry, unreadable);
+        if (ready === 'unavailable') continue;
+        if (ready.saved) await this.noteSaved(context, wasOpen);
+        await Promise.all(ready.entries.filter((r) => r.chunk && r.outcome).map((r) => this.finish(r.task, r.chunk!, r.outcome!, entries)));
+        for (const { task, reason } of unreadable) await this.failUnreadable(task, reason);
+        return;
+      }
+    } finally {
+      if (holding) breaker.holders--;
+    }
+  }
+
+  /**
+   * One attempt at the tasks: their outcomes, or 'unavailable' when the target did not answer
+   * (the breaker is then open, and the import noted as waiting for it). Tasks found unreadable
+   * are added to `unreadable`.
+   */
+  private async attempt(
+    tasks: readonly FetchedTask[],
+    entries: Set<string>,
+    breaker: TargetBreaker,
+    retry: RetryPolicy,
+    unreadable: { task: FetchedTask; reason: string }[],
+  ): Promise<{ entries: Entry[]; saved: boolean } | 'unavailable'> {
+    const context = tasks[0]!.context;
+    const id = context.record.id;
     // What recording needs of each chunk. The chunks are decoded one at a time as processChunks
     // asks for them, and it lets go of each one's rows once checked: a batch's rows held at once
     // cost more to collect than to build.
-    type Entry = { task: FetchedTask; chunk?: ChunkMeta; outcome?: ChunkOutcome; dropped?: boolean };
-    const ready: Entry[] = tasks.map((task) => ({ task }));
+    const ready: Entry[] = tasks.filter((task) => entries.has(task.entryId)).map((task) => ({ task }));
     const checking: Entry[] = [];
-    const unreadable: { task: FetchedTask; reason: string }[] = [];
     const warn = this.warn;
     const readTask = (task: FetchedTask) => this.readTask(task);
     function* decoded(): Generator<TaskChunk> {
@@ -215,7 +287,7 @@ class WorkerPool {
         try {
           read = readTask(entry.task);
         } catch (err) {
-          entries!.delete(entry.task.entryId);
+          entries.delete(entry.task.entryId);
           entry.dropped = true;
           if (err instanceof UnreadableTaskError) unreadable.push({ task: entry.task, reason: err.message });
           // Left unacknowledged: it goes to another worker after the visibility timeout.
@@ -232,11 +304,20 @@ class WorkerPool {
       }
     }
     try {
-      const outcomes = await processChunks(context, this.target(context.record.target), decoded(), this.retry, (err, attempt) =>
-        this.warn(`import ${id}: target unavailable (attempt ${attempt} of ${this.retry.maxAttempts}), retrying: ${errorMessage(err)}`),
+      const outcomes = await processChunks(context, this.target(context.record.target), decoded(), retry, (err, attempt) =>
+        this.warn(`import ${id}: target unavailable (attempt ${attempt} of ${retry.maxAttempts}), retrying: ${errorMessage(err)}`),
       );
       checking.forEach((r, i) => (r.outcome = outcomes[i]));
+      breaker.succeeded();
+      return { entries: ready, saved: checking.length > 0 };
     } catch (err) {
+      if (err instanceof TargetUnavailableError) {
+        breaker.failed(err.reason);
+        await this.waitFor(context, err.reason);
+        return 'unavailable';
+      }
+      // No answer about the target either way: another slot may probe it.
+      breaker.abandoned();
       // Left unacknowledged (and no longer renewed): they go to another worker after the
       // visibility timeout; so do those not decoded yet when it failed.
       for (const entry of ready) {
@@ -245,9 +326,8 @@ class WorkerPool {
         entries.delete(entry.task.entryId);
         entry.outcome = undefined;
       }
+      return { entries: ready, saved: false };
     }
-    await Promise.all(ready.filter((r) => r.chunk && r.outcome).map((r) => this.finish(r.task, r.chunk!, r.outcome!, entries)));
-    for (const { task, reason } of unreadable) await this.failUnreadable(task, reason);
   }
 
   /**
@@ -285,6 +365,74 @@ class WorkerPool {
     if (hanging.length === 0) return task;
     const message = `this row could not be checked within ${silenceLimitMs(this.visibilityMs) / 1000} s (its check never returned)`;
     return { ...task, context: withoutHangingRows(task.context, chunk, hanging, message), deliveries: task.deliveries - DEATHS_TO_BLAME * hanging.length };
+  }
+
+  /**
+   * Notes in the import's record that its target is unavailable (status, list and report show
+   * it), and gives up on the import once it has waited --give-up-after with no successful save:
+   * it becomes failed with the cause, and this worker hands its tasks back.
+   */
+  private async waitFor(context: ImportContext, reason: string): Promise<void> {
+    const id = context.record.id;
+    try {
+      const verdict = await noteUnavailable(this.options.redis, context.keys, reason, this.giveUpAfterMs);
+      if (verdict.kind === 'closed') {
+        // Failed (another worker gave up), cancelled or gone: nothing to wait for.
+        this.gaveUp.add(id);
+        return;
+      }
+      this.warn(`import ${id}: waiting for its target (unavailable for ${Math.round(verdict.waitedMs / 1000)} s): ${reason}`);
+      if (verdict.kind === 'gave-up') {
+        this.warn(`import ${id} failed: ${verdict.cause}; its unsaved rows stay pending for a later \`work\``);
+        this.gaveUp.add(id);
+        this.fetcher.invalidate();
+      }
+    } catch (err) {
+      this.warn(`import ${id}: cannot note that its target is unavailable: ${errorMessage(err)}`);
+    }
+  }
+
+  /** Clears the import's waiting state after a save (at most once a second unless it was waiting). */
+  private async noteSaved(context: ImportContext, wasWaiting: boolean): Promise<void> {
+    const id = context.record.id;
+    const now = Date.now();
+    if (!wasWaiting && now - (this.savedNotedAt.get(id) ?? 0) < SAVE_NOTE_MS) return;
+    this.savedNotedAt.set(id, now);
+    await noteSaved(this.options.redis, context.keys, now).catch((err: unknown) => this.warn(`import ${id}: cannot note a save: ${errorMessage(err)}`));
+  }
+
+  /** Hands the tasks this slot still holds back to the group (see releaseTasks). */
+  private async release(context: ImportContext, tasks: readonly FetchedTask[], entries: Set<string>): Promise<void> {
+    const ids = tasks.map((t) => t.entryId).filter((entryId) => entries.has(entryId));
+    for (const entryId of ids) entries.delete(entryId);
+    await releaseTasks(this.options.redis, context.keys, this.consumer, ids).catch((err: unknown) =>
+      this.warn(`import ${context.record.id}: cannot hand tasks back (they return after the visibility timeout): ${errorMessage(err)}`),
+    );
+  }
+
+  private breaker(url: string): TargetBreaker {
+    let breaker = this.breakers.get(url);
+    if (!breaker) this.breakers.set(url, (breaker = new TargetBreaker()));
+    return breaker;
+  }
+
+  /**
+   * New tasks are not taken for an import given up on, nor for one whose target is unavailable
+   * while some slot holds tasks to probe it with (with none, a slot takes one to probe).
+   */
+  private skipImport(context: ImportContext): boolean {
+    if (this.gaveUp.has(context.record.id)) return true;
+    const breaker = this.breakers.get(context.record.target);
+    return breaker !== undefined && breaker.open && breaker.holders > 0;
+  }
+
+  /** The targets this worker is waiting for, for its heartbeat (`importer workers`). */
+  private waiting(): WaitingFor[] {
+    const waiting: WaitingFor[] = [];
+    for (const [url, breaker] of this.breakers) {
+      if (breaker.open && breaker.openedAt !== null) waiting.push({ target: url, since: new Date(breaker.openedAt).toISOString(), reason: breaker.reason ?? '' });
+    }
+    return waiting;
   }
 
   /**
@@ -399,6 +547,12 @@ class WorkerPool {
     }
     for (const id of scope) {
       const record = await readRecord(this.options.redis, this.prefix, id);
+      if (record && resumable(record)) {
+        // Failed while its target stayed unavailable: a worker started since takes it up again
+        // (TaskFetcher); one that saw it fail leaves it for a later `work`.
+        if ((record.finishedAt ?? 0) < this.startedAt) return false;
+        continue;
+      }
       if (!record || (record.state !== 'enqueuing' && record.state !== 'processing')) {
         if (record) await this.options.redis.zrem(globalKeys(this.prefix).active, id).catch(() => 0);
         continue;
@@ -409,6 +563,9 @@ class WorkerPool {
     return true;
   }
 }
+
+/** A task as one attempt at it goes: its chunk and outcome once known. */
+type Entry = { task: FetchedTask; chunk?: ChunkMeta; outcome?: ChunkOutcome; dropped?: boolean };
 
 /** What recording a chunk's outcome needs of it. */
 interface ChunkMeta {

@@ -49,6 +49,7 @@ async function main(): Promise<void> {
       importId: options.importId,
       visibilityTimeoutMs: options.visibilityTimeoutMs,
       maxAttempts: options.maxAttempts,
+      giveUpAfterMs: options.giveUpAfterMs,
       signal: controller.signal,
       onChunk: (event) => send({ type: 'chunk', event }),
       onWarning: (message) => send({ type: 'warning', message }),

@@ -9,6 +9,7 @@ export interface WorkerProcessOptions {
   readonly importId?: string;
   readonly visibilityTimeoutMs: number;
   readonly maxAttempts: number;
+  readonly giveUpAfterMs?: number;
 }
 
 export const WORKER_OPTIONS_ENV = 'IMPORTER_WORKER_OPTIONS';

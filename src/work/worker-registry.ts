@@ -14,6 +14,15 @@ export interface WorkerInfo {
   readonly rows: number;
   /** The import it last worked on, or null. */
   readonly currentImport: string | null;
+  /** Targets it finds unavailable and waits for (their tasks kept), empty while all answer. */
+  readonly waitingFor?: readonly WaitingFor[];
+}
+
+/** A target a worker waits for: its URL (no password), since when (ISO 8601) and why. */
+export interface WaitingFor {
+  readonly target: string;
+  readonly since: string;
+  readonly reason: string;
 }
 
 export const WORKER_BEAT_MS = 2000;
@@ -29,7 +38,7 @@ export class WorkerHeartbeat {
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly id: string,
-    private readonly stats: () => { tasks: number; rows: number; currentImport: string | null },
+    private readonly stats: () => { tasks: number; rows: number; currentImport: string | null; waitingFor: readonly WaitingFor[] },
   ) {}
 
   start(): void {

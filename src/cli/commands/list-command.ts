@@ -13,7 +13,8 @@ function table(imports: readonly ImportStatus[]): string {
   const header = ['ID', 'STATE', 'ROWS', 'IMPORTED', 'FAILED', 'NOTIFY', 'STARTED', 'FILE'];
   const rows = imports.map((s) => [
     s.id,
-    s.state,
+    // An open import whose target is unavailable says so in its state column.
+    s.waitingSince && (s.state === 'processing' || s.state === 'enqueuing') ? `${s.state} (waiting for target)` : s.state,
     s.total === null ? `${formatCount(s.enqueued)}+` : formatCount(s.total),
     formatCount(s.succeeded),
     formatCount(s.failed),

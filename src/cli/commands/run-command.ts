@@ -46,6 +46,7 @@ export function registerRun(program: Command): void {
               concurrency: flags.concurrency,
               visibilityTimeoutMs: flags.visibilityTimeout === undefined ? DEFAULT_VISIBILITY_TIMEOUT_MS : flags.visibilityTimeout * 1000,
               maxAttempts: flags.maxAttempts ?? DEFAULT_RETRY.maxAttempts,
+              giveUpAfterMs: flags.giveUpAfter === undefined ? undefined : flags.giveUpAfter * 1000,
               out,
               onEnqueueProgress: (p) => {
                 rowsRead = p.rows;

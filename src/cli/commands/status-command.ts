@@ -16,7 +16,9 @@ function describe(status: ImportStatus): string {
   if (status.finishedAt) lines.push(`  finished: ${status.finishedAt}`);
   if (status.ignoredColumns.length > 0) lines.push(`  ignored:  ${status.ignoredColumns.map((c) => `"${c}"`).join(', ')} (not in the schema, not written)`);
   if (status.notify) lines.push(`  notify:   ${status.notify}`);
+  if (status.waitingSince && !status.resumable) lines.push(`  waiting:  for its target since ${status.waitingSince} (rows stay pending): ${status.waitingReason ?? 'unavailable'}`);
   if (status.error) lines.push(`  error:    ${status.error}`);
+  if (status.resumable) lines.push(`  resume:   its unsaved rows are pending; a \`work\` started once the target is back finishes it`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -42,7 +44,7 @@ async function watchStatus(flags: GlobalFlags, read: (options: { id: string }) =
       printJson({ ...status, rowsPerSecond: pace ? Math.round(pace.rowsPerSecond) : null, secondsLeft: pace?.secondsLeft ?? null });
     } else {
       const line =
-        `${status.id} ${status.state}: ${describeCounts(status)}` +
+        `${status.id} ${status.state}${status.waitingSince && !done ? ` (waiting for its target since ${status.waitingSince})` : ''}: ${describeCounts(status)}` +
         (pace && !done ? `, ${Math.round(pace.rowsPerSecond).toLocaleString('en-US')} rows/s, ${duration(pace.secondsLeft)} left` : '');
       process.stdout.write(terminal ? `\r\x1b[K${line}` : `${line}\n`);
     }

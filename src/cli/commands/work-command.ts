@@ -1,19 +1,22 @@
 import type { Command } from 'commander';
 import { openImportsProgress } from '../../status/status.js';
 import { superviseWorkers } from '../../work/supervise.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_VISIBILITY_TIMEOUT_MS } from '../../defaults.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_GIVE_UP_AFTER_MS, DEFAULT_VISIBILITY_TIMEOUT_MS } from '../../defaults.js';
 import type { WorkSummary } from '../../work/work.js';
 import { DEFAULT_RETRY } from '../../work/retry.js';
 import { checkImportId } from '../../ids.js';
 import { keyPrefix, redisUrl, stopOnSignals, withRedis, formatCount } from '../context.js';
 import { info, progressBar, warn, type GlobalFlags } from '../output.js';
 import { positiveInt, seconds } from '../parse.js';
+import { duration } from '../parse-units.js';
 
 export interface WorkerFlags {
   readonly concurrency?: number;
   readonly processes?: number;
   readonly visibilityTimeout?: number;
   readonly maxAttempts?: number;
+  /** `--give-up-after`, in seconds. */
+  readonly giveUpAfter?: number;
 }
 
 interface WorkFlags extends GlobalFlags, WorkerFlags {
@@ -27,7 +30,8 @@ export function addWorkerOptions(command: Command, defaultProcesses: number): Co
     .option('--concurrency <n>', 'tasks worked on at once in each process (into PostgreSQL, batches of up to 8 tasks)', positiveInt('--concurrency', 256), DEFAULT_CONCURRENCY)
     .option('--processes <n>', 'worker processes (1 works inside this process)', positiveInt('--processes', 64), defaultProcesses)
     .option('--visibility-timeout <seconds>', "a silent worker's tasks go to others after this long", seconds('--visibility-timeout'), DEFAULT_VISIBILITY_TIMEOUT_MS / 1000)
-    .option('--max-attempts <n>', 'attempts at saving while the target is unavailable', positiveInt('--max-attempts', 100), DEFAULT_RETRY.maxAttempts);
+    .option('--max-attempts <n>', 'quick attempts at saving before the target counts as unavailable (its tasks then wait for it)', positiveInt('--max-attempts', 100), DEFAULT_RETRY.maxAttempts)
+    .option('--give-up-after <duration>', 'fail an import whose target stays unavailable this long, no save succeeding: 90s, 30m, 2h (its rows stay pending for a later work)', duration('--give-up-after'), DEFAULT_GIVE_UP_AFTER_MS / 1000);
 }
 
 export function registerWork(program: Command): void {
@@ -58,6 +62,7 @@ export function registerWork(program: Command): void {
         importId,
         visibilityTimeoutMs: (flags.visibilityTimeout ?? DEFAULT_VISIBILITY_TIMEOUT_MS / 1000) * 1000,
         maxAttempts: flags.maxAttempts ?? DEFAULT_RETRY.maxAttempts,
+        giveUpAfterMs: (flags.giveUpAfter ?? DEFAULT_GIVE_UP_AFTER_MS / 1000) * 1000,
         onWarning: (message: string) => warn(flags, message),
       };
       try {

@@ -28,6 +28,8 @@ local state = redis.call('HGET', KEYS[1], 'state')
 if state and (redis.call('HGET', KEYS[1], 'incarnation') or '') ~= ARGV[7] then
   return 'stale'
 end
+-- An import failed because its target stayed unavailable is resumed by a later `work`
+-- (resume-import.lua completes it then); one failed otherwise, or cancelled, keeps its state.
 if state ~= 'enqueuing' and state ~= 'processing' and state ~= 'failed' and state ~= 'cancelled' then
   ack()
   return 'skipped'
