@@ -87,7 +87,8 @@ describe('enqueue --upload', () => {
       const record = await waitFor('the import record', () => readRecord(redis, prefix, id), 10_000);
       expect(record).toMatchObject({ state: 'enqueuing', enqueuedChunks: 0, original: null });
       expect(await redis.hmget(importKeys(prefix, id).meta, 'enqueueHost', 'enqueuePid')).toEqual([hostname(), String(process.pid)]);
-      expect(await redis.zscore(globalKeys(prefix).active, id)).not.toBeNull();
+      // The import joins the active set just after its record is made (two commands, not one script).
+      await waitFor('the import in the active set', () => redis.zscore(globalKeys(prefix).active, id), 5_000);
       // Held for a second: the upload is still the enqueue's step, no chunk queued before it ends.
       await new Promise((r) => setTimeout(r, 1000));
       expect(await redis.xlen(importKeys(prefix, id).tasks)).toBe(0);
