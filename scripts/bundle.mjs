@@ -1,10 +1,10 @@
 // Bundles the command line (dist/cli/main.js) and the worker processes' entry
 // (dist/work/worker-entry.js) into dist/bundle/, with esbuild, from tsc's output.
 //
-// Why: every `importer` process, and every worker process, starts by loading ~200 modules
-// (commander, ioredis, pg, csv-parse, our own). Resolving and reading them cost ~0.15 CPU-s per
-// process: an import into PostgreSQL runs four (enqueue, work, two workers). Bundled, the idle
-// `work --processes 2` took 0.95 CPU-s instead of 1.45 (README, "Benchmark").
+// Why: every `importer` process, and every worker process, starts by loading a couple of hundred
+// modules (commander, ioredis, pg, csv-parse, our own). Resolving and reading them is a large
+// share of each process's start-up, and an import into PostgreSQL runs four (enqueue, work, two
+// workers); bundled, each reads a few files.
 //
 // Dynamic imports stay separate chunks (--splitting), loaded only by the commands that need
 // them. Left out, and loaded from node_modules at run time: native modules, the handler loader

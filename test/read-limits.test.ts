@@ -10,7 +10,7 @@ import type { ImporterRedis } from '../src/redis/scripts.js';
 
 /**
  * Hostile sizes cost bounded memory and end with a clear message; the flags that raise the
- * limits work; headers are matched, mapped and trimmed as the README says.
+ * limits work; headers are matched, mapped and trimmed as docs/reading-files.md says.
  */
 
 const OPEN_RECORDS = fileURLToPath(new URL('../dist/sources/open-records.js', import.meta.url));

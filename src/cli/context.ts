@@ -36,7 +36,7 @@ export function exitCodeFor(status: ImportStatus): ExitCodeValue {
 
 /**
  * A count with thousands separators, as en-US writes it (1,234,567). Not toLocaleString: its
- * first call loads the locale data, ~15 ms of CPU at every command's start.
+ * first call loads the locale data, a cost every command would pay at its start.
  */
 export function formatCount(n: number): string {
   if (!Number.isInteger(n)) return n.toLocaleString('en-US');

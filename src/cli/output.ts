@@ -3,7 +3,7 @@ import { redactText } from '../redact.js';
 
 /**
  * The progress bar and spinner libraries, loaded only when stderr is a terminal: they are never
- * shown otherwise, and loading them costs ~15 MB of memory (scripts and cron run without a TTY).
+ * shown otherwise, and loading them costs memory and start-up time (scripts and cron run without a TTY).
  */
 const ui = process.stderr.isTTY ? { cliProgress: (await import('cli-progress')).default, ora: (await import('ora')).default } : null;
 

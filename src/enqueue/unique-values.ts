@@ -29,8 +29,8 @@ export function uniqueSlot(value: string): { field: string; bucket: number } {
  * claimed in arrays instead of the bucket hashes: the row number of each value's first
  * occurrence, 4 bytes at offset 4 x value of a string. Ids of a file are mostly such numbers,
  * and mostly dense, so a chunk's ids become one slice read and written whole (GETRANGE and
- * SETRANGE): about 0.05 s of Redis CPU per million values, where the hashes cost about 1.3 s,
- * at 4 bytes a value instead of about 60. A value's place depends on its text only, so a value
+ * SETRANGE): a small fraction of the Redis CPU the hashes cost, at 4 bytes a value instead of
+ * about 60. A value's place depends on its text only, so a value
  * meets its repeats wherever they are in the file. Worst case (sparse values spread over the
  * whole range): 64 MiB per unique column, what the hashes take for about a million values.
  */

@@ -10,7 +10,10 @@ export interface ImportKeys {
   readonly tasks: string;
   /** Bitmap: one bit per chunk, set once its outcomes are recorded (makes recording idempotent). */
   readonly done: string;
-  /** List: one element per imported row, `[row, ...values]` as JSON. */
+  /**
+   * List: one element per chunk with imported rows: `S,<failed index>,...` and then the task's own
+   * payload (record-chunk.lua), from which the imported rows are read back.
+   */
   readonly succeeded: string;
   /** List: one element per failed row, `[row, line, [values], [messages]]` as JSON. */
   readonly failed: string;

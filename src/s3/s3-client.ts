@@ -26,7 +26,7 @@ export async function createS3Client(settings: S3Settings = {}): Promise<S3Clien
   const config: S3ClientConfig = endpoint
     ? { endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
     : {};
-  // The SDK is loaded here, on first use, not when this module is: it costs ~140 ms of CPU, and
+  // The SDK is loaded here, on first use, not when this module is: loading it costs noticeable CPU, and
   // every enqueue, worker and report would pay it whether or not S3 is involved.
   const { S3Client } = await import('@aws-sdk/client-s3');
   const client = new S3Client({ ...config, followRegionRedirects: true });

@@ -38,7 +38,7 @@ export interface ImportSchema {
 
 // ajv and ajv-formats (CommonJS) are loaded when a schema is first compiled, not with this module:
 // a worker whose rows all pass the fast check (fast-row-check.ts) never needs them, and loading
-// and compiling cost ~0.13 CPU-s per process.
+// and compiling them is a noticeable part of a worker process's start-up.
 type AjvClass = new (options: Options) => Ajv;
 type AddFormats = (ajv: Ajv) => Ajv;
 const load = createRequire(import.meta.url);

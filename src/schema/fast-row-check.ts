@@ -200,8 +200,8 @@ function columnCheck(property: unknown, formats: FormatLookup, row: RowWritten):
  * so the messages and the verdicts stay ajv's. Returns null when the schema uses anything else
  * (then every row goes to ajv).
  *
- * Why: ajv validates an object built per row; on the benchmark's file (8 columns, email and date
- * formats) this check and the few rows left to ajv cost about half as much CPU (node --cpu-prof).
+ * Why: ajv validates an object built per row; checking each column's text directly, and leaving
+ * only the rows it is unsure of to ajv, costs markedly less CPU per row (node --cpu-prof).
  */
 export function compileFastRowCheck(columns: readonly string[], root: unknown, formats: FormatLookup): FastRowCheck | null {
   if (!isRecord(root)) return null;

@@ -42,7 +42,8 @@ export const DEFAULT_WORKBOOK_LIMITS: WorkbookLimits = {
   // Sheet XML of real workbooks deflates 5 to 30 times; a ZIP bomb 1000 times.
   maxInflateRatio: 100,
   maxInflatedBytes: 4 * 1024 ** 3,
-  // 3 million short strings (64 MB of XML) peak at 265 MB of memory; 6 million at 360 MB.
+  // The table is held in memory while the sheet is read: 64 MB of short strings stays within the
+  // workbook reader's memory bound (docs/reading-files.md), twice that does not.
   maxSharedStringsBytes: 64 * 1024 ** 2,
   // Real workbooks produce about as much text as they weigh, ten times with a long text repeated
   // down a column; one string referenced by every cell, thousands of times.

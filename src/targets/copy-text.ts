@@ -76,7 +76,7 @@ function saysTheSame(value: CellValue, field: string, booleanColumn: boolean): b
  * character in it (see RowOriginals), not the end-of-data line `\.`, and every field either
  * copyField's own text of the checked value or (into a boolean column, `booleanColumns[c]`) a
  * word PostgreSQL reads as that value. Most rows of most files are such rows; building their
- * text again cost the workers ~10% of their CPU. Consecutive such rows of a file with LF line
+ * text again would be a sizeable share of the workers' CPU. Consecutive such rows of a file with LF line
  * ends go as one piece of it. The pieces are encoded straight into the bytes, not joined into
  * one string first (which V8 then copies whole to encode it).
  */
@@ -145,7 +145,7 @@ class LineWriter {
 
 /**
  * Text as UTF-8 bytes, encoded in one pass: Buffer.from(text) measures the text first and then
- * writes it (twice the work on a task's text: ~0.1 s of CPU per million rows). The bytes are
+ * writes it (twice the work on a task's text). The bytes are
  * written into a buffer sized for the worst case (3 bytes per UTF-16 unit), then copied into one
  * of their size: a worker holds a batch's bytes until its COPY is sent.
  */

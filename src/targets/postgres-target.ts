@@ -179,8 +179,7 @@ export class PostgresTarget implements Target {
   /**
    * Several chunks of one import in one round trip: their ledger rows in one INSERT and all their
    * rows in one COPY, in one transaction (copyInOneTrip). PostgreSQL spends much
-   * less per row on a few large COPY statements than on many small ones (1,000,000 rows from two
-   * connections: about 1.9 s of its CPU in COPYs of 2000 rows, 1.15 s in COPYs of 20,000).
+   * less CPU per row on a few large COPY statements than on many small ones.
    * When the database refuses anything, nothing of it stays, and each chunk is saved alone
    * (save(): its ledger row says whether it was saved before; the careful path names refused rows).
    */
@@ -246,8 +245,8 @@ export class PostgresTarget implements Target {
   private copy(client: pg.PoolClient, sql: string, text: string | Buffer): Promise<void> {
     const copy = client.query(copyFrom(sql));
     // 'finish' comes once PostgreSQL answered the whole query (pg-copy-streams 4+). The text
-    // goes in one write: a write per row made as many CopyData messages and socket writes
-    // (saving 200,000 rows in tasks of 500 took 4.8-5.6 s; with one write, 1.7-2.0 s).
+    // goes in one write: a write per row makes as many CopyData messages and socket writes,
+    // which cost more than the COPY itself.
     return new Promise<void>((resolve, reject) => {
       copy.once('finish', resolve);
       copy.once('error', reject);

@@ -23,8 +23,8 @@ import { WorkerHeartbeat, type WaitingFor } from './worker-registry.js';
 export { DEFAULT_CONCURRENCY, DEFAULT_VISIBILITY_TIMEOUT_MS };
 /**
  * New tasks a slot takes at once when the import's target saves several in one statement: with
- * tasks of 2000 rows, COPYs of up to 16,000 rows (PostgreSQL's CPU per row drops by about 40%
- * from COPYs of 2000 rows to COPYs of 20,000: measured in postgres-target.ts).
+ * tasks of 2000 rows, COPYs of up to 16,000 rows (PostgreSQL spends less CPU per row on a few
+ * large COPYs than on many small ones: see postgres-target.ts).
  */
 const TASKS_SAVED_TOGETHER = 8;
 /** `--until-idle` exits no sooner than this after start. */
