@@ -11,8 +11,7 @@ import { openTarget } from '../src/targets/open-target.js';
 import type { Target } from '../src/targets/target.js';
 import type { ImporterRedis } from '../src/redis/scripts.js';
 import { csvLine, tempDir, writeFile } from './helpers/files.js';
-import { freePort } from './helpers/processes.js';
-import { PrivateMariadb } from './helpers/private-mariadb.js';
+import { PrivateMariadb } from './helpers/private-databases.js';
 import { cleanPrefix, openRedis, testPrefix } from './helpers/redis.js';
 
 const HOSTILE = [
@@ -34,14 +33,13 @@ const prefix = testPrefix();
 let admin: mysql.Connection;
 
 beforeAll(async () => {
-  server = new PrivateMariadb(dir.path, await freePort(), ['--sql-mode=NO_BACKSLASH_ESCAPES,STRICT_TRANS_TABLES']);
-  await server.start();
+  server = await PrivateMariadb.create(['--sql-mode=NO_BACKSLASH_ESCAPES,STRICT_TRANS_TABLES']);
   admin = await mysql.createConnection({ host: '127.0.0.1', port: server.port, user: 'root', database: 'test' });
   redis = await openRedis();
 }, 60_000);
 afterAll(async () => {
   await admin?.end().catch(() => {});
-  await server?.stop();
+  await server?.remove();
   if (redis) {
     await cleanPrefix(redis, prefix);
     await redis.quit();

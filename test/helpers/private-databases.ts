@@ -69,7 +69,8 @@ export class PrivatePostgres {
 
 /**
  * A MariaDB server of the test's own (mariadb-install-db, then mariadbd without grant tables on a
- * free port), with a database `test`: a test may restart it, never the shared one.
+ * free port), with a database `test`: a test may restart it, or start it with global settings
+ * (`--sql-mode=...`) the shared server must keep as they are.
  */
 export class PrivateMariadb {
   private child: ChildProcess | null = null;
@@ -78,18 +79,20 @@ export class PrivateMariadb {
   private constructor(
     readonly dir: string,
     readonly port: number,
+    private readonly serverArgs: readonly string[],
   ) {}
 
   get url(): string {
     return `mysql://root@127.0.0.1:${this.port}/test`;
   }
 
-  static async create(): Promise<PrivateMariadb> {
+  /** `serverArgs`: more options for mariadbd, such as `--sql-mode=NO_BACKSLASH_ESCAPES`. */
+  static async create(serverArgs: readonly string[] = []): Promise<PrivateMariadb> {
     const dir = mkdtempSync(join(tmpdir(), 'importer-maria-'));
     await execFileP('mariadb-install-db', ['--no-defaults', `--datadir=${join(dir, 'data')}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'], {
       timeout: 120_000,
     });
-    const server = new PrivateMariadb(dir, await freePort());
+    const server = new PrivateMariadb(dir, await freePort(), serverArgs);
     await server.start();
     const connection = await mysql.createConnection({ host: '127.0.0.1', port: server.port, user: 'root' });
     await connection.query('CREATE DATABASE IF NOT EXISTS test');
@@ -113,6 +116,7 @@ export class PrivateMariadb {
         '--innodb-flush-log-at-trx-commit=2',
         '--skip-log-bin',
         `--log-error=${join(this.dir, 'error.log')}`,
+        ...this.serverArgs,
       ],
       { stdio: 'ignore' },
     );
