@@ -17,7 +17,8 @@ export interface ImportKeys {
   /**
    * Hashes per unique column, each holding a share of its values (value -> row number of its
    * first occurrence in file order). Sharded so that each stays small enough for Redis's compact
-   * encoding: one big hash would cost several times the values' size.
+   * encoding: one big hash would cost several times the values' size. Deleted with the arrays
+   * once the whole file is queued (finish-enqueue.lua): the verdicts are in the tasks by then.
    */
   unique(columnIndex: number, bucket: number): string;
   /**
@@ -25,6 +26,8 @@ export interface ImportKeys {
    * appends it), and of its arrays of plain integers without `n<array number>` (unique-values.ts).
    */
   uniquePrefix(columnIndex: number): string;
+  /** String: a unique column's array number `array` of plain integer values (unique-values.ts). */
+  uniqueArray(columnIndex: number, array: number): string;
   /**
    * String: the probe of a task that took down workers (src/work/row-probe.ts): the rows found
    * hanging and the row being checked, as JSON. Expires an hour after its last write.
@@ -54,6 +57,7 @@ export function importKeys(prefix: string, id: string): ImportKeys {
     failed: `${base}:failed`,
     uniquePrefix,
     unique: (columnIndex: number, bucket: number) => `${uniquePrefix(columnIndex)}${bucket}`,
+    uniqueArray: (columnIndex: number, array: number) => `${uniquePrefix(columnIndex)}n${array}`,
     probe: (chunk: number) => `${base}:probe:${chunk}`,
   };
 }
