@@ -62,8 +62,8 @@ describe('record-chunk.lua with packed elements', () => {
     // An element of a chunk recorded as text by an earlier version, before this one.
     await redis.rpush(keys.failed, '[9,10,["x"],["old"]]');
     const failedRows = ['[2,3,["3","4"],["no"]]', '[3,4,["5","6"],["nor this"]]'];
-    const success = await packSucceeded(`S,1,2\n${payload}`);
-    const failed = await packFailedRows(failedRows);
+    const success = packSucceeded(`S,1,2\n${payload}`);
+    const failed = packFailedRows(failedRows);
     const own = (await redis.hget(keys.meta, 'incarnation')) ?? '';
     const recorded = await runScript(redis, 'recordChunk', [keys.meta, keys.tasks, keys.done, keys.succeeded, keys.failed], [TASK_GROUP, 0, Date.now(), 1, 2, success, own, failed]);
     expect(recorded).toBe('complete');

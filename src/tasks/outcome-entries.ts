@@ -1,5 +1,5 @@
 import { promisify } from 'node:util';
-import { constants, deflateRaw, inflateRaw } from 'node:zlib';
+import { constants, deflateRawSync, inflateRaw } from 'node:zlib';
 import type { KeepColumns } from '../import-record.js';
 import { decodePayload, type TaskChunk } from './task-codec.js';
 
@@ -21,9 +21,9 @@ const PACKED_FAILED = 0x02;
 /** Level 1: the lists' text deflates to about the same size at any level, several times faster. */
 const DEFLATE_OPTIONS = { level: 1, strategy: constants.Z_DEFAULT_STRATEGY };
 
-// The callback forms run in libuv's thread pool: a worker's event loop (and the report's) goes on
-// meanwhile, and a second core does the deflating.
-const deflate = promisify(deflateRaw);
+// The report inflates in libuv's thread pool: its event loop goes on writing the workbook meanwhile,
+// on another core. A worker deflates at once (about 0.5 ms for a chunk of 2,000 rows at level 1):
+// chunks are then recorded in the order their saves end, as when entries were stored as text.
 const inflate = promisify(inflateRaw);
 
 const SUCCESS_MARK = 'S';
@@ -80,18 +80,17 @@ export function parseFailedRow(entry: string): FailedRowEntry {
 }
 
 /** A chunk's success entry as stored: packed. */
-export async function packSucceeded(entry: string): Promise<Buffer> {
+export function packSucceeded(entry: string): Buffer {
   return pack(PACKED_SUCCESS, entry);
 }
 
 /** A chunk's failed rows' entries as stored: one packed element. */
-export async function packFailedRows(entries: readonly string[]): Promise<Buffer> {
+export function packFailedRows(entries: readonly string[]): Buffer {
   return pack(PACKED_FAILED, entries.join('\n'));
 }
 
-async function pack(mark: number, text: string): Promise<Buffer> {
-  const body = await deflate(Buffer.from(text, 'utf8'), DEFLATE_OPTIONS);
-  return Buffer.concat([Buffer.of(mark), body]);
+function pack(mark: number, text: string): Buffer {
+  return Buffer.concat([Buffer.of(mark), deflateRawSync(Buffer.from(text, 'utf8'), DEFLATE_OPTIONS)]);
 }
 
 /** True when a list element is packed (its entries need unpackListElement). */

@@ -492,12 +492,10 @@ class WorkerPool {
 
   private async record(task: FetchedTask, chunk: ChunkMeta, outcome: ChunkOutcome): Promise<ChunkEvent['result']> {
     const keys = task.context.keys;
-    // Packed here, in the thread pool, so that Redis stores each chunk's outcome compactly: the
-    // payload travels back deflated rather than being copied from the task by the script.
-    const [succeeded, failed] = await Promise.all([
-      outcome.succeeded === null ? '' : packSucceeded(`${outcome.succeeded}\n${chunk.payload}`),
-      outcome.failed.length === 0 ? null : packFailedRows(outcome.failed),
-    ]);
+    // Packed here so that Redis stores each chunk's outcome compactly: the payload travels back
+    // deflated rather than being copied from the task by the script.
+    const succeeded = outcome.succeeded === null ? '' : packSucceeded(`${outcome.succeeded}\n${chunk.payload}`);
+    const failed = outcome.failed.length === 0 ? null : packFailedRows(outcome.failed);
     return (await runScript(
       this.options.redis,
       'recordChunk',
