@@ -10,9 +10,9 @@ export interface ImportKeys {
   readonly tasks: string;
   /** Bitmap: one bit per chunk, set once its outcomes are recorded (makes recording idempotent). */
   readonly done: string;
-  /** List: one element per imported row, `[row, ...values]` as JSON. */
+  /** List: one packed element per recorded chunk with imported rows (src/tasks/outcome-entries.ts). */
   readonly succeeded: string;
-  /** List: one element per failed row, `[row, line, [values], [messages]]` as JSON. */
+  /** List: one packed element per recorded chunk with failed rows (src/tasks/outcome-entries.ts). */
   readonly failed: string;
   /**
    * Hashes per unique column, each holding a share of its values (value -> row number of its
