@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { enqueue, work } from '../src/index.js';
+import { enqueue, importMemory, work } from '../src/index.js';
 import { importKeys } from '../src/redis/keys.js';
 import type { ImporterRedis } from '../src/redis/scripts.js';
 import { readList } from '../src/report/list-reader.js';
@@ -58,6 +58,9 @@ describe('unique values in Redis', () => {
     const held = await uniqueKeys(id);
     expect(held.some((k) => /:unique:0:\d+$/.test(k))).toBe(true);
     expect(held.some((k) => /:unique:1:n0$/.test(k))).toBe(true);
+    const reading = await importMemory({ redis, prefix, id });
+    expect(reading.byKind['unique']).toBeGreaterThan(0);
+    expect(reading.keys).toBe(held.length + 2); // and the record and the task stream
     const summary = await work({ redis, prefix, importId: id, untilIdle: true });
     expect(await enqueued).toMatchObject({ total: 23 });
     expect(await uniqueKeys(id)).toEqual([]);
@@ -68,6 +71,9 @@ describe('unique values in Redis', () => {
       23: 'code repeats a value already used earlier in the file (first in row 1); n repeats a value already used earlier in the file (first in row 3)',
     });
     expect(await redis.hmget(keys.meta, 'state', 'succeeded', 'failed')).toEqual(['complete', '20', '3']);
+    const atRest = await importMemory({ redis, prefix, id });
+    expect(Object.keys(atRest.byKind).sort()).toEqual(['done', 'failed', 'meta', 'succeeded', 'tasks']);
+    expect(atRest.bytes).toBe(Object.values(atRest.byKind).reduce((a, b) => a + b, 0));
   });
 });
 
