@@ -12,6 +12,13 @@ export const MAX_CHUNK_SIZE = 5000;
  * enqueue resumed by a version with another value would cut the rest differently.
  */
 export const MAX_CHUNK_BYTES = 1 << 20;
+/**
+ * `run --max-pending`: rows queued in Redis and not yet recorded, at most, while the workers
+ * catch up with the file (about 15-30 MB of Redis for rows of 60-120 bytes). Far more than the
+ * workers hold at once (processes x concurrency x chunk size), so they never wait for the
+ * enqueue. `enqueue` alone has no limit by default: it may run before any worker does.
+ */
+export const DEFAULT_RUN_MAX_PENDING = 250_000;
 /** Worker processes `run` starts. */
 export const DEFAULT_RUN_PROCESSES = 2;
 /** Tasks a worker process works on at once. */

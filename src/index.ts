@@ -21,6 +21,7 @@ export { listImports, type ListOptions } from './lifecycle/list-imports.js';
 export { cancelImport, type CancelOptions, type CancelResult } from './lifecycle/cancel-import.js';
 export { purgeImport, type PurgeOptions, type PurgeResult } from './lifecycle/purge-import.js';
 export { expireImport, DEFAULT_TTL_SECONDS, type ExpireOptions, type ExpireResult } from './lifecycle/expire-import.js';
+export { importMemory, type ImportMemory, type ImportMemoryOptions } from './lifecycle/import-memory.js';
 export { DEFAULT_MAX_ATTACHMENT_BYTES, type EmailOptions, type MailOutcome } from './deliver/mail-report.js';
 export type { S3Settings } from './s3/s3-client.js';
 export { importedRows, failedRows, type ImportedRow, type FailedRowEntry, type OutcomeListOptions } from './report/list-reader.js';

@@ -1,5 +1,5 @@
 import { enqueue, type EnqueueOptions, type EnqueueProgress } from './enqueue/enqueue.js';
-import { DEFAULT_PREFIX, DEFAULT_RUN_PROCESSES } from './defaults.js';
+import { DEFAULT_PREFIX, DEFAULT_RUN_MAX_PENDING, DEFAULT_RUN_PROCESSES } from './defaults.js';
 import { report, type ReportResult } from './report/report.js';
 import type { ImportStatus } from './status/status.js';
 import { superviseWorkers } from './work/supervise.js';
@@ -67,7 +67,7 @@ export async function runImport(options: RunOptions): Promise<ReportResult & { r
   };
   let enqueued;
   try {
-    enqueued = await enqueue({ ...options, onStarted: startWorkers, onProgress: options.onEnqueueProgress });
+    enqueued = await enqueue({ ...options, maxPending: options.maxPending ?? DEFAULT_RUN_MAX_PENDING, onStarted: startWorkers, onProgress: options.onEnqueueProgress });
   } catch (err) {
     stop.abort();
     await (workers as Promise<WorkSummary> | null)?.catch(() => undefined);

@@ -5,6 +5,7 @@ import { enqueue, failedRows, importedRows, report, work } from '../src/index.js
 import { useRedisScratch } from './helpers/redis.js';
 import { queryDb, readWorkbook, writeFile } from './helpers/files.js';
 import type { ImporterRedis } from '../src/redis/scripts.js';
+import { readList } from '../src/report/list-reader.js';
 
 let redis: ImporterRedis;
 const { prefix, dir } = useRedisScratch((client) => (redis = client));
@@ -25,7 +26,8 @@ describe('the library', () => {
     // Row i holds code ['A','B','C','X'+i][i % 4]: A first in row 4, B in row 1, C in row 2; X-codes are all unique.
     expect(saved.filter((r) => !r.code.startsWith('X')).map((r) => r.n)).toEqual([1, 2, 4]);
     expect(saved).toHaveLength(18);
-    const failed = await redis.lrange(`${prefix}:{${id}}:failed`, 0, -1);
+    const failed: string[] = [];
+    for await (const entry of readList(redis, `${prefix}:{${id}}:failed`)) failed.push(entry);
     const dupOfB = failed.map((e) => JSON.parse(e) as [number, number, string[], string[]]).find((e) => e[0] === 5)!;
     expect(dupOfB[3]).toEqual(['code repeats a value already used earlier in the file (first in row 1)']);
     // The outcome lists as the library streams them: every row once, typed values as saved.

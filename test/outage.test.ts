@@ -8,6 +8,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ImporterRedis } from '../src/redis/scripts.js';
+import { readList } from '../src/report/list-reader.js';
 import { runCli } from './helpers/cli.js';
 import { readWorkbook, tempDir } from './helpers/files.js';
 import { readOutcomes } from './helpers/outcomes.js';
@@ -205,7 +206,8 @@ describe.each<[Dialect, string]>([
       await sleep(500);
       // Rows refused by the table may still be recorded by a save that finished as it stopped;
       // a row failed for the outage would carry "not saved".
-      const failed = await redis.lrange(`${prefix}:{${id}}:failed`, 0, -1);
+      const failed: string[] = [];
+      for await (const entry of readList(redis, `${prefix}:{${id}}:failed`)) failed.push(entry);
       expect(failed.filter((f) => /not saved|unavailable/.test(f))).toEqual([]);
     }
     expect(Number(await redis.hget(meta, 'failed'))).toBeLessThanOrEqual(failedBefore + 5 * CHUNK);

@@ -1,7 +1,8 @@
 /**
- * The record script takes a chunk's payload for its success entry from the task in the stream:
- * the worker sends only the entry's first line. Without the task there, it asks for the whole
- * entry and changes nothing.
+ * The record script stores the packed elements a worker sends as they are. A worker of an
+ * earlier version sent a text entry's first line only, and the script took the chunk's payload
+ * from the task in the stream; without the task there, it asks for the whole entry and changes
+ * nothing.
  */
 import { describe, expect, it } from 'vitest';
 import { enqueue } from '../src/index.js';
@@ -9,6 +10,8 @@ import { importKeys, TASK_GROUP } from '../src/redis/keys.js';
 import { runScript, type ImporterRedis } from '../src/redis/scripts.js';
 import { useRedisScratch } from './helpers/redis.js';
 import { writeFile } from './helpers/files.js';
+import { packFailedRows, packSucceeded } from '../src/tasks/outcome-entries.js';
+import { readList } from '../src/report/list-reader.js';
 
 let redis: ImporterRedis;
 const { prefix, dir } = useRedisScratch((client) => (redis = client));
@@ -50,5 +53,28 @@ describe('record-chunk.lua', () => {
     expect(await redis.hget(keys.meta, 'succeeded')).not.toBe('3');
     expect(await record(keys, `S\n${payload}`, [])).toBe('complete');
     expect(await redis.lrange(keys.succeeded, 0, -1)).toEqual([`S\n${payload}`]);
+  });
+});
+
+describe('record-chunk.lua with packed elements', () => {
+  it('stores packed elements byte for byte, counts the failed rows from their number, and reads back beside text ones', async () => {
+    const { keys, payload } = await enqueued('packed');
+    // An element of a chunk recorded as text by an earlier version, before this one.
+    await redis.rpush(keys.failed, '[9,10,["x"],["old"]]');
+    const failedRows = ['[2,3,["3","4"],["no"]]', '[3,4,["5","6"],["nor this"]]'];
+    const success = packSucceeded(`S,1,2\n${payload}`);
+    const failed = packFailedRows(failedRows);
+    const own = (await redis.hget(keys.meta, 'incarnation')) ?? '';
+    const recorded = await runScript(redis, 'recordChunk', [keys.meta, keys.tasks, keys.done, keys.succeeded, keys.failed], [TASK_GROUP, 0, Date.now(), 1, 2, success, own, failed]);
+    expect(recorded).toBe('complete');
+    expect(await redis.lrangeBuffer(keys.succeeded, 0, -1)).toEqual([success]);
+    expect(await redis.lrangeBuffer(keys.failed, 1, -1)).toEqual([failed]);
+    expect(await redis.hmget(keys.meta, 'succeeded', 'failed')).toEqual(['1', '2']);
+    const entries: string[] = [];
+    for await (const entry of readList(redis, keys.failed)) entries.push(entry);
+    expect(entries).toEqual(['[9,10,["x"],["old"]]', ...failedRows]);
+    const imported: string[] = [];
+    for await (const entry of readList(redis, keys.succeeded)) imported.push(entry);
+    expect(imported).toEqual([`S,1,2\n${payload}`]);
   });
 });

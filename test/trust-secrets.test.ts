@@ -17,6 +17,7 @@ import { useRedisScratch } from './helpers/redis.js';
 import { startSmtpServer, type TestSmtpServer } from './helpers/smtp.js';
 import { openScratch, PG_URL, type Scratch } from './helpers/sql.js';
 import type { ImporterRedis } from '../src/redis/scripts.js';
+import { readList } from '../src/report/list-reader.js';
 
 const SECRET = 'Zq9sEcReTx';
 /** Pieces of the secret that must not appear either (a secret cut at a raw `/`, `@` or `#`). */
@@ -58,7 +59,12 @@ async function redisValues(p: string): Promise<string> {
       parts.push(key);
       if (type === 'hash') parts.push(JSON.stringify(await redis.hgetall(key)));
       else if (type === 'stream') parts.push(JSON.stringify(await redis.xrange(key, '-', '+')));
-      else if (type === 'list') parts.push(JSON.stringify(await redis.lrange(key, 0, -1)));
+      else if (type === 'list') {
+        // The outcome lists are packed: read as their entries' text, or a secret in them would hide.
+        const entries: string[] = [];
+        for await (const entry of readList(redis, key)) entries.push(entry);
+        parts.push(JSON.stringify(entries));
+      }
       else if (type === 'set') parts.push(JSON.stringify(await redis.smembers(key)));
       else if (type === 'zset') parts.push(JSON.stringify(await redis.zrange(key, '0', '-1')));
       else if (type === 'string') parts.push((await redis.getBuffer(key))?.toString('latin1') ?? '');

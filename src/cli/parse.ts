@@ -10,6 +10,15 @@ export function positiveInt(name: string, max = Number.MAX_SAFE_INTEGER) {
   };
 }
 
+/** A whole number from 0 up. */
+export function wholeNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`${name} must be a whole number from 0`);
+    return n;
+  };
+}
+
 export function seconds(name: string) {
   return (value: string): number => {
     const n = Number(value);

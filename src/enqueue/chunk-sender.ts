@@ -9,6 +9,8 @@ import { ARRAY_VALUES_PER_KEY, MAX_ARRAY_ROW, UNIQUE_BUCKETS, arrayIndex, unique
 const IN_FLIGHT_CHUNKS = 16;
 /** How long the sender keeps sending its unconfirmed chunks again through a failover. */
 const RECOVER_MS = 60_000;
+/** How often a sender held back by its pending rows' limit asks how many were recorded. */
+const PENDING_POLL_MS = 100;
 
 /** A unique value of a row of a chunk, to be claimed in file order. */
 export interface UniqueClaim {
@@ -46,10 +48,19 @@ export class ChunkSender {
   /** Per unique slot, the name of its bucket hashes without the bucket number. */
   private readonly bucketNames: string[];
 
+  /** Rows recorded by workers (succeeded + failed), as last read from the import's record. */
+  private recorded = 0;
+
+  /**
+   * `maxPending`: rows queued and not yet recorded that the sender lets Redis hold (null: no
+   * limit). Over it, send() waits for workers to record rows before queueing more: the file is
+   * read no further meanwhile, so Redis holds a window of the file rather than all of it.
+   */
   constructor(
     private readonly redis: ImporterRedis,
     private readonly keys: ImportKeys,
     private readonly settings: ImportSettings,
+    private readonly maxPending: number | null = null,
   ) {
     this.bucketNames = settings.uniqueColumns.map((column) => keys.uniquePrefix(column));
   }
@@ -59,6 +70,7 @@ export class ChunkSender {
    * claims its unique values (in file order within each unique column).
    */
   async send(chunkNo: number, firstRow: number, rows: number, payload: string | Buffer, claims: readonly UniqueClaim[]): Promise<void> {
+    await this.waitForRoom(firstRow - 1, rows);
     const scriptKeys = [this.keys.meta, this.keys.tasks];
     const { groups, repeats, arrays, slices } = groupClaims(claims, firstRow, 10 + this.bucketNames.length);
     const args = [
@@ -71,6 +83,24 @@ export class ChunkSender {
     confirmed.catch(() => {}); // surfaced by drain() or a later send()
     this.sent.push({ chunkNo, keys: scriptKeys, args, confirmed });
     if (this.sent.length >= IN_FLIGHT_CHUNKS) await this.confirmOldest();
+  }
+
+  /**
+   * Waits while queueing `rows` more after the `before` rows already sent would leave more than
+   * maxPending rows queued and not recorded. A chunk always goes when nothing is pending, even one
+   * larger than the limit: the wait ends. With no worker running it waits until one comes (the
+   * enqueue's heartbeat, a timer, stays fresh meanwhile); it stops waiting once the import no
+   * longer takes rows, for the enqueue script to say why.
+   */
+  private async waitForRoom(before: number, rows: number): Promise<void> {
+    if (this.maxPending === null) return;
+    const full = (): boolean => before > this.recorded && before + rows - this.recorded > this.maxPending!;
+    while (full()) {
+      const [state, succeeded, failed] = await this.redis.hmget(this.keys.meta, 'state', 'succeeded', 'failed');
+      this.recorded = Number(succeeded ?? 0) + Number(failed ?? 0);
+      if (state !== 'enqueuing') return;
+      if (full()) await sleep(PENDING_POLL_MS);
+    }
   }
 
   async drain(): Promise<void> {

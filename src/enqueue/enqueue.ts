@@ -21,6 +21,7 @@ import { keepOriginal } from './keep-original.js';
 import { claimImport, holdImport, ownerFields } from './enqueue-owner.js';
 import { purgeImport } from '../lifecycle/purge-import.js';
 import { redisFullError } from './redis-full.js';
+import { uniqueValueKeys } from './unique-values.js';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_PREFIX, MAX_CHUNK_SIZE } from '../defaults.js';
 
 export { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE } from '../defaults.js';
@@ -62,6 +63,12 @@ export interface EnqueueOptions extends ReadOptions {
   readonly onStarted?: (id: string) => void;
   /** `s3://bucket/prefix/`: keep the original file at `<prefix><id>/<file name>` before reading it. */
   readonly upload?: string;
+  /**
+   * Stop reading the file while more than this many rows are queued and not yet recorded by
+   * workers, until they catch up (ChunkSender). Unset or 0: no limit (an enqueue may run before
+   * any worker does). `runImport` defaults to DEFAULT_RUN_MAX_PENDING.
+   */
+  readonly maxPending?: number;
 }
 
 export interface EnqueueResult {
@@ -200,7 +207,7 @@ async function enqueueAs(id: string, options: EnqueueOptions): Promise<EnqueueRe
   }
   options.onStarted?.(id);
 
-  const sender = new ChunkSender(options.redis, keys, effective);
+  const sender = new ChunkSender(options.redis, keys, effective, checkMaxPending(options.maxPending));
   const beat = setInterval(() => {
     options.redis.hset(keys.meta, 'enqueueBeat', Date.now()).catch(() => {});
   }, BEAT_INTERVAL_MS);
@@ -243,9 +250,15 @@ async function enqueueAs(id: string, options: EnqueueOptions): Promise<EnqueueRe
     clearInterval(beat);
     release();
   }
-  const state = (await durably(options.redis, keys.meta, () => runScript(options.redis, 'finishEnqueue', [keys.meta], [rows, Date.now()]))) as ImportState;
+  const state = (await durably(options.redis, keys.meta, () => runScript(options.redis, 'finishEnqueue', [keys.meta, ...uniqueValueKeys(keys, effective.uniqueColumns)], [rows, Date.now()]))) as ImportState;
   if (state === 'complete' || state === 'failed' || state === 'cancelled') await options.redis.zrem(global.active, id);
   return { id, total: rows, resumed: !created, state, passwordDropped: target.secretDropped };
+}
+
+function checkMaxPending(maxPending: number | undefined): number | null {
+  if (maxPending === undefined || maxPending === 0) return null;
+  if (!Number.isSafeInteger(maxPending) || maxPending < 0) throw usageError('--max-pending must be a whole number of rows (0: no limit)');
+  return maxPending;
 }
 
 function checkPriority(priority: number): number {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ImportKeys } from '../redis/keys.js';
 
 /**
  * Buckets per unique column. Few and large: a chunk's values meet in them, so the enqueue script
@@ -59,4 +60,16 @@ export function arrayIndexOfBytes(bytes: Uint8Array, start: number, end: number)
     n = n * 10 + digit;
   }
   return n < ARRAY_VALUE_LIMIT ? n : -1;
+}
+
+/**
+ * Every key that can hold the unique values of an import's unique columns (bucket hashes and
+ * arrays, most of them usually absent): what finish-enqueue.lua deletes once the file is queued.
+ */
+export function uniqueValueKeys(keys: ImportKeys, uniqueColumns: readonly number[]): string[] {
+  const arrays = Math.ceil(ARRAY_VALUE_LIMIT / ARRAY_VALUES_PER_KEY);
+  return uniqueColumns.flatMap((column) => [
+    ...Array.from({ length: UNIQUE_BUCKETS }, (_, bucket) => keys.unique(column, bucket)),
+    ...Array.from({ length: arrays }, (_, array) => keys.uniqueArray(column, array)),
+  ]);
 }

@@ -10,17 +10,15 @@ export interface ImportKeys {
   readonly tasks: string;
   /** Bitmap: one bit per chunk, set once its outcomes are recorded (makes recording idempotent). */
   readonly done: string;
-  /**
-   * List: one element per chunk with imported rows: `S,<failed index>,...` and then the task's own
-   * payload (record-chunk.lua), from which the imported rows are read back.
-   */
+  /** List: one packed element per recorded chunk with imported rows (src/tasks/outcome-entries.ts). */
   readonly succeeded: string;
-  /** List: one element per failed row, `[row, line, [values], [messages]]` as JSON. */
+  /** List: one packed element per recorded chunk with failed rows (src/tasks/outcome-entries.ts). */
   readonly failed: string;
   /**
    * Hashes per unique column, each holding a share of its values (value -> row number of its
    * first occurrence in file order). Sharded so that each stays small enough for Redis's compact
-   * encoding: one big hash would cost several times the values' size.
+   * encoding: one big hash would cost several times the values' size. Deleted with the arrays
+   * once the whole file is queued (finish-enqueue.lua): the verdicts are in the tasks by then.
    */
   unique(columnIndex: number, bucket: number): string;
   /**
@@ -28,6 +26,8 @@ export interface ImportKeys {
    * appends it), and of its arrays of plain integers without `n<array number>` (unique-values.ts).
    */
   uniquePrefix(columnIndex: number): string;
+  /** String: a unique column's array number `array` of plain integer values (unique-values.ts). */
+  uniqueArray(columnIndex: number, array: number): string;
   /**
    * String: the probe of a task that took down workers (src/work/row-probe.ts): the rows found
    * hanging and the row being checked, as JSON. Expires an hour after its last write.
@@ -57,6 +57,7 @@ export function importKeys(prefix: string, id: string): ImportKeys {
     failed: `${base}:failed`,
     uniquePrefix,
     unique: (columnIndex: number, bucket: number) => `${uniquePrefix(columnIndex)}${bucket}`,
+    uniqueArray: (columnIndex: number, array: number) => `${uniquePrefix(columnIndex)}n${array}`,
     probe: (chunk: number) => `${base}:probe:${chunk}`,
   };
 }

@@ -1,11 +1,15 @@
 import type { Redis } from 'ioredis';
-import { parseFailedRow, type FailedRowEntry } from './list-reader.js';
+import { parseFailedRow, readList, type FailedRowEntry } from './list-reader.js';
 
 /** The first `count` failed rows (in the order they were recorded), for a mail or a console. */
 export async function firstFailedRows(redis: Redis, failedListKey: string, count: number): Promise<FailedRowEntry[]> {
   if (count <= 0) return [];
-  const entries = await redis.lrange(failedListKey, 0, count - 1);
-  return entries.map(parseFailedRow).sort((a, b) => a.row - b.row);
+  const first: FailedRowEntry[] = [];
+  for await (const entry of readList(redis, failedListKey, count)) {
+    first.push(parseFailedRow(entry));
+    if (first.length === count) break;
+  }
+  return first.sort((a, b) => a.row - b.row);
 }
 
 /** "row 3 (line 6): email must be a valid email address". */

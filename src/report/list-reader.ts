@@ -5,32 +5,41 @@ import { readRecord, type ImportRecord } from '../import-record.js';
 import { importKeys } from '../redis/keys.js';
 import { compileSchema } from '../schema/compile-schema.js';
 import { createRowValidator, type CellValue } from '../schema/row-validator.js';
-import { decodeSucceeded } from '../tasks/task-codec.js';
+import { decodeSucceeded, isPacked, parseFailedRow, unpackListElement, type FailedRowEntry } from '../tasks/outcome-entries.js';
 
+export { parseFailedRow, type FailedRowEntry } from '../tasks/outcome-entries.js';
+
+/** Elements stored as text, one per failed row, are small: fetched many at a time. */
 const BATCH = 2000;
-/** Success entries are whole chunks (up to thousands of rows each): fetched a few at a time. */
+/**
+ * Packed elements and success entries are whole chunks (up to thousands of rows each): fetched a
+ * few at a time, and inflated together in the thread pool.
+ */
 const ENTRY_BATCH = 8;
 
-/** Reads a Redis list in batches: the whole list is never held in memory. */
+/**
+ * Reads an outcome list in batches, yielding its entries as text (a success entry, or one
+ * failed row's entry), unpacked (outcome-entries.ts): the whole list is never held in memory.
+ * `batch` elements are fetched at a time while they are small text; packed ones, ENTRY_BATCH.
+ */
 export async function* readList(redis: Redis, key: string, batch = BATCH): AsyncGenerator<string> {
-  for (let start = 0; ; start += batch) {
-    const items = await redis.lrange(key, start, start + batch - 1);
-    for (const item of items) yield item;
-    if (items.length < batch) return;
+  const fetch = (start: number, size: number): Promise<Fetched> =>
+    redis.lrangeBuffer(key, start, start + size - 1).then((elements) => ({ elements, start, size }));
+  // The next batch is asked for while this one is unpacked and read: Redis and the reader overlap.
+  let next: Promise<Fetched> | null = fetch(0, Math.min(batch, ENTRY_BATCH));
+  while (next) {
+    const { elements, start, size }: Fetched = await next;
+    const following = elements.some(isPacked) ? Math.min(batch, ENTRY_BATCH) : batch;
+    next = elements.length < size ? null : fetch(start + elements.length, following);
+    next?.catch(() => {}); // surfaced when awaited
+    for (const entries of await Promise.all(elements.map(unpackListElement))) yield* entries;
   }
 }
 
-/** A failed row as stored in the error list. */
-export interface FailedRowEntry {
-  readonly row: number;
-  readonly line: number | null;
-  readonly values: readonly string[];
-  readonly messages: readonly string[];
-}
-
-export function parseFailedRow(entry: string): FailedRowEntry {
-  const [row, line, values, messages] = JSON.parse(entry) as [number, number | null, string[], string[]];
-  return { row, line, values, messages };
+interface Fetched {
+  readonly elements: Buffer[];
+  readonly start: number;
+  readonly size: number;
 }
 
 /** An imported row: its number and its values as saved (typed by the schema). */

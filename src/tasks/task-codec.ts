@@ -29,7 +29,7 @@ export interface TaskChunk {
    * send that text as it is: see copy-text.ts).
    */
   readonly plain?: PlainRows;
-  /** The task's payload as queued: kept whole as the chunk's success entry (see encodeSucceeded). */
+  /** The task's payload as queued: kept whole in the chunk's success entry (see outcome-entries.ts). */
   readonly payload: string;
 }
 
@@ -149,39 +149,6 @@ export function decodePayload(payload: string, keepColumns: KeepColumns | null):
   const [firstRow, lineInfo, rows, problems] = JSON.parse(payload) as [number, number | number[], string[][], [number, string[]][] | undefined];
   const lines = typeof lineInfo === 'number' ? rows.map((_, i) => lineInfo + i) : lineInfo;
   return problems ? { firstRow, lines, rows, problems: new Map(problems) } : { firstRow, lines, rows };
-}
-
-const SUCCESS_MARK = 'S';
-
-/**
- * A chunk's entry in the success list: the task's payload as it was queued, behind the indexes
- * of its rows that failed, `S,<index>,<index>...`. One entry per chunk and no re-encoding in
- * the worker; the report reads the rows back and coerces them as the worker did.
- */
-export function encodeSucceeded(payload: string, failedIndexes: readonly number[]): string {
-  return `${succeededHeader(failedIndexes)}\n${payload}`;
-}
-
-/**
- * The first line of a success entry, `S,<index>,<index>...`: what a worker sends when recording a
- * chunk; the record script puts the task's payload behind it from the task itself, so the
- * payload does not travel back to Redis (record-chunk.lua).
- */
-export function succeededHeader(failedIndexes: readonly number[]): string {
-  return `${SUCCESS_MARK}${failedIndexes.map((i) => `,${i}`).join('')}`;
-}
-
-/** The imported rows of a success entry: row number and original fields, in file order. */
-export function decodeSucceeded(entry: string, keepColumns: KeepColumns | null): { row: number; fields: string[] }[] {
-  const newline = entry.indexOf('\n');
-  if (!entry.startsWith(SUCCESS_MARK) || newline < 0) throw new Error('not an entry of the success list');
-  const failed = new Set(entry.slice(1, newline).split(',').filter(Boolean).map(Number));
-  const { firstRow, rows } = decodePayload(entry.slice(newline + 1), keepColumns);
-  const out: { row: number; fields: string[] }[] = [];
-  rows.forEach((fields, index) => {
-    if (!failed.has(index)) out.push({ row: firstRow + index, fields: fields as string[] });
-  });
-  return out;
 }
 
 function decodeRawRows(payload: string, keepColumns: KeepColumns | null): Pick<TaskChunk, 'firstRow' | 'lines' | 'rows' | 'plain'> {

@@ -2,7 +2,8 @@ import { errorMessage } from '../errors.js';
 import { isRowError, type Handler, type ImportRow } from '../handler/handler-types.js';
 import type { CellValue } from '../schema/row-validator.js';
 import { TransientError, type EncodedRows, type RowRejection, type SaveRequest, type Target } from '../targets/target.js';
-import { decodePayload, succeededHeader, type TaskChunk } from '../tasks/task-codec.js';
+import { decodePayload, type TaskChunk } from '../tasks/task-codec.js';
+import { encodeFailedRow, succeededHeader } from '../tasks/outcome-entries.js';
 import type { ImportContext } from './import-context.js';
 import { ledgerKey } from '../import-record.js';
 import { RetriesExhaustedError, TargetUnavailableError, withRetries, type RetryPolicy } from './retry.js';
@@ -13,10 +14,11 @@ export interface ChunkOutcome {
   readonly succeededRows: number;
   /**
    * The first line of the chunk's one success list entry (succeededHeader: the indexes of its
-   * failed rows), or null when no row was imported. The payload goes behind it in Redis.
+   * failed rows), or null when no row was imported; the task's payload goes behind it when the
+   * outcome is recorded (outcome-entries.ts).
    */
   readonly succeeded: string | null;
-  /** `[row, line, [original values], [messages]]` as JSON, one per failed row. */
+  /** encodeFailedRow(): one per failed row. */
   readonly failed: string[];
 }
 
@@ -76,7 +78,7 @@ export async function processChunks(context: ImportContext, target: Target, task
 
 function outcome(task: TaskChunk, rows: ChunkRows): ChunkOutcome {
   const failedIndexes = [...rows.messages.keys()].sort((a, b) => a - b);
-  const failed = failedIndexes.map((index) => failedEntry(task, index, rows.messages.get(index)!));
+  const failed = failedIndexes.map((index) => encodeFailedRow(task, index, rows.messages.get(index)!));
   const succeededRows = task.rows.length - failedIndexes.length;
   return { succeededRows, succeeded: succeededRows > 0 ? succeededHeader(failedIndexes) : null, failed };
 }
@@ -230,7 +232,7 @@ async function saveTogether(context: ImportContext, target: Target, tasks: Itera
       : null;
     const encoded = indexes.length > 0 ? target.encodeRows!(table, values, originals) : Buffer.alloc(0);
     // The rows failed so far, in words now; rows the database refuses later are read again.
-    const failed = [...rows.messages.keys()].sort((a, b) => a - b).map((index) => failedEntry(task, index, rows.messages.get(index)!));
+    const failed = [...rows.messages.keys()].sort((a, b) => a - b).map((index) => encodeFailedRow(task, index, rows.messages.get(index)!));
     const meta = { chunk: task.chunk, firstRow: task.firstRow, rowCount: task.rows.length, payload: task.payload, duplicates: task.duplicates };
     checked.push({ meta, rows, indexes, encoded, failed });
   }
@@ -288,10 +290,6 @@ interface CheckedMeta {
 /** A checked chunk's rows, read again from its payload. */
 function readAgain(context: ImportContext, meta: CheckedMeta): TaskChunk {
   return { chunk: meta.chunk, ...decodePayload(meta.payload, context.record.keepColumns), duplicates: meta.duplicates, payload: meta.payload };
-}
-
-function failedEntry(task: TaskChunk, index: number, messages: readonly string[]): string {
-  return JSON.stringify([task.firstRow + index, task.lines[index] ?? null, task.rows[index], messages]);
 }
 
 /** The typed values of a row that passed its check before (the check is a pure function). */

@@ -9,6 +9,7 @@ import { replicated } from '../redis/replication.js';
 import { openTarget } from '../targets/open-target.js';
 import type { Target } from '../targets/target.js';
 import { decodeTask, unreadableTask, type TaskChunk } from '../tasks/task-codec.js';
+import { encodeFailedRow, packFailedRows, packSucceeded } from '../tasks/outcome-entries.js';
 import { processChunks, savesTogether, type ChunkOutcome } from './process-task.js';
 import type { ImportContext } from './import-context.js';
 import { DEFAULT_RETRY, sleep, TargetUnavailableError, type RetryPolicy } from './retry.js';
@@ -491,18 +492,16 @@ class WorkerPool {
 
   private async record(task: FetchedTask, chunk: ChunkMeta, outcome: ChunkOutcome): Promise<ChunkEvent['result']> {
     const keys = task.context.keys;
-    const call = async (succeeded: string): Promise<string> =>
-      (await runScript(
-        this.options.redis,
-        'recordChunk',
-        [keys.meta, keys.tasks, keys.done, keys.succeeded, keys.failed],
-        [TASK_GROUP, chunk.chunk, Date.now(), outcome.succeededRows, outcome.failed.length, succeeded, task.context.record.incarnation, ...outcome.failed],
-      )) as string;
-    // The script puts the task's own payload behind the success entry's first line; when the
-    // task is no longer in the stream it asks for the whole entry instead.
-    const result = await call(outcome.succeeded ?? '');
-    if (result !== 'resend') return result as ChunkEvent['result'];
-    return (await call(outcome.succeeded === null ? '' : `${outcome.succeeded}\n${chunk.payload}`)) as ChunkEvent['result'];
+    // Packed here so that Redis stores each chunk's outcome compactly: the payload travels back
+    // deflated rather than being copied from the task by the script.
+    const succeeded = outcome.succeeded === null ? '' : packSucceeded(`${outcome.succeeded}\n${chunk.payload}`);
+    const failed = outcome.failed.length === 0 ? null : packFailedRows(outcome.failed);
+    return (await runScript(
+      this.options.redis,
+      'recordChunk',
+      [keys.meta, keys.tasks, keys.done, keys.succeeded, keys.failed],
+      [TASK_GROUP, chunk.chunk, Date.now(), outcome.succeededRows, outcome.failed.length, succeeded, task.context.record.incarnation, ...(failed ? [failed] : [])],
+    )) as ChunkEvent['result'];
   }
 
   private target(url: string): Target {
@@ -579,6 +578,6 @@ function failEveryRow(chunk: TaskChunk, message: string): ChunkOutcome {
   return {
     succeededRows: 0,
     succeeded: null,
-    failed: chunk.rows.map((fields, i) => JSON.stringify([chunk.firstRow + i, chunk.lines[i] ?? null, fields, [message]])),
+    failed: chunk.rows.map((_, i) => encodeFailedRow(chunk, i, [message])),
   };
 }

@@ -1,6 +1,6 @@
 import type { ImporterRedis } from '../../src/redis/scripts.js';
 import { parseRecord } from '../../src/import-record.js';
-import { readImportedRows, type ImportedRow } from '../../src/report/list-reader.js';
+import { readImportedRows, readList as readListEntries, type ImportedRow } from '../../src/report/list-reader.js';
 
 export interface FailedRow {
   readonly line: number | null;
@@ -19,10 +19,10 @@ export interface Outcomes {
   readonly repeated: number[];
 }
 
+/** A list's entries as text, unpacked (outcome-entries.ts). */
 async function readList(redis: ImporterRedis, key: string): Promise<string[]> {
   const all: string[] = [];
-  const length = await redis.llen(key);
-  for (let start = 0; start < length; start += 10_000) all.push(...(await redis.lrange(key, start, start + 9_999)));
+  for await (const entry of readListEntries(redis, key)) all.push(entry);
   return all;
 }
 

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { csvLine } from './files.js';
 import type { ImporterRedis } from '../../src/redis/scripts.js';
 import { parseRecord } from '../../src/import-record.js';
-import { readImportedRows, type ImportedRow } from '../../src/report/list-reader.js';
+import { readImportedRows, readList as readListEntries, type ImportedRow } from '../../src/report/list-reader.js';
 
 /**
  * A generated people file with its expected outcome, row by row, so that a test can check an
@@ -107,10 +107,10 @@ export function writePeopleFile(dir: string, name: string, count: number): Peopl
   return { path, schemaPath, table: name.replace(/[^\w]/g, '_'), rows, valid, invalid: count - valid };
 }
 
+/** A list's entries as text, unpacked (outcome-entries.ts). */
 async function readList(redis: ImporterRedis, key: string): Promise<string[]> {
   const all: string[] = [];
-  const length = await redis.llen(key);
-  for (let start = 0; start < length; start += 20_000) all.push(...(await redis.lrange(key, start, start + 19_999)));
+  for await (const entry of readListEntries(redis, key)) all.push(entry);
   return all;
 }
 

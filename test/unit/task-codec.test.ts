@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeSucceeded, decodeTask, encodeChunk, encodeRawChunk, encodeSucceeded, taskIncarnation } from '../../src/tasks/task-codec.js';
+import { decodeTask, encodeChunk, encodeRawChunk, taskIncarnation } from '../../src/tasks/task-codec.js';
+import { decodeSucceeded, encodeSucceeded } from '../../src/tasks/outcome-entries.js';
 
 describe('task encoding', () => {
   it('reads the incarnation a task was queued for, \'\' for a task queued without one', () => {

@@ -1,10 +1,10 @@
 import { Option, type Command } from 'commander';
 import type { EnqueueOptions } from '../../enqueue/enqueue.js';
-import { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE } from '../../defaults.js';
+import { DEFAULT_CHUNK_SIZE, DEFAULT_RUN_MAX_PENDING, MAX_CHUNK_SIZE } from '../../defaults.js';
 import { DEFAULT_TARGET } from '../../targets/target-url.js';
 import { keyPrefix, withRedis, formatCount } from '../context.js';
 import { info, printJson, progressBar, warn, type GlobalFlags } from '../output.js';
-import { integer, positiveInt } from '../parse.js';
+import { integer, positiveInt, wholeNumber } from '../parse.js';
 import { addReadOptions, readOptionsFromFlags, type ReadFlags } from '../read-flags.js';
 
 export interface EnqueueFlags extends ReadFlags {
@@ -21,13 +21,14 @@ export interface EnqueueFlags extends ReadFlags {
   readonly priority?: number;
   readonly upload?: string;
   readonly s3Endpoint?: string;
+  readonly maxPending?: number;
   readonly json?: boolean;
 }
 
 /** The enqueue flags as the library's options (shared with `run`). */
 export function enqueueSettingsFromFlags(flags: EnqueueFlags): Pick<
   EnqueueOptions,
-  'schemaPath' | 'target' | 'table' | 'notify' | 'id' | 'chunkSize' | 'createTable' | 'onConflict' | 'handler' | 'priority' | 'upload' | 's3' | keyof ReturnType<typeof readOptionsFromFlags>
+  'schemaPath' | 'target' | 'table' | 'notify' | 'id' | 'chunkSize' | 'createTable' | 'onConflict' | 'handler' | 'priority' | 'upload' | 's3' | 'maxPending' | keyof ReturnType<typeof readOptionsFromFlags>
 > {
   return {
     ...readOptionsFromFlags(flags),
@@ -45,6 +46,7 @@ export function enqueueSettingsFromFlags(flags: EnqueueFlags): Pick<
     priority: flags.priority,
     upload: flags.upload,
     s3: flags.s3Endpoint ? { endpoint: flags.s3Endpoint } : undefined,
+    maxPending: flags.maxPending,
   };
 }
 
@@ -63,7 +65,12 @@ export function addEnqueueOptions(command: Command): Command {
     .option('--priority <n>', 'workers serve imports of a higher priority first (-100 to 100)', integer('--priority', -100, 100), 0)
     .option('--handler <module>', 'a JavaScript or TypeScript module exporting validate(row, context) and/or save(rows, context)')
     .option('--upload <s3://bucket/prefix/>', 'keep the original file in S3 at <prefix><import id>/<file name> before reading it')
-    .option('--s3-endpoint <url>', 'endpoint of an S3-compatible store, path-style (default: $AWS_ENDPOINT_URL, else AWS)');
+    .option('--s3-endpoint <url>', 'endpoint of an S3-compatible store, path-style (default: $AWS_ENDPOINT_URL, else AWS)')
+    .option(
+      '--max-pending <rows>',
+      `pause reading the file while more than this many rows wait in Redis for workers (0: no limit; default: none for enqueue, ${DEFAULT_RUN_MAX_PENDING.toLocaleString('en-US')} for run)`,
+      wholeNumber('--max-pending'),
+    );
 }
 
 export function registerEnqueue(program: Command): void {

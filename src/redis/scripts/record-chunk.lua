@@ -4,12 +4,14 @@
 -- KEYS[1] meta hash, KEYS[2] tasks stream, KEYS[3] done bitmap, KEYS[4] succeeded list,
 -- KEYS[5] failed list
 -- ARGV[1] consumer group, ARGV[2] chunk number, ARGV[3] now (ms), ARGV[4] rows imported,
--- ARGV[5] failed count m, ARGV[6] the chunk's success entry ('' when no row was imported):
---   either its first line alone (`S,<failed index>...`), and the script puts the task's payload
---   behind it, read from the task in the stream (the payload need not travel back from the
---   worker), or the whole entry (a line break in it)
+-- ARGV[5] rows failed, ARGV[6] the chunk's success list element ('' when no row was imported),
+--   stored as it is (bytes: packed by the worker, src/tasks/outcome-entries.ts); except the
+--   first line alone of a text entry (`S,<failed index>...`, no line break), sent by versions
+--   that stored entries as text: the script puts the task's payload behind it, read from the task
+--   in the stream
 -- ARGV[7] the incarnation the worker saved the chunk under (its task's, ImportSettings.incarnation)
--- ARGV[8 .. 7+m] failed entries
+-- ARGV[8 ..] the chunk's error list elements, stored as they are: one packed element for all its
+--   failed rows, or (versions that stored text) one per failed row
 -- A chunk of an import failed or cancelled while its task was in a worker's hands is still
 -- recorded (counted and listed, the state left as it is): its rows may be saved in the target
 -- already, and the report and counts must show them.
@@ -17,8 +19,8 @@
 -- before), 'skipped' (nothing to record into: the import is complete or gone), 'stale' (nothing
 -- done: the record is another incarnation's, the import having been purged or expired and
 -- created again under its id; the task of the same number in the stream is the new import's),
--- or 'resend' (nothing done: the task is not in the stream to take its payload from; call again
--- with the whole entry).
+-- or 'resend' (nothing done: a first line alone was sent and the task is not in the stream to
+-- take its payload from; call again with the whole entry).
 local id = ARGV[2] .. '-1'
 local function ack()
   redis.call('XACK', KEYS[2], ARGV[1], id)
@@ -39,7 +41,7 @@ if redis.call('GETBIT', KEYS[3], tonumber(ARGV[2])) == 1 then
   return 'duplicate'
 end
 local entry = ARGV[6]
-if entry ~= '' and not string.find(entry, '\n', 1, true) then
+if string.sub(entry, 1, 1) == 'S' and not string.find(entry, '\n', 1, true) then
   local task = redis.call('XRANGE', KEYS[2], id, id)[1]
   local payload = nil
   if task then
@@ -58,6 +60,7 @@ end
 redis.call('SETBIT', KEYS[3], tonumber(ARGV[2]), 1)
 local okCount = tonumber(ARGV[4])
 local errCount = tonumber(ARGV[5])
+local errElements = #ARGV - 7
 -- unpack() is bounded by Lua's C stack: push in slices.
 local function push(key, from, count)
   local i = from
@@ -71,7 +74,7 @@ end
 if entry ~= '' then
   redis.call('RPUSH', KEYS[4], entry)
 end
-push(KEYS[5], 8, errCount)
+push(KEYS[5], 8, errElements)
 local succeeded = redis.call('HINCRBY', KEYS[1], 'succeeded', okCount)
 local failed = redis.call('HINCRBY', KEYS[1], 'failed', errCount)
 ack()
