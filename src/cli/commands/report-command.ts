@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { checkImportId } from '../../ids.js';
 import { describeCounts, exitCodeFor, keyPrefix, withRedis } from '../context.js';
-import { info, printJson, spinner, type GlobalFlags } from '../output.js';
+import { info, printJson, progressBar, spinner, type Bar, type GlobalFlags } from '../output.js';
 import { seconds } from '../parse.js';
 import { addDeliveryOptions, addS3EndpointOption, deliveryOptions, type DeliveryFlags } from './delivery-options.js';
 
@@ -27,7 +27,8 @@ export function registerReport(program: Command): void {
       const result = await withRedis(
         flags,
         async (redis) => {
-          const spin = flags.wait ? spinner(flags, `Waiting for import ${id}`) : null;
+          let spin = flags.wait ? spinner(flags, `Waiting for import ${id}`) : null;
+          let bar: Bar | null = null;
           try {
             const { report } = await import('../../report/report.js');
             return await report({
@@ -41,9 +42,18 @@ export function registerReport(program: Command): void {
               onWaiting: (status) => {
                 if (spin) spin.text = `Waiting for import ${id}: ${describeCounts(status)}${status.error ? ` (${status.error})` : ''}`;
               },
+              onProgress: (p) => {
+                if (!bar) {
+                  spin?.stop();
+                  spin = null;
+                  bar = progressBar(flags, 'Report', 'rows');
+                }
+                bar.update(p.rows, p.total);
+              },
             });
           } finally {
             spin?.stop();
+            (bar as Bar | null)?.stop();
           }
         },
         Boolean(flags.wait),
