@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { keepHeapGrowthSmall } from '../heap-growth.js';
 import { checkImportId } from '../../ids.js';
 import { describeCounts, exitCodeFor, keyPrefix, withRedis } from '../context.js';
 import { info, printJson, progressBar, spinner, type Bar, type GlobalFlags } from '../output.js';
@@ -22,6 +23,7 @@ export function registerReport(program: Command): void {
     .option('--json', 'print the summary as JSON on stdout');
   addS3EndpointOption(addDeliveryOptions(command))
     .action(async (id: string, _options: unknown, command: Command) => {
+      keepHeapGrowthSmall();
       const flags = command.optsWithGlobals<ReportFlags>();
       checkImportId(id);
       const result = await withRedis(

@@ -1,5 +1,6 @@
 import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
+import { keepHeapGrowthSmall } from '../heap-growth.js';
 import { DEFAULT_RUN_PROCESSES } from '../../defaults.js';
 import { DEFAULT_VISIBILITY_TIMEOUT_MS } from '../../defaults.js';
 import { DEFAULT_RETRY } from '../../work/retry.js';
@@ -25,6 +26,7 @@ export function registerRun(program: Command): void {
     .option('--out <file.xlsx>', 'where to write the report (default: <file name>-report.xlsx)')
     .option('--json', 'print the summary as JSON on stdout')
     .action(async (file: string, _options: unknown, command: Command) => {
+      keepHeapGrowthSmall();
       const flags = command.optsWithGlobals<RunFlags>();
       const out = flags.out ?? defaultReportPath(file);
       const result = await withRedis(

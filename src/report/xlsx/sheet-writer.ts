@@ -32,8 +32,10 @@ function asText(style: StyleId): StyleId {
  * that editing it in Excel keeps it text.
  */
 export class SheetWriter {
-  private batch = Buffer.allocUnsafeSlow(BATCH_BYTES);
+  private batch: Buffer = Buffer.allocUnsafeSlow(BATCH_BYTES);
   private used = 0;
+  /** Batches the deflater has read, ready for reuse. */
+  private readonly spare: Buffer[] = [];
   private rows = 0;
   private readonly letters: string[] = [];
 
@@ -104,10 +106,13 @@ export class SheetWriter {
 
   private flush(): Promise<void> | undefined {
     if (this.used === 0) return undefined;
-    const full = this.batch.subarray(0, this.used);
-    // The deflater keeps the bytes until it has read them: the next rows go to a new buffer.
-    this.batch = Buffer.allocUnsafeSlow(BATCH_BYTES);
+    const full = this.batch;
+    const used = this.used;
+    // The deflater reads the bytes later, in its thread: the next rows go to another buffer,
+    // and this one is used again once read. Buffers left to the garbage collector instead
+    // piled up as tens of MB of memory outside the heap between collections.
+    this.batch = this.spare.pop() ?? Buffer.allocUnsafeSlow(BATCH_BYTES);
     this.used = 0;
-    return this.entry.write(full);
+    return this.entry.write(full.subarray(0, used), () => this.spare.push(full));
   }
 }

@@ -198,13 +198,19 @@ export class ZipEntry {
     });
   }
 
-  /** Resolves at once unless the deflater is full, then once it has room (await it). */
-  write(data: Buffer | string): Promise<void> | undefined {
+  /**
+   * Returns a promise only when the deflater is full: await it then. `consumed` is called once
+   * the deflater no longer needs `data`, so that its buffer can be used again.
+   */
+  write(data: Buffer | string, consumed?: () => void): Promise<void> | undefined {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    if (bytes.length === 0) return undefined;
+    if (bytes.length === 0) {
+      consumed?.();
+      return undefined;
+    }
     this.crc = crc32(bytes, this.crc);
     this.size += bytes.length;
-    if (this.deflate.write(bytes)) return undefined;
+    if (this.deflate.write(bytes, consumed && (() => consumed()))) return undefined;
     return once(this.deflate, 'drain').then(() => undefined);
   }
 
