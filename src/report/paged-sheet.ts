@@ -32,12 +32,14 @@ export class PagedSheet {
     this.headerStyles = options.header.map(() => Style.bold);
   }
 
-  /** Adds a row; await it (it waits only while the output is busy). */
-  async add(values: readonly CellInput[]): Promise<void> {
-    if (!this.sheet || this.rows >= this.options.rowsPerSheet) await this.open();
+  /**
+   * Adds a row. Returns a promise only when the caller must wait (the output is busy, or a new
+   * sheet starts): a promise per row cost more than writing the row.
+   */
+  add(values: readonly CellInput[]): Promise<void> | undefined {
+    if (!this.sheet || this.rows >= this.options.rowsPerSheet) return this.open().then(() => this.add(values));
     this.rows++;
-    const busy = this.sheet!.row(values, undefined, this.options.textFrom);
-    if (busy) await busy;
+    return this.sheet.row(values, undefined, this.options.textFrom);
   }
 
   /** Opens the first sheet when no row was added: an empty sheet still has its header. */

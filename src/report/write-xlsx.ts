@@ -85,14 +85,16 @@ export async function writeWorkbook(redis: Redis, prefix: string, record: Import
   });
   for await (const entry of readList(redis, keys.failed)) {
     const failed = parseFailedRow(entry);
-    await errors.add([failed.row, failed.line, cell(forUploader(record, failed.messages.join('; '))), ...failed.values.map(cell)]);
+    const busy = errors.add([failed.row, failed.line, cell(forUploader(record, failed.messages.join('; '))), ...failed.values.map(cell)]);
+    if (busy) await busy;
     progressed();
   }
   await errors.finish();
 
   const imported = new PagedSheet(workbook, { name: 'Imported', header: ['Row', ...record.columns], widths: [8, ...record.columns.map(() => 18)], rowsPerSheet });
   for await (const row of readImportedRows(redis, record, keys.succeeded)) {
-    await imported.add([row.row, ...row.values.map(cell)]);
+    const busy = imported.add([row.row, ...row.values.map(cell)]);
+    if (busy) await busy;
     progressed();
   }
   await imported.finish();

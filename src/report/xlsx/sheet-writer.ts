@@ -18,6 +18,11 @@ export interface SheetLayout {
   readonly frozenHeader?: boolean;
 }
 
+/** Space, tab, line feed, carriage return: what XML counts as white space. */
+function isXmlSpace(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13;
+}
+
 /** The same look with Excel's "@" (Text) format. */
 function asText(style: StyleId): StyleId {
   if (style === Style.plain) return Style.text;
@@ -67,7 +72,7 @@ export class SheetWriter {
     for (let i = 0; i < values.length; i++) {
       const value = values[i];
       let style: StyleId = styles[i] ?? Style.plain;
-      if (i >= textFrom || isFormulaShaped(value)) style = asText(style);
+      if (i >= textFrom || (typeof value === 'string' && isFormulaShaped(value))) style = asText(style);
       const s = style === Style.plain ? '' : ` s="${style}"`;
       const ref = (this.letters[i] ??= columnLetters(i)) + r;
       if (value === null || value === undefined || value === '') {
@@ -78,7 +83,8 @@ export class SheetWriter {
         xml += `<c r="${ref}"${s} t="b"><v>${value ? 1 : 0}</v></c>`;
       } else {
         const text = String(value);
-        const space = /^\s|\s$/.test(text) ? ' xml:space="preserve"' : '';
+        // Without it Excel drops the spaces, tabs and line breaks a value starts or ends with.
+        const space = isXmlSpace(text.charCodeAt(0)) || isXmlSpace(text.charCodeAt(text.length - 1)) ? ' xml:space="preserve"' : '';
         xml += `<c r="${ref}"${s} t="inlineStr"><is><t${space}>${xmlText(text)}</t></is></c>`;
       }
     }
