@@ -96,6 +96,21 @@ describe('the streaming XLSX writer', () => {
     expect(sheet).not.toMatch(/[\x00-\x08\x0B\x0C\x0E-\x1F]/);
   });
 
+  it('writes a row wider than its batch whole, between rows that are batched', async () => {
+    const path = join(dir.path, 'wide.xlsx');
+    const workbook = new XlsxWriter(createWriteStream(path));
+    const sheet = await workbook.addSheet('Wide', { widths: [8, 18, 18] });
+    const wide = ['é'.repeat(30_000), 'ü'.repeat(30_000)];
+    await sheet.row([1, 'before']);
+    await sheet.row([2, ...wide]);
+    await sheet.row([3, 'after']);
+    await workbook.finish();
+    const read = new ExcelJS.Workbook();
+    await read.xlsx.readFile(path);
+    const values = read.getWorksheet('Wide')!.getSheetValues().slice(1).map((r) => (r as unknown[]).slice(1));
+    expect(values).toEqual([[1, 'before'], [2, ...wide], [3, 'after']]);
+  });
+
   it('stops producing while its output is stalled, and finishes once the output drains', async () => {
     const chunks: Buffer[] = [];
     const held: (() => void)[] = [];

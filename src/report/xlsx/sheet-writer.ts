@@ -56,11 +56,6 @@ export class SheetWriter {
     );
   }
 
-  /** Rows written so far. */
-  get rowCount(): number {
-    return this.rows;
-  }
-
   /**
    * Adds a row. `styles` gives each column's look (plain when absent); columns from `textFrom`
    * on get the Text format whatever they hold, empty ones included (a person types into them).
