@@ -8,6 +8,7 @@ export { enqueue, DEFAULT_CHUNK_SIZE, type EnqueueOptions, type EnqueueResult, t
 export { work, DEFAULT_CONCURRENCY, DEFAULT_VISIBILITY_TIMEOUT_MS, type WorkOptions, type WorkSummary, type ChunkEvent } from './work/work.js';
 export { superviseWorkers, type SuperviseOptions } from './work/supervise.js';
 export { report, type ReportOptions, type ReportResult } from './report/report.js';
+export type { ReportProgress } from './report/write-xlsx.js';
 export { getStatus, openImportsProgress, type ImportStatus, type StatusOptions } from './status/status.js';
 export { listWorkers, type WorkerInfo } from './work/worker-registry.js';
 export { runImport, type RunOptions } from './run.js';

@@ -1,6 +1,7 @@
 import { enqueue, type EnqueueOptions, type EnqueueProgress } from './enqueue/enqueue.js';
 import { DEFAULT_PREFIX, DEFAULT_RUN_MAX_PENDING, DEFAULT_RUN_PROCESSES } from './defaults.js';
 import { report, type ReportResult } from './report/report.js';
+import type { ReportProgress } from './report/write-xlsx.js';
 import type { ImportStatus } from './status/status.js';
 import { superviseWorkers } from './work/supervise.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_VISIBILITY_TIMEOUT_MS, work, type ChunkEvent, type WorkSummary } from './work/work.js';
@@ -31,6 +32,8 @@ export interface RunOptions extends Omit<EnqueueOptions, 'onStarted' | 'onProgre
   readonly onChunk?: (event: ChunkEvent) => void;
   readonly onWarning?: (message: string) => void;
   readonly onWaiting?: (status: ImportStatus) => void;
+  /** Called as the report's rows are written, once every row has an outcome. */
+  readonly onReportProgress?: (progress: ReportProgress) => void;
 }
 
 export { DEFAULT_RUN_PROCESSES } from './defaults.js';
@@ -84,6 +87,7 @@ export async function runImport(options: RunOptions): Promise<ReportResult & { r
     s3: options.s3,
     email: options.email,
     ttlSeconds: options.ttlSeconds,
+    onProgress: options.onReportProgress,
   });
   return { ...result, work: summary };
 }

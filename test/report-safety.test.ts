@@ -170,4 +170,22 @@ describe('the report as a spreadsheet', () => {
     expect((errors.getRow(1).values as unknown[]).slice(1)).toEqual(['Row (report)', 'Line', 'Problems (report)', 'Problems', 'Row', 'name']);
     expect((errors.getRow(2).values as unknown[]).slice(1)).toEqual([1, 2, 'name is required', 'none', '1']);
   });
+
+  it('a value holding characters XML cannot carry (control characters) is written as U+FFFD: the file stays readable', async () => {
+    const source = Readable.from(['code,name\nA\x01,ok\n"B\x1b\x7f",\x0bbad\n']);
+    const schema = join(dir.path, 'controls.json');
+    (await import('node:fs')).writeFileSync(schema, JSON.stringify({ type: 'object', properties: { code: { type: 'string' }, name: { type: 'string', minLength: 5 } }, required: ['name'] }));
+    const { id } = await enqueue({ redis, prefix, source: '-', stdin: source, schemaPath: schema, target: `sqlite:${join(dir.path, 'controls.db')}`, table: 'controls' });
+    await work({ redis, prefix, importId: id, untilIdle: true });
+    const out = join(dir.path, 'controls.xlsx');
+    await report({ redis, prefix, id, out, ttlSeconds: 0 });
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(out);
+    const rows = (name: string): unknown[][] => workbook.getWorksheet(name)!.getSheetValues().slice(2).map((r) => (r as unknown[]).slice(1));
+    // Two rows, both failed (names too short): the original values, controls replaced, DEL kept (XML allows it).
+    expect(rows('Errors').map((r) => r.slice(3))).toEqual([
+      ['A\uFFFD', 'ok'],
+      ['B\uFFFD\x7f', '\uFFFDbad'],
+    ]);
+  });
 });

@@ -6,7 +6,7 @@ import type { ImportRecord } from '../import-record.js';
 import { createS3Client, type S3Settings } from '../s3/s3-client.js';
 import { uploadStream } from '../s3/upload.js';
 import { isS3Url, parseS3Url, type S3Location } from '../s3/s3-url.js';
-import { MAX_DATA_ROWS_PER_SHEET, writeWorkbook, writeXlsxReport } from './write-xlsx.js';
+import { writeWorkbook, writeXlsxReport, type WorkbookOptions } from './write-xlsx.js';
 
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -21,8 +21,7 @@ export interface WrittenReport {
   readonly s3: S3Location | null;
 }
 
-export interface ReportOutputOptions {
-  readonly rowsPerSheet?: number;
+export interface ReportOutputOptions extends WorkbookOptions {
   readonly s3?: S3Settings;
 }
 
@@ -32,9 +31,8 @@ export interface ReportOutputOptions {
  * the object appears only once complete.
  */
 export async function writeReportTo(redis: Redis, prefix: string, record: ImportRecord, out: string, options: ReportOutputOptions = {}): Promise<WrittenReport> {
-  const rowsPerSheet = options.rowsPerSheet ?? MAX_DATA_ROWS_PER_SHEET;
   if (!isS3Url(out)) {
-    await writeXlsxReport(redis, prefix, record, out, rowsPerSheet);
+    await writeXlsxReport(redis, prefix, record, out, options);
     const path = resolve(out);
     return { location: out, bytes: (await stat(path)).size, path, s3: null };
   }
@@ -52,7 +50,7 @@ export async function writeReportTo(redis: Redis, prefix: string, record: Import
     const uploading = uploadStream(client, location, body, { contentType: XLSX_TYPE, signal: abort.signal });
     uploading.catch(() => {});
     try {
-      await Promise.race([writeWorkbook(redis, prefix, record, body, rowsPerSheet), uploading.then(() => new Promise<never>(() => {}))]);
+      await Promise.race([writeWorkbook(redis, prefix, record, body, options), uploading.then(() => new Promise<never>(() => {}))]);
     } catch (err) {
       abort.abort();
       body.destroy(err instanceof Error ? err : new Error(String(err)));

@@ -12,6 +12,7 @@ import { MAX_LINK_SECONDS } from '../s3/presign.js';
 import { isS3Url, parseS3Url } from '../s3/s3-url.js';
 import { defaultReportPath } from './default-report-path.js';
 import { writeReportTo, type WrittenReport } from './report-output.js';
+import type { ReportProgress } from './write-xlsx.js';
 
 export interface ReportOptions {
   readonly redis: ImporterRedis;
@@ -41,6 +42,8 @@ export interface ReportOptions {
   readonly signal?: AbortSignal;
   /** Data rows per sheet before the next one starts; Excel's limit unless a test says less. */
   readonly rowsPerSheet?: number;
+  /** Called as the report's rows are written (rows written of the total). */
+  readonly onProgress?: (progress: ReportProgress) => void;
 }
 
 export interface ReportResult {
@@ -92,7 +95,7 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
   }
   const out = options.out ?? (options.email ? defaultReportPath(record.source) : undefined);
   if (!out) return { status: statusOf(record), out: null, bytes: null, mail: null };
-  const written = await writeReportTo(options.redis, prefix, record, out, { rowsPerSheet: options.rowsPerSheet, s3: options.s3 });
+  const written = await writeReportTo(options.redis, prefix, record, out, { rowsPerSheet: options.rowsPerSheet, s3: options.s3, onProgress: options.onProgress });
   const ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
   let mail: MailOutcome | null = null;
   if (options.email && mailSettings) mail = await mailOrExplain(options, prefix, record, written, mailSettings, ttlSeconds);

@@ -1,8 +1,9 @@
-import type ExcelJS from 'exceljs';
 import type { ImportRecord } from '../import-record.js';
-import { addSafeRow, cell, type CellInput } from './cells.js';
+import { cell, type CellInput } from './cells.js';
 import type { ErrorGroup } from './error-groups.js';
 import { fileLabel, forUploader, ignoredList } from './uploader-text.js';
+import { Style } from './xlsx/parts.js';
+import type { XlsxWriter } from './xlsx/workbook-writer.js';
 
 function duration(ms: number): string {
   const seconds = Math.round(ms / 1000);
@@ -34,18 +35,15 @@ export function describeOutcome(record: ImportRecord): string {
  * and message with their row counts, most frequent first. It goes to the uploader: no target
  * URL, host or server path (see forUploader).
  */
-export function writeSummary(
-  workbook: ExcelJS.stream.xlsx.WorkbookWriter,
+export async function writeSummary(
+  workbook: XlsxWriter,
   record: ImportRecord,
   groups: readonly ErrorGroup[],
   extras: { readonly rowColumn: string; readonly lineColumn: string; readonly problemsColumn: string },
-): void {
-  const sheet = workbook.addWorksheet('Summary');
-  sheet.columns = [{ width: 28 }, { width: 70 }, { width: 10 }];
-  const title = addSafeRow(sheet, [`Import of ${fileLabel(record.source)}`]);
-  title.font = { bold: true, size: 14 };
-  title.commit();
-  sheet.addRow([]).commit();
+): Promise<void> {
+  const sheet = await workbook.addSheet('Summary', { widths: [28, 70, 10] });
+  await sheet.row([`Import of ${fileLabel(record.source)}`], [Style.title]);
+  await sheet.row([]);
   const total = record.total ?? record.enqueuedRows;
   const lines: [string, CellInput][] = [
     ['File', fileLabel(record.source)],
@@ -63,23 +61,16 @@ export function writeSummary(
   if (record.ignoredColumns.length > 0) lines.push(['Ignored columns', `${ignoredList(record)}: not in the schema, not imported`]);
   if (record.notify) lines.push(['Started by', record.notify]);
   if (record.error) lines.push(['Why it stopped', forUploader(record, record.error)]);
-  for (const [label, value] of lines) {
-    const row = addSafeRow(sheet, [label, cell(value)]);
-    row.getCell(1).font = { bold: true };
-    row.commit();
-  }
+  for (const [label, value] of lines) await sheet.row([label, cell(value)], [Style.bold]);
   if (groups.length > 0) {
-    sheet.addRow([]).commit();
-    const heading = addSafeRow(sheet, ['Problems by column', 'Problem', 'Rows']);
-    heading.font = { bold: true };
-    heading.commit();
-    for (const group of groups) addSafeRow(sheet, [cell(group.column ?? '(whole row)'), cell(forUploader(record, group.problem)), group.rows]).commit();
-    sheet.addRow([]).commit();
-    addSafeRow(sheet, [
+    await sheet.row([]);
+    await sheet.row(['Problems by column', 'Problem', 'Rows'], [Style.bold, Style.bold, Style.bold]);
+    for (const group of groups) await sheet.row([cell(group.column ?? '(whole row)'), cell(forUploader(record, group.problem)), group.rows]);
+    await sheet.row([]);
+    await sheet.row([
       `The Errors sheet lists every failed row: its original values under the file's own headers, with "${extras.rowColumn}", ` +
         `"${extras.lineColumn}" and "${extras.problemsColumn}" first. Correct the values in place and import that sheet again ` +
         `(importer enqueue <this file> --sheet Errors): those three columns are ignored.`,
-    ]).commit();
+    ]);
   }
-  sheet.commit();
 }

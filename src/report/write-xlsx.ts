@@ -2,7 +2,6 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
-import ExcelJS from 'exceljs';
 import type { Redis } from 'ioredis';
 import { errorMessage, ImporterError } from '../errors.js';
 import type { ImportRecord } from '../import-record.js';
@@ -13,6 +12,7 @@ import { parseFailedRow, readImportedRows, readList } from './list-reader.js';
 import { MAX_DATA_ROWS_PER_SHEET, PagedSheet } from './paged-sheet.js';
 import { forUploader } from './uploader-text.js';
 import { writeSummary } from './summary-sheet.js';
+import { XlsxWriter } from './xlsx/workbook-writer.js';
 
 export { MAX_DATA_ROWS_PER_SHEET } from './paged-sheet.js';
 
@@ -38,19 +38,44 @@ export function errorsSheetExtras(columns: readonly string[]): ErrorsSheetExtras
   return { rowColumn: name('Row'), lineColumn: name('Line'), problemsColumn: name('Problems') };
 }
 
+/** How far the writing of a report's rows has come. */
+export interface ReportProgress {
+  /** Failed and imported rows written so far. */
+  readonly rows: number;
+  /** Failed and imported rows the report will hold. */
+  readonly total: number;
+}
+
+export interface WorkbookOptions {
+  /** Data rows per sheet before the next one starts; Excel's limit unless a test says less. */
+  readonly rowsPerSheet?: number;
+  /** Called every few thousand rows written, and once at the end. */
+  readonly onProgress?: (progress: ReportProgress) => void;
+}
+
+/** Rows between two progress calls: often enough for a bar, rare enough to cost nothing. */
+const PROGRESS_EVERY = 4096;
+
 /**
- * Writes the report of an import as XLSX into `stream` with exceljs's streaming writer, reading
- * the outcome lists from Redis in batches: memory stays flat however many rows there are.
- * Resolves once the whole workbook has been written to the stream.
+ * Writes the report of an import as XLSX into `stream`, reading the outcome lists from Redis in
+ * batches and writing each row as it is read: memory stays flat however many rows there are,
+ * and a slow `stream` slows the reading down (backpressure from Redis to the file).
+ * Resolves once the whole workbook has been written to the stream and the stream has finished.
  */
-export async function writeWorkbook(redis: Redis, prefix: string, record: ImportRecord, stream: Writable, rowsPerSheet = MAX_DATA_ROWS_PER_SHEET): Promise<void> {
+export async function writeWorkbook(redis: Redis, prefix: string, record: ImportRecord, stream: Writable, options: WorkbookOptions = {}): Promise<void> {
   const keys = importKeys(prefix, record.id);
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream, useStyles: true, useSharedStrings: false });
-  workbook.creator = 'importer';
+  const total = record.failed + record.succeeded;
+  options.onProgress?.({ rows: 0, total });
+  const rowsPerSheet = options.rowsPerSheet ?? MAX_DATA_ROWS_PER_SHEET;
+  const workbook = new XlsxWriter(stream);
   // The Errors sheet shows the original values under the file's own headers, so it can be re-imported.
   const extras = errorsSheetExtras(record.headers);
-  writeSummary(workbook, record, await groupErrors(redis, keys.failed, record.columns), extras);
+  await writeSummary(workbook, record, await groupErrors(redis, keys.failed, record.columns), extras);
 
+  let rows = 0;
+  const progressed = (): void => {
+    if (++rows % PROGRESS_EVERY === 0) options.onProgress?.({ rows, total: Math.max(total, rows) });
+  };
   const errors = new PagedSheet(workbook, {
     name: 'Errors',
     header: [extras.rowColumn, extras.lineColumn, extras.problemsColumn, ...record.headers],
@@ -60,29 +85,34 @@ export async function writeWorkbook(redis: Redis, prefix: string, record: Import
   });
   for await (const entry of readList(redis, keys.failed)) {
     const failed = parseFailedRow(entry);
-    errors.add([failed.row, failed.line, cell(forUploader(record, failed.messages.join('; '))), ...failed.values.map(cell)]);
+    const busy = errors.add([failed.row, failed.line, cell(forUploader(record, failed.messages.join('; '))), ...failed.values.map(cell)]);
+    if (busy) await busy;
+    progressed();
   }
-  errors.finish();
+  await errors.finish();
 
   const imported = new PagedSheet(workbook, { name: 'Imported', header: ['Row', ...record.columns], widths: [8, ...record.columns.map(() => 18)], rowsPerSheet });
   for await (const row of readImportedRows(redis, record, keys.succeeded)) {
-    imported.add([row.row, ...row.values.map(cell)]);
+    const busy = imported.add([row.row, ...row.values.map(cell)]);
+    if (busy) await busy;
+    progressed();
   }
-  imported.finish();
-  await workbook.commit();
+  await imported.finish();
+  await workbook.finish();
+  options.onProgress?.({ rows, total: Math.max(total, rows) });
 }
 
 /**
  * Writes the report to a local file: to a temporary name beside it first, renamed once
  * complete, so the file never exists half-written.
  */
-export async function writeXlsxReport(redis: Redis, prefix: string, record: ImportRecord, out: string, rowsPerSheet = MAX_DATA_ROWS_PER_SHEET): Promise<void> {
+export async function writeXlsxReport(redis: Redis, prefix: string, record: ImportRecord, out: string, options: WorkbookOptions = {}): Promise<void> {
   const partial = join(dirname(out), `.${basename(out)}.${process.pid}.partial`);
   try {
     const stream = createWriteStream(partial);
     const failed = new Promise<never>((_, reject) => stream.once('error', reject));
     failed.catch(() => {});
-    await Promise.race([writeWorkbook(redis, prefix, record, stream, rowsPerSheet), failed]);
+    await Promise.race([writeWorkbook(redis, prefix, record, stream, options), failed]);
     await rename(partial, out);
   } catch (err) {
     await rm(partial, { force: true });

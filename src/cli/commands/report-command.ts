@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
+import { keepHeapGrowthSmall } from '../heap-growth.js';
 import { checkImportId } from '../../ids.js';
 import { describeCounts, exitCodeFor, keyPrefix, withRedis } from '../context.js';
-import { info, printJson, spinner, type GlobalFlags } from '../output.js';
+import { info, printJson, progressBar, spinner, type Bar, type GlobalFlags } from '../output.js';
 import { seconds } from '../parse.js';
 import { addDeliveryOptions, addS3EndpointOption, deliveryOptions, type DeliveryFlags } from './delivery-options.js';
 
@@ -22,12 +23,14 @@ export function registerReport(program: Command): void {
     .option('--json', 'print the summary as JSON on stdout');
   addS3EndpointOption(addDeliveryOptions(command))
     .action(async (id: string, _options: unknown, command: Command) => {
+      keepHeapGrowthSmall();
       const flags = command.optsWithGlobals<ReportFlags>();
       checkImportId(id);
       const result = await withRedis(
         flags,
         async (redis) => {
-          const spin = flags.wait ? spinner(flags, `Waiting for import ${id}`) : null;
+          let spin = flags.wait ? spinner(flags, `Waiting for import ${id}`) : null;
+          let bar: Bar | null = null;
           try {
             const { report } = await import('../../report/report.js');
             return await report({
@@ -41,9 +44,18 @@ export function registerReport(program: Command): void {
               onWaiting: (status) => {
                 if (spin) spin.text = `Waiting for import ${id}: ${describeCounts(status)}${status.error ? ` (${status.error})` : ''}`;
               },
+              onProgress: (p) => {
+                if (!bar) {
+                  spin?.stop();
+                  spin = null;
+                  bar = progressBar(flags, 'Report', 'rows');
+                }
+                bar.update(p.rows, p.total);
+              },
             });
           } finally {
             spin?.stop();
+            (bar as Bar | null)?.stop();
           }
         },
         Boolean(flags.wait),

@@ -1,10 +1,11 @@
 import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
+import { keepHeapGrowthSmall } from '../heap-growth.js';
 import { DEFAULT_RUN_PROCESSES } from '../../defaults.js';
 import { DEFAULT_VISIBILITY_TIMEOUT_MS } from '../../defaults.js';
 import { DEFAULT_RETRY } from '../../work/retry.js';
 import { describeCounts, exitCodeFor, keyPrefix, redisUrl, withRedis } from '../context.js';
-import { info, printJson, progressBar, warn, type GlobalFlags } from '../output.js';
+import { info, printJson, progressBar, warn, type Bar, type GlobalFlags } from '../output.js';
 import { addEnqueueOptions, enqueueSettingsFromFlags, type EnqueueFlags } from './enqueue-command.js';
 import { addWorkerOptions, type WorkerFlags } from './work-command.js';
 import { addDeliveryOptions, deliveryOptions, type DeliveryFlags } from './delivery-options.js';
@@ -25,12 +26,15 @@ export function registerRun(program: Command): void {
     .option('--out <file.xlsx>', 'where to write the report (default: <file name>-report.xlsx)')
     .option('--json', 'print the summary as JSON on stdout')
     .action(async (file: string, _options: unknown, command: Command) => {
+      keepHeapGrowthSmall();
       const flags = command.optsWithGlobals<RunFlags>();
       const out = flags.out ?? defaultReportPath(file);
       const result = await withRedis(
         flags,
         async (redis) => {
           const bar = progressBar(flags, 'Import', 'rows');
+          // The report's own bar follows the import's once the report starts writing rows.
+          let reportBar: Bar | null = null;
           let rowsRead = 0;
           let rowsDone = 0;
           try {
@@ -57,9 +61,17 @@ export function registerRun(program: Command): void {
                 bar.update(rowsDone, rowsRead);
               },
               onWarning: (message) => warn(flags, message),
+              onReportProgress: (p) => {
+                if (!reportBar) {
+                  bar.stop();
+                  reportBar = progressBar(flags, 'Report', 'rows');
+                }
+                reportBar.update(p.rows, p.total);
+              },
             });
           } finally {
-            bar.stop();
+            if (reportBar) (reportBar as Bar).stop();
+            else bar.stop();
           }
         },
         true,
