@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // npm run bench -- [--shape ascii|realistic] [--rows N] [--sizes N,N,N] [--quick] [--columns N] [--wide]
-//                  [--skip-bullmq] [--bullmq-rows N] [--bare-xlsx] [--redis URL]
+//                  [--runs N] [--skip-bullmq] [--bullmq-rows N] [--bare-xlsx] [--redis URL]
 //                  [--postgres | --skip-postgres | --only-postgres] [--postgres-url URL] [--postgres-runs N] [--postgres-processes N]
 // Measures, in one run on the same Redis, for one file shape (scripts/bench/shapes.mjs):
-// - on the file of --rows rows: a bare csv-parse pass, the importer (enqueue + workers into
-//   SQLite side by side, with 1 and 2 worker processes), the workers alone, the BullMQ
+// - on the file of --rows rows: a bare csv-parse pass and the importer (enqueue + 2 worker
+//   processes into SQLite side by side) --runs times alternating (medians compared), the importer
+//   with 1 worker process, the workers alone, the BullMQ
 //   one-job-per-row baseline, and (when PostgreSQL answers, or with --postgres) the importer into
 //   PostgreSQL against psql \copy (scripts/bench/postgres.mjs);
 // - at each of --sizes: the import (2 worker processes) and then its XLSX report, timed one after
@@ -45,6 +46,7 @@ const bareXlsx = args.includes('--bare-xlsx');
 const redisUrl = flag('--redis', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const postgresUrl = flag('--postgres-url', DEFAULT_POSTGRES_URL);
 const postgresRuns = Number(flag('--postgres-runs', quick ? 1 : 5));
+const runs = Number(flag('--runs', quick ? 1 : 3));
 const postgresProcesses = Number(flag('--postgres-processes', 2));
 const onlyPostgres = args.includes('--only-postgres');
 const withPostgres = !args.includes('--skip-postgres') && (args.includes('--postgres') || onlyPostgres || (shape.postgresOk && postgresAnswers(postgresUrl)));
@@ -178,6 +180,11 @@ async function cleanKeys(pattern) {
 
 const mb = (b) => (b / 1024 / 1024).toFixed(0);
 
+/** The run of the median time (the upper one of an even count). */
+function medianRun(list) {
+  return [...list].sort((a, b) => a.seconds - b.seconds)[Math.floor(list.length / 2)];
+}
+
 /** The PostgreSQL case (scripts/bench/postgres.mjs) with this run's settings. */
 const runPostgres = (schemaPath) =>
   benchPostgres({
@@ -258,10 +265,19 @@ async function main() {
     return;
   }
   try {
-    results.runs.parse = await measure('bare csv-parse', [{ name: 'parse', argv: [join(root, 'scripts/bench/bare.mjs'), 'parse', csv] }]);
+    // The bare parse and the import `--runs` times, alternating: on a machine whose load drifts
+    // within minutes one of each would compare two moments. The ratio is of the medians.
+    const parses = [];
+    const imports = [];
+    for (let run = 1; run <= runs; run++) {
+      parses.push(await measure(`bare csv-parse (${run} of ${runs})`, [{ name: 'parse', argv: [join(root, 'scripts/bench/bare.mjs'), 'parse', csv] }]));
+      imports.push(await importerRun(csv, schemaPath, 2, `importer, 2 worker processes (${run} of ${runs})`));
+    }
+    results.runs.parse = { ...medianRun(parses), runs: parses.map((x) => x.seconds) };
+    results.runs.import2 = { ...medianRun(imports), runs: imports.map((x) => x.seconds) };
+    for (const other of imports) if (other.id !== results.runs.import2.id) await cleanKeys(`${prefix}:{${other.id}}:*`);
     results.runs.import1 = await importerRun(csv, schemaPath, 1);
     await cleanKeys(`${prefix}:{${results.runs.import1.id}}:*`);
-    results.runs.import2 = await importerRun(csv, schemaPath, 2);
     // The report of this same import, straight after it, is the size --rows of the report table.
     if (sizes.includes(rows)) results.sizes.push(await reportAtSize(rows, schemaPath, results.runs.import2));
     results.runs.alone1 = await workersAlone(csv, schemaPath, 1);
@@ -327,9 +343,9 @@ async function main() {
     '',
     '| run | seconds | rows/s | peak RSS (MB) | Redis peak, own keys (MB) |',
     '| --- | ---: | ---: | --- | ---: |',
-    line('bare csv-parse', r.parse),
+    line(`bare csv-parse, median of ${r.parse.runs.length} (${r.parse.runs.map((x) => x.toFixed(2)).join(', ')})`, r.parse),
     line('importer, 1 worker process', r.import1),
-    line('importer, 2 worker processes', r.import2),
+    line(`importer, 2 worker processes, median of ${r.import2.runs.length} (${r.import2.runs.map((x) => x.toFixed(2)).join(', ')})`, r.import2),
     line('workers alone on an enqueued import, 1 process', r.alone1),
     line('workers alone on an enqueued import, 2 processes', r.alone2),
     ...(r.bareXlsx ? [line('bare exceljs streaming writer', r.bareXlsx)] : []),
