@@ -319,6 +319,38 @@ describe.each(DIALECTS)('the %s target', (dialect) => {
     expect(await s.query(`SELECT v FROM ${s.qualified('dot')} ORDER BY v`)).toEqual([{ v: '\\.' }, { v: 'a' }, { v: 'b' }]);
   });
 
+  it.runIf(pg)('a row with quoted fields sent as the file\'s own text stores exactly what the checked values would', async () => {
+    // Quoted the way spreadsheets and exports write them: every field quoted, numbers and
+    // booleans too, commas, doubled quotes and line breaks inside, an empty quoted field in a text
+    // column (no value: NULL, where COPY would read "" as empty text, silently: in a number
+    // column COPY would refuse it and the rows be sent again built from their values), and a
+    // multi-line field one of whose lines is COPY's end-of-data line.
+    const s = await scratch(dialect);
+    await s.query(`CREATE TABLE ${s.qualified('quoted')} (k integer, n double precision, b boolean, t text, u text)`);
+    const lines = [
+      'k,n,b,t,u',
+      '"1","1.50","yes","García, María","said ""hi"", then left"',
+      '"2",,"no","two\nlines, with a comma","ok"',
+      '3,2,"TRUE","","x"',
+      '"4","-0","0","multi\n\\.\nline","\\N"',
+      '5,7,1,"crlf\r\ninside","🎉 Zoë, 李"',
+      '"6","1e3","false","a","b"',
+    ];
+    const source = writeFile(dir.path, `${++files}-quoted.csv`, lines.join('\n') + '\n');
+    const schema = { type: 'object', properties: { k: { type: 'integer' }, n: { type: 'number' }, b: { type: 'boolean' }, t: { type: 'string' }, u: { type: 'string' } } };
+    const out = await importFile(s, source, { schema, table: s.table('quoted'), chunkSize: 50 });
+    expect(Object.values(failureMessages(out))).toEqual([]);
+    const saved = await s.query(`SELECT k, n, b, t, u FROM ${s.qualified('quoted')} ORDER BY k`);
+    expect(saved).toEqual([
+      { k: 1, n: 1.5, b: true, t: 'García, María', u: 'said "hi", then left' },
+      { k: 2, n: null, b: false, t: 'two\nlines, with a comma', u: 'ok' },
+      { k: 3, n: 2, b: true, t: null, u: 'x' },
+      { k: 4, n: 0, b: false, t: 'multi\n\\.\nline', u: '\\N' },
+      { k: 5, n: 7, b: true, t: 'crlf\r\ninside', u: '🎉 Zoë, 李' },
+      { k: 6, n: 1000, b: false, t: 'a', u: 'b' },
+    ]);
+  });
+
   it.runIf(pg)('saves several chunks in one statement (saveMany); a batch holding a chunk saved before saves each alone, none twice', async () => {
     const s = await scratch(dialect);
     await s.query(`CREATE TABLE ${s.qualified('many')} (id integer NOT NULL, v integer CHECK (v <> 13))`);

@@ -2,11 +2,9 @@
 // task) into a table, against `psql \copy` of the same file into an identical fresh table, which
 // validates nothing. Both tables live in a schema of the benchmark's own, dropped at the end.
 // The file has no invalid row (\copy would stop at the first bad date), so both load every row;
-// the two tables are then compared by checksum.
+// the two tables are then compared by checksum. The file's shape (generate.mjs's ASCII people or
+// generate-realistic.mjs's international text with quoted multi-line notes) comes from bench.mjs.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { generateCsv } from './generate.mjs';
 
 export const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -16,8 +14,10 @@ export function postgresAnswers(url) {
 }
 
 /** The 8 columns of generate.mjs with the types of schemaFor(8), as --create-table would make them. */
-const TABLE_COLUMNS =
+export const ASCII_TABLE_COLUMNS =
   'id bigint, name text, email text, age bigint, country text, signup_date date, newsletter boolean, score double precision';
+/** The columns of generate-realistic.mjs, typed from realisticSchema(). */
+export const REALISTIC_TABLE_COLUMNS = `${ASCII_TABLE_COLUMNS}, notes text`;
 
 function psql(url, sql) {
   return new Promise((resolve, reject) => {
@@ -43,15 +43,11 @@ async function checkpoint(url) {
 /**
  * Runs both loads `runs` times, alternating; returns the median times and their ratio. `measure` and `runJson`
  * are bench.mjs's own (child processes timed side by side with their peak memory; a command's
- * JSON output).
+ * JSON output); `validCsv` resolves to the path of a file of `rows` valid rows whose columns are
+ * `tableColumns`.
  */
-export async function benchPostgres({ url, dir, rows, columns, textLength, schemaPath, bin, measure, runJson, redis, prefix, cleanKeys, runs = 3, processes = 2 }) {
-  if (columns !== 8) throw new Error('the PostgreSQL case uses the 8 columns of generate.mjs: run it without --columns or --wide');
-  const csv = join(dir, `people-${rows}x8-valid.csv`);
-  if (!existsSync(csv)) {
-    process.stderr.write(`generating ${csv}\n`);
-    await generateCsv(csv, { rows, columns: 8, textLength, invalidRate: 0 });
-  }
+export async function benchPostgres({ url, rows, validCsv, tableColumns, schemaPath, bin, measure, runJson, redis, prefix, cleanKeys, runs = 3, processes = 2 }) {
+  const csv = await validCsv();
   const schema = `bench_${process.pid}`;
   await psql(url, `DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
   try {
@@ -63,7 +59,7 @@ export async function benchPostgres({ url, dir, rows, columns, textLength, schem
     for (let run = 1; run <= runs; run++) {
       const copied = `copied_${run}`;
       const imported = `imported_${run}`;
-      await psql(url, `CREATE TABLE ${schema}.${copied} (${TABLE_COLUMNS}); CREATE TABLE ${schema}.${imported} (${TABLE_COLUMNS})`);
+      await psql(url, `CREATE TABLE ${schema}.${copied} (${tableColumns}); CREATE TABLE ${schema}.${imported} (${tableColumns})`);
       await checkpoint(url);
       const started = performance.now();
       await psql(url, `\\copy ${schema}.${copied} FROM '${csv.replace(/'/g, "''")}' WITH (FORMAT csv, HEADER true)`);

@@ -43,8 +43,11 @@ export function parseRecords(text: Buffer, dialect: RecordDialect): string[][] {
 
 /**
  * A record's fields, whether all are empty, the line breaks inside them, and where the record's
- * own text is in the text (without its line end) when it was split by its separator: no quote and
- * no line break character in it (else -1, -1).
+ * own text is in the text (without its line end) when that text reads as exactly these fields in
+ * COPY's CSV with this separator (else -1, -1): a record split by its separator (no quote, no
+ * line break character), or one whose quoted fields are all closed cleanly and not empty (COPY
+ * reads `""` as empty text where the importer has no value), with no backslash anywhere in it (so
+ * that no line of a multi-line field can be COPY's end-of-data line `\.`).
  */
 export type OnRecord = (fields: string[], blank: boolean, breaks: number, plainStart: number, plainEnd: number) => void;
 
@@ -103,6 +106,8 @@ class RecordScanner {
   private readonly scan: ScanDialect;
   private readonly out = newScannedRecord(0);
   private readonly sink: FieldSink = { starts: [], ends: [], kinds: [] };
+  /** The next backslash at or after the last record looked at (the text's length when none). */
+  private backslashAt = -1;
 
   constructor(
     private readonly text: string,
@@ -123,6 +128,8 @@ class RecordScanner {
     if (result !== SCAN_RECORD) throw new Error(`the text of a chunk ends inside a quoted field (at character ${pos})`);
     const count = sink.starts.length;
     let fields: string[] = new Array<string>(count);
+    // Whether COPY's CSV reads the record's own text as these fields (see OnRecord).
+    let asWritten = true;
     for (let f = 0; f < count; f++) {
       const kind = sink.kinds[f];
       const start = sink.starts[f]!;
@@ -131,12 +138,19 @@ class RecordScanner {
       else if (kind === FIELD_QUOTED) {
         const value = text.slice(start + 1, end - 1);
         fields[f] = value.includes('"') ? value.replaceAll('""', '"') : value;
+        if (value === '') asWritten = false;
       } else {
         fields = parseRecords(Buffer.from(text.slice(pos, out.contentEnd), 'utf8'), this.dialect)[0] ?? [''];
+        asWritten = false;
         break;
       }
     }
-    onRecord(fields, out.blank, out.breaks, -1, -1);
+    if (asWritten) {
+      // Looked up again only once passed: one search over the text for all its records.
+      if (this.backslashAt < pos) this.backslashAt = nextIndex(text, '\\', pos);
+      asWritten = this.backslashAt >= out.contentEnd;
+    }
+    onRecord(fields, out.blank, out.breaks, asWritten ? pos : -1, asWritten ? out.contentEnd : -1);
     return out.end;
   }
 }

@@ -37,7 +37,8 @@ export interface RowOriginals {
   readonly fields: readonly (readonly string[])[];
   /**
    * Row i's own text is text[starts[i], ends[i]) (without its line end), fields separated by
-   * commas, no quote and no line break character in it; -1 when the row has no such text.
+   * commas, which COPY's CSV reads as the row's fields (see splitRecords' OnRecord: quoted
+   * fields only closed cleanly and not empty, no backslash); -1 when the row has no such text.
    */
   readonly text: string;
   readonly starts: readonly number[];
@@ -72,8 +73,9 @@ function saysTheSame(value: CellValue, field: string, booleanColumn: boolean): b
 
 /**
  * copyText() as UTF-8 bytes, except that a row whose own text already is what copyText would
- * send, as far as the database can tell, goes as it is: no field quoted, no line break
- * character in it (see RowOriginals), not the end-of-data line `\.`, and every field either
+ * send, as far as the database can tell, goes as it is: text COPY reads as the row's fields (see
+ * RowOriginals; quoted fields, commas and line breaks in them included: a real-world file has many
+ * such rows), not the end-of-data line `\.`, and every field either
  * copyField's own text of the checked value or (into a boolean column, `booleanColumns[c]`) a
  * word PostgreSQL reads as that value. Most rows of most files are such rows; building their
  * text again would be a sizeable share of the workers' CPU. Consecutive such rows of a file with LF line

@@ -33,7 +33,7 @@ export interface TaskChunk {
   readonly payload: string;
 }
 
-/** Rows' own text: row i is text[starts[i], ends[i]), or has none (-1) when not plain. */
+/** Rows' own text: row i is text[starts[i], ends[i]), or has none (-1) when COPY would not read it as its fields (splitRecords). */
 export interface PlainRows {
   readonly text: string;
   readonly starts: readonly number[];

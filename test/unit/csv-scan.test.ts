@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parse as parseSync } from 'csv-parse/sync';
 import { createCsvParseCore } from '../../src/sources/csv-parse-api.js';
 import { isBlank, lineBreaksIn, parseRecords, splitRecords } from '../../src/sources/csv-fields.js';
 import {
@@ -6,6 +7,7 @@ import {
   FIELD_QUOTED,
   LINE_END_CR,
   LINE_END_CRLF,
+  LINE_END_TEXT,
   LINE_END_UNKNOWN,
   newPlainScan,
   newScannedRecord,
@@ -27,6 +29,20 @@ function csvParse(text: Buffer, delimiter: string): { records: string[][]; error
   return { records, error: err ? (err as { code?: string }).code ?? err.message : null };
 }
 
+/**
+ * csv-parse with no leniency about quotes, an empty quoted field read as a marker: what COPY's
+ * CSV reads (it takes `""` as empty text, which the importer never has for a value).
+ */
+function strictCsv(text: string, delimiter: string, lineEnd: Exclude<LineEnd, 0>): string[][] {
+  return parseSync(text, {
+    bom: false,
+    delimiter,
+    record_delimiter: LINE_END_TEXT[lineEnd],
+    relax_column_count: true,
+    cast: (value, context) => (context.quoting && value === '' ? '<empty quoted field>' : value),
+  }) as string[][];
+}
+
 interface Found {
   start: number;
   contentEnd: number;
@@ -37,6 +53,8 @@ interface Found {
 }
 
 let plainRecords = 0;
+/** Records with quotes or line breaks given their own text in the random texts. */
+let quotedGiven = 0;
 
 /**
  * The scanner over the text, fed in pieces cut at `cuts` (each piece scanned as more arrives).
@@ -123,11 +141,17 @@ describe('scanRecord finds the records csv-parse finds', () => {
         split.push({ fields, blank, breaks, plainText: start < 0 ? null : string.slice(start, end) }),
       );
       expect(split.map((r) => r.fields), context).toEqual(expected.records);
-      // A record split plainly is its fields joined by the separator, with no quote or line break.
+      // A record given with its own text is either split plainly (its fields joined by the
+      // separator, no quote or line break), or text that CSV reads alone as the same fields, with
+      // no empty quoted field (COPY reads "" as empty text, not as no value) and no backslash.
       for (const r of split) {
         if (r.plainText === null) continue;
-        expect(r.plainText, context).toBe(r.fields.join(delimiter));
-        expect(r.plainText, context).not.toMatch(/["\r\n]/);
+        if (!/["\r\n]/.test(r.plainText)) expect(r.plainText, context).toBe(r.fields.join(delimiter));
+        else {
+          quotedGiven++;
+          expect(strictCsv(r.plainText, delimiter, dialect.lineEnd === 0 ? 1 : dialect.lineEnd), context).toEqual([r.fields]);
+        }
+        expect(r.plainText, context).not.toContain('\\');
       }
       // And in a text without a quote or a stray line break character, every record is such a record.
       const strays = dialect.lineEnd === LINE_END_CR ? /[\n"]/ : dialect.lineEnd === LINE_END_CRLF ? /"|\r(?!\n)|(?<!\r)\n/ : /[\r"]/;
@@ -166,6 +190,20 @@ describe('scanRecord finds the records csv-parse finds', () => {
 
   it('took enough records by the plain path above to have compared it', () => {
     expect(plainRecords).toBeGreaterThan(4_000);
+    expect(quotedGiven).toBeGreaterThan(100);
+  });
+
+  it('gives records with cleanly quoted fields their own text, for COPY to take as it is; not those with "" or a backslash', () => {
+    const text = [
+      '1,"García, María","said ""hi""\nthen left",12',
+      '2,"",x,3',
+      '3,"a\\.\n\\.\nb",x,4',
+      '4,"ab"c,x,5',
+      '5,plain,x,6',
+    ].join('\n');
+    const given: (string | null)[] = [];
+    splitRecords(text, { delimiter: ',', lineEnd: 1 }, (_fields, _blank, _breaks, start, end) => given.push(start < 0 ? null : text.slice(start, end)));
+    expect(given).toEqual(['1,"García, María","said ""hi""\nthen left",12', null, null, null, '5,plain,x,6']);
   });
 
   it('reports a record that runs past the data, and an unclosed quote at the end', () => {
