@@ -11,7 +11,7 @@ import type { ImporterRedis } from '../src/redis/scripts.js';
 import { readList } from '../src/report/list-reader.js';
 import { runCli } from './helpers/cli.js';
 import { readWorkbook, tempDir } from './helpers/files.js';
-import { readOutcomes } from './helpers/outcomes.js';
+import { outcomeDiscrepancies, readOutcomes, tableDiscrepancies } from './helpers/outcomes.js';
 import { writePeopleFile, type ExpectedRow, type PeopleFile, type SavedValues } from './helpers/people.js';
 import { PrivateMariadb, PrivatePostgres } from './helpers/private-databases.js';
 import { freePort, launch, sleep, waitFor, type Cli } from './helpers/processes.js';
@@ -103,43 +103,15 @@ async function discrepancies(prefix: string, id: string, server: Server, table: 
   const problems: string[] = [];
   const note = (m: string): void => void (problems.length < 30 && problems.push(m));
   const out = await readOutcomes(redis, prefix, id);
-  const valid = expected.filter((r) => r.values).length;
-  const want = { state: 'complete', total: String(expected.length), succeeded: String(valid), failed: String(expected.length - valid) };
-  for (const [field, value] of Object.entries(want)) if (out.meta[field] !== value) note(`meta ${field} is ${out.meta[field]}, expected ${value}`);
+  outcomeDiscrepancies(out, expected, note);
   if (out.meta['waitingSince']) note(`meta still says waiting since ${out.meta['waitingSince']}`);
-  if (out.repeated.length > 0) note(`rows with more than one outcome: ${out.repeated.slice(0, 10).join(', ')}`);
-  for (const r of expected) {
-    const saved = out.succeeded.get(r.row);
-    const failed = out.failed.get(r.row);
-    if (r.values) {
-      if (!saved) note(`row ${r.row} not in the success list: ${JSON.stringify(failed?.messages)}`);
-      else if (JSON.stringify(saved) !== JSON.stringify(r.values)) note(`row ${r.row} saved as ${JSON.stringify(saved)}, expected ${JSON.stringify(r.values)}`);
-    } else if (!failed) note(`row ${r.row} not in the error list`);
-    else if (failed.messages.length !== 1 || !r.problem!.test(failed.messages[0]!)) note(`row ${r.row}: ${JSON.stringify(failed.messages)}, expected ${r.problem}`);
-  }
   if (out.succeeded.size + out.failed.size !== expected.length) note(`${out.succeeded.size + out.failed.size} outcomes for ${expected.length} rows`);
   const left = await redis.xlen(`${prefix}:{${id}}:tasks`);
   if (left !== 0) note(`${left} tasks left in the stream`);
 
   const rows = await server.query<{ id: number | string; name: string; email: string; age: number; country: string }>(`SELECT id, name, email, age, country FROM ${table} ORDER BY id, rid`);
   const wanted = expected.filter((r) => r.values).map((r) => r.values as SavedValues).sort((a, b) => a[0] - b[0]);
-  if (rows.length !== wanted.length) note(`the table holds ${rows.length} rows, expected ${wanted.length}`);
-  for (let i = 0, j = 0; i < rows.length || j < wanted.length; ) {
-    const a = rows[i];
-    const aId = a ? Number(a.id) : 0;
-    const b = wanted[j];
-    if (a && b && aId === b[0]) {
-      if (JSON.stringify([aId, a.name, a.email, a.age, a.country]) !== JSON.stringify(b)) note(`table: id ${b[0]} is ${JSON.stringify(a)}`);
-      i++;
-      j++;
-    } else if (a && (!b || aId < b[0])) {
-      note(`table: id ${aId} ${Number(rows[i - 1]?.id) === aId ? 'saved twice' : 'should not be there'}`);
-      i++;
-    } else {
-      note(`table: id ${b![0]} missing`);
-      j++;
-    }
-  }
+  tableDiscrepancies(rows.map((r) => [Number(r.id), r.name, r.email, r.age, r.country]), wanted, note);
   return problems;
 }
 

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ImporterRedis } from '../src/redis/scripts.js';
 import { runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/files.js';
-import { readOutcomes } from './helpers/outcomes.js';
+import { outcomeDiscrepancies, readOutcomes, tableDiscrepancies } from './helpers/outcomes.js';
 import { writePeopleFile, type SavedValues } from './helpers/people.js';
 import { launch, sleep, waitFor, type Cli } from './helpers/processes.js';
 import { cleanPrefix, openRedis, testPrefix } from './helpers/redis.js';
@@ -161,43 +161,13 @@ describe.each(DIALECTS)('SIGKILLed workers saving into %s', (dialect) => {
     const note = (m: string): void => void (problems.length < 30 && problems.push(m));
     const out = await readOutcomes(redis, prefix, id);
     const valid = expected.filter((r) => r.values).length;
-    for (const [field, value] of Object.entries({ state: 'complete', total: String(ROWS), succeeded: String(valid), failed: String(ROWS - valid) })) {
-      if (out.meta[field] !== value) note(`meta ${field} is ${out.meta[field]}, expected ${value}`);
-    }
-    if (out.repeated.length > 0) note(`rows with more than one outcome: ${out.repeated.slice(0, 10).join(', ')}`);
-    for (const r of expected) {
-      const saved = out.succeeded.get(r.row);
-      const failed = out.failed.get(r.row);
-      if (r.values) {
-        if (!saved) note(`row ${r.row} not in the success list: ${JSON.stringify(failed?.messages)}`);
-        else if (JSON.stringify(saved) !== JSON.stringify(r.values)) note(`row ${r.row} saved as ${JSON.stringify(saved)}, expected ${JSON.stringify(r.values)}`);
-      } else if (!failed) note(`row ${r.row} not in the error list`);
-      else {
-        if (failed.messages.length !== 1 || !r.problem!.test(failed.messages[0]!)) note(`row ${r.row}: ${JSON.stringify(failed.messages)}, expected ${r.problem}`);
-        if (failed.line !== r.line || JSON.stringify(failed.fields) !== JSON.stringify(r.fields)) note(`row ${r.row}: line ${failed.line} ${JSON.stringify(failed.fields)}`);
-      }
-    }
+    outcomeDiscrepancies(out, expected, note, { originals: true });
     expect(out.succeeded.size + out.failed.size).toBe(ROWS);
 
     // The table: exactly the valid rows, each once.
     const rows = await s.query<{ id: number; name: string; email: string; age: number; country: string }>(`SELECT id, name, email, age, country FROM ${table} ORDER BY id`);
     const want = expected.filter((r) => r.values).map((r) => r.values as SavedValues).sort((a, b) => a[0] - b[0]);
-    if (rows.length !== want.length) note(`the table holds ${rows.length} rows, expected ${want.length}`);
-    for (let i = 0, j = 0; i < rows.length || j < want.length; ) {
-      const a = rows[i];
-      const b = want[j];
-      if (a && b && a.id === b[0]) {
-        if (JSON.stringify([a.id, a.name, a.email, a.age, a.country]) !== JSON.stringify(b)) note(`table: id ${b[0]} is ${JSON.stringify(a)}`);
-        i++;
-        j++;
-      } else if (a && (!b || a.id < b[0])) {
-        note(`table: id ${a.id} ${rows[i - 1]?.id === a.id ? 'saved twice' : 'should not be there'}`);
-        i++;
-      } else {
-        note(`table: id ${b![0]} missing`);
-        j++;
-      }
-    }
+    tableDiscrepancies(rows.map((r) => [r.id, r.name, r.email, r.age, r.country]), want, note);
     expect(problems).toEqual([]);
     console.log(`${dialect}: ${kills} workers killed and one frozen while holding tasks; ${valid} rows saved, ${ROWS - valid} failed`);
   }, 150_000);
