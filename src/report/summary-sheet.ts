@@ -1,17 +1,10 @@
+import { durationInWords } from '../duration-words.js';
 import type { ImportRecord } from '../import-record.js';
 import { cell, type CellInput } from './cells.js';
 import type { ErrorGroup } from './error-groups.js';
 import { fileLabel, forUploader, ignoredList } from './uploader-text.js';
 import { Style } from './xlsx/parts.js';
 import type { XlsxWriter } from './xlsx/workbook-writer.js';
-
-function duration(ms: number): string {
-  const seconds = Math.round(ms / 1000);
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ${seconds % 60} s`;
-  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
-}
 
 function when(ms: number | null): string {
   return ms === null ? '' : new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
@@ -56,7 +49,7 @@ export async function writeSummary(
     ['Saved to table', record.table],
     ['Started', when(record.createdAt)],
     ['Finished', when(record.finishedAt)],
-    ['Duration', record.finishedAt === null ? '' : duration(record.finishedAt - record.createdAt)],
+    ['Duration', record.finishedAt === null ? '' : durationInWords(record.finishedAt - record.createdAt)],
   ];
   if (record.ignoredColumns.length > 0) lines.push(['Ignored columns', `${ignoredList(record)}: not in the schema, not imported`]);
   if (record.notify) lines.push(['Started by', record.notify]);

@@ -1,3 +1,4 @@
+import { durationInWords } from '../duration-words.js';
 import { TASK_GROUP, type ImportKeys } from '../redis/keys.js';
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
 
@@ -30,7 +31,7 @@ export async function noteUnavailable(redis: ImporterRedis, keys: ImportKeys, re
   if (since === null) return { kind: 'closed' };
   const waitedMs = now - Number(since);
   if (waitedMs < giveUpAfterMs) return { kind: 'waiting', waitedMs };
-  const cause = `target unavailable for ${describeDuration(waitedMs)} (--give-up-after ${describeDuration(giveUpAfterMs)}): ${reason}`;
+  const cause = `target unavailable for ${durationInWords(waitedMs)} (--give-up-after ${durationInWords(giveUpAfterMs)}): ${reason}`;
   const result = await runScript(redis, 'giveUpImport', [keys.meta], [giveUpAfterMs, now, cause]);
   if (result === 'failed') return { kind: 'gave-up', waitedMs, cause };
   return result === 'waiting' ? { kind: 'waiting', waitedMs } : { kind: 'closed' };
@@ -45,12 +46,4 @@ export async function noteSaved(redis: ImporterRedis, keys: ImportKeys, now = Da
 export async function releaseTasks(redis: ImporterRedis, keys: ImportKeys, consumer: string, entryIds: readonly string[]): Promise<void> {
   if (entryIds.length === 0) return;
   await runScript(redis, 'releaseTasks', [keys.tasks], [TASK_GROUP, consumer, RELEASED_IDLE_MS, ...entryIds]);
-}
-
-/** "3 s", "2 min", "1 h 5 min": a wait in words. */
-export function describeDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 120) return `${s} s`;
-  if (s < 7200) return `${Math.round(s / 60)} min`;
-  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
 }

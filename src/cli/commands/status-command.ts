@@ -4,6 +4,7 @@ import { checkImportId } from '../../ids.js';
 import { describeCounts, exitCodeFor, keyPrefix, withRedis } from '../context.js';
 import { printJson, type GlobalFlags } from '../output.js';
 import { paceBetween } from '../../status/rate.js';
+import { durationInWords } from '../../duration-words.js';
 
 function describe(status: ImportStatus): string {
   const lines = [
@@ -23,9 +24,7 @@ function describe(status: ImportStatus): string {
 }
 
 function duration(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds)) return 'unknown';
-  const s = Math.round(seconds);
-  return s < 60 ? `${s} s` : s < 3600 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return seconds === null || !Number.isFinite(seconds) ? 'unknown' : durationInWords(seconds * 1000);
 }
 
 /** Refreshes one line on a terminal (a line per refresh otherwise, JSON lines with --json). */
