@@ -25,4 +25,5 @@ export { expireImport, DEFAULT_TTL_SECONDS, type ExpireOptions, type ExpireResul
 export { importMemory, type ImportMemory, type ImportMemoryOptions } from './lifecycle/import-memory.js';
 export { DEFAULT_MAX_ATTACHMENT_BYTES, type EmailOptions, type MailOutcome } from './deliver/mail-report.js';
 export type { S3Settings } from './s3/s3-client.js';
-export { importedRows, failedRows, type ImportedRow, type FailedRowEntry, type OutcomeListOptions } from './report/list-reader.js';
+export { importedRows, failedRows, type ImportedRow, type OutcomeListOptions } from './report/list-reader.js';
+export type { FailedRowEntry } from './redis/codec.js';

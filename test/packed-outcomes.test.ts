@@ -1,5 +1,5 @@
 /**
- * The outcome lists are stored packed (outcome-entries.ts): a report of a real import reads the
+ * The outcome lists are stored packed (src/redis/codec.ts): a report of a real import reads the
  * same rows from them as from the same outcomes stored as text, the way earlier versions stored
  * them (an import recorded in part by each during an upgrade reads whole).
  */
@@ -12,7 +12,7 @@ import { readList } from '../src/report/list-reader.js';
 import { useRedisScratch } from './helpers/redis.js';
 import { readWorkbook, writeFile } from './helpers/files.js';
 import { csvLine } from './helpers/files.js';
-import { unpackListElement } from '../src/tasks/outcome-entries.js';
+import { unpackListElement } from '../src/redis/codec.js';
 
 let redis: ImporterRedis;
 const { prefix, dir } = useRedisScratch((client) => (redis = client));

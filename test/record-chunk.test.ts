@@ -10,7 +10,7 @@ import { importKeys, TASK_GROUP } from '../src/redis/keys.js';
 import { runScript, type ImporterRedis } from '../src/redis/scripts.js';
 import { useRedisScratch } from './helpers/redis.js';
 import { writeFile } from './helpers/files.js';
-import { packFailedRows, packSucceeded } from '../src/tasks/outcome-entries.js';
+import { packFailedRows, packSuccessEntry } from '../src/redis/codec.js';
 import { readList } from '../src/report/list-reader.js';
 
 let redis: ImporterRedis;
@@ -62,7 +62,7 @@ describe('record-chunk.lua with packed elements', () => {
     // An element of a chunk recorded as text by an earlier version, before this one.
     await redis.rpush(keys.failed, '[9,10,["x"],["old"]]');
     const failedRows = ['[2,3,["3","4"],["no"]]', '[3,4,["5","6"],["nor this"]]'];
-    const success = packSucceeded(`S,1,2\n${payload}`);
+    const success = packSuccessEntry(`S,1,2\n${payload}`);
     const failed = packFailedRows(failedRows);
     const own = (await redis.hget(keys.meta, 'incarnation')) ?? '';
     const recorded = await runScript(redis, 'recordChunk', [keys.meta, keys.tasks, keys.done, keys.succeeded, keys.failed], [TASK_GROUP, 0, Date.now(), 1, 2, success, own, failed]);

@@ -1,7 +1,7 @@
 import type { ImportRecord } from '../import-record.js';
 import { describeGroup, type ErrorGroup } from '../report/error-groups.js';
 import { describeFailedRow } from '../report/first-errors.js';
-import type { FailedRowEntry } from '../report/list-reader.js';
+import type { FailedRowEntry } from '../redis/codec.js';
 import { fileLabel, forUploader, ignoredList } from '../report/uploader-text.js';
 
 /** How the mail gives the report: attached, linked, or only named. */

@@ -10,9 +10,9 @@ export interface ImportKeys {
   readonly tasks: string;
   /** Bitmap: one bit per chunk, set once its outcomes are recorded (makes recording idempotent). */
   readonly done: string;
-  /** List: one packed element per recorded chunk with imported rows (src/tasks/outcome-entries.ts). */
+  /** List: one packed element per recorded chunk with imported rows (src/redis/codec.ts). */
   readonly succeeded: string;
-  /** List: one packed element per recorded chunk with failed rows (src/tasks/outcome-entries.ts). */
+  /** List: one packed element per recorded chunk with failed rows (src/redis/codec.ts). */
   readonly failed: string;
   /**
    * Hashes per unique column, each holding a share of its values (value -> row number of its
@@ -85,14 +85,4 @@ export function activeScore(priority: number, createdAt: number): number {
 
 export function priorityFromScore(score: number): number {
   return -Math.round((score - (((score % 1e13) + 1e13) % 1e13)) / 1e13);
-}
-
-/** Stream entry id of a chunk: the chunk number makes a resumed enqueue unable to add it twice. */
-export function chunkEntryId(chunk: number): string {
-  return `${chunk}-1`;
-}
-
-export function chunkFromEntryId(entryId: string): number {
-  const ms = entryId.split('-')[0];
-  return Number(ms);
 }

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { parseFailedRow, readList } from './list-reader.js';
+import { decodeFailedRow } from '../redis/codec.js';
+import { readList } from './list-reader.js';
 
 export interface ErrorGroup {
   /** The column the problem is about, or null for a problem of the whole row. */
@@ -41,7 +42,7 @@ export function describeGroup(group: ErrorGroup): string {
 export async function groupErrors(redis: Redis, failedListKey: string, columns: readonly string[] = [], limit = 20): Promise<ErrorGroup[]> {
   const counts = new Map<string, number>();
   for await (const entry of readList(redis, failedListKey)) {
-    for (const message of parseFailedRow(entry).messages) {
+    for (const message of decodeFailedRow(entry).messages) {
       const key = message.replace(/\s*\([^()]*\)$/, '');
       const count = counts.get(key);
       if (count !== undefined) counts.set(key, count + 1);

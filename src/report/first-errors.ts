@@ -1,12 +1,13 @@
 import type { Redis } from 'ioredis';
-import { parseFailedRow, readList, type FailedRowEntry } from './list-reader.js';
+import { decodeFailedRow, type FailedRowEntry } from '../redis/codec.js';
+import { readList } from './list-reader.js';
 
 /** The first `count` failed rows (in the order they were recorded), for a mail or a console. */
 export async function firstFailedRows(redis: Redis, failedListKey: string, count: number): Promise<FailedRowEntry[]> {
   if (count <= 0) return [];
   const first: FailedRowEntry[] = [];
   for await (const entry of readList(redis, failedListKey, count)) {
-    first.push(parseFailedRow(entry));
+    first.push(decodeFailedRow(entry));
     if (first.length === count) break;
   }
   return first.sort((a, b) => a.row - b.row);

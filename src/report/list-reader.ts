@@ -5,9 +5,8 @@ import { readRecord, type ImportRecord } from '../import-record.js';
 import { importKeys } from '../redis/keys.js';
 import { compileSchema } from '../schema/compile-schema.js';
 import { createRowValidator, type CellValue } from '../schema/row-validator.js';
-import { decodeSucceeded, isPacked, parseFailedRow, unpackListElement, type FailedRowEntry } from '../tasks/outcome-entries.js';
-
-export { parseFailedRow, type FailedRowEntry } from '../tasks/outcome-entries.js';
+import { decodeFailedRow, isPacked, unpackListElement, type FailedRowEntry } from '../redis/codec.js';
+import { decodeSuccessRows } from '../tasks/task-codec.js';
 
 /** Elements stored as text, one per failed row, are small: fetched many at a time. */
 const BATCH = 2000;
@@ -19,7 +18,7 @@ const ENTRY_BATCH = 8;
 
 /**
  * Reads an outcome list in batches, yielding its entries as text (a success entry, or one
- * failed row's entry), unpacked (outcome-entries.ts): the whole list is never held in memory.
+ * failed row's entry), unpacked (src/redis/codec.ts): the whole list is never held in memory.
  * `batch` elements are fetched at a time while they are small text; packed ones, ENTRY_BATCH.
  */
 export async function* readList(redis: Redis, key: string, batch = BATCH): AsyncGenerator<string> {
@@ -50,13 +49,13 @@ export interface ImportedRow {
 
 /**
  * The imported rows of an import, in the order their chunks were recorded. The success list
- * holds one entry per chunk, the task's own text (decodeSucceeded): its rows are coerced again
+ * holds one entry per chunk, the chunk's own text (decodeSuccessRows): its rows are coerced again
  * by the import's schema, as the worker did before saving them.
  */
 export async function* readImportedRows(redis: Redis, record: ImportRecord, key: string): AsyncGenerator<ImportedRow> {
   const validate = createRowValidator(record.columns, record.schema ? compileSchema(JSON.parse(record.schema)) : null, { headerWidth: record.keepColumns?.width });
   for await (const entry of readList(redis, key, ENTRY_BATCH)) {
-    for (const { row, fields } of decodeSucceeded(entry, record.keepColumns)) {
+    for (const { row, fields } of decodeSuccessRows(entry, record.keepColumns)) {
       const check = validate(fields);
       yield { row, values: check.ok ? check.values : fields };
     }
@@ -80,5 +79,5 @@ export async function* importedRows(options: OutcomeListOptions): AsyncGenerator
 /** Every failed row of an import (number, line, original values, messages), streamed from Redis. */
 export async function* failedRows(options: OutcomeListOptions): AsyncGenerator<FailedRowEntry> {
   const keys = importKeys(options.prefix ?? DEFAULT_PREFIX, options.id);
-  for await (const entry of readList(options.redis, keys.failed)) yield parseFailedRow(entry);
+  for await (const entry of readList(options.redis, keys.failed)) yield decodeFailedRow(entry);
 }

@@ -8,7 +8,8 @@ import type { ImportRecord } from '../import-record.js';
 import { importKeys } from '../redis/keys.js';
 import { cell } from './cells.js';
 import { groupErrors } from './error-groups.js';
-import { parseFailedRow, readImportedRows, readList } from './list-reader.js';
+import { decodeFailedRow } from '../redis/codec.js';
+import { readImportedRows, readList } from './list-reader.js';
 import { MAX_DATA_ROWS_PER_SHEET, PagedSheet } from './paged-sheet.js';
 import { forUploader } from './uploader-text.js';
 import { writeSummary } from './summary-sheet.js';
@@ -84,7 +85,7 @@ export async function writeWorkbook(redis: Redis, prefix: string, record: Import
     textFrom: 3,
   });
   for await (const entry of readList(redis, keys.failed)) {
-    const failed = parseFailedRow(entry);
+    const failed = decodeFailedRow(entry);
     const busy = errors.add([failed.row, failed.line, cell(forUploader(record, failed.messages.join('; '))), ...failed.values.map(cell)]);
     if (busy) await busy;
     progressed();

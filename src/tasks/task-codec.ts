@@ -1,18 +1,13 @@
 import { projectFields, type KeepColumns } from '../import-record.js';
-import { chunkFromEntryId } from '../redis/keys.js';
+import { chunkFromEntryId, decodeChunkFields, decodeSuccessEntry, type Duplicate } from '../redis/codec.js';
 import { splitRecords } from '../sources/csv-fields.js';
 
-/** A row that repeats an earlier row's value in a unique column. */
-export interface Duplicate {
-  /** Index of the row within its chunk. */
-  readonly index: number;
-  /** Position of the column among the import's unique columns. */
-  readonly uniqueSlot: number;
-  /** Row number of the first row that holds the value. */
-  readonly firstRow: number;
-}
+/**
+ * A chunk's payload (the `d` field of its stream entry, src/redis/codec.ts) and the chunk as a
+ * worker reads it back.
+ */
 
-/** One task: a chunk of consecutive data rows of the file. */
+/** One chunk: consecutive data rows of the file, the unit of work in Redis. */
 export interface TaskChunk {
   readonly chunk: number;
   /** Row number of the first row (1 is the first data row after the header). */
@@ -29,7 +24,7 @@ export interface TaskChunk {
    * send that text as it is: see copy-text.ts).
    */
   readonly plain?: PlainRows;
-  /** The task's payload as queued: kept whole in the chunk's success entry (see outcome-entries.ts). */
+  /** The chunk's payload as queued: kept whole in its success entry (src/redis/codec.ts). */
   readonly payload: string;
 }
 
@@ -85,13 +80,7 @@ export function encodeRawChunk(header: RawChunkHeader, text: Buffer | readonly B
  * chunk holds whole records of the file, which keep only the import's columns once parsed.
  */
 export function decodeTask(entryId: string, fields: readonly string[], keepColumns: KeepColumns | null = null): TaskChunk {
-  const { payload, dups } = entryFields(fields);
-  const duplicates = dups
-    ? dups.split(',').map((part) => {
-        const [index, uniqueSlot, first] = part.split(':').map(Number);
-        return { index: index!, uniqueSlot: uniqueSlot!, firstRow: first! };
-      })
-    : [];
+  const { payload, duplicates } = decodeChunkFields(fields);
   return { chunk: chunkFromEntryId(entryId), ...decodePayload(payload, keepColumns), duplicates, payload };
 }
 
@@ -102,7 +91,7 @@ export function decodeTask(entryId: string, fields: readonly string[], keepColum
  * out again and again. Null when not even the raw chunk's header line can be read.
  */
 export function unreadableTask(entryId: string, fields: readonly string[]): TaskChunk | null {
-  const { payload } = entryFields(fields);
+  const { payload } = decodeChunkFields(fields);
   if (!payload.startsWith(RAW_MARK)) return null;
   const [, firstRow, firstLine, , , count] = rawHeader(payload);
   if (![firstRow, firstLine, count].every((n) => Number.isSafeInteger(n) && n! >= 0) || count! > 1_000_000) return null;
@@ -114,27 +103,6 @@ export function unreadableTask(entryId: string, fields: readonly string[]): Task
     duplicates: [],
     payload,
   };
-}
-
-/**
- * The incarnation of the import a task was queued for (ImportSettings.incarnation; '' for a task
- * queued by a version without incarnations). A task whose incarnation is not its import record's
- * belongs to an import since purged or expired and created again under the same id.
- */
-export function taskIncarnation(fields: readonly string[]): string {
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'i') return fields[i + 1]!;
-  return '';
-}
-
-/** A task's stream entry: its payload (`d`) and its repeated unique values (`u`, or ''); `i` see taskIncarnation. */
-function entryFields(fields: readonly string[]): { payload: string; dups: string } {
-  let payload = '';
-  let dups = '';
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i] === 'd') payload = fields[i + 1]!;
-    else if (fields[i] === 'u') dups = fields[i + 1]!;
-  }
-  return { payload, dups };
 }
 
 /** The numbers of a raw chunk's header line: mark (NaN), first row, first line, separator, line end, rows. */
@@ -149,6 +117,20 @@ export function decodePayload(payload: string, keepColumns: KeepColumns | null):
   const [firstRow, lineInfo, rows, problems] = JSON.parse(payload) as [number, number | number[], string[][], [number, string[]][] | undefined];
   const lines = typeof lineInfo === 'number' ? rows.map((_, i) => lineInfo + i) : lineInfo;
   return problems ? { firstRow, lines, rows, problems: new Map(problems) } : { firstRow, lines, rows };
+}
+
+/**
+ * The imported rows of a success entry (src/redis/codec.ts): row number and original fields, in
+ * file order. The report coerces them again by the import's schema, as the worker did.
+ */
+export function decodeSuccessRows(entry: string, keepColumns: KeepColumns | null): { row: number; fields: string[] }[] {
+  const { failedIndexes, payload } = decodeSuccessEntry(entry);
+  const { firstRow, rows } = decodePayload(payload, keepColumns);
+  const out: { row: number; fields: string[] }[] = [];
+  rows.forEach((fields, index) => {
+    if (!failedIndexes.has(index)) out.push({ row: firstRow + index, fields: fields as string[] });
+  });
+  return out;
 }
 
 function decodeRawRows(payload: string, keepColumns: KeepColumns | null): Pick<TaskChunk, 'firstRow' | 'lines' | 'rows' | 'plain'> {

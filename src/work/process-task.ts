@@ -3,23 +3,19 @@ import { isRowError, type Handler, type ImportRow } from '../handler/handler-typ
 import type { CellValue } from '../schema/row-validator.js';
 import { TransientError, type EncodedRows, type RowRejection, type SaveRequest, type Target } from '../targets/target.js';
 import { decodePayload, type TaskChunk } from '../tasks/task-codec.js';
-import { encodeFailedRow, succeededHeader } from '../tasks/outcome-entries.js';
+import { encodeFailedRow } from '../redis/codec.js';
 import type { ImportContext } from './import-context.js';
 import { ledgerKey } from '../import-record.js';
 import { RetriesExhaustedError, TargetUnavailableError, withRetries, type RetryPolicy } from './retry.js';
 
-/** The outcome of one chunk, encoded as the success and error list entries. */
+/** The outcome of one chunk: what its success and error list entries are made of (src/redis/codec.ts). */
 export interface ChunkOutcome {
   /** Rows imported. */
-  readonly succeededRows: number;
-  /**
-   * The first line of the chunk's one success list entry (succeededHeader: the indexes of its
-   * failed rows), or null when no row was imported; the task's payload goes behind it when the
-   * outcome is recorded (outcome-entries.ts).
-   */
-  readonly succeeded: string | null;
-  /** encodeFailedRow(): one per failed row. */
-  readonly failed: string[];
+  readonly importedRows: number;
+  /** Indexes of the chunk's failed rows, ascending: its success entry names them beside its payload. */
+  readonly failedIndexes: readonly number[];
+  /** The failed rows' error list entries (encodeFailedRow), one per failed row, in the same order. */
+  readonly failedEntries: readonly string[];
 }
 
 type OnRetry = (err: unknown, attempt: number) => void;
@@ -36,6 +32,10 @@ class ChunkRows {
 
   valid(): number[] {
     return [...this.values.keys()].sort((a, b) => a - b);
+  }
+
+  failedIndexes(): number[] {
+    return [...this.messages.keys()].sort((a, b) => a - b);
   }
 }
 
@@ -77,10 +77,15 @@ export async function processChunks(context: ImportContext, target: Target, task
 }
 
 function outcome(task: TaskChunk, rows: ChunkRows): ChunkOutcome {
-  const failedIndexes = [...rows.messages.keys()].sort((a, b) => a - b);
-  const failed = failedIndexes.map((index) => encodeFailedRow(task, index, rows.messages.get(index)!));
-  const succeededRows = task.rows.length - failedIndexes.length;
-  return { succeededRows, succeeded: succeededRows > 0 ? succeededHeader(failedIndexes) : null, failed };
+  const failedIndexes = rows.failedIndexes();
+  return { importedRows: task.rows.length - failedIndexes.length, failedIndexes, failedEntries: failedEntries(task, rows, failedIndexes) };
+}
+
+/** The error list entries of a chunk's failed rows. */
+export function failedEntries(task: Pick<TaskChunk, 'firstRow' | 'lines' | 'rows'>, rows: { readonly messages: ReadonlyMap<number, readonly string[]> }, failedIndexes: readonly number[]): string[] {
+  return failedIndexes.map((index) =>
+    encodeFailedRow({ row: task.firstRow + index, line: task.lines[index] ?? null, values: task.rows[index] ?? [], messages: rows.messages.get(index)! }),
+  );
 }
 
 function checkRows(context: ImportContext, task: TaskChunk, rows: ChunkRows): void {
@@ -212,7 +217,7 @@ async function saveToTarget(context: ImportContext, target: Target, task: TaskCh
  * collecting garbage), then saves them with one saveMany, retrying a target that is down.
  */
 async function saveTogether(context: ImportContext, target: Target, tasks: Iterable<TaskChunk>, retry: RetryPolicy, onRetry?: OnRetry): Promise<ChunkOutcome[]> {
-  const checked: { meta: CheckedMeta; rows: ChunkRows; indexes: number[]; encoded: Buffer; failed: string[] }[] = [];
+  const checked: { meta: CheckedMeta; rows: ChunkRows; indexes: number[]; encoded: Buffer; failedIndexes: number[]; failed: string[] }[] = [];
   // The table's columns first (an encoding may depend on their types); if the database is down,
   // rows are encoded without them, and the save's retries try again.
   await ensureTableOnce(context, target).catch(() => {});
@@ -232,9 +237,10 @@ async function saveTogether(context: ImportContext, target: Target, tasks: Itera
       : null;
     const encoded = indexes.length > 0 ? target.encodeRows!(table, values, originals) : Buffer.alloc(0);
     // The rows failed so far, in words now; rows the database refuses later are read again.
-    const failed = [...rows.messages.keys()].sort((a, b) => a - b).map((index) => encodeFailedRow(task, index, rows.messages.get(index)!));
+    const failedIndexes = rows.failedIndexes();
+    const failed = failedEntries(task, rows, failedIndexes);
     const meta = { chunk: task.chunk, firstRow: task.firstRow, rowCount: task.rows.length, payload: task.payload, duplicates: task.duplicates };
-    checked.push({ meta, rows, indexes, encoded, failed });
+    checked.push({ meta, rows, indexes, encoded, failedIndexes, failed });
   }
   const toSave = checked.filter((c) => c.indexes.length > 0);
   let rejections: readonly (readonly RowRejection[])[] = [];
@@ -260,8 +266,7 @@ async function saveTogether(context: ImportContext, target: Target, tasks: Itera
   return checked.map((c) => {
     const refused = rejections[toSave.indexOf(c)] ?? [];
     if (refused.length === 0) {
-      const succeededRows = c.meta.rowCount - c.rows.messages.size;
-      return { succeededRows, succeeded: succeededRows > 0 ? succeededHeader([...c.rows.messages.keys()].sort((a, b) => a - b)) : null, failed: c.failed };
+      return { importedRows: c.meta.rowCount - c.failedIndexes.length, failedIndexes: c.failedIndexes, failedEntries: c.failed };
     }
     // Rare: the database refused rows. The chunk is read again for their original values.
     const again = readAgain(context, c.meta);

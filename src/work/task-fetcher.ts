@@ -4,7 +4,7 @@ import { runScript, type ImporterRedis } from '../redis/scripts.js';
 import { errorMessage } from '../errors.js';
 import { buildImportContext, type ImportContext } from './import-context.js';
 import { loadHandler } from '../handler/load-handler.js';
-import { taskIncarnation } from '../tasks/task-codec.js';
+import { decodeChunkFields } from '../redis/codec.js';
 
 /** A task handed to this worker: the stream entry and the import it belongs to. */
 export interface FetchedTask {
@@ -145,7 +145,7 @@ export class TaskFetcher {
    */
   private async ofCurrentIncarnation(context: ImportContext, tasks: FetchedTask[]): Promise<FetchedTask[]> {
     const cached = context.record.incarnation;
-    if (tasks.every((task) => taskIncarnation(task.fields) === cached)) return tasks;
+    if (tasks.every((task) => decodeChunkFields(task.fields).incarnation === cached)) return tasks;
     const id = context.record.id;
     this.contexts.delete(id);
     this.brokenAt.delete(id);
@@ -154,7 +154,7 @@ export class TaskFetcher {
     const current: FetchedTask[] = [];
     const stale: string[] = [];
     for (const task of tasks) {
-      const incarnation = taskIncarnation(task.fields);
+      const incarnation = decodeChunkFields(task.fields).incarnation;
       if (record && incarnation !== record.incarnation) stale.push(task.entryId);
       else if (fresh) current.push({ ...task, context: fresh });
       // Else the import cannot be worked on now: left pending, as any task of a broken import.

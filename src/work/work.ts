@@ -3,14 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULT_CONCURRENCY, DEFAULT_GIVE_UP_AFTER_MS, DEFAULT_PREFIX, DEFAULT_VISIBILITY_TIMEOUT_MS } from '../defaults.js';
 import { errorMessage, ImporterError } from '../errors.js';
 import { enqueueStalled, readRecord, resumable } from '../import-record.js';
-import { chunkFromEntryId, globalKeys, importKeys, TASK_GROUP } from '../redis/keys.js';
+import { globalKeys, importKeys, TASK_GROUP } from '../redis/keys.js';
+import { chunkFromEntryId, encodeSuccessEntry, packFailedRows, packSuccessEntry } from '../redis/codec.js';
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
 import { replicated } from '../redis/replication.js';
 import { openTarget } from '../targets/open-target.js';
 import type { Target } from '../targets/target.js';
 import { decodeTask, unreadableTask, type TaskChunk } from '../tasks/task-codec.js';
-import { encodeFailedRow, packFailedRows, packSucceeded } from '../tasks/outcome-entries.js';
-import { processChunks, savesTogether, type ChunkOutcome } from './process-task.js';
+import { failedEntries, processChunks, savesTogether, type ChunkOutcome } from './process-task.js';
 import type { ImportContext } from './import-context.js';
 import { DEFAULT_RETRY, sleep, TargetUnavailableError, type RetryPolicy } from './retry.js';
 import { TargetBreaker } from './target-breaker.js';
@@ -469,8 +469,8 @@ class WorkerPool {
       if (result === 'stale') this.fetcher.forget(id);
       if (result === 'recorded' || result === 'complete') {
         this.summary.rows += chunk.rows;
-        this.summary.succeeded += outcome.succeededRows;
-        this.summary.failed += outcome.failed.length;
+        this.summary.succeeded += outcome.importedRows;
+        this.summary.failed += outcome.failedEntries.length;
       }
       if (result === 'complete' || result === 'skipped') {
         // On a cluster, a replica must have the 'complete' state before the import leaves the
@@ -481,7 +481,7 @@ class WorkerPool {
         if (settled) await this.options.redis.zrem(globalKeys(this.prefix).active, id).catch(() => 0);
         this.fetcher.invalidate();
       }
-      this.options.onChunk?.({ importId: id, rows: chunk.rows, succeeded: outcome.succeededRows, failed: outcome.failed.length, result });
+      this.options.onChunk?.({ importId: id, rows: chunk.rows, succeeded: outcome.importedRows, failed: outcome.failedEntries.length, result });
     } catch (err) {
       // Left unacknowledged: it goes to another worker after the visibility timeout.
       this.warn(`import ${id}: task ${task.entryId} not finished: ${errorMessage(err)}`);
@@ -494,13 +494,13 @@ class WorkerPool {
     const keys = task.context.keys;
     // Packed here so that Redis stores each chunk's outcome compactly: the payload travels back
     // deflated rather than being copied from the task by the script.
-    const succeeded = outcome.succeeded === null ? '' : packSucceeded(`${outcome.succeeded}\n${chunk.payload}`);
-    const failed = outcome.failed.length === 0 ? null : packFailedRows(outcome.failed);
+    const succeeded = outcome.importedRows === 0 ? '' : packSuccessEntry(encodeSuccessEntry(outcome.failedIndexes, chunk.payload));
+    const failed = outcome.failedEntries.length === 0 ? null : packFailedRows(outcome.failedEntries);
     return (await runScript(
       this.options.redis,
       'recordChunk',
       [keys.meta, keys.tasks, keys.done, keys.succeeded, keys.failed],
-      [TASK_GROUP, chunk.chunk, Date.now(), outcome.succeededRows, outcome.failed.length, succeeded, task.context.record.incarnation, ...(failed ? [failed] : [])],
+      [TASK_GROUP, chunk.chunk, Date.now(), outcome.importedRows, outcome.failedEntries.length, succeeded, task.context.record.incarnation, ...(failed ? [failed] : [])],
     )) as ChunkEvent['result'];
   }
 
@@ -575,9 +575,7 @@ interface ChunkMeta {
 
 /** Every row of a chunk failed with one message. */
 function failEveryRow(chunk: TaskChunk, message: string): ChunkOutcome {
-  return {
-    succeededRows: 0,
-    succeeded: null,
-    failed: chunk.rows.map((_, i) => encodeFailedRow(chunk, i, [message])),
-  };
+  const failedIndexes = chunk.rows.map((_, i) => i);
+  const messages = new Map(failedIndexes.map((i) => [i, [message]]));
+  return { importedRows: 0, failedIndexes, failedEntries: failedEntries(chunk, { messages }, failedIndexes) };
 }

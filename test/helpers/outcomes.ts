@@ -19,7 +19,7 @@ export interface Outcomes {
   readonly repeated: number[];
 }
 
-/** A list's entries as text, unpacked (outcome-entries.ts). */
+/** A list's entries as text, unpacked (src/redis/codec.ts). */
 async function readList(redis: ImporterRedis, key: string): Promise<string[]> {
   const all: string[] = [];
   for await (const entry of readListEntries(redis, key)) all.push(entry);

@@ -107,7 +107,7 @@ export function writePeopleFile(dir: string, name: string, count: number): Peopl
   return { path, schemaPath, table: name.replace(/[^\w]/g, '_'), rows, valid, invalid: count - valid };
 }
 
-/** A list's entries as text, unpacked (outcome-entries.ts). */
+/** A list's entries as text, unpacked (src/redis/codec.ts). */
 async function readList(redis: ImporterRedis, key: string): Promise<string[]> {
   const all: string[] = [];
   for await (const entry of readListEntries(redis, key)) all.push(entry);

@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { decodeTask, encodeChunk, encodeRawChunk, taskIncarnation } from '../../src/tasks/task-codec.js';
-import { decodeSucceeded, encodeSucceeded } from '../../src/tasks/outcome-entries.js';
+import { decodeSuccessRows, decodeTask, encodeChunk, encodeRawChunk } from '../../src/tasks/task-codec.js';
+import { encodeSuccessEntry } from '../../src/redis/codec.js';
 
 describe('task encoding', () => {
-  it('reads the incarnation a task was queued for, \'\' for a task queued without one', () => {
+  it('decodes the rows alike with or without an incarnation', () => {
     const payload = encodeChunk(1, [2], [['a']]);
-    expect(taskIncarnation(['d', payload, 'i', '0f1e2d3c4b5a69788796a5b4', 'u', '0:0:1'])).toBe('0f1e2d3c4b5a69788796a5b4');
-    expect(taskIncarnation(['d', payload])).toBe('');
-    // The rows are decoded alike with or without it.
     expect(decodeTask('0-1', ['d', payload, 'i', 'abc'])).toEqual(decodeTask('0-1', ['d', payload]));
   });
 
@@ -43,12 +40,12 @@ describe('task encoding', () => {
   it('keeps a chunk\'s payload as its success entry, without the rows that failed', () => {
     const text = Buffer.from('1,a\n2,b\n3,c');
     const payload = encodeRawChunk({ firstRow: 1, firstLine: 2, rows: 3, delimiter: ',', lineEnd: 1 }, text).toString();
-    expect(decodeSucceeded(encodeSucceeded(payload, [1]), null)).toEqual([
+    expect(decodeSuccessRows(encodeSuccessEntry([1], payload), null)).toEqual([
       { row: 1, fields: ['1', 'a'] },
       { row: 3, fields: ['3', 'c'] },
     ]);
     const json = encodeChunk(4, [5, 6], [['x'], ['y']]);
-    expect(decodeSucceeded(encodeSucceeded(json, []), null)).toEqual([
+    expect(decodeSuccessRows(encodeSuccessEntry([], json), null)).toEqual([
       { row: 4, fields: ['x'] },
       { row: 5, fields: ['y'] },
     ]);

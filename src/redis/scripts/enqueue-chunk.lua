@@ -20,7 +20,8 @@
 --   and created again under the same id must not add its chunks to the new one
 -- ARGV[10..] for each unique slot, the name of its bucket hashes without the bucket number (the
 --   arrays are named after it with 'n' and their number); then the slices
--- The task's entry: 'd' the payload, 'i' the incarnation, 'u' the repeated values (task-codec.ts).
+-- The chunk's stream entry, id '<chunk>-1': 'd' the payload, 'i' the incarnation, 'u' the repeated
+-- values as '<index>:<unique slot>:<first row>,...' (formats owned by src/redis/codec.ts).
 -- Returns 1 when added, 0 when the chunk was already there.
 -- Errors: IMPORT_CLOSED <state> when the import no longer takes rows (IMPORT_CLOSED replaced
 -- when the record is another incarnation's); CHUNK_GAP <expected>.

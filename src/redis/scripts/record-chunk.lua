@@ -5,10 +5,10 @@
 -- KEYS[5] failed list
 -- ARGV[1] consumer group, ARGV[2] chunk number, ARGV[3] now (ms), ARGV[4] rows imported,
 -- ARGV[5] rows failed, ARGV[6] the chunk's success list element ('' when no row was imported),
---   stored as it is (bytes: packed by the worker, src/tasks/outcome-entries.ts); except the
---   first line alone of a text entry (`S,<failed index>...`, no line break), sent by versions
---   that stored entries as text: the script puts the task's payload behind it, read from the task
---   in the stream
+--   stored as it is (bytes: packed by the worker); except the first line alone of a text entry
+--   (`S,<failed index>...`, no line break), sent by versions that stored entries as text: the
+--   script puts the payload ('d' field) of the chunk's entry '<chunk>-1' behind it, read from the
+--   stream. These formats are owned by src/redis/codec.ts.
 -- ARGV[7] the incarnation the worker saved the chunk under (its task's, ImportSettings.incarnation)
 -- ARGV[8 ..] the chunk's error list elements, stored as they are: one packed element for all its
 --   failed rows, or (versions that stored text) one per failed row

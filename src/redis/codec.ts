@@ -1,0 +1,186 @@
+import { promisify } from 'node:util';
+import { constants, deflateRawSync, inflateRaw } from 'node:zlib';
+
+/**
+ * Every format that crosses Redis, built and read here only: a chunk's stream entry (its id and
+ * fields), the repeated unique values it carries, and the elements of the two outcome lists.
+ * The Lua scripts that touch these formats (enqueue-chunk.lua, record-chunk.lua) point here.
+ * A chunk's payload (the `d` field: its rows as JSON or as the file's own text) is the one format
+ * left to its own module, src/tasks/task-codec.ts, as it is about rows, not Redis.
+ */
+
+// --- The chunk's stream entry ------------------------------------------------------------------
+
+/**
+ * Stream entry id of a chunk, `<chunk>-1`: the chunk number makes a resumed enqueue unable to
+ * add it twice (enqueue-chunk.lua builds the same id, record-chunk.lua too).
+ */
+export function chunkEntryId(chunk: number): string {
+  return `${chunk}-1`;
+}
+
+export function chunkFromEntryId(entryId: string): number {
+  return Number(entryId.split('-')[0]);
+}
+
+/** Names of a chunk's stream entry fields (written by enqueue-chunk.lua, read here). */
+export const CHUNK_FIELD = {
+  /** The chunk's payload (src/tasks/task-codec.ts). */
+  payload: 'd',
+  /** The incarnation of the import it was queued for (ImportSettings.incarnation). */
+  incarnation: 'i',
+  /** Its rows that repeat an earlier row's unique value (encodeDuplicates). */
+  duplicates: 'u',
+} as const;
+
+/** A chunk's stream entry fields, read; a field missing reads as ''. */
+export interface ChunkFields {
+  readonly payload: string;
+  /** '' for a chunk queued by a version without incarnations. */
+  readonly incarnation: string;
+  readonly duplicates: readonly Duplicate[];
+}
+
+/** A row that repeats an earlier row's value in a unique column. */
+export interface Duplicate {
+  /** Index of the row within its chunk. */
+  readonly index: number;
+  /** Position of the column among the import's unique columns. */
+  readonly uniqueSlot: number;
+  /** Row number of the first row that holds the value. */
+  readonly firstRow: number;
+}
+
+/** The fields of a chunk's stream entry as XADD takes them (enqueue-chunk.lua writes the same). */
+export function encodeChunkFields(fields: { payload: string; incarnation: string; duplicates?: readonly Duplicate[] }): string[] {
+  const out: string[] = [CHUNK_FIELD.payload, fields.payload, CHUNK_FIELD.incarnation, fields.incarnation];
+  if (fields.duplicates && fields.duplicates.length > 0) out.push(CHUNK_FIELD.duplicates, encodeDuplicates(fields.duplicates));
+  return out;
+}
+
+/** Reads a chunk's stream entry fields, as XREADGROUP returns them (name, value, ...). */
+export function decodeChunkFields(fields: readonly string[]): ChunkFields {
+  let payload = '';
+  let incarnation = '';
+  let duplicates = '';
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const value = fields[i + 1]!;
+    if (fields[i] === CHUNK_FIELD.payload) payload = value;
+    else if (fields[i] === CHUNK_FIELD.incarnation) incarnation = value;
+    else if (fields[i] === CHUNK_FIELD.duplicates) duplicates = value;
+  }
+  return { payload, incarnation, duplicates: decodeDuplicates(duplicates) };
+}
+
+/** `<index>:<unique slot>:<first row>,...` (enqueue-chunk.lua builds it the same way). */
+export function encodeDuplicates(duplicates: readonly Duplicate[]): string {
+  return duplicates.map((d) => `${d.index}:${d.uniqueSlot}:${d.firstRow}`).join(',');
+}
+
+export function decodeDuplicates(text: string): Duplicate[] {
+  if (text === '') return [];
+  return text.split(',').map((part) => {
+    const [index, uniqueSlot, firstRow] = part.split(':').map(Number);
+    return { index: index!, uniqueSlot: uniqueSlot!, firstRow: firstRow! };
+  });
+}
+
+// --- The outcome lists -------------------------------------------------------------------------
+//
+// Each list holds, per recorded chunk, one packed element: a mark byte and the raw deflate of
+// what the chunk adds to the list. An import at rest is kept for --ttl after its report: stored
+// as text, its lists held about 1.3x the file in Redis; deflated, about a fifth. Elements
+// written as text by earlier versions (one per chunk in the success list, one per row in the
+// error list) are read as before: an import in flight through an upgrade has both.
+
+/** Success list: the chunk's success entry (encodeSuccessEntry), deflated. */
+const PACKED_SUCCESS = 0x01;
+/** Error list: the chunk's failed rows' entries (encodeFailedRow), joined by line breaks, deflated. */
+const PACKED_FAILED = 0x02;
+/** Level 1: on the lists' text, close to level 6's size and several times faster. */
+const DEFLATE_OPTIONS = { level: 1, strategy: constants.Z_DEFAULT_STRATEGY };
+
+// The report inflates in libuv's thread pool: its event loop goes on writing the workbook meanwhile,
+// on another core. A worker deflates at once (a fraction of a millisecond for a chunk): chunks
+// are then recorded in the order their saves end.
+const inflate = promisify(inflateRaw);
+
+/** First character of a success entry (record-chunk.lua recognises an old header line by it). */
+const SUCCESS_MARK = 'S';
+
+/**
+ * A chunk's entry in the success list, before packing: the chunk's payload as it was queued,
+ * behind the indexes of its rows that failed, `S,<index>,<index>...\n<payload>`. One entry per
+ * chunk and no re-encoding in the worker; the report reads the rows back and coerces them as
+ * the worker did.
+ */
+export function encodeSuccessEntry(failedIndexes: readonly number[], payload: string): string {
+  return `${successHeader(failedIndexes)}\n${payload}`;
+}
+
+/**
+ * The first line of a success entry, `S,<index>,<index>...`. A version that stored entries as
+ * text sent this line alone and record-chunk.lua put the chunk's payload behind it.
+ */
+export function successHeader(failedIndexes: readonly number[]): string {
+  return `${SUCCESS_MARK}${failedIndexes.map((i) => `,${i}`).join('')}`;
+}
+
+/** A success entry, read: the indexes of the chunk's failed rows and the chunk's payload. */
+export function decodeSuccessEntry(entry: string): { failedIndexes: Set<number>; payload: string } {
+  const newline = entry.indexOf('\n');
+  if (!entry.startsWith(SUCCESS_MARK) || newline < 0) throw new Error('not an entry of the success list');
+  const failedIndexes = new Set(entry.slice(1, newline).split(',').filter(Boolean).map(Number));
+  return { failedIndexes, payload: entry.slice(newline + 1) };
+}
+
+/** A failed row as stored in the error list. */
+export interface FailedRowEntry {
+  readonly row: number;
+  readonly line: number | null;
+  readonly values: readonly string[];
+  readonly messages: readonly string[];
+}
+
+/**
+ * A failed row's entry, `[row, line, [values], [messages]]` as JSON: never a raw line break in
+ * it (JSON escapes them), so a chunk's entries pack joined by line breaks.
+ */
+export function encodeFailedRow(entry: FailedRowEntry): string {
+  return JSON.stringify([entry.row, entry.line, entry.values, entry.messages]);
+}
+
+export function decodeFailedRow(text: string): FailedRowEntry {
+  const [row, line, values, messages] = JSON.parse(text) as [number, number | null, string[], string[]];
+  return { row, line, values, messages };
+}
+
+/** A chunk's success entry as stored: packed. */
+export function packSuccessEntry(entry: string): Buffer {
+  return pack(PACKED_SUCCESS, entry);
+}
+
+/** A chunk's failed rows' entries as stored: one packed element. */
+export function packFailedRows(entries: readonly string[]): Buffer {
+  return pack(PACKED_FAILED, entries.join('\n'));
+}
+
+function pack(mark: number, text: string): Buffer {
+  return Buffer.concat([Buffer.of(mark), deflateRawSync(Buffer.from(text, 'utf8'), DEFLATE_OPTIONS)]);
+}
+
+/** True when a list element is packed (its entries need unpackListElement). */
+export function isPacked(element: Buffer): boolean {
+  return element[0] === PACKED_SUCCESS || element[0] === PACKED_FAILED;
+}
+
+/**
+ * The entries of one list element, as text: a packed element's, or the element itself when it
+ * was stored as text (a success entry or one failed row's entry).
+ */
+export async function unpackListElement(element: Buffer): Promise<string[]> {
+  if (!isPacked(element)) return [element.toString('utf8')];
+  const text = (await inflate(element.subarray(1))).toString('utf8');
+  if (element[0] === PACKED_SUCCESS) return [text];
+  return text === '' ? [] : text.split('\n');
+}

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import {
+  chunkEntryId,
+  chunkFromEntryId,
+  decodeChunkFields,
+  decodeDuplicates,
+  decodeFailedRow,
+  decodeSuccessEntry,
+  encodeChunkFields,
+  encodeDuplicates,
+  encodeFailedRow,
+  encodeSuccessEntry,
+  isPacked,
+  packFailedRows,
+  packSuccessEntry,
+  unpackListElement,
+} from '../../src/redis/codec.js';
+import { decodeSuccessRows, encodeRawChunk } from '../../src/tasks/task-codec.js';
+
+const task = {
+  firstRow: 41,
+  lines: [42, 44, 45],
+  rows: [
+    ['Zoë', 'likes "quotes", commas,\nand line breaks'],
+    ['李', ''],
+    ['محمد', 'tab\there'],
+  ],
+};
+
+const failedRow = (i: number, messages: string[]) => ({ row: task.firstRow + i, line: task.lines[i]!, values: task.rows[i]!, messages });
+
+describe('a chunk\'s stream entry', () => {
+  it('numbers entries by chunk, `<chunk>-1`, and reads the chunk back from the id', () => {
+    expect(chunkEntryId(0)).toBe('0-1');
+    expect(chunkEntryId(123456)).toBe('123456-1');
+    for (const chunk of [0, 1, 7, 99_999, 2 ** 40]) expect(chunkFromEntryId(chunkEntryId(chunk))).toBe(chunk);
+  });
+
+  it('round-trips its fields: payload `d`, incarnation `i`, repeated values `u` (left out when none)', () => {
+    const duplicates = [
+      { index: 1, uniqueSlot: 0, firstRow: 1 },
+      { index: 4, uniqueSlot: 2, firstRow: 70_001 },
+    ];
+    const fields = encodeChunkFields({ payload: '[1,2,[["a"]]]', incarnation: 'abc', duplicates });
+    expect(fields).toEqual(['d', '[1,2,[["a"]]]', 'i', 'abc', 'u', '1:0:1,4:2:70001']);
+    expect(decodeChunkFields(fields)).toEqual({ payload: '[1,2,[["a"]]]', incarnation: 'abc', duplicates });
+    expect(encodeChunkFields({ payload: 'p', incarnation: 'x', duplicates: [] })).toEqual(['d', 'p', 'i', 'x']);
+  });
+
+  it('reads an entry of a version without incarnations or repeats, fields in any order', () => {
+    expect(decodeChunkFields(['d', 'p'])).toEqual({ payload: 'p', incarnation: '', duplicates: [] });
+    expect(decodeChunkFields(['u', '0:0:3', 'i', 'z', 'd', 'p'])).toEqual({ payload: 'p', incarnation: 'z', duplicates: [{ index: 0, uniqueSlot: 0, firstRow: 3 }] });
+  });
+
+  it('round-trips repeated values, as enqueue-chunk.lua writes them', () => {
+    expect(decodeDuplicates('')).toEqual([]);
+    const written = '0:1:5,12:0:3';
+    expect(encodeDuplicates(decodeDuplicates(written))).toBe(written);
+  });
+});
+
+describe('success entries', () => {
+  it('round-trips the failed indexes and the payload, a payload with line breaks included', () => {
+    const payload = 'R,1,2,44,1,3\n1,a\n2,"b\nc"\n3,d';
+    const entry = encodeSuccessEntry([0, 2], payload);
+    expect(entry.startsWith('S,0,2\n')).toBe(true);
+    expect(decodeSuccessEntry(entry)).toEqual({ failedIndexes: new Set([0, 2]), payload });
+    expect(decodeSuccessEntry(encodeSuccessEntry([], payload))).toEqual({ failedIndexes: new Set(), payload });
+    expect(() => decodeSuccessEntry('[2,3,["b"],["no"]]')).toThrow(/not an entry of the success list/);
+  });
+});
+
+describe('outcome list entries', () => {
+  it('round-trips a failed row, line unknown included', () => {
+    for (const entry of [failedRow(0, ['a', 'b\nc']), { row: 9, line: null, values: [], messages: ['x'] }]) {
+      const text = encodeFailedRow(entry);
+      expect(text).not.toContain('\n');
+      expect(decodeFailedRow(text)).toEqual(entry);
+    }
+  });
+
+  it('packs a chunk failed rows into one element and reads every entry back as it was', async () => {
+    const entries = [0, 2].map((i) => encodeFailedRow(failedRow(i, [`message ${i}`, 'with\na line break'])));
+    const packed = packFailedRows(entries);
+    expect(isPacked(packed)).toBe(true);
+    const unpacked = await unpackListElement(packed);
+    expect(unpacked).toEqual(entries);
+    expect(unpacked.map(decodeFailedRow)).toEqual([
+      { row: 41, line: 42, values: task.rows[0], messages: ['message 0', 'with\na line break'] },
+      { row: 43, line: 45, values: task.rows[2], messages: ['message 2', 'with\na line break'] },
+    ]);
+  });
+
+  it('packs a success entry and reads its rows back, the failed ones left out', async () => {
+    const text = Buffer.from('Zoë,"likes ""quotes"", commas,\nand line breaks"\n李,\n"محمد","tab\there"\n');
+    const payload = encodeRawChunk({ firstRow: 41, firstLine: 42, rows: 3, delimiter: ',', lineEnd: 1 }, text).toString('utf8');
+    const entry = encodeSuccessEntry([1], payload);
+    const packed = packSuccessEntry(entry);
+    expect(packed.length).toBeLessThan(Buffer.byteLength(entry) + 8);
+    const [unpacked, ...more] = await unpackListElement(packed);
+    expect(more).toEqual([]);
+    expect(unpacked).toBe(entry);
+    expect(decodeSuccessRows(unpacked!, null)).toEqual([
+      { row: 41, fields: task.rows[0] },
+      { row: 43, fields: task.rows[2] },
+    ]);
+  });
+
+  it('deflates a chunk of realistic rows to a fraction of its text', async () => {
+    const rows = Array.from({ length: 2000 }, (_, i) => `user${i}.x@example.org,José García ${i % 70},${18 + (i % 70)},FR,${i % 5 ? '' : `"likes ""quotes"", commas,\nand line breaks ${i}"`}`);
+    const entry = encodeSuccessEntry([], encodeRawChunk({ firstRow: 1, firstLine: 2, rows: 2000, delimiter: ',', lineEnd: 1 }, Buffer.from(rows.join('\n') + '\n')).toString('utf8'));
+    expect((packSuccessEntry(entry)).length).toBeLessThan(Buffer.byteLength(entry) * 0.35);
+  });
+
+  it('reads elements stored as text by earlier versions as they are', async () => {
+    const success = 'S,1\n[1,2,[["a"],["b"]]]';
+    const failed = '[2,3,["b"],["no"]]';
+    for (const element of [success, failed]) {
+      expect(isPacked(Buffer.from(element))).toBe(false);
+      expect(await unpackListElement(Buffer.from(element))).toEqual([element]);
+    }
+    expect(await unpackListElement(packFailedRows([]))).toEqual([]);
+  });
+});
