@@ -263,7 +263,7 @@ describe('tasks of an earlier incarnation', () => {
     await redis.hset(keys.meta, 'state', 'enqueuing', 'enqueuedChunks', '0');
     await redis.del(keys.tasks);
     const args = [0, 1, 1, '[1,2,[["1","x"]]]', Date.now(), '[]', '[]', '[]', 'f'.repeat(24)];
-    await expect(runScript(redis, 'enqueueChunk', [keys.meta, keys.tasks], args)).rejects.toThrow(/IMPORT_CLOSED replaced/);
+    await expect(runScript(redis, 'enqueueChunk', [keys.meta, keys.tasks], args)).rejects.toMatchObject({ code: 'IMPORT_CLOSED', state: 'replaced' });
     expect(await redis.xlen(keys.tasks)).toBe(0);
   });
 });

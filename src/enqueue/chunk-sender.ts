@@ -1,8 +1,9 @@
-import { ImporterError, errorMessage } from '../errors.js';
+import { ImporterError } from '../errors.js';
 import type { ImportSettings } from '../import-record.js';
 import type { ImportKeys } from '../redis/keys.js';
 import { isTransientRedisError, replicated } from '../redis/replication.js';
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
+import { ChunkGapError } from '../redis/script-errors.js';
 import { ARRAY_VALUES_PER_KEY, MAX_ARRAY_ROW, UNIQUE_BUCKETS, arrayIndex, uniqueSlot } from './unique-values.js';
 
 /** Chunks sent to Redis without waiting for their replies: keeps the socket busy. */
@@ -148,9 +149,8 @@ export class ChunkSender {
         await this.call(chunk.keys, chunk.args);
         i++;
       } catch (err) {
-        const gap = /CHUNK_GAP (\d+)/.exec(errorMessage(err));
-        if (!gap) throw err;
-        const expected = Number(gap[1]);
+        if (!(err instanceof ChunkGapError)) throw err;
+        const expected = err.expectedChunk;
         const at = this.sent.findIndex((c) => c.chunkNo === expected);
         if (at < 0 || ++rewinds > this.sent.length * 4) {
           throw new ImporterError(
@@ -272,5 +272,5 @@ export function groupClaims(claims: readonly UniqueClaim[], firstRow: number, fi
 
 /** A chunk whose fate is unknown (lost connection, failover) or that Redis asks for again. */
 function recoverable(err: unknown): boolean {
-  return isTransientRedisError(err) || /CHUNK_GAP \d+/.test(errorMessage(err));
+  return isTransientRedisError(err) || err instanceof ChunkGapError;
 }

@@ -1,11 +1,12 @@
 import type { Readable } from 'node:stream';
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { errorMessage, ImporterError, inputError, usageError } from '../errors.js';
+import { ImporterError, inputError, usageError } from '../errors.js';
 import { checkImportId, newImportId, newIncarnation } from '../ids.js';
 import { readRecord, settingsToFields, type ImportSettings, type ImportState, type KeepColumns } from '../import-record.js';
 import { activeScore, globalKeys, importKeys, TASK_GROUP } from '../redis/keys.js';
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
+import { ImportClosedError } from '../redis/script-errors.js';
 import { durably } from '../redis/replication.js';
 import { loadSchemaFile } from '../schema/load-schema.js';
 import { defaultTableName, STDIN } from '../sources/open-source.js';
@@ -236,8 +237,7 @@ async function enqueueAs(id: string, options: EnqueueOptions): Promise<EnqueueRe
     progress();
   } catch (err) {
     await sender.drain().catch(() => {});
-    const closed = /IMPORT_CLOSED (\w+)/.exec(errorMessage(err));
-    if (closed) throw new ImporterError('state', `import ${id} was ${closed[1]} while its file was being read: the enqueue stopped`, { cause: err });
+    if (err instanceof ImportClosedError) throw new ImporterError('state', `import ${id} was ${err.state} while its file was being read: the enqueue stopped`, { cause: err });
     // Redis full: not the file's fault, and what is queued stays for the same --id to continue.
     if (redisFullError(err, id)) throw err;
     if (err instanceof ImporterError && err.kind === 'input') {

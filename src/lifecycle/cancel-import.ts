@@ -1,8 +1,9 @@
 import { DEFAULT_PREFIX } from '../defaults.js';
-import { errorMessage, ImporterError } from '../errors.js';
+import { ImporterError } from '../errors.js';
 import type { ImportState } from '../import-record.js';
 import { globalKeys, importKeys } from '../redis/keys.js';
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
+import { NoImportError } from '../redis/script-errors.js';
 
 export interface CancelOptions {
   readonly redis: ImporterRedis;
@@ -36,7 +37,7 @@ export async function cancelImport(options: CancelOptions): Promise<CancelResult
   try {
     previous = (await runScript(options.redis, 'cancelImport', [keys.meta, keys.tasks], [options.now ?? Date.now(), REASON])) as ImportState;
   } catch (err) {
-    if (errorMessage(err).includes('NO_IMPORT')) throw new ImporterError('state', `no import with id "${options.id}" in this Redis`);
+    if (err instanceof NoImportError) throw new ImporterError('state', `no import with id "${options.id}" in this Redis`);
     throw err;
   }
   const cancelled = previous === 'enqueuing' || previous === 'processing';

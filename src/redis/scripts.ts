@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import type { ImportState } from '../import-record.js';
+import { scriptError } from './script-errors.js';
 
 /** The atomic operations of the importer, one Lua file each (see src/redis/scripts/). */
 const SCRIPTS = {
@@ -19,6 +21,35 @@ const SCRIPTS = {
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
+
+/** What each script returns (its header says when); its error replies are typed in script-errors.ts. */
+export interface ScriptResults {
+  /** 1 created, 0 existed already. */
+  createImport: 0 | 1;
+  /** 1 added, 0 there already. */
+  enqueueChunk: 0 | 1;
+  /** The state afterwards. */
+  finishEnqueue: ImportState;
+  /** The state afterwards (null: no record). */
+  failImport: ImportState | null;
+  recordChunk: 'recorded' | 'complete' | 'duplicate' | 'skipped' | 'stale' | 'resend';
+  /** Entries touched. */
+  touchTasks: number;
+  /** The state before the call. */
+  cancelImport: ImportState;
+  /** [1] claimed; [0, host, pid, last beat] another enqueue reads it; [2, state] closed. */
+  claimEnqueue: [1] | [0, string, string, string] | [2, string];
+  /** waitingSince (ms, as text), or null when the import is not open. */
+  markWaiting: string | null;
+  /** 1 when the record exists. */
+  noteSaved: 0 | 1;
+  /** 'failed' when this call gave up, else 'waiting' or the import's state. */
+  giveUpImport: 'failed' | 'waiting' | ImportState | null;
+  /** The state afterwards. */
+  resumeImport: ImportState | null;
+  /** Entries released. */
+  releaseTasks: number;
+}
 type ScriptCall = (numKeys: number, ...keysAndArgs: (string | number | Buffer)[]) => Promise<unknown>;
 
 /** A Redis connection with the importer's scripts loaded (EVALSHA, falling back to EVAL). */
@@ -39,13 +70,20 @@ export function defineScripts(redis: Redis): ImporterRedis {
   return Object.assign(redis, { importerScripts: true as const });
 }
 
-/** Runs one of the importer's scripts with its keys and arguments. */
-export function runScript(
+/**
+ * Runs one of the importer's scripts with its keys and arguments. An error reply of the scripts'
+ * own (NO_IMPORT, IMPORT_CLOSED, CHUNK_GAP, COUNT_MISMATCH) rejects as its ScriptError.
+ */
+export async function runScript<N extends ScriptName>(
   redis: ImporterRedis,
-  name: ScriptName,
+  name: N,
   keys: readonly string[],
   args: readonly (string | number | Buffer)[],
-): Promise<unknown> {
+): Promise<ScriptResults[N]> {
   const call = (redis as unknown as Record<ScriptName, ScriptCall>)[name];
-  return call.call(redis, keys.length, ...keys, ...args);
+  try {
+    return (await call.call(redis, keys.length, ...keys, ...args)) as ScriptResults[N];
+  } catch (err) {
+    throw scriptError(err) ?? err;
+  }
 }

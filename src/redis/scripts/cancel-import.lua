@@ -5,7 +5,8 @@
 -- KEYS[1] meta hash, KEYS[2] tasks stream
 -- ARGV[1] now (ms), ARGV[2] the reason, kept as the import's error
 -- Returns the state before the call: 'enqueuing' or 'processing' (now cancelled), or
--- 'complete', 'failed', 'cancelled' (nothing changed). Error NO_IMPORT when there is no record.
+-- 'complete', 'failed', 'cancelled' (nothing changed). Error NO_IMPORT when there is no record
+-- (typed in src/redis/script-errors.ts).
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == false then
   return redis.error_reply('NO_IMPORT')

@@ -24,7 +24,8 @@
 -- values as '<index>:<unique slot>:<first row>,...' (formats owned by src/redis/codec.ts).
 -- Returns 1 when added, 0 when the chunk was already there.
 -- Errors: IMPORT_CLOSED <state> when the import no longer takes rows (IMPORT_CLOSED replaced
--- when the record is another incarnation's); CHUNK_GAP <expected>.
+-- when the record is another incarnation's); CHUNK_GAP <expected> (typed in
+-- src/redis/script-errors.ts).
 local state = redis.call('HGET', KEYS[1], 'state')
 if state and (redis.call('HGET', KEYS[1], 'incarnation') or '') ~= ARGV[9] then
   return redis.error_reply('IMPORT_CLOSED replaced')

@@ -5,7 +5,8 @@
 -- KEYS[1] meta hash, KEYS[2..] the unique values' bucket hashes and arrays (unique-values.ts)
 -- ARGV[1] total data rows, ARGV[2] now (ms)
 -- Returns the import's state afterwards ('processing' or 'complete', or the state it had when
--- it was no longer enqueuing). Error COUNT_MISMATCH when the queued rows disagree with the total.
+-- it was no longer enqueuing). Error COUNT_MISMATCH <queued> queued, <read> read when the queued
+-- rows disagree with the total (typed in src/redis/script-errors.ts).
 local state = redis.call('HGET', KEYS[1], 'state')
 if state ~= 'enqueuing' then
   return state
