@@ -1,11 +1,11 @@
 import { enqueue, type EnqueueOptions, type EnqueueProgress } from './enqueue/enqueue.js';
-import { DEFAULT_PREFIX, DEFAULT_RUN_MAX_PENDING, DEFAULT_RUN_PROCESSES } from './defaults.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_PREFIX, DEFAULT_RETRY, DEFAULT_RUN_MAX_PENDING, DEFAULT_RUN_PROCESSES, DEFAULT_VISIBILITY_TIMEOUT_MS } from './defaults.js';
 import { report, type ReportResult } from './report/report.js';
 import type { ReportProgress } from './report/write-xlsx.js';
 import type { ImportStatus } from './status/status.js';
 import { superviseWorkers } from './work/supervise.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_VISIBILITY_TIMEOUT_MS, work, type ChunkEvent, type WorkSummary } from './work/work.js';
-import { DEFAULT_RETRY } from './work/retry.js';
+import { work, type ChunkEvent, type WorkSummary } from './work/work.js';
+
 import { parseTarget } from './targets/target-url.js';
 import type { EmailOptions } from './deliver/mail-report.js';
 import { resolveMailSettings } from './mail/mail-settings.js';

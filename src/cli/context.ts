@@ -1,6 +1,6 @@
-import { closeRedis, connectRedis, DEFAULT_REDIS_URL } from '../redis/connection.js';
+import { closeRedis, connectRedis } from '../redis/connection.js';
 import type { ImporterRedis } from '../redis/scripts.js';
-import { DEFAULT_PREFIX } from '../defaults.js';
+import { DEFAULT_PREFIX, DEFAULT_REDIS_URL } from '../defaults.js';
 import { ExitCode, type ExitCodeValue } from '../errors.js';
 import type { ImportStatus } from '../status/status.js';
 import type { GlobalFlags } from './output.js';

@@ -1,7 +1,8 @@
+import { DEFAULT_MAX_COLUMNS, DEFAULT_MAX_RECORD_SIZE, DEFAULT_WORKBOOK_LIMITS } from '../defaults.js';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ImporterError } from '../errors.js';
 import { parseDelimiter } from '../sources/csv-dialect.js';
-import { DEFAULT_MAX_COLUMNS, DEFAULT_MAX_RECORD_SIZE, DEFAULT_WORKBOOK_LIMITS, type ReadOptions } from '../sources/read-options.js';
+import { type ReadOptions } from '../sources/read-options.js';
 import { parseEncoding } from '../sources/text-encoding.js';
 
 /** How the file is read: the flags shared by `enqueue` and `run`. */

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_ATTACHMENT_BYTES } from '../defaults.js';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import type { Redis } from 'ioredis';
@@ -26,7 +27,6 @@ export interface EmailOptions extends MailSettings {
   readonly uploadTo?: string;
 }
 
-export const DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 const GROUPS_IN_MAIL = 10;
 const ROWS_IN_MAIL = 5;
 

@@ -12,7 +12,7 @@ import { loadSchemaFile } from '../schema/load-schema.js';
 import { defaultTableName, STDIN } from '../sources/open-source.js';
 import { openRecords } from '../sources/open-records.js';
 import type { ReadOptions, SourceRecord } from '../sources/read-options.js';
-import { DEFAULT_TARGET, parseTarget } from '../targets/target-url.js';
+import { parseTarget } from '../targets/target-url.js';
 import type { ConflictPolicy } from '../targets/target.js';
 import { planHeader, REPORT_COLUMN, uniqueColumnIndexes, type HeaderPlan } from './check-header.js';
 import { ChunkSender } from './chunk-sender.js';
@@ -23,9 +23,8 @@ import { claimImport, holdImport, ownerFields } from './enqueue-owner.js';
 import { purgeImport } from '../lifecycle/purge-import.js';
 import { redisFullError } from './redis-full.js';
 import { uniqueValueKeys } from './unique-values.js';
-import { DEFAULT_CHUNK_SIZE, DEFAULT_PREFIX, MAX_CHUNK_SIZE } from '../defaults.js';
+import { DEFAULT_CHUNK_SIZE, DEFAULT_PREFIX, DEFAULT_TARGET, MAX_CHUNK_SIZE } from '../defaults.js';
 
-export { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE } from '../defaults.js';
 const BEAT_INTERVAL_MS = 5000;
 
 export interface EnqueueProgress {

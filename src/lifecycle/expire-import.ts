@@ -3,8 +3,6 @@ import { DEFAULT_PREFIX } from '../defaults.js';
 import { globalKeys, importKeys } from '../redis/keys.js';
 import { scanImportKeys } from './import-key-scan.js';
 
-/** Seven days: how long an import's keys live after its report was delivered, by default. */
-export const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
 
 export interface ExpireOptions {
   readonly redis: Redis;

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { DEFAULT_MAIL_ATTEMPTS, DEFAULT_MAIL_RETRY_DELAY_MS } from '../defaults.js';
 import { usageError } from '../errors.js';
 import { redactUrl } from '../redact.js';
 
@@ -14,8 +15,6 @@ export interface MailSettings {
   readonly retryDelayMs?: number;
 }
 
-export const DEFAULT_MAIL_ATTEMPTS = 4;
-export const DEFAULT_MAIL_RETRY_DELAY_MS = 2000;
 
 export interface ResolvedMailSettings {
   readonly smtpUrl: string;

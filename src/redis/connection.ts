@@ -1,11 +1,10 @@
+import { DEFAULT_REDIS_URL } from '../defaults.js';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { ImporterError } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import { defineScripts, type ImporterRedis } from './scripts.js';
 import { parseRedisUrl } from './redis-url.js';
 import { refuseClusterNode, seedNodeFailure } from './cluster-node-check.js';
-
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 export interface ConnectOptions {
   /** redis:// or rediss:// URL. */

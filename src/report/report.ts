@@ -1,11 +1,11 @@
-import { DEFAULT_PREFIX } from '../defaults.js';
+import { DEFAULT_PREFIX, DEFAULT_TTL_SECONDS } from '../defaults.js';
 import { errorMessage, ImporterError } from '../errors.js';
 import { readRecord, resumable, type ImportRecord } from '../import-record.js';
 import type { ImporterRedis } from '../redis/scripts.js';
 import { statusOf, type ImportStatus } from '../status/status.js';
 import { sleep } from '../work/retry.js';
 import { mailRecipients, mailReport, type EmailOptions, type MailOutcome } from '../deliver/mail-report.js';
-import { DEFAULT_TTL_SECONDS, expireImport } from '../lifecycle/expire-import.js';
+import { expireImport } from '../lifecycle/expire-import.js';
 import { resolveMailSettings } from '../mail/mail-settings.js';
 import type { S3Settings } from '../s3/s3-client.js';
 import { MAX_LINK_SECONDS } from '../s3/presign.js';

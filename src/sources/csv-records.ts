@@ -1,8 +1,9 @@
+import { DEFAULT_MAX_COLUMNS, DEFAULT_MAX_RECORD_SIZE } from '../defaults.js';
 import { CsvError } from 'csv-parse';
 import { ImporterError, inputError } from '../errors.js';
 import { createCsvParseCore } from './csv-parse-api.js';
 import { isBlank, lineBreaksIn } from './csv-fields.js';
-import { BATCH_RECORDS, DEFAULT_MAX_COLUMNS, DEFAULT_MAX_RECORD_SIZE, type SourceRecord } from './read-options.js';
+import { BATCH_RECORDS, type SourceRecord } from './read-options.js';
 
 /** @deprecated the name before Excel input: a record of any source. */
 export type CsvRecord = SourceRecord;

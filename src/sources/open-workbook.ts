@@ -1,9 +1,10 @@
+import { DEFAULT_WORKBOOK_LIMITS } from '../defaults.js';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { isS3Url } from '../s3/s3-url.js';
 import { STDIN } from './open-source.js';
 import type { RecordSource } from './open-records.js';
-import { DEFAULT_WORKBOOK_LIMITS, type ReadOptions, type SourceRecord, type WorkbookLimits } from './read-options.js';
+import { type ReadOptions, type SourceRecord, type WorkbookLimits } from './read-options.js';
 import { spoolToFile, type SpooledFile } from './spool-file.js';
 import type { XlsxArchive } from './xlsx-archive.js';
 

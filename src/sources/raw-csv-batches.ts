@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_COLUMNS, DEFAULT_MAX_RECORD_SIZE } from '../defaults.js';
 import { describeCsvError, quoteNeverClosed, recordTooLarge, tooManyColumns } from './csv-records.js';
 import {
   LINE_END_LF,
@@ -14,7 +15,6 @@ import {
   type ScanDialect,
 } from './csv-scan.js';
 import { parseRecords } from './csv-fields.js';
-import { DEFAULT_MAX_COLUMNS, DEFAULT_MAX_RECORD_SIZE } from './read-options.js';
 
 /**
  * Whole records of CSV text, as found in one block of it: where each starts and ends, not their

@@ -38,19 +38,6 @@ export interface WorkbookLimits {
   readonly minTextBytes: number;
 }
 
-export const DEFAULT_WORKBOOK_LIMITS: WorkbookLimits = {
-  // Sheet XML of real workbooks deflates 5 to 30 times; a ZIP bomb 1000 times.
-  maxInflateRatio: 100,
-  maxInflatedBytes: 4 * 1024 ** 3,
-  // The table is held in memory while the sheet is read: 64 MB of short strings stays within the
-  // workbook reader's memory bound (docs/reading-files.md), twice that does not.
-  maxSharedStringsBytes: 64 * 1024 ** 2,
-  // Real workbooks produce about as much text as they weigh, ten times with a long text repeated
-  // down a column; one string referenced by every cell, thousands of times.
-  maxTextRatio: 50,
-  minTextBytes: 32 * 1024 ** 2,
-};
-
 /** One record of the file: its fields as text and the line (or sheet row) where it starts. */
 export interface SourceRecord {
   readonly fields: string[];
@@ -59,8 +46,5 @@ export interface SourceRecord {
   readonly problems?: readonly string[];
 }
 
-export const DEFAULT_MAX_RECORD_SIZE = 16 * 1024 * 1024;
-/** Excel shows 16,384 columns; the report adds three (Row, Line, Problems) before the file's own. */
-export const DEFAULT_MAX_COLUMNS = 10_000;
 /** Records handed over at once: fewer awaits per row. */
 export const BATCH_RECORDS = 1024;

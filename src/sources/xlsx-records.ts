@@ -1,10 +1,11 @@
+import { DEFAULT_MAX_COLUMNS, DEFAULT_MAX_RECORD_SIZE } from '../defaults.js';
 import type { Readable } from 'node:stream';
 import { ImporterError, inputError } from '../errors.js';
 import { bytes, type XlsxArchive } from './xlsx-archive.js';
 import { openWorkbookSheet } from './xlsx-book.js';
 import { cellReading, type CellContext } from './cell-text.js';
 import { columnLetters, readSheetRows, type SheetRow } from './xlsx-sheet-rows.js';
-import { BATCH_RECORDS, DEFAULT_MAX_COLUMNS, DEFAULT_MAX_RECORD_SIZE, type SourceRecord, type WorkbookLimits } from './read-options.js';
+import { BATCH_RECORDS, type SourceRecord, type WorkbookLimits } from './read-options.js';
 
 /** Rows of an Excel sheet: a sheet claiming more was not written for Excel. */
 const EXCEL_ROWS = 1_048_576;

@@ -2,8 +2,6 @@ import { isAbsolute, resolve } from 'node:path';
 import { usageError } from '../errors.js';
 import { redactUrl, splitUrlSecrets } from '../redact.js';
 
-export const DEFAULT_TARGET = 'sqlite:./importer.db';
-
 export type TargetKind = 'sqlite' | 'postgres' | 'mysql';
 
 export interface TargetLocation {

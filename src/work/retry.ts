@@ -7,8 +7,6 @@ export interface RetryPolicy {
   readonly maxDelayMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 5000 };
-
 /** The last error of an operation that stayed unavailable through every attempt. */
 export class RetriesExhaustedError extends Error {
   constructor(readonly attempts: number, readonly last: unknown) {

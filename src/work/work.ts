@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_CONCURRENCY, DEFAULT_GIVE_UP_AFTER_MS, DEFAULT_PREFIX, DEFAULT_VISIBILITY_TIMEOUT_MS } from '../defaults.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_GIVE_UP_AFTER_MS, DEFAULT_PREFIX, DEFAULT_RETRY, DEFAULT_VISIBILITY_TIMEOUT_MS } from '../defaults.js';
 import { errorMessage, ImporterError } from '../errors.js';
 import { enqueueStalled, readRecord, resumable } from '../import-record.js';
 import { globalKeys, importKeys, TASK_GROUP } from '../redis/keys.js';
@@ -12,7 +12,7 @@ import type { Target } from '../targets/target.js';
 import { decodeTask, unreadableTask, type TaskChunk } from '../tasks/task-codec.js';
 import { failedEntries, processChunks, savesTogether, type ChunkOutcome } from './process-task.js';
 import type { ImportContext } from './import-context.js';
-import { DEFAULT_RETRY, sleep, TargetUnavailableError, type RetryPolicy } from './retry.js';
+import { sleep, TargetUnavailableError, type RetryPolicy } from './retry.js';
 import { TargetBreaker } from './target-breaker.js';
 import { noteSaved, noteUnavailable, releaseTasks } from './target-wait.js';
 import { TaskFetcher, type FetchedTask } from './task-fetcher.js';
@@ -21,7 +21,6 @@ import { DEATHS_TO_BLAME, PROBE_FROM_DELIVERY, probeRows, withoutHangingRows } f
 import { ProbeGate } from './probe-gate.js';
 import { WorkerHeartbeat, type WaitingFor } from './worker-registry.js';
 
-export { DEFAULT_CONCURRENCY, DEFAULT_VISIBILITY_TIMEOUT_MS };
 /**
  * New tasks a slot takes at once when the import's target saves several in one statement: with
  * tasks of 2000 rows, COPYs of up to 16,000 rows (PostgreSQL spends less CPU per row on a few

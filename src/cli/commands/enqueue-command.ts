@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { EnqueueOptions } from '../../enqueue/enqueue.js';
-import { DEFAULT_CHUNK_SIZE, DEFAULT_RUN_MAX_PENDING, MAX_CHUNK_SIZE } from '../../defaults.js';
-import { DEFAULT_TARGET } from '../../targets/target-url.js';
+import { DEFAULT_CHUNK_SIZE, DEFAULT_RUN_MAX_PENDING, DEFAULT_TARGET, MAX_CHUNK_SIZE } from '../../defaults.js';
+
 import { keyPrefix, withRedis, formatCount } from '../context.js';
 import { info, printJson, progressBar, warn, type GlobalFlags } from '../output.js';
 import { integer, positiveInt, wholeNumber } from '../parse.js';

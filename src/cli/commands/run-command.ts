@@ -1,9 +1,9 @@
 import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
 import { keepHeapGrowthSmall } from '../heap-growth.js';
-import { DEFAULT_RUN_PROCESSES } from '../../defaults.js';
+import { DEFAULT_RETRY, DEFAULT_RUN_PROCESSES } from '../../defaults.js';
 import { DEFAULT_VISIBILITY_TIMEOUT_MS } from '../../defaults.js';
-import { DEFAULT_RETRY } from '../../work/retry.js';
+
 import { describeCounts, exitCodeFor, keyPrefix, redisUrl, withRedis } from '../context.js';
 import { info, printJson, progressBar, warn, type Bar, type GlobalFlags } from '../output.js';
 import { addEnqueueOptions, enqueueSettingsFromFlags, type EnqueueFlags } from './enqueue-command.js';

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { openImportsProgress } from '../../status/status.js';
 import { superviseWorkers } from '../../work/supervise.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_GIVE_UP_AFTER_MS, DEFAULT_VISIBILITY_TIMEOUT_MS } from '../../defaults.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_GIVE_UP_AFTER_MS, DEFAULT_RETRY, DEFAULT_VISIBILITY_TIMEOUT_MS } from '../../defaults.js';
 import type { WorkSummary } from '../../work/work.js';
-import { DEFAULT_RETRY } from '../../work/retry.js';
+
 import { checkImportId } from '../../ids.js';
 import { keyPrefix, redisUrl, stopOnSignals, withRedis, formatCount } from '../context.js';
 import { info, progressBar, warn, type GlobalFlags } from '../output.js';
