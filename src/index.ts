@@ -23,7 +23,7 @@ export { cancelImport, type CancelOptions, type CancelResult } from './lifecycle
 export { purgeImport, type PurgeOptions, type PurgeResult } from './lifecycle/purge-import.js';
 export { expireImport, type ExpireOptions, type ExpireResult } from './lifecycle/expire-import.js';
 export { importMemory, type ImportMemory, type ImportMemoryOptions } from './lifecycle/import-memory.js';
-export { type EmailOptions, type MailOutcome } from './deliver/mail-report.js';
+export { type EmailOptions, type MailOutcome } from './mail/deliver-report.js';
 export type { S3Settings } from './s3/s3-client.js';
 export { importedRows, failedRows, type ImportedRow, type OutcomeListOptions } from './report/list-reader.js';
 export type { FailedRowEntry } from './redis/codec.js';

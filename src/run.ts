@@ -7,7 +7,7 @@ import { superviseWorkers } from './work/supervise.js';
 import { work, type ChunkEvent, type WorkSummary } from './work/work.js';
 
 import { parseTarget } from './targets/target-url.js';
-import type { EmailOptions } from './deliver/mail-report.js';
+import type { EmailOptions } from './mail/deliver-report.js';
 import { resolveMailSettings } from './mail/mail-settings.js';
 import type { S3Settings } from './s3/s3-client.js';
 

@@ -1,3 +1,4 @@
+import { sleep } from '../sleep.js';
 import { ImporterError } from '../errors.js';
 import type { ImportSettings } from '../import-record.js';
 import type { ImportKeys } from '../redis/keys.js';
@@ -30,8 +31,6 @@ interface SentChunk {
   /** Settles once Redis accepted the chunk and a replica has it (or there is no replica). */
   readonly confirmed: Promise<void>;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Sends chunks in order with a bounded number in flight, so parsing and Redis overlap.

@@ -1,6 +1,6 @@
 import { createTransport } from 'nodemailer';
 import { ImporterError } from '../errors.js';
-import { sleep } from '../work/retry.js';
+import { sleep } from '../sleep.js';
 import type { ResolvedMailSettings } from './mail-settings.js';
 import { describeSmtpError, isPermanent, serverName } from './smtp-errors.js';
 

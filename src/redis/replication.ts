@@ -1,3 +1,4 @@
+import { sleep } from '../sleep.js';
 import type { Cluster, Redis } from 'ioredis';
 import { errorMessage } from '../errors.js';
 import { keySlot } from './key-slot.js';
@@ -51,8 +52,6 @@ export function isTransientRedisError(err: unknown): boolean {
     errorMessage(err),
   );
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** How long durably() keeps trying through a failover before it gives up. */
 const DURABLE_MS = 60_000;

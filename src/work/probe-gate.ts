@@ -1,4 +1,4 @@
-import { sleep } from './retry.js';
+import { sleep } from '../sleep.js';
 
 const POLL_MS = 25;
 

@@ -1,3 +1,4 @@
+import { sleep } from '../sleep.js';
 import { errorMessage } from '../errors.js';
 import { TransientError } from '../targets/target.js';
 
@@ -24,19 +25,6 @@ export class TargetUnavailableError extends Error {
     super(reason, options);
     this.name = 'TargetUnavailableError';
   }
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** Exponential backoff with full jitter: 0..min(max, base * 2^attempt). */

@@ -1,4 +1,4 @@
-import { sleep } from './retry.js';
+import { sleep } from '../sleep.js';
 
 /** First wait after a target is found unavailable, and the most a wait grows to. */
 export const BREAKER_BASE_MS = 1000;

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { EmailOptions } from '../../deliver/mail-report.js';
+import type { EmailOptions } from '../../mail/deliver-report.js';
 import type { S3Settings } from '../../s3/s3-client.js';
 import { positiveInt } from '../parse.js';
 import { byteSize, duration } from '../parse-units.js';
