@@ -10,6 +10,7 @@ import { parseTarget } from './targets/target-url.js';
 import type { EmailOptions } from './mail/deliver-report.js';
 import { resolveMailSettings } from './mail/mail-settings.js';
 import type { S3Settings } from './s3/s3-client.js';
+import type { TargetOptions } from './targets/target-options.js';
 
 export interface RunOptions extends Omit<EnqueueOptions, 'onStarted' | 'onProgress'> {
   /** URL of the same Redis, for worker processes to connect to. */
@@ -21,6 +22,8 @@ export interface RunOptions extends Omit<EnqueueOptions, 'onStarted' | 'onProgre
   readonly maxAttempts?: number;
   /** Give up on the import after its target was unavailable this long (WorkOptions.giveUpAfterMs). */
   readonly giveUpAfterMs?: number;
+  /** Passwords and settings of the target (WorkOptions.targets); a password in `target` is used when `targets.password` is absent. */
+  readonly targets?: TargetOptions;
   readonly out?: string;
   /** Where S3 is, for an `s3://` file, `--upload` and an `s3://` report. */
   readonly s3?: S3Settings;
@@ -47,9 +50,9 @@ export async function runImport(options: RunOptions): Promise<ReportResult & { r
   // A missing SMTP server is said now, not after the whole file was imported.
   if (options.email) resolveMailSettings(options.email);
   // On one machine, the workers are this process and its children: a password given in the
-  // target URL reaches them through the environment, never through Redis.
+  // target URL reaches them as an option (a child's through its environment), never through Redis.
   const password = options.target ? parseTarget(options.target).password : null;
-  if (password !== null && process.env['IMPORTER_TARGET_PASSWORD'] === undefined) process.env['IMPORTER_TARGET_PASSWORD'] = password;
+  const targets: TargetOptions = { ...options.targets, password: options.targets?.password ?? password ?? undefined };
   const stop = new AbortController();
   let workers: Promise<WorkSummary> | null = null;
   const startWorkers = (id: string): void => {
@@ -61,6 +64,7 @@ export async function runImport(options: RunOptions): Promise<ReportResult & { r
       visibilityTimeoutMs: options.visibilityTimeoutMs ?? DEFAULT_VISIBILITY_TIMEOUT_MS,
       maxAttempts: options.maxAttempts ?? DEFAULT_RETRY.maxAttempts,
       giveUpAfterMs: options.giveUpAfterMs,
+      targets,
     };
     const processes = options.processes ?? DEFAULT_RUN_PROCESSES;
     workers =

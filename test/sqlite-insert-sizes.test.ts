@@ -27,7 +27,7 @@ function rowsOf(first: number, count: number): CellValue[][] {
 describe('the SQLite target writes any number of rows', () => {
   it('saves chunks of 0 to 4,000 rows (past one statement\'s parameter cap) every row once, and prepares a bounded set of INSERTs', async () => {
     const path = join(dir.path, 'sizes.db');
-    const target = new SqliteTarget(path);
+    const target = new SqliteTarget(path, 5000);
     try {
       await target.ensureTable({ table: 'people', columns: COLUMNS.map((name, c) => ({ name, type: TYPES[c]! })), create: true, uniqueKey: [] });
       // Counts a file with invalid rows gives: nearly every chunk a different one.

@@ -4,14 +4,15 @@ import { DEFAULT_PREFIX, DEFAULT_REDIS_URL } from '../defaults.js';
 import { ExitCode, type ExitCodeValue } from '../errors.js';
 import type { ImportStatus } from '../status/status.js';
 import type { GlobalFlags } from './output.js';
+import { environment } from './environment.js';
 
 /** Flags, then environment, then defaults: settled once here. */
 export function redisUrl(flags: GlobalFlags): string {
-  return flags.redis ?? process.env['REDIS_URL'] ?? DEFAULT_REDIS_URL;
+  return flags.redis ?? environment().redisUrl ?? DEFAULT_REDIS_URL;
 }
 
 export function keyPrefix(flags: GlobalFlags): string {
-  return flags.prefix ?? process.env['IMPORTER_PREFIX'] ?? DEFAULT_PREFIX;
+  return flags.prefix ?? environment().prefix ?? DEFAULT_PREFIX;
 }
 
 /**

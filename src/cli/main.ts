@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, ImporterError, errorMessage } from '../errors.js';
 import { redactText } from '../redact.js';
+import { environment } from './environment.js';
 import { registerEnqueue } from './commands/enqueue-command.js';
 import { registerReport } from './commands/report-command.js';
 import { registerRun } from './commands/run-command.js';
@@ -51,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode;
     }
     process.stderr.write(`importer: unexpected error: ${redactText(errorMessage(err))}\n`);
-    if (process.env['IMPORTER_DEBUG']) console.error(err);
+    if (environment().debug) console.error(err);
     return ExitCode.internal;
   }
 }

@@ -5,6 +5,7 @@ import { ledgerKey, readRecord, type ImportRecord } from '../import-record.js';
 import { redactUrl } from '../redact.js';
 import { globalKeys, importKeys } from '../redis/keys.js';
 import { openTarget } from '../targets/open-target.js';
+import type { TargetOptions } from '../targets/target-options.js';
 import { scanImportKeys } from './import-key-scan.js';
 
 export interface PurgeOptions {
@@ -13,6 +14,8 @@ export interface PurgeOptions {
   readonly id: string;
   /** Also delete the import's rows of its target's ledger (default true). */
   readonly forgetLedger?: boolean;
+  /** Passwords for the import's target, to forget its ledger rows (see WorkOptions.targets). */
+  readonly targets?: TargetOptions;
 }
 
 export interface PurgeResult {
@@ -56,13 +59,13 @@ export async function purgeImport(options: PurgeOptions): Promise<PurgeResult> {
   if (count === 0 && !hadMeta && listed === 0) {
     throw new ImporterError('state', `no import with id "${options.id}" in this Redis`);
   }
-  const ledger = options.forgetLedger === false ? { ledgerRows: null, ledgerError: null } : await forgetLedger(record);
+  const ledger = options.forgetLedger === false ? { ledgerRows: null, ledgerError: null } : await forgetLedger(record, options.targets);
   return { id: options.id, keys: count, target: record ? redactUrl(record.target) : null, ...ledger };
 }
 
-async function forgetLedger(record: ImportRecord | null): Promise<Pick<PurgeResult, 'ledgerRows' | 'ledgerError'>> {
+async function forgetLedger(record: ImportRecord | null, targets: TargetOptions | undefined): Promise<Pick<PurgeResult, 'ledgerRows' | 'ledgerError'>> {
   if (!record || !record.target) return { ledgerRows: null, ledgerError: 'the import had no record left to name its target' };
-  const target = openTarget(record.target);
+  const target = openTarget(record.target, targets);
   try {
     return { ledgerRows: await target.forgetLedger!(record.table, ledgerKey(record)), ledgerError: null };
   } catch (err) {

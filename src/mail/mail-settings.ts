@@ -5,9 +5,9 @@ import { redactUrl } from '../redact.js';
 
 /** How mail is sent: flags, then environment, then defaults. */
 export interface MailSettings {
-  /** `smtp://user:pass@host:587`, `smtps://...`; else SMTP_URL. */
+  /** `smtp://user:pass@host:587`, `smtps://...` (the command line: SMTP_URL). */
   readonly smtpUrl?: string;
-  /** Sender address; else MAIL_FROM, else importer@<this host>. */
+  /** Sender address (the command line: --from, else MAIL_FROM); else importer@<this host>. */
   readonly from?: string;
   /** Attempts at sending before giving up; default 4. */
   readonly attempts?: number;
@@ -25,7 +25,7 @@ export interface ResolvedMailSettings {
 
 /** Settles the mail settings once, before any work: a missing SMTP server is a usage error. */
 export function resolveMailSettings(settings: MailSettings = {}): ResolvedMailSettings {
-  const smtpUrl = settings.smtpUrl ?? process.env['SMTP_URL'];
+  const smtpUrl = settings.smtpUrl;
   if (!smtpUrl || smtpUrl.trim() === '') {
     throw usageError('sending mail needs an SMTP server: set SMTP_URL (for example smtp://user:pass@host:587 or smtps://...)');
   }
@@ -40,7 +40,7 @@ export function resolveMailSettings(settings: MailSettings = {}): ResolvedMailSe
   }
   return {
     smtpUrl: smtpUrl.trim(),
-    from: settings.from ?? process.env['MAIL_FROM'] ?? `importer@${hostname()}`,
+    from: settings.from ?? `importer@${hostname()}`,
     attempts: Math.max(1, settings.attempts ?? DEFAULT_MAIL_ATTEMPTS),
     retryDelayMs: Math.max(0, settings.retryDelayMs ?? DEFAULT_MAIL_RETRY_DELAY_MS),
   };

@@ -2,7 +2,7 @@ import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 
 /** Where S3 is: the SDK's usual chain, or an S3-compatible store at an endpoint. */
 export interface S3Settings {
-  /** Endpoint of an S3-compatible store (MinIO, Ceph, a test server); else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL. */
+  /** Endpoint of an S3-compatible store (MinIO, Ceph, a test server); else AWS (the command line: --s3-endpoint, else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL). */
   readonly endpoint?: string;
 }
 
@@ -10,7 +10,7 @@ export interface S3Settings {
 const FALLBACK_REGION = 'us-east-1';
 
 export function s3Endpoint(settings: S3Settings = {}): string | undefined {
-  const value = settings.endpoint ?? process.env['AWS_ENDPOINT_URL_S3'] ?? process.env['AWS_ENDPOINT_URL'];
+  const value = settings.endpoint;
   return value && value.trim() !== '' ? value.trim() : undefined;
 }
 

@@ -1,7 +1,6 @@
 import mysql from 'mysql2/promise';
 import type { CellValue } from '../schema/row-validator.js';
 import { redactUrl } from '../redact.js';
-import { targetPassword } from './target-url.js';
 import { writeFindingRefused } from './find-refused.js';
 import { qualified, quoteMysql, splitTableName } from './sql-names.js';
 import { LEDGER_KEEP_DAYS, LEDGER_TABLE, TransientError, type ColumnType, type ConflictPolicy, type RowRejection, type SaveRequest, type TableDefinition, type Target } from './target.js';
@@ -96,14 +95,15 @@ export class MysqlTarget implements Target {
   private readonly constraintColumns = new Map<string, string[]>();
   private readonly label: string;
 
-  constructor(url: string) {
+  /** `password`: the target's own (the URL stored in Redis has none). */
+  constructor(url: string, password: string | undefined) {
     this.label = redactUrl(url);
     const parsed = new URL(url);
     this.pool = mysql.createPool({
       host: parsed.hostname,
       port: parsed.port ? Number(parsed.port) : 3306,
       user: decodeURIComponent(parsed.username) || undefined,
-      password: targetPassword('mysql'),
+      password,
       database: decodeURIComponent(parsed.pathname.slice(1)),
       connectionLimit: 4,
       connectTimeout: 10_000,

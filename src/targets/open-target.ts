@@ -1,4 +1,6 @@
+import { DEFAULT_SQLITE_BUSY_TIMEOUT_MS } from '../defaults.js';
 import { parseTarget, type TargetLocation } from './target-url.js';
+import { targetPassword, type TargetOptions } from './target-options.js';
 import type { CellValue } from '../schema/row-validator.js';
 import { copyText, utf8Bytes, type RowOriginals } from './copy-text.js';
 import type { EncodedRows, RowRejection, SaveRequest, TableDefinition, Target } from './target.js';
@@ -7,18 +9,18 @@ import type { EncodedRows, RowRejection, SaveRequest, TableDefinition, Target } 
  * Opens the target an import's record names. Database drivers are loaded on first use, so a
  * worker (and every command) starts without loading drivers it does not need.
  */
-export function openTarget(url: string): Target {
-  return new LazyTarget(parseTarget(url));
+export function openTarget(url: string, options: TargetOptions = {}): Target {
+  return new LazyTarget(parseTarget(url), options);
 }
 
-async function load(location: TargetLocation): Promise<Target> {
+async function load(location: TargetLocation, options: TargetOptions): Promise<Target> {
   switch (location.kind) {
     case 'sqlite':
-      return new (await import('./sqlite-target.js')).SqliteTarget(location.path);
+      return new (await import('./sqlite-target.js')).SqliteTarget(location.path, options.sqliteBusyTimeoutMs ?? DEFAULT_SQLITE_BUSY_TIMEOUT_MS);
     case 'postgres':
-      return new (await import('./postgres-target.js')).PostgresTarget(location.url);
+      return new (await import('./postgres-target.js')).PostgresTarget(location.url, targetPassword('postgres', options));
     case 'mysql':
-      return new (await import('./mysql-target.js')).MysqlTarget(location.url);
+      return new (await import('./mysql-target.js')).MysqlTarget(location.url, targetPassword('mysql', options));
   }
 }
 
@@ -28,7 +30,10 @@ class LazyTarget implements Target {
   readonly encodeRows?: (request: Pick<SaveRequest, 'table' | 'columns'>, rows: readonly (readonly CellValue[])[], originals: RowOriginals | null) => Buffer;
   private loaded: Target | null = null;
 
-  constructor(private readonly location: TargetLocation) {
+  constructor(
+    private readonly location: TargetLocation,
+    private readonly options: TargetOptions,
+  ) {
     if (location.kind === 'postgres') {
       // Before the driver is loaded, COPY's text is built from the values alone.
       this.encodeRows = (request, rows, originals) => this.loaded?.encodeRows?.(request, rows, originals) ?? utf8Bytes(copyText(rows));
@@ -43,7 +48,7 @@ class LazyTarget implements Target {
   }
 
   private get(): Promise<Target> {
-    this.target ??= load(this.location).then((target) => (this.loaded = target));
+    this.target ??= load(this.location, this.options).then((target) => (this.loaded = target));
     return this.target;
   }
 

@@ -2,7 +2,6 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { redactUrl } from '../redact.js';
 import type { CellValue } from '../schema/row-validator.js';
-import { targetPassword } from './target-url.js';
 import { copyRowsBytes, copyText, utf8Bytes, type RowOriginals } from './copy-text.js';
 import { writeFindingRefused } from './find-refused.js';
 import { onConflictClause, qualified, quotePg, splitTableName } from './sql-names.js';
@@ -71,9 +70,10 @@ export class PostgresTarget implements Target {
   private readonly booleanColumns = new Map<string, Set<string>>();
   private readonly label: string;
 
-  constructor(url: string) {
+  /** `password`: the target's own (the URL stored in Redis has none). */
+  constructor(url: string, password: string | undefined) {
     this.label = redactUrl(url);
-    this.pool = new pg.Pool({ connectionString: url, password: targetPassword('postgres'), max: 4, connectionTimeoutMillis: 10_000 });
+    this.pool = new pg.Pool({ connectionString: url, password, max: 4, connectionTimeoutMillis: 10_000 });
     this.pool.on('error', () => {}); // an idle client's error surfaces on the next query
   }
 

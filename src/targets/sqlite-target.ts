@@ -12,20 +12,8 @@ const MAX_PARAMS = 32766;
 /** Rows of the largest multi-row INSERT: past a few hundred rows a larger one saves nothing. */
 const MAX_ROWS_PER_INSERT = 512;
 const LEDGER = LEDGER_TABLE;
-const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 /** How long one statement lets SQLite wait for a lock itself (its busy handler sleeps the thread). */
 const LOCK_WAIT_MS = 2;
-
-/**
- * How long a statement waits for another connection's lock before failing with SQLITE_BUSY (which
- * the worker then retries with backoff). better-sqlite3 waits synchronously, blocking the
- * worker's event loop, so IMPORTER_SQLITE_BUSY_TIMEOUT_MS can shorten it.
- */
-function busyTimeoutMs(): number {
-  const raw = process.env['IMPORTER_SQLITE_BUSY_TIMEOUT_MS'];
-  const ms = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
-  return Number.isInteger(ms) && ms >= 0 ? ms : DEFAULT_BUSY_TIMEOUT_MS;
-}
 
 const SQL_TYPES: Record<ColumnType, string> = { text: 'TEXT', integer: 'INTEGER', real: 'REAL', boolean: 'INTEGER', date: 'TEXT', timestamp: 'TEXT' };
 
@@ -60,13 +48,20 @@ export class SqliteTarget implements Target {
   private connection: { db: Db; ledgerGet: Statement; ledgerPut: Statement } | null = null;
   private readonly inserts = new Map<string, Statement>();
 
-  constructor(private readonly path: string) {}
+  /**
+   * `busyTimeoutMs`: how long a statement waits for another connection's lock before failing
+   * with SQLITE_BUSY (the worker then retries with backoff); see DEFAULT_SQLITE_BUSY_TIMEOUT_MS.
+   */
+  constructor(
+    private readonly path: string,
+    private readonly busyTimeoutMs: number,
+  ) {}
 
   /** Opens the file on first use, so that a locked or missing file is retried like any outage. */
   private open(): { db: Db; ledgerGet: Statement; ledgerPut: Statement } {
     if (this.connection) return this.connection;
     // A short wait inside SQLite; save() waits the rest of the busy timeout without blocking.
-    const db = new Database(this.path, { timeout: Math.min(busyTimeoutMs(), LOCK_WAIT_MS) });
+    const db = new Database(this.path, { timeout: Math.min(this.busyTimeoutMs, LOCK_WAIT_MS) });
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
@@ -112,7 +107,7 @@ export class SqliteTarget implements Target {
    * short transactions.
    */
   private async whenUnlocked<T>(work: () => T): Promise<T> {
-    const deadline = Date.now() + busyTimeoutMs();
+    const deadline = Date.now() + this.busyTimeoutMs;
     for (;;) {
       try {
         return work();

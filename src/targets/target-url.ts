@@ -49,12 +49,3 @@ export function parseTarget(url: string, cwd = process.cwd()): TargetLocation {
 function unsupported(url: string): Error {
   return usageError(`unsupported target "${redactUrl(url)}": use sqlite:<file>, postgres://user@host:port/db or mysql://user@host:port/db`);
 }
-
-/** The password a worker uses for a target: from its own environment, never from Redis. */
-export function targetPassword(kind: TargetKind): string | undefined {
-  const generic = process.env['IMPORTER_TARGET_PASSWORD'];
-  if (generic !== undefined) return generic;
-  if (kind === 'postgres') return process.env['PGPASSWORD'];
-  if (kind === 'mysql') return process.env['MYSQL_PWD'];
-  return undefined;
-}

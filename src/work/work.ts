@@ -9,6 +9,7 @@ import { runScript, type ImporterRedis } from '../redis/scripts.js';
 import { replicated } from '../redis/replication.js';
 import { openTarget } from '../targets/open-target.js';
 import type { Target } from '../targets/target.js';
+import type { TargetOptions } from '../targets/target-options.js';
 import { decodeTask, unreadableTask, type TaskChunk } from '../tasks/task-codec.js';
 import { failedEntries, processChunks, savesTogether, type ChunkOutcome } from './process-task.js';
 import type { ImportContext } from './import-context.js';
@@ -78,6 +79,8 @@ export interface WorkOptions {
    * Default one hour.
    */
   readonly giveUpAfterMs?: number;
+  /** Passwords and settings for the imports' targets (the URL stored in Redis holds no password). */
+  readonly targets?: TargetOptions;
   /** Stops taking tasks when aborted; tasks in flight are finished. */
   readonly signal?: AbortSignal;
   /** Name of this worker in the consumer group (default host:pid:random). */
@@ -506,7 +509,7 @@ class WorkerPool {
 
   private target(url: string): Target {
     let target = this.targets.get(url);
-    if (!target) this.targets.set(url, (target = openTarget(url)));
+    if (!target) this.targets.set(url, (target = openTarget(url, this.options.targets)));
     return target;
   }
 

@@ -50,6 +50,7 @@ async function main(): Promise<void> {
       visibilityTimeoutMs: options.visibilityTimeoutMs,
       maxAttempts: options.maxAttempts,
       giveUpAfterMs: options.giveUpAfterMs,
+      targets: options.targets,
       signal: controller.signal,
       onChunk: (event) => send({ type: 'chunk', event }),
       onWarning: (message) => send({ type: 'warning', message }),

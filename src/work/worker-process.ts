@@ -1,4 +1,5 @@
 import type { ChunkEvent, WorkSummary } from './work.js';
+import type { TargetOptions } from '../targets/target-options.js';
 
 /** Options a supervisor hands to each worker process (through the environment, as JSON). */
 export interface WorkerProcessOptions {
@@ -10,6 +11,8 @@ export interface WorkerProcessOptions {
   readonly visibilityTimeoutMs: number;
   readonly maxAttempts: number;
   readonly giveUpAfterMs?: number;
+  /** WorkOptions.targets: passwords reach the process in its environment, as this JSON, never through Redis. */
+  readonly targets?: TargetOptions;
 }
 
 export const WORKER_OPTIONS_ENV = 'IMPORTER_WORKER_OPTIONS';

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import type { EmailOptions } from '../../mail/deliver-report.js';
 import type { S3Settings } from '../../s3/s3-client.js';
 import { positiveInt } from '../parse.js';
+import { environment } from '../environment.js';
 import { byteSize, duration } from '../parse-units.js';
 
 /** The flags that say how a report is delivered: mail, S3, expiry. */
@@ -35,8 +36,10 @@ export function addDeliveryOptions(command: Command): Command {
     .option('--ttl <duration>', "once delivered, the import's keys expire after this long: 3600, 12h, 7d; 0 keeps them (default 7d)", duration('--ttl'));
 }
 
-export function s3Settings(flags: DeliveryFlags): S3Settings {
-  return flags.s3Endpoint ? { endpoint: flags.s3Endpoint } : {};
+/** Where S3 is: --s3-endpoint, else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, else AWS. */
+export function s3Settings(flags: Pick<DeliveryFlags, 's3Endpoint'>): S3Settings {
+  const endpoint = flags.s3Endpoint ?? environment().s3Endpoint;
+  return endpoint ? { endpoint } : {};
 }
 
 /** The flags as the library's report options. */
@@ -44,7 +47,8 @@ export function deliveryOptions(flags: DeliveryFlags): { email?: EmailOptions; t
   const email: EmailOptions | undefined = flags.email
     ? {
         to: flags.email.filter((a) => a !== ''),
-        from: flags.from,
+        smtpUrl: environment().smtpUrl,
+        from: flags.from ?? environment().mailFrom,
         maxAttachmentBytes: flags.maxAttachment,
         uploadTo: flags.uploadTo,
         attempts: flags.mailAttempts,

@@ -1,3 +1,4 @@
+import { s3Settings } from './delivery-options.js';
 import { Option, type Command } from 'commander';
 import type { EnqueueOptions } from '../../enqueue/enqueue.js';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_RUN_MAX_PENDING, DEFAULT_TARGET, MAX_CHUNK_SIZE } from '../../defaults.js';
@@ -45,7 +46,7 @@ export function enqueueSettingsFromFlags(flags: EnqueueFlags): Pick<
     handler: flags.handler,
     priority: flags.priority,
     upload: flags.upload,
-    s3: flags.s3Endpoint ? { endpoint: flags.s3Endpoint } : undefined,
+    s3: s3Settings(flags),
     maxPending: flags.maxPending,
   };
 }

@@ -1,3 +1,4 @@
+import { environment } from '../environment.js';
 import type { Command } from 'commander';
 import { purgeImport } from '../../lifecycle/purge-import.js';
 import { checkImportId } from '../../ids.js';
@@ -14,7 +15,7 @@ export function registerPurge(program: Command): void {
     .action(async (id: string, _options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<GlobalFlags>();
       checkImportId(id);
-      const result = await withRedis(flags, (redis) => purgeImport({ redis, prefix: keyPrefix(flags), id }), false, 'purge');
+      const result = await withRedis(flags, (redis) => purgeImport({ redis, prefix: keyPrefix(flags), id, targets: environment().targets }), false, 'purge');
       if (flags.json) printJson({ id, purged: true, keys: result.keys, ledgerRows: result.ledgerRows, ledgerError: result.ledgerError });
       else info(flags, `Purged import ${id}: ${result.keys} keys deleted${result.ledgerRows === null ? '' : `, ${result.ledgerRows} ledger rows deleted from ${result.target}`}`);
       if (result.ledgerError !== null) {

@@ -1,3 +1,4 @@
+import { environment } from '../environment.js';
 import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
 import { keepHeapGrowthSmall } from '../heap-growth.js';
@@ -47,6 +48,7 @@ export function registerRun(program: Command): void {
               ...enqueueSettingsFromFlags(flags),
               ...deliveryOptions(flags),
               processes: flags.processes,
+              targets: environment().targets,
               concurrency: flags.concurrency,
               visibilityTimeoutMs: flags.visibilityTimeout === undefined ? DEFAULT_VISIBILITY_TIMEOUT_MS : flags.visibilityTimeout * 1000,
               maxAttempts: flags.maxAttempts ?? DEFAULT_RETRY.maxAttempts,

@@ -1,3 +1,4 @@
+import { environment } from '../environment.js';
 import type { Command } from 'commander';
 import { openImportsProgress } from '../../status/status.js';
 import { superviseWorkers } from '../../work/supervise.js';
@@ -63,6 +64,7 @@ export function registerWork(program: Command): void {
         visibilityTimeoutMs: (flags.visibilityTimeout ?? DEFAULT_VISIBILITY_TIMEOUT_MS / 1000) * 1000,
         maxAttempts: flags.maxAttempts ?? DEFAULT_RETRY.maxAttempts,
         giveUpAfterMs: (flags.giveUpAfter ?? DEFAULT_GIVE_UP_AFTER_MS / 1000) * 1000,
+        targets: environment().targets,
         onWarning: (message: string) => warn(flags, message),
       };
       try {
