@@ -29,6 +29,30 @@ export class ImporterError extends Error {
   }
 }
 
+/** Names an option in a message (see OptionError). */
+export type NameOption = (option: string) => string;
+
+/**
+ * An error whose message names options of the library as the library does (`chunkSize must be
+ * ...`): `words` builds it with any naming, so that the command line can say the same with its
+ * own names for them (`--chunk-size must be ...`, SMTP_URL: src/cli/option-names.ts).
+ */
+export class OptionError extends ImporterError {
+  constructor(
+    kind: ImporterErrorKind,
+    readonly words: (name: NameOption) => string,
+    options?: { cause?: unknown },
+  ) {
+    super(kind, words((option) => option), options);
+    this.name = 'OptionError';
+  }
+}
+
+/** A usage error naming options: optionError((o) => `${o('chunkSize')} must be ...`). */
+export function optionError(words: (name: NameOption) => string, kind: ImporterErrorKind = 'usage', cause?: unknown): OptionError {
+  return new OptionError(kind, words, { cause });
+}
+
 export function usageError(message: string): ImporterError {
   return new ImporterError('usage', message);
 }

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, ImporterError, errorMessage } from '../errors.js';
 import { redactText } from '../redact.js';
 import { environment } from './environment.js';
+import { cliMessage } from './option-names.js';
 import { registerEnqueue } from './commands/enqueue-command.js';
 import { registerReport } from './commands/report-command.js';
 import { registerRun } from './commands/run-command.js';
@@ -48,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof ImporterError) {
       // Messages name URLs already redacted; this catches one a driver's own words carried.
-      process.stderr.write(`importer: ${redactText(err.message)}\n`);
+      process.stderr.write(`importer: ${redactText(cliMessage(err))}\n`);
       return err.exitCode;
     }
     process.stderr.write(`importer: unexpected error: ${redactText(errorMessage(err))}\n`);

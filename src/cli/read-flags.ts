@@ -1,3 +1,4 @@
+import { cliMessage } from './option-names.js';
 import { DEFAULT_MAX_COLUMNS, DEFAULT_MAX_RECORD_SIZE, DEFAULT_WORKBOOK_LIMITS } from '../defaults.js';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ImporterError } from '../errors.js';
@@ -25,7 +26,7 @@ function checked(check: (value: string) => unknown) {
     try {
       check(value);
     } catch (err) {
-      if (err instanceof ImporterError) throw new InvalidArgumentError(err.message.replace(/^--[\w-]+: /, ''));
+      if (err instanceof ImporterError) throw new InvalidArgumentError(cliMessage(err).replace(/^--[\w-]+: /, ''));
       throw err;
     }
     return value;

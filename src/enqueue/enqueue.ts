@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ImporterError, inputError, usageError } from '../errors.js';
+import { ImporterError, inputError, optionError } from '../errors.js';
 import { checkImportId, newImportId, newIncarnation } from '../ids.js';
 import { readRecord, settingsToFields, type ImportSettings, type ImportState, type KeepColumns } from '../import-record.js';
 import { activeScore, globalKeys, importKeys, TASK_GROUP } from '../redis/keys.js';
@@ -100,7 +100,7 @@ async function enqueueAs(id: string, options: EnqueueOptions): Promise<EnqueueRe
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_CHUNK_SIZE) {
-    throw usageError(`--chunk-size must be a whole number from 1 to ${MAX_CHUNK_SIZE}`);
+    throw optionError((o) => `${o('chunkSize')} must be a whole number from 1 to ${MAX_CHUNK_SIZE}`);
   }
   const target = parseTarget(options.target ?? DEFAULT_TARGET);
   const loaded = options.schemaPath ? await loadSchemaFile(options.schemaPath) : null;
@@ -176,7 +176,7 @@ async function enqueueAs(id: string, options: EnqueueOptions): Promise<EnqueueRe
     const existing = await readRecord(options.redis, prefix, id);
     if (!existing) throw new ImporterError('state', `import ${id} vanished while it was being resumed`);
     if (JSON.stringify(existing.columns) !== JSON.stringify(columns)) {
-      throw usageError(`import ${id} was started from a file with other columns; use a new --id for this file`);
+      throw optionError((o) => `import ${id} was started from a file with other columns; use a new ${o('id')} for this file`);
     }
     const finished = async (state: ImportState): Promise<EnqueueResult> => {
       batches.return(undefined).catch(() => {});
@@ -256,21 +256,21 @@ async function enqueueAs(id: string, options: EnqueueOptions): Promise<EnqueueRe
 
 function checkMaxPending(maxPending: number | undefined): number | null {
   if (maxPending === undefined || maxPending === 0) return null;
-  if (!Number.isSafeInteger(maxPending) || maxPending < 0) throw usageError('--max-pending must be a whole number of rows (0: no limit)');
+  if (!Number.isSafeInteger(maxPending) || maxPending < 0) throw optionError((o) => `${o('maxPending')} must be a whole number of rows (0: no limit)`);
   return maxPending;
 }
 
 function checkPriority(priority: number): number {
-  if (!Number.isInteger(priority) || priority < -100 || priority > 100) throw usageError('--priority must be a whole number from -100 to 100');
+  if (!Number.isInteger(priority) || priority < -100 || priority > 100) throw optionError((o) => `${o('priority')} must be a whole number from -100 to 100`);
   return priority;
 }
 
 function checkConflictColumns(policy: ConflictPolicy | undefined, columns: readonly string[], fileName: string): ConflictPolicy | null {
   if (!policy) return null;
-  if (policy.columns.length === 0) throw usageError('--on-conflict needs one or more column names');
+  if (policy.columns.length === 0) throw optionError((o) => `${o('onConflict')} needs one or more column names`);
   const unknown = policy.columns.filter((c) => !columns.includes(c));
   if (unknown.length > 0) {
-    throw usageError(`--on-conflict names ${unknown.map((c) => `"${c}"`).join(', ')}, not among the columns of ${fileName}: ${columns.map((c) => `"${c}"`).join(', ')}`);
+    throw optionError((o) => `${o('onConflict')} names ${unknown.map((c) => `"${c}"`).join(', ')}, not among the columns of ${fileName}: ${columns.map((c) => `"${c}"`).join(', ')}`);
   }
   return policy;
 }

@@ -2,7 +2,7 @@ import { DEFAULT_MAX_ATTACHMENT_BYTES } from '../defaults.js';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import type { Redis } from 'ioredis';
-import { usageError } from '../errors.js';
+import { optionError } from '../errors.js';
 import type { ImportRecord } from '../import-record.js';
 import type { MailSettings, ResolvedMailSettings } from './mail-settings.js';
 import { reportBody, reportSubject, type ReportHandover } from './report-message.js';
@@ -49,7 +49,7 @@ export function mailRecipients(record: ImportRecord, email: EmailOptions): strin
   const to = (email.to ?? []).filter((a) => a.trim() !== '');
   if (to.length > 0) return to;
   if (record.notify) return [record.notify];
-  throw usageError(`import ${record.id} was started without --notify: give the recipients with --email <address>`);
+  throw optionError((o) => `import ${record.id} was started without ${o('notify')}: give the recipients with ${o('to')}`);
 }
 
 export interface MailReportArgs {

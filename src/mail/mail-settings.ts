@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { DEFAULT_MAIL_ATTEMPTS, DEFAULT_MAIL_RETRY_DELAY_MS } from '../defaults.js';
-import { usageError } from '../errors.js';
+import { optionError } from '../errors.js';
 import { redactUrl } from '../redact.js';
 
 /** How mail is sent: flags, then environment, then defaults. */
@@ -27,16 +27,16 @@ export interface ResolvedMailSettings {
 export function resolveMailSettings(settings: MailSettings = {}): ResolvedMailSettings {
   const smtpUrl = settings.smtpUrl;
   if (!smtpUrl || smtpUrl.trim() === '') {
-    throw usageError('sending mail needs an SMTP server: set SMTP_URL (for example smtp://user:pass@host:587 or smtps://...)');
+    throw optionError((o) => `sending mail needs an SMTP server: set ${o('smtpUrl')} (for example smtp://user:pass@host:587 or smtps://...)`);
   }
   if (!/^smtps?:\/\//i.test(smtpUrl.trim())) {
-    throw usageError(`SMTP_URL "${redactUrl(smtpUrl)}" must start with smtp:// or smtps://`);
+    throw optionError((o) => `${o('smtpUrl')} "${redactUrl(smtpUrl)}" must start with smtp:// or smtps://`);
   }
   try {
     new URL(smtpUrl.trim());
   } catch {
     // Refused here: nodemailer would hand it to url.parse, whose warning prints it whole, password and all.
-    throw usageError(`SMTP_URL "${redactUrl(smtpUrl)}" cannot be parsed: percent-encode the characters / ? # @ : in its password (%2F %3F %23 %40 %3A)`);
+    throw optionError((o) => `${o('smtpUrl')} "${redactUrl(smtpUrl)}" cannot be parsed: percent-encode the characters / ? # @ : in its password (%2F %3F %23 %40 %3A)`);
   }
   return {
     smtpUrl: smtpUrl.trim(),

@@ -1,4 +1,4 @@
-import { usageError } from '../errors.js';
+import { optionError } from '../errors.js';
 
 /** Separators tried when none is given, in order of preference on a tie. */
 const CANDIDATES = [',', ';', '\t', '|'] as const;
@@ -11,7 +11,7 @@ export function parseDelimiter(value: string): string {
   const named = NAMED[value.toLowerCase()];
   if (named) return named;
   if ([...value].length !== 1 || value === '"' || value === '\r' || value === '\n') {
-    throw usageError(`--delimiter must be one character (or comma, semicolon, tab, pipe), not "${value}"`);
+    throw optionError((o) => `${o('delimiter')} must be one character (or comma, semicolon, tab, pipe), not "${value}"`);
   }
   return value;
 }

@@ -1,5 +1,5 @@
 import iconv from 'iconv-lite';
-import { usageError } from '../errors.js';
+import { optionError } from '../errors.js';
 
 /** How a file's bytes become text: UTF-8 is checked and passed on; the rest is transcoded to UTF-8. */
 export type TextEncoding =
@@ -18,7 +18,7 @@ export function parseEncoding(name: string): TextEncoding {
   if (['utf-16', 'utf16', 'utf-16le', 'utf16le', 'ucs-2', 'ucs2'].includes(label)) return { kind: 'utf-16le' };
   if (label === 'utf-16be' || label === 'utf16be') return { kind: 'utf-16be' };
   if (label !== '' && iconv.encodingExists(label)) return { kind: 'legacy', name: label };
-  throw usageError(`--encoding: unknown encoding "${name}"; use for example utf-8, utf-16le, utf-16be, windows-1252 or iso-8859-1`);
+  throw optionError((o) => `${o('encoding')}: unknown encoding "${name}"; use for example utf-8, utf-16le, utf-16be, windows-1252 or iso-8859-1`);
 }
 
 export function encodingName(encoding: TextEncoding): string {

@@ -1,0 +1,29 @@
+import { ImporterError, OptionError } from '../errors.js';
+
+/**
+ * The command line's names for the library's options that its errors name: a flag, or the
+ * environment variable the command line reads the option from (src/cli/environment.ts).
+ */
+const CLI_NAMES: Readonly<Record<string, string>> = {
+  chunkSize: '--chunk-size',
+  maxPending: '--max-pending',
+  priority: '--priority',
+  onConflict: '--on-conflict',
+  id: '--id',
+  notify: '--notify',
+  to: '--email <address>',
+  delimiter: '--delimiter',
+  encoding: '--encoding',
+  maxColumns: '--max-columns',
+  maxRecordSize: '--max-record-size',
+  smtpUrl: 'SMTP_URL',
+};
+
+export function cliName(option: string): string {
+  return Object.hasOwn(CLI_NAMES, option) ? CLI_NAMES[option]! : option;
+}
+
+/** An error's message as the command line says it: options named by their flags. */
+export function cliMessage(err: ImporterError): string {
+  return err instanceof OptionError ? err.words(cliName) : err.message;
+}
