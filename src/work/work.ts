@@ -21,6 +21,7 @@ import { TaskFetcher, type FetchedTask } from './task-fetcher.js';
 import { silenceLimitMs } from './lifeline.js';
 import { DEATHS_TO_BLAME, PROBE_FROM_DELIVERY, probeRows, withoutHangingRows } from './row-probe.js';
 import { ProbeGate } from './probe-gate.js';
+import { AttemptTasks, UnreadableTaskError, type ChunkMeta, type ReadTask } from './attempt-tasks.js';
 import { WorkerHeartbeat, type WaitingFor } from './worker-registry.js';
 
 /**
@@ -39,8 +40,6 @@ const NAMED_IMPORT_GRACE_MS = 10_000;
  */
 const UNREADABLE_DELIVERIES = 3;
 
-/** A task whose rows cannot be known: its import cannot complete (see failUnreadable). */
-class UnreadableTaskError extends Error {}
 /** A worker notes a successful save in the import's record at most this often (unless it was waiting). */
 const SAVE_NOTE_MS = 1000;
 
@@ -217,120 +216,107 @@ class WorkerPool {
   private async handle(fetched: readonly FetchedTask[]): Promise<void> {
     const id = fetched[0]!.context.record.id;
     this.currentImport = id;
-    let entries = this.inFlight.get(id);
-    if (!entries) this.inFlight.set(id, (entries = new Set()));
-    for (const task of fetched) entries.add(task.entryId);
+    const held = this.hold(id, fetched);
+    const tasks = await this.probeIfSuspect(fetched, held);
+    if (tasks) await this.saveWhenTargetAnswers(tasks, held);
+  }
+
+  /** Notes tasks as held by this worker: renewed (touchInFlight) until finished or let go of. */
+  private hold(id: string, tasks: readonly FetchedTask[]): Set<string> {
+    let held = this.inFlight.get(id);
+    if (!held) this.inFlight.set(id, (held = new Set()));
+    for (const task of tasks) held.add(task.entryId);
+    return held;
+  }
+
+  /**
+   * A task alone that took down workers before is probed first, row by row (see probe()). Null
+   * when the probe itself failed: the task is let go of, for another worker to take.
+   */
+  private async probeIfSuspect(fetched: readonly FetchedTask[], held: Set<string>): Promise<readonly FetchedTask[] | null> {
     const suspect = fetched.length === 1 && fetched[0]!.deliveries >= PROBE_FROM_DELIVERY ? fetched[0]! : null;
-    let tasks = fetched;
-    if (suspect) {
-      try {
-        tasks = [await this.probeGate.alone(() => this.probe(suspect))];
-      } catch (err) {
-        this.warn(`import ${id}: task ${suspect.entryId} not finished: ${errorMessage(err)}`);
-        entries.delete(suspect.entryId);
-        return;
-      }
-    }
-    const context = tasks[0]!.context;
-    const breaker = this.breaker(context.record.target);
-    breaker.holders++;
-    let holding = true;
-    const letGo = async (): Promise<void> => {
-      // Counted out before the await: two slots failing together must not both count on the other.
-      breaker.holders--;
-      holding = false;
-      await this.release(context, tasks, entries);
-    };
-    // Tasks that cannot be read back and whose rows cannot be counted: their import fails.
-    const unreadable: { task: FetchedTask; reason: string }[] = [];
+    if (!suspect) return fetched;
     try {
-      for (;;) {
-        const wasOpen = breaker.open;
-        // While the target is unavailable, one slot holding tasks is enough to probe it: the
-        // others hand theirs back and serve imports into other targets meanwhile.
-        if (breaker.open && breaker.holders > 1) return await letGo();
-        if (!(await breaker.turn(this.options.signal, () => this.gaveUp.has(id)))) return await letGo();
-        // A probe of a target found unavailable tries twice at most (its backoff is the breaker's):
-        // the second try, a moment later, gets past a pooled connection the restart left dead.
-        const ready = await this.attempt(tasks, entries, breaker, wasOpen ? { ...this.retry, maxAttempts: Math.min(2, this.retry.maxAttempts) } : this.retry, unreadable);
-        if (ready === 'unavailable') continue;
-        if (ready.saved) await this.noteSaved(context, wasOpen);
-        await Promise.all(ready.entries.filter((r) => r.chunk && r.outcome).map((r) => this.finish(r.task, r.chunk!, r.outcome!, entries)));
-        for (const { task, reason } of unreadable) await this.failUnreadable(task, reason);
-        return;
-      }
-    } finally {
-      if (holding) breaker.holders--;
+      return [await this.probeGate.alone(() => this.probe(suspect))];
+    } catch (err) {
+      this.warn(`import ${suspect.context.record.id}: task ${suspect.entryId} not finished: ${errorMessage(err)}`);
+      held.delete(suspect.entryId);
+      return null;
     }
   }
 
   /**
-   * One attempt at the tasks: their outcomes, or 'unavailable' when the target did not answer
-   * (the breaker is then open, and the import noted as waiting for it). Tasks found unreadable
-   * are added to `unreadable`.
+   * Attempts the tasks until their target answers, then records their outcomes. While the target
+   * is unavailable one slot holding tasks is enough to probe it: the others hand theirs back and
+   * serve imports into other targets meanwhile; so does this one once the import is given up on
+   * or the worker stops.
+   */
+  private async saveWhenTargetAnswers(tasks: readonly FetchedTask[], held: Set<string>): Promise<void> {
+    const context = tasks[0]!.context;
+    const breaker = this.breaker(context.record.target);
+    breaker.holders++;
+    let counted = true;
+    // Tasks that cannot be read back and whose rows cannot be counted, over every attempt: their import fails.
+    const unreadable: { task: FetchedTask; reason: string }[] = [];
+    try {
+      for (;;) {
+        const probing = breaker.open;
+        const mayGoOn = !(breaker.open && breaker.holders > 1) && (await breaker.turn(this.options.signal, () => this.gaveUp.has(context.record.id)));
+        if (!mayGoOn) {
+          // Counted out before the await: two slots failing together must not both count on the other.
+          breaker.holders--;
+          counted = false;
+          await this.release(context, tasks, held);
+          return;
+        }
+        const attempt = await this.attempt(tasks, held, breaker, probing);
+        unreadable.push(...attempt.unreadable);
+        if (attempt.targetUnavailable) continue;
+        if (attempt.checked.length > 0 && !attempt.abandoned) await this.noteSaved(context, probing);
+        await Promise.all(attempt.toRecord().map(({ task, chunk, outcome }) => this.finish(task, chunk, outcome, held)));
+        for (const { task, reason } of unreadable) await this.failUnreadable(task, reason);
+        return;
+      }
+    } finally {
+      if (counted) breaker.holders--;
+    }
+  }
+
+  /**
+   * One attempt at saving the tasks (AttemptTasks: how each goes through it). When the target did
+   * not answer, `targetUnavailable`: the breaker is then open, and the import noted as waiting
+   * for it. A probe of a target found unavailable (`probing`) tries twice at most (its backoff is
+   * the breaker's): the second try, a moment later, gets past a pooled connection the restart left dead.
    */
   private async attempt(
     tasks: readonly FetchedTask[],
-    entries: Set<string>,
+    held: Set<string>,
     breaker: TargetBreaker,
-    retry: RetryPolicy,
-    unreadable: { task: FetchedTask; reason: string }[],
-  ): Promise<{ entries: Entry[]; saved: boolean } | 'unavailable'> {
+    probing: boolean,
+  ): Promise<AttemptTasks & { targetUnavailable: boolean; abandoned: boolean }> {
     const context = tasks[0]!.context;
     const id = context.record.id;
-    // What recording needs of each chunk. The chunks are decoded one at a time as processChunks
-    // asks for them, and it lets go of each one's rows once checked: a batch's rows held at once
-    // cost more to collect than to build.
-    const ready: Entry[] = tasks.filter((task) => entries.has(task.entryId)).map((task) => ({ task }));
-    const checking: Entry[] = [];
-    const warn = this.warn;
-    const readTask = (task: FetchedTask) => this.readTask(task);
-    function* decoded(): Generator<TaskChunk> {
-      for (const entry of ready) {
-        let read: ReturnType<typeof readTask>;
-        try {
-          read = readTask(entry.task);
-        } catch (err) {
-          entries.delete(entry.task.entryId);
-          entry.dropped = true;
-          if (err instanceof UnreadableTaskError) unreadable.push({ task: entry.task, reason: err.message });
-          // Left unacknowledged: it goes to another worker after the visibility timeout.
-          else warn(`import ${id}: task ${entry.task.entryId} not finished: ${errorMessage(err)}`);
-          continue;
-        }
-        entry.chunk = { chunk: read.chunk.chunk, rows: read.chunk.rows.length, payload: read.chunk.payload };
-        if (read.outcome) {
-          entry.outcome = read.outcome;
-          continue;
-        }
-        checking.push(entry);
-        yield read.chunk;
-      }
-    }
+    const retry = probing ? { ...this.retry, maxAttempts: Math.min(2, this.retry.maxAttempts) } : this.retry;
+    // A task left unacknowledged (and no longer renewed) goes to another worker after the visibility timeout.
+    const leave = (task: FetchedTask, err: unknown): void => this.warn(`import ${id}: task ${task.entryId} not finished: ${errorMessage(err)}`);
+    const batch = new AttemptTasks(tasks, held, (task) => this.readTask(task), leave);
     try {
-      const outcomes = await processChunks(context, this.target(context.record.target), decoded(), retry, (err, attempt) =>
+      const outcomes = await processChunks(context, this.target(context.record.target), batch.chunks(), retry, (err, attempt) =>
         this.warn(`import ${id}: target unavailable (attempt ${attempt} of ${retry.maxAttempts}), retrying: ${errorMessage(err)}`),
       );
-      checking.forEach((r, i) => (r.outcome = outcomes[i]));
+      batch.setOutcomes(outcomes);
       breaker.succeeded();
-      return { entries: ready, saved: checking.length > 0 };
+      return Object.assign(batch, { targetUnavailable: false, abandoned: false });
     } catch (err) {
       if (err instanceof TargetUnavailableError) {
         breaker.failed(err.reason);
         await this.waitFor(context, err.reason);
-        return 'unavailable';
+        return Object.assign(batch, { targetUnavailable: true, abandoned: false });
       }
       // No answer about the target either way: another slot may probe it.
       breaker.abandoned();
-      // Left unacknowledged (and no longer renewed): they go to another worker after the
-      // visibility timeout; so do those not decoded yet when it failed.
-      for (const entry of ready) {
-        if (entry.dropped || (entry.outcome && !checking.includes(entry))) continue;
-        this.warn(`import ${id}: task ${entry.task.entryId} not finished: ${errorMessage(err)}`);
-        entries.delete(entry.task.entryId);
-        entry.outcome = undefined;
-      }
-      return { entries: ready, saved: false };
+      batch.abandonUnsaved(err);
+      return Object.assign(batch, { targetUnavailable: false, abandoned: true });
     }
   }
 
@@ -406,9 +392,9 @@ class WorkerPool {
   }
 
   /** Hands the tasks this slot still holds back to the group (see releaseTasks). */
-  private async release(context: ImportContext, tasks: readonly FetchedTask[], entries: Set<string>): Promise<void> {
-    const ids = tasks.map((t) => t.entryId).filter((entryId) => entries.has(entryId));
-    for (const entryId of ids) entries.delete(entryId);
+  private async release(context: ImportContext, tasks: readonly FetchedTask[], held: Set<string>): Promise<void> {
+    const ids = tasks.map((t) => t.entryId).filter((entryId) => held.has(entryId));
+    for (const entryId of ids) held.delete(entryId);
     await releaseTasks(this.options.redis, context.keys, this.consumer, ids).catch((err: unknown) =>
       this.warn(`import ${context.record.id}: cannot hand tasks back (they return after the visibility timeout): ${errorMessage(err)}`),
     );
@@ -443,7 +429,7 @@ class WorkerPool {
    * A task's chunk, with its outcome already decided when its rows cannot be worked on: a task
    * that cannot be read back, or one every worker that took it stopped while holding.
    */
-  private readTask(task: FetchedTask): { chunk: TaskChunk; outcome?: ChunkOutcome } {
+  private readTask(task: FetchedTask): ReadTask {
     let chunk: TaskChunk;
     try {
       chunk = decodeTask(task.entryId, task.fields, task.context.record.keepColumns);
@@ -464,7 +450,7 @@ class WorkerPool {
   }
 
   /** Records a task's outcome and counts it. */
-  private async finish(task: FetchedTask, chunk: ChunkMeta, outcome: ChunkOutcome, entries: Set<string>): Promise<void> {
+  private async finish(task: FetchedTask, chunk: ChunkMeta, outcome: ChunkOutcome, held: Set<string>): Promise<void> {
     const id = task.context.record.id;
     try {
       const result = await this.record(task, chunk, outcome);
@@ -489,7 +475,7 @@ class WorkerPool {
       // Left unacknowledged: it goes to another worker after the visibility timeout.
       this.warn(`import ${id}: task ${task.entryId} not finished: ${errorMessage(err)}`);
     } finally {
-      entries.delete(task.entryId);
+      held.delete(task.entryId);
     }
   }
 
@@ -566,15 +552,6 @@ class WorkerPool {
   }
 }
 
-/** A task as one attempt at it goes: its chunk and outcome once known. */
-type Entry = { task: FetchedTask; chunk?: ChunkMeta; outcome?: ChunkOutcome; dropped?: boolean };
-
-/** What recording a chunk's outcome needs of it. */
-interface ChunkMeta {
-  readonly chunk: number;
-  readonly rows: number;
-  readonly payload: string;
-}
 
 /** Every row of a chunk failed with one message. */
 function failEveryRow(chunk: TaskChunk, message: string): ChunkOutcome {
