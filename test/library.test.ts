@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { decodeChunkFields, encodeChunkFields } from '../src/redis/codec.js';
+import { importKeys } from '../src/redis/keys.js';
 import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { enqueue, failedRows, importedRows, report, work } from '../src/index.js';
@@ -86,12 +88,13 @@ describe('the library', () => {
     const source = writeFile(dir.path, 'unreadable.csv', 'a,b\n1,2\n3,4\n5,6\n');
     const { id } = await enqueue({ redis, prefix, source, id: 'unreadable', chunkSize: 10, target: `sqlite:${join(dir.path, 'unreadable.db')}` });
     // The task's text loses a row, its header still says 3: as if the worker's split disagreed with the enqueue's scan.
-    const tasks = `${prefix}:{${id}}:tasks`;
+    const tasks = importKeys(prefix, id).tasks;
     const [entryId, fields] = ((await redis.xrange(tasks, '-', '+')) as [string, string[]][])[0]!;
-    const payload = fields[fields.indexOf('d') + 1]!;
+    const { payload, incarnation } = decodeChunkFields(fields);
     expect(payload.split('\n')[0]).toMatch(/^R,1,2,44,1,3$/);
     await redis.xdel(tasks, entryId!);
-    await redis.xadd(tasks, '0-2', 'd', payload.replace('3,4\n', ''), 'i', fields[fields.indexOf('i') + 1]!);
+    // Re-added under the next id of chunk 0 (a stream's ids only grow): read as chunk 0 all the same.
+    await redis.xadd(tasks, '0-2', ...encodeChunkFields({ payload: payload.replace('3,4\n', ''), incarnation }));
     const summary = await work({ redis, prefix, importId: id, untilIdle: true });
     expect(summary).toMatchObject({ rows: 3, succeeded: 0, failed: 3 });
     const failures = [];

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chunkEntryId, decodeChunkFields, encodeSuccessEntry } from '../src/redis/codec.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -45,7 +46,7 @@ describe('cancel, purge, list', () => {
     expect(await redis.xlen(keys.tasks)).toBe(20);
     // A worker already holds chunk 0 when the import is cancelled.
     const held = (await redis.xreadgroup('GROUP', TASK_GROUP, 'slow-worker', 'COUNT', 1, 'STREAMS', keys.tasks, '>')) as [string, [string, string[]][]][];
-    expect(held[0]![1][0]![0]).toBe('0-1');
+    expect(held[0]![1][0]![0]).toBe(chunkEntryId(0));
 
     const cancel = await runCli(['cancel', id, '--json'], { env });
     expect(cancel.stderr).toBe('');
@@ -57,7 +58,7 @@ describe('cancel, purge, list', () => {
     // The holder records its chunk (its rows may be in the table already): acknowledged, and
     // its rows counted and listed, the import still cancelled.
     const held0 = held[0]![1][0]![1];
-    const entry = `S\n${held0[held0.indexOf('d') + 1]}`;
+    const entry = encodeSuccessEntry([], decodeChunkFields(held0).payload);
     const recorded = await runScript(redis, 'recordChunk', [keys.meta, keys.tasks, keys.done, keys.succeeded, keys.failed], [TASK_GROUP, 0, Date.now(), 5, 0, entry, (await redis.hget(keys.meta, 'incarnation'))!]);
     expect(recorded).toBe('recorded');
     expect(await redis.lrange(keys.succeeded, 0, -1)).toEqual([entry]);

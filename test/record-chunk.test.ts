@@ -10,7 +10,7 @@ import { importKeys, TASK_GROUP } from '../src/redis/keys.js';
 import { runScript, type ImporterRedis } from '../src/redis/scripts.js';
 import { useRedisScratch } from './helpers/redis.js';
 import { writeFile } from './helpers/files.js';
-import { packFailedRows, packSuccessEntry } from '../src/redis/codec.js';
+import { chunkEntryId, decodeChunkFields, packFailedRows, packSuccessEntry } from '../src/redis/codec.js';
 import { readList } from '../src/report/list-reader.js';
 
 let redis: ImporterRedis;
@@ -21,7 +21,7 @@ async function enqueued(id: string): Promise<{ keys: ReturnType<typeof importKey
   await enqueue({ redis, prefix, source, id, chunkSize: 10 });
   const keys = importKeys(prefix, id);
   const [, fields] = ((await redis.xrange(keys.tasks, '-', '+')) as [string, string[]][])[0]!;
-  return { keys, payload: fields[fields.indexOf('d') + 1]! };
+  return { keys, payload: decodeChunkFields(fields).payload };
 }
 
 async function record(keys: ReturnType<typeof importKeys>, succeeded: string, failed: string[], incarnation?: string): Promise<unknown> {
@@ -46,7 +46,7 @@ describe('record-chunk.lua', () => {
 
   it('asks for the whole entry when the task is not in the stream, and changes nothing until then', async () => {
     const { keys, payload } = await enqueued('payload-resend');
-    await redis.xdel(keys.tasks, '0-1');
+    await redis.xdel(keys.tasks, chunkEntryId(0));
     expect(await record(keys, 'S', [])).toBe('resend');
     expect(await redis.llen(keys.succeeded)).toBe(0);
     expect(await redis.getbit(keys.done, 0)).toBe(0);

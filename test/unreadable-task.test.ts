@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { work } from '../src/index.js';
 import { readRecord, settingsToFields, type ImportSettings } from '../src/import-record.js';
 import { activeScore, globalKeys, importKeys, TASK_GROUP } from '../src/redis/keys.js';
-import { chunkEntryId } from '../src/redis/codec.js';
+import { chunkEntryId, encodeChunkFields } from '../src/redis/codec.js';
 import { runScript, type ImporterRedis } from '../src/redis/scripts.js';
 import { encodeChunk } from '../src/tasks/task-codec.js';
 import { useRedisScratch } from './helpers/redis.js';
@@ -29,8 +29,8 @@ describe('a task that cannot be read back', () => {
     const keys = importKeys(prefix, id);
     const global = globalKeys(prefix);
     expect(await runScript(redis, 'createImport', [keys.meta, keys.tasks], [TASK_GROUP, ...settingsToFields(settings, now)])).toBe(1);
-    await redis.xadd(keys.tasks, chunkEntryId(0), 'd', encodeChunk(1, [2, 3], [['1', 'ann'], ['2', 'bob']]));
-    await redis.xadd(keys.tasks, chunkEntryId(1), 'd', '[3, 4, [["3", "cy"], ["4"'); // cut short
+    await redis.xadd(keys.tasks, chunkEntryId(0), ...encodeChunkFields({ payload: encodeChunk(1, [2, 3], [['1', 'ann'], ['2', 'bob']]), incarnation: settings.incarnation }));
+    await redis.xadd(keys.tasks, chunkEntryId(1), ...encodeChunkFields({ payload: '[3, 4, [["3", "cy"], ["4"', incarnation: settings.incarnation })); // cut short
     await redis.hset(keys.meta, 'enqueuedChunks', 2, 'enqueuedRows', 4, 'total', 4, 'state', 'processing');
     await redis.zadd(global.imports, now, id);
     await redis.zadd(global.active, activeScore(0, now), id);
