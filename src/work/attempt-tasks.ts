@@ -39,6 +39,11 @@ export interface AttemptedTask {
  *   import must fail) or left for another worker after the visibility timeout (`onLeft`).
  */
 export class AttemptTasks {
+  /**
+   * How the attempt ended: the rows saved (or none to save); the target unavailable (nothing
+   * decided for the checked tasks: they are attempted again); or abandoned (abandonUnsaved).
+   */
+  ending: 'saved' | 'targetUnavailable' | 'abandoned' = 'saved';
   readonly tasks: AttemptedTask[];
   readonly checked: AttemptedTask[] = [];
   readonly unreadable: { task: FetchedTask; reason: string }[] = [];
@@ -87,6 +92,7 @@ export class AttemptTasks {
    * `onLeft`. Those whose outcome reading decided stay to be recorded.
    */
   abandonUnsaved(err: unknown): void {
+    this.ending = 'abandoned';
     for (const attempted of this.tasks) {
       if (this.dropped.has(attempted) || (attempted.outcome && !this.checked.includes(attempted))) continue;
       this.onLeft(attempted.task, err);

@@ -271,8 +271,8 @@ class WorkerPool {
         }
         const attempt = await this.attempt(tasks, held, breaker, probing);
         unreadable.push(...attempt.unreadable);
-        if (attempt.targetUnavailable) continue;
-        if (attempt.checked.length > 0 && !attempt.abandoned) await this.noteSaved(context, probing);
+        if (attempt.ending === 'targetUnavailable') continue;
+        if (attempt.ending === 'saved' && attempt.checked.length > 0) await this.noteSaved(context, probing);
         await Promise.all(attempt.toRecord().map(({ task, chunk, outcome }) => this.finish(task, chunk, outcome, held)));
         for (const { task, reason } of unreadable) await this.failUnreadable(task, reason);
         return;
@@ -284,8 +284,8 @@ class WorkerPool {
 
   /**
    * One attempt at saving the tasks (AttemptTasks: how each goes through it). When the target did
-   * not answer, `targetUnavailable`: the breaker is then open, and the import noted as waiting
-   * for it. A probe of a target found unavailable (`probing`) tries twice at most (its backoff is
+   * not answer, it ends 'targetUnavailable': the breaker is then open, and the import noted as
+   * waiting for it. A probe of a target found unavailable (`probing`) tries twice at most (its backoff is
    * the breaker's): the second try, a moment later, gets past a pooled connection the restart left dead.
    */
   private async attempt(
@@ -293,7 +293,7 @@ class WorkerPool {
     held: Set<string>,
     breaker: TargetBreaker,
     probing: boolean,
-  ): Promise<AttemptTasks & { targetUnavailable: boolean; abandoned: boolean }> {
+  ): Promise<AttemptTasks> {
     const context = tasks[0]!.context;
     const id = context.record.id;
     const retry = probing ? { ...this.retry, maxAttempts: Math.min(2, this.retry.maxAttempts) } : this.retry;
@@ -306,17 +306,18 @@ class WorkerPool {
       );
       batch.setOutcomes(outcomes);
       breaker.succeeded();
-      return Object.assign(batch, { targetUnavailable: false, abandoned: false });
+      return batch;
     } catch (err) {
       if (err instanceof TargetUnavailableError) {
         breaker.failed(err.reason);
         await this.waitFor(context, err.reason);
-        return Object.assign(batch, { targetUnavailable: true, abandoned: false });
+        batch.ending = 'targetUnavailable';
+        return batch;
       }
       // No answer about the target either way: another slot may probe it.
       breaker.abandoned();
       batch.abandonUnsaved(err);
-      return Object.assign(batch, { targetUnavailable: false, abandoned: true });
+      return batch;
     }
   }
 
