@@ -39,7 +39,6 @@ export interface RunOptions extends Omit<EnqueueOptions, 'onStarted' | 'onProgre
   readonly onReportProgress?: (progress: ReportProgress) => void;
 }
 
-export { DEFAULT_RUN_PROCESSES } from './defaults.js';
 
 /**
  * The single-machine path: enqueues the file while local workers already work on it, waits
