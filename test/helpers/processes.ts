@@ -34,8 +34,8 @@ export interface Cli {
 }
 
 /** Starts the command line; its stdin is closed at once unless `keepStdin` (then write to it). */
-export function launch(args: readonly string[], env: Record<string, string> = {}, keepStdin = false): Cli {
-  const child = startCli(args, { env });
+export function launch(args: readonly string[], env: Record<string, string> = {}, keepStdin = false, cwd?: string): Cli {
+  const child = startCli(args, { env, cwd });
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
