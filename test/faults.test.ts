@@ -12,8 +12,10 @@ import { runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/files.js';
 import { importDiscrepancies, writePeopleFile, type PeopleFile } from './helpers/people.js';
 import { alive, childPids, freePort, importerClients, killConnectionsOf, launch, PrivateRedis, sleep, waitFor, type Cli } from './helpers/processes.js';
-import { cleanPrefix, openRedis, testPrefix } from './helpers/redis.js';
+import { cleanPrefix, openRedis, REDIS_URL, testPrefix } from './helpers/redis.js';
 import type { ImporterRedis } from '../src/redis/scripts.js';
+import { importKeys } from '../src/redis/keys.js';
+import { Redis } from 'ioredis';
 
 const CHUNK = 200;
 /** SIGKILLs at most in the first test, about one a second. */
@@ -252,9 +254,26 @@ describe('faults', { timeout: 120_000 }, () => {
       return frozen.tasks.every((t) => !left.includes(t));
     });
     expect(await redis.hget(metaKey(prefix, id), 'state')).toBe('enqueuing');
-    frozen.worker.child.kill('SIGCONT');
-    // Its second go: the target finds the chunks in its ledger, Redis finds them recorded.
-    await sleep(1500);
+    // Its second go: the target finds the chunks in its ledger, Redis finds them recorded
+    // (record-chunk.lua answers 'duplicate'). Seen on the server: its connections send the
+    // record script for each of its chunks again.
+    const keys = importKeys(prefix, id);
+    const frozenAddrs = new Set((await importerClients(redis)).filter((c) => c.pid === frozen.worker.pid).map((c) => c.addr));
+    expect(frozenAddrs.size).toBeGreaterThan(0);
+    const recordedAgain = new Set<string>();
+    const monitor = await new Redis(REDIS_URL).monitor();
+    try {
+      monitor.on('monitor', (_time: string, args: string[], source: string) => {
+        // EVALSHA <sha> 5 meta tasks done succeeded failed <group> <chunk> ...
+        if (!frozenAddrs.has(source) || !/^eval(sha)?$/i.test(args[0] ?? '') || args[2] !== '5') return;
+        if (args[3] === keys.meta && args[5] === keys.done && args[6] === keys.succeeded) recordedAgain.add(args[9]!);
+      });
+      frozen.worker.child.kill('SIGCONT');
+      const chunks = frozen.tasks.map((entry) => entry.split('-')[0]!);
+      await waitFor(`the thawed worker to record its chunks ${chunks.join(', ')} again`, () => chunks.every((c) => recordedAgain.has(c)), 30_000, 50);
+    } finally {
+      monitor.disconnect();
+    }
     expect(frozen.worker.exited).toBe(false);
     expect(await redis.hget(metaKey(prefix, id), 'state')).toBe('enqueuing');
 

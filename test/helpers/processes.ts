@@ -93,6 +93,8 @@ export interface RedisClientInfo {
   readonly name: string;
   readonly role: string;
   readonly pid: number;
+  /** The client's address as the server sees it (`127.0.0.1:54321`), as MONITOR names it. */
+  readonly addr: string;
   /** The last command the connection ran (`client|setname`, `info`, ... while it connects). */
   readonly cmd: string;
 }
@@ -109,7 +111,8 @@ export async function importerClients(redis: ImporterRedis): Promise<RedisClient
     const name = /(?:^| )name=(\S*)/.exec(line)?.[1] ?? '';
     const match = /^importer:([\w-]+):(\d+)$/.exec(name);
     const cmd = /(?:^| )cmd=(\S*)/.exec(line)?.[1] ?? '';
-    if (id && match) clients.push({ id, name, role: match[1]!, pid: Number(match[2]), cmd });
+    const addr = /(?:^| )addr=(\S*)/.exec(line)?.[1] ?? '';
+    if (id && match) clients.push({ id, name, role: match[1]!, pid: Number(match[2]), addr, cmd });
   }
   return clients;
 }
