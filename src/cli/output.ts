@@ -56,15 +56,23 @@ export function progressBar(flags: GlobalFlags, label: string, unit: string): Ba
     hideCursor: true,
     clearOnComplete: false,
   });
-  bar.start(1, 0);
+  // Drawn from the first update on: before it there is no total to show.
+  let started = false;
   return {
     update: (value, total, isEstimate = false) => {
       estimated = isEstimate;
       pace.add(value, Date.now());
+      if (!started) {
+        started = true;
+        bar.start(Math.max(total, value, 1), value);
+        return;
+      }
       bar.setTotal(Math.max(total, value, 1));
       bar.update(value);
     },
-    stop: () => bar.stop(),
+    stop: () => {
+      if (started) bar.stop();
+    },
   };
 }
 
