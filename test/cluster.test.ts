@@ -110,16 +110,16 @@ describe('on a Redis Cluster (three masters with a replica each)', () => {
     // Every key of the import lives in one slot; the key scan (purge, expiry) finds them all on a cluster.
     const keys: string[] = [];
     for await (const batch of scanImportKeys(client, prefix, id)) keys.push(...batch);
-    const base = `${prefix}:{${id}}`;
+    const base = importKeys(prefix, id);
     // The unique values' keys went once the file was queued (finish-enqueue.lua).
-    expect(new Set(keys)).toEqual(new Set([`${base}:meta`, `${base}:tasks`, `${base}:done`, `${base}:succeeded`, `${base}:failed`]));
+    expect(new Set(keys)).toEqual(new Set([base.meta, base.tasks, base.done, base.succeeded, base.failed]));
 
     // Writes nothing would redo are confirmed by a replica (WAIT); a user not allowed WAIT goes on without.
     for (const port of cluster.ports) await cli(port, 'ACL', 'SETUSER', 'nowait', 'on', '>nowait-pw', '~*', '&*', '+@all', '-wait');
     const limited = await connectRedis({ url: cluster.url(false, 'nowait:nowait-pw') });
     try {
-      expect(await replicated(client, `${base}:meta`)).toBe(true);
-      expect(await replicated(limited, `${base}:meta`)).toBe(false);
+      expect(await replicated(client, base.meta)).toBe(true);
+      expect(await replicated(limited, base.meta)).toBe(false);
     } finally {
       limited.disconnect();
     }

@@ -6,6 +6,7 @@ import { useRedisScratch } from './helpers/redis.js';
 import { queryDb, readWorkbook, writeFile } from './helpers/files.js';
 import type { ImporterRedis } from '../src/redis/scripts.js';
 import { readList } from '../src/report/list-reader.js';
+import { importKeys } from '../src/redis/keys.js';
 
 let redis: ImporterRedis;
 const { prefix, dir } = useRedisScratch((client) => (redis = client));
@@ -27,7 +28,7 @@ describe('the library', () => {
     expect(saved.filter((r) => !r.code.startsWith('X')).map((r) => r.n)).toEqual([1, 2, 4]);
     expect(saved).toHaveLength(18);
     const failed: string[] = [];
-    for await (const entry of readList(redis, `${prefix}:{${id}}:failed`)) failed.push(entry);
+    for await (const entry of readList(redis, importKeys(prefix, id).failed)) failed.push(entry);
     const dupOfB = failed.map((e) => JSON.parse(e) as [number, number, string[], string[]]).find((e) => e[0] === 5)!;
     expect(dupOfB[3]).toEqual(['code repeats a value already used earlier in the file (first in row 1)']);
     // The outcome lists as the library streams them: every row once, typed values as saved.
@@ -59,7 +60,7 @@ describe('the library', () => {
     const again = await enqueue({ redis, prefix, source, id: 'twice', chunkSize: 2 });
     expect(first).toMatchObject({ id: 'twice', total: 3, resumed: false, state: 'processing' });
     expect(again).toMatchObject({ id: 'twice', total: 3, resumed: true, state: 'processing' });
-    expect(await redis.xlen(`${prefix}:{twice}:tasks`)).toBe(2);
+    expect(await redis.xlen(importKeys(prefix, 'twice').tasks)).toBe(2);
   });
 
   it('ends a task at 1 MB of text: wide rows make smaller tasks, read and parsed alike', async () => {
@@ -71,10 +72,10 @@ describe('the library', () => {
     for (const [id, extra] of [['wide-raw', {}], ['wide-parsed', { trim: true }]] as const) {
       const { total } = await enqueue({ redis, prefix, source, id, ...extra });
       expect(total).toBe(100);
-      const entries = await redis.xrange(`${prefix}:{${id}}:tasks`, '-', '+');
+      const entries = await redis.xrange(importKeys(prefix, id).tasks, '-', '+');
       expect(entries).toHaveLength(5);
       const db = join(dir.path, `${id}.db`);
-      await redis.hset(`${prefix}:{${id}}:meta`, 'target', `sqlite:${db}`);
+      await redis.hset(importKeys(prefix, id).meta, 'target', `sqlite:${db}`);
       await work({ redis, prefix, importId: id, untilIdle: true });
       const saved = queryDb<{ n: string; text: string }>(db, 'SELECT n, text FROM wide ORDER BY n');
       expect(saved.map((r) => Number(r.n))).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
@@ -86,7 +87,7 @@ describe('the library', () => {
     const source = writeFile(dir.path, 'unreadable.csv', 'a,b\n1,2\n3,4\n5,6\n');
     const { id } = await enqueue({ redis, prefix, source, id: 'unreadable', chunkSize: 10, target: `sqlite:${join(dir.path, 'unreadable.db')}` });
     // The task's text loses a row, its header still says 3: as if the worker's split disagreed with the enqueue's scan.
-    const tasks = `${prefix}:{${id}}:tasks`;
+    const tasks = importKeys(prefix, id).tasks;
     const [entryId, fields] = ((await redis.xrange(tasks, '-', '+')) as [string, string[]][])[0]!;
     const payload = fields[fields.indexOf('d') + 1]!;
     expect(payload.split('\n')[0]).toMatch(/^R,1,2,44,1,3$/);
@@ -99,7 +100,7 @@ describe('the library', () => {
     expect(failures.map((f) => [f.row, f.messages])).toEqual(
       [1, 2, 3].map((row) => [row, ['the rows of this task could not be read back from it (task of rows 1..3 reads as 2 rows instead of 3)']]),
     );
-    expect(await redis.hget(`${prefix}:{${id}}:meta`, 'state')).toBe('complete');
+    expect(await redis.hget(importKeys(prefix, id).meta, 'state')).toBe('complete');
   });
 
   it('continues a report past the sheet row limit on further sheets', async () => {
