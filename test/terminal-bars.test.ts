@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { HAS_SCRIPT, runOnTerminal, terminalFrames } from './helpers/terminal.js';
 import { useScratch, type Corner } from './helpers/scratch.js';
+import { waitFor } from './helpers/processes.js';
 
 const scratch = useScratch();
 const BAR_CELLS = /[\u2588\u2591]/;
@@ -78,5 +79,22 @@ describe.skipIf(!HAS_SCRIPT)('progress bars on a terminal', () => {
     const enqueuedQuietly = await runOnTerminal(['enqueue', file, '--target', `sqlite:${join(corner.dir, 'e.db')}`, '--quiet'], { cwd: corner.dir, env: corner.env });
     expect(enqueuedQuietly.code).toBe(0);
     expect(terminalFrames(enqueuedQuietly.stdout)).toEqual([expect.stringMatching(/^[\w-]+$/)]);
+  });
+});
+
+describe('status --watch', () => {
+  it('says nothing of a pace or time left while no row moves', async () => {
+    const corner = scratch.corner();
+    const enq = await corner.cli(['enqueue', '-', '--target', `sqlite:${join(corner.dir, 'w.db')}`], { input: 'a\n1\n2\n' });
+    expect(enq.code, enq.stderr).toBe(0);
+    const id = enq.stdout.trim();
+    const watch = corner.launch(['status', id, '--watch']);
+    let out = '';
+    watch.child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    // Three looks, a second apart, with no worker: the rows stand still.
+    await waitFor('three status lines', () => out.split('\n').length > 3, 20_000, 50);
+    watch.child.kill('SIGTERM');
+    const lines = out.trim().split('\n');
+    for (const line of lines) expect(line).toBe(`${id} processing: 0 imported, 0 failed of 2 rows`);
   });
 });
