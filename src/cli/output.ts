@@ -56,10 +56,11 @@ export function progressBar(flags: GlobalFlags, label: string, unit: string): Ba
     hideCursor: true,
     clearOnComplete: false,
   });
-  // Drawn from the first update on: before it there is no total to show.
+  // Drawn from the first update with a total on: before it there is nothing to show.
   let started = false;
   return {
     update: (value, total, isEstimate = false) => {
+      if (!started && total <= 0 && value <= 0) return;
       estimated = isEstimate;
       pace.add(value, Date.now());
       if (!started) {
