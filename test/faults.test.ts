@@ -13,9 +13,9 @@ import { tempDir } from './helpers/files.js';
 import { importDiscrepancies, writePeopleFile, type PeopleFile } from './helpers/people.js';
 import { alive, childPids, freePort, importerClients, killConnectionsOf, launch, PrivateRedis, sleep, waitFor, type Cli } from './helpers/processes.js';
 import { cleanPrefix, openRedis, REDIS_URL, testPrefix } from './helpers/redis.js';
+import { monitorRedis } from './helpers/redis-monitor.js';
 import type { ImporterRedis } from '../src/redis/scripts.js';
 import { importKeys, globalKeys } from '../src/redis/keys.js';
-import { Redis } from 'ioredis';
 import { importKeyPattern } from '../src/lifecycle/import-key-scan.js';
 
 const CHUNK = 200;
@@ -261,19 +261,22 @@ describe('faults', { timeout: 120_000 }, () => {
     const keys = importKeys(prefix, id);
     const frozenAddrs = new Set((await importerClients(redis)).filter((c) => c.pid === frozen.worker.pid).map((c) => c.addr));
     expect(frozenAddrs.size).toBeGreaterThan(0);
+    const chunks = frozen.tasks.map((entry) => entry.split('-')[0]!);
+    // EVALSHA <sha> 5 meta tasks done succeeded failed <group> <chunk> ...
+    const recordCall = (chunk: string): string => [keys.meta, keys.tasks, keys.done, keys.succeeded, keys.failed, 'workers', chunk].map((a) => `"${a}"`).join(' ');
     const recordedAgain = new Set<string>();
-    const monitor = await new Redis(REDIS_URL).monitor();
+    const server = new URL(REDIS_URL);
+    const monitor = monitorRedis(server.hostname, Number(server.port || 6379), (line) => {
+      const source = /^\S+ \[\d+ ([^\]]+)\] "eval(?:sha)?" /i.exec(line)?.[1];
+      if (!source || !frozenAddrs.has(source)) return;
+      for (const chunk of chunks) if (line.includes(recordCall(chunk))) recordedAgain.add(chunk);
+    });
     try {
-      monitor.on('monitor', (_time: string, args: string[], source: string) => {
-        // EVALSHA <sha> 5 meta tasks done succeeded failed <group> <chunk> ...
-        if (!frozenAddrs.has(source) || !/^eval(sha)?$/i.test(args[0] ?? '') || args[2] !== '5') return;
-        if (args[3] === keys.meta && args[5] === keys.done && args[6] === keys.succeeded) recordedAgain.add(args[9]!);
-      });
+      await monitor.ready;
       frozen.worker.child.kill('SIGCONT');
-      const chunks = frozen.tasks.map((entry) => entry.split('-')[0]!);
       await waitFor(`the thawed worker to record its chunks ${chunks.join(', ')} again`, () => chunks.every((c) => recordedAgain.has(c)), 30_000, 50);
     } finally {
-      monitor.disconnect();
+      monitor.close();
     }
     expect(frozen.worker.exited).toBe(false);
     expect(await redis.hget(metaKey(prefix, id), 'state')).toBe('enqueuing');
