@@ -1,36 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { runCli, startCli, finished, FIXTURES } from './helpers/cli.js';
-import { cleanPrefix, openRedis, testPrefix } from './helpers/redis.js';
-import { csvLine, queryDb, readWorkbook, tempDir, writeFile } from './helpers/files.js';
-import type { ImporterRedis } from '../src/redis/scripts.js';
+import { startCli, finished, FIXTURES } from './helpers/cli.js';
+import { csvLine, queryDb, readWorkbook } from './helpers/files.js';
+import { useScratch } from './helpers/scratch.js';
 
 const SCHEMA = join(FIXTURES, 'people.schema.json');
-let redis: ImporterRedis;
-const prefixes: string[] = [];
-const dirs: { remove: () => void }[] = [];
-
-function env(prefix: string): Record<string, string> {
-  return { IMPORTER_PREFIX: prefix };
-}
-
-function setup(): { prefix: string; dir: string } {
-  const prefix = testPrefix();
-  prefixes.push(prefix);
-  const dir = tempDir();
-  dirs.push(dir);
-  return { prefix, dir: dir.path };
-}
-
-beforeAll(async () => {
-  redis = await openRedis();
-});
-afterAll(async () => {
-  for (const prefix of prefixes) await cleanPrefix(redis, prefix);
-  await redis.quit();
-  for (const dir of dirs) dir.remove();
-});
+const scratch = useScratch();
 
 /**
  * A file as people send them: a byte order mark, CRLF line ends, quoted fields holding commas,
@@ -62,12 +38,9 @@ function hostileFile(): { content: string; valid: string[][]; invalid: Map<numbe
 
 describe('the command line, end to end', () => {
   it('runs the bundled fixture: counts, report and table agree with the file', async () => {
-    const { prefix, dir } = setup();
+    const { cli, dir } = scratch.corner();
     const out = join(dir, 'people.xlsx');
-    const result = await runCli(['run', join(FIXTURES, 'people.csv'), '--schema', SCHEMA, '--target', `sqlite:${join(dir, 'db.sqlite')}`, '--out', out, '--json'], {
-      env: env(prefix),
-      cwd: dir,
-    });
+    const result = await cli(['run', join(FIXTURES, 'people.csv'), '--schema', SCHEMA, '--target', `sqlite:${join(dir, 'db.sqlite')}`, '--out', out, '--json']);
     const summary = JSON.parse(result.stdout) as Record<string, unknown>;
     expect(summary).toMatchObject({ state: 'complete', total: 302, pending: 0, report: out });
     expect((summary['succeeded'] as number) + (summary['failed'] as number)).toBe(302);
@@ -81,20 +54,20 @@ describe('the command line, end to end', () => {
   });
 
   it('imports a hostile file with two worker processes side by side, exactly', async () => {
-    const { prefix, dir } = setup();
+    const { cli, dir, file: writeFile, env } = scratch.corner();
     const file = hostileFile();
-    const csv = writeFile(dir, 'hostile people.csv', file.content);
+    const csv = writeFile('hostile people.csv', file.content);
     const db = join(dir, 'target.db');
-    const enq = await runCli(['enqueue', csv, '--schema', SCHEMA, '--target', `sqlite:${db}`, '--chunk-size', '3'], { env: env(prefix) });
+    const enq = await cli(['enqueue', csv, '--schema', SCHEMA, '--target', `sqlite:${db}`, '--chunk-size', '3']);
     expect(enq.stderr).toBe('');
     expect(enq.code).toBe(0);
     const id = enq.stdout.trim();
     expect(id).toMatch(/^[\w.-]+$/);
-    const workers = [0, 1].map(() => finished(startCli(['work', '--until-idle', '--concurrency', '2'], { env: env(prefix) })));
+    const workers = [0, 1].map(() => finished(startCli(['work', '--until-idle', '--concurrency', '2'], { env, cwd: dir })));
     const done = await Promise.all(workers);
     expect(done.map((d) => d.code)).toEqual([0, 0]);
     const out = join(dir, 'r.xlsx');
-    const rep = await runCli(['report', id, '--wait', '--timeout', '30', '--out', out, '--json'], { env: env(prefix) });
+    const rep = await cli(['report', id, '--wait', '--timeout', '30', '--out', out, '--json']);
     expect(rep.code).toBe(3);
     const status = JSON.parse(rep.stdout) as Record<string, unknown>;
     expect(status).toMatchObject({ id, state: 'complete', total: 8, succeeded: 3, failed: 5, pending: 0 });
@@ -123,90 +96,89 @@ describe('the command line, end to end', () => {
   });
 
   it('reads stdin, and prints nothing but the id on stdout', async () => {
-    const { prefix } = setup();
-    const res = await runCli(['enqueue', '-', '--table', 'piped'], { env: env(prefix), input: 'a,b\n1,2\n3,4\n' });
+    const { cli } = scratch.corner();
+    const res = await cli(['enqueue', '-', '--table', 'piped'], { input: 'a,b\n1,2\n3,4\n' });
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/^[\w.-]+\n$/);
-    const status = await runCli(['status', res.stdout.trim(), '--json'], { env: env(prefix) });
+    const status = await cli(['status', res.stdout.trim(), '--json']);
     expect(JSON.parse(status.stdout)).toMatchObject({ state: 'processing', total: 2, pending: 2, succeeded: 0, failed: 0 });
   });
 
   it('a header-only file is a complete import of zero rows', async () => {
-    const { prefix, dir } = setup();
-    const csv = writeFile(dir, 'empty-body.csv', 'id,name,email\n');
-    const res = await runCli(['run', csv, '--schema', SCHEMA, '--json', '--out', join(dir, 'r.xlsx')], { env: env(prefix), cwd: dir });
+    const { cli, dir, file: writeFile } = scratch.corner();
+    const csv = writeFile('empty-body.csv', 'id,name,email\n');
+    const res = await cli(['run', csv, '--schema', SCHEMA, '--json', '--out', join(dir, 'r.xlsx')]);
     expect(res.code).toBe(0);
     expect(JSON.parse(res.stdout)).toMatchObject({ state: 'complete', total: 0, succeeded: 0, failed: 0 });
   });
 
   it('rejects bad input with one clear line and the right exit code', async () => {
-    const { prefix, dir } = setup();
-    const e = env(prefix);
-    const missing = await runCli(['enqueue', join(dir, 'nope.csv')], { env: e });
+    const { cli, dir, file: writeFile } = scratch.corner();
+    const missing = await cli(['enqueue', join(dir, 'nope.csv')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe(`importer: cannot read ${join(dir, 'nope.csv')}: no such file\n`);
 
-    const empty = await runCli(['enqueue', writeFile(dir, 'empty.csv', '')], { env: e });
+    const empty = await cli(['enqueue', writeFile('empty.csv', '')]);
     expect(empty.code).toBe(1);
     expect(empty.stderr).toMatch(/empty\.csv is empty/);
 
-    const badJson = writeFile(dir, 'bad.json', '{\n  "type": "object",\n  "properties": {,}\n}');
-    const schemaJson = await runCli(['enqueue', join(FIXTURES, 'people.csv'), '--schema', badJson], { env: e });
+    const badJson = writeFile('bad.json', '{\n  "type": "object",\n  "properties": {,}\n}');
+    const schemaJson = await cli(['enqueue', join(FIXTURES, 'people.csv'), '--schema', badJson]);
     expect(schemaJson.code).toBe(1);
     expect(schemaJson.stderr).toMatch(/bad\.json is not valid JSON: .* line 3, column 18/);
 
-    const badSchema = writeFile(dir, 'bad-schema.json', '{"type":"object","properties":{"age":{"type":"integr"}}}');
-    const schemaInvalid = await runCli(['enqueue', join(FIXTURES, 'people.csv'), '--schema', badSchema], { env: e });
+    const badSchema = writeFile('bad-schema.json', '{"type":"object","properties":{"age":{"type":"integr"}}}');
+    const schemaInvalid = await cli(['enqueue', join(FIXTURES, 'people.csv'), '--schema', badSchema]);
     expect(schemaInvalid.code).toBe(1);
     expect(schemaInvalid.stderr).toMatch(/bad-schema\.json is not a valid JSON Schema/);
 
-    const missingColumn = writeFile(dir, 'no-email.csv', 'id,name\n1,x\n');
-    const required = await runCli(['enqueue', missingColumn, '--schema', SCHEMA], { env: e });
+    const missingColumn = writeFile('no-email.csv', 'id,name\n1,x\n');
+    const required = await cli(['enqueue', missingColumn, '--schema', SCHEMA]);
     expect(required.code).toBe(1);
     expect(required.stderr).toMatch(/missing required column "email"/);
 
-    const dupHeader = await runCli(['enqueue', writeFile(dir, 'dup.csv', 'a,b,a\n1,2,3\n')], { env: e });
+    const dupHeader = await cli(['enqueue', writeFile('dup.csv', 'a,b,a\n1,2,3\n')]);
     expect(dupHeader.code).toBe(1);
     expect(dupHeader.stderr).toMatch(/duplicated header "a"/);
 
-    const usage = await runCli(['enqueue'], { env: e });
+    const usage = await cli(['enqueue']);
     expect(usage.code).toBe(2);
-    const badNumber = await runCli(['enqueue', 'x.csv', '--chunk-size', 'ten'], { env: e });
+    const badNumber = await cli(['enqueue', 'x.csv', '--chunk-size', 'ten']);
     expect(badNumber.code).toBe(2);
 
-    const noRedis = await runCli(['status', 'x', '--redis', 'redis://127.0.0.1:1'], { env: e });
+    const noRedis = await cli(['status', 'x', '--redis', 'redis://127.0.0.1:1']);
     expect(noRedis.code).toBe(1);
     expect(noRedis.stderr).toMatch(/^importer: cannot reach Redis at redis:\/\/127\.0\.0\.1:1/);
     expect(noRedis.stderr.trim().split('\n')).toHaveLength(1);
 
-    const unknown = await runCli(['status', 'no-such-import'], { env: e });
+    const unknown = await cli(['status', 'no-such-import']);
     expect(unknown.code).toBe(1);
   });
 
   it('an unclosed quote fails the import with file and line, and nothing is left for workers', async () => {
-    const { prefix, dir } = setup();
+    const { cli, dir, file: writeFile, keys } = scratch.corner();
     const rows = ['a,b', ...Array.from({ length: 50 }, (_, i) => `${i},x`), '"open,1', '2,3', '4,5'];
-    const csv = writeFile(dir, 'unclosed.csv', rows.join('\n') + '\n');
-    const res = await runCli(['enqueue', csv, '--id', 'unclosed-1', '--chunk-size', '10'], { env: env(prefix) });
+    const csv = writeFile('unclosed.csv', rows.join('\n') + '\n');
+    const res = await cli(['enqueue', csv, '--id', 'unclosed-1', '--chunk-size', '10']);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/unclosed\.csv: line 52: a quoted field opened here is never closed/);
-    const status = await runCli(['status', 'unclosed-1', '--json'], { env: env(prefix) });
+    const status = await cli(['status', 'unclosed-1', '--json']);
     expect(JSON.parse(status.stdout)).toMatchObject({ state: 'failed' });
     expect(status.code).toBe(1);
-    expect(await redis.xlen(`${prefix}:{unclosed-1}:tasks`)).toBe(0);
-    const work = await runCli(['work', '--until-idle'], { env: env(prefix) });
+    expect(await scratch.redis.xlen(keys('unclosed-1').tasks)).toBe(0);
+    const work = await cli(['work', '--until-idle']);
     expect(work.code).toBe(0);
     expect(existsSync(join(dir, 'importer.db'))).toBe(false);
   });
 
   it('report --timeout exits 4 while rows are pending', async () => {
-    const { prefix } = setup();
-    const enq = await runCli(['enqueue', '-', '--id', 'pending-1'], { env: env(prefix), input: 'a\n1\n' });
+    const { cli } = scratch.corner();
+    const enq = await cli(['enqueue', '-', '--id', 'pending-1'], { input: 'a\n1\n' });
     expect(enq.code).toBe(0);
-    const rep = await runCli(['report', 'pending-1', '--wait', '--timeout', '0.5'], { env: env(prefix) });
+    const rep = await cli(['report', 'pending-1', '--wait', '--timeout', '0.5']);
     expect(rep.code).toBe(4);
     expect(rep.stderr).toMatch(/timed out/);
-    const notWaiting = await runCli(['report', 'pending-1'], { env: env(prefix) });
+    const notWaiting = await cli(['report', 'pending-1']);
     expect(notWaiting.code).toBe(1);
     expect(notWaiting.stderr).toMatch(/not finished/);
   });

@@ -19,6 +19,7 @@ import { listWorkers } from '../src/work/worker-registry.js';
 import { replicated } from '../src/redis/replication.js';
 import type { ImporterRedis } from '../src/redis/scripts.js';
 import { scanImportKeys } from '../src/lifecycle/import-key-scan.js';
+import { importKeys } from '../src/redis/keys.js';
 
 const CHUNK = 200;
 const USER = 'importer';
@@ -55,7 +56,7 @@ async function enqueueFile(file: PeopleFile, db: string, at: string[], env: Reco
 }
 
 async function rowsDone(prefix: string, id: string): Promise<number> {
-  const [succeeded, failed] = await client.hmget(`${prefix}:{${id}}:meta`, 'succeeded', 'failed');
+  const [succeeded, failed] = await client.hmget(importKeys(prefix, id).meta, 'succeeded', 'failed');
   return Number(succeeded ?? 0) + Number(failed ?? 0);
 }
 
@@ -109,16 +110,16 @@ describe('on a Redis Cluster (three masters with a replica each)', () => {
     // Every key of the import lives in one slot; the key scan (purge, expiry) finds them all on a cluster.
     const keys: string[] = [];
     for await (const batch of scanImportKeys(client, prefix, id)) keys.push(...batch);
-    const base = `${prefix}:{${id}}`;
+    const base = importKeys(prefix, id);
     // The unique values' keys went once the file was queued (finish-enqueue.lua).
-    expect(new Set(keys)).toEqual(new Set([`${base}:meta`, `${base}:tasks`, `${base}:done`, `${base}:succeeded`, `${base}:failed`]));
+    expect(new Set(keys)).toEqual(new Set([base.meta, base.tasks, base.done, base.succeeded, base.failed]));
 
     // Writes nothing would redo are confirmed by a replica (WAIT); a user not allowed WAIT goes on without.
     for (const port of cluster.ports) await cli(port, 'ACL', 'SETUSER', 'nowait', 'on', '>nowait-pw', '~*', '&*', '+@all', '-wait');
     const limited = await connectRedis({ url: cluster.url(false, 'nowait:nowait-pw') });
     try {
-      expect(await replicated(client, `${base}:meta`)).toBe(true);
-      expect(await replicated(limited, `${base}:meta`)).toBe(false);
+      expect(await replicated(client, base.meta)).toBe(true);
+      expect(await replicated(limited, base.meta)).toBe(false);
     } finally {
       limited.disconnect();
     }
@@ -157,7 +158,7 @@ describe('on a Redis Cluster (three masters with a replica each)', () => {
     const db = join(dir, 'db.sqlite');
     const at = ['--redis', url, '--prefix', prefix];
     const id = `failover-${Date.now()}`;
-    const owner = await cluster.masterOf(`${prefix}:{${id}}:meta`);
+    const owner = await cluster.masterOf(importKeys(prefix, id).meta);
     const replica = await cluster.replicaOf(owner);
 
     // Workers already waiting for work, so that the master dies while the enqueue still sends
@@ -165,24 +166,30 @@ describe('on a Redis Cluster (three masters with a replica each)', () => {
     const workers = [0, 1].map(() => start(['work', '--visibility-timeout', '5', ...at], {}));
     await waitFor('both workers to be up', async () => (await listWorkers({ redis: client, prefix })).length === 2, 20_000, 50);
     // The file comes through stdin: a third first, until the workers are recording; then the
-    // rest, and the master dies while the enqueue sends those chunks.
+    // second third, and the master dies while the enqueue sends those chunks. The last third is
+    // held back until after the kill: the enqueue cannot have finished before it.
     const text = readFileSync(file.path, 'utf8');
     const cut = text.indexOf('\n', Math.floor(text.length / 3)) + 1;
+    const lastCut = text.indexOf('\n', Math.floor((text.length * 2) / 3)) + 1;
     const enqueuing = startFed(['enqueue', '-', '--schema', file.schemaPath, '--table', file.table, '--chunk-size', String(CHUNK), '--target', `sqlite:${db}`, '--id', id, ...at]);
     fed.push(enqueuing);
     enqueuing.write(text.slice(0, cut));
-    await waitFor('the import to exist', async () => (await client.exists(`${prefix}:{${id}}:meta`)) === 1, 20_000, 10);
+    const meta = importKeys(prefix, id).meta;
+    await waitFor('the import to exist', async () => (await client.exists(meta)) === 1, 20_000, 10);
     const waiting = start(['report', id, '--wait', '--timeout', '50', '--json', ...at], {});
     await waitFor('the workers to record', async () => (await rowsDone(prefix, id)) > 0, 30_000, 5);
-    const queued = Number(await client.hget(`${prefix}:{${id}}:meta`, 'enqueuedRows'));
-    enqueuing.end(text.slice(cut));
-    await waitFor('the enqueue to send the rest', async () => Number(await client.hget(`${prefix}:{${id}}:meta`, 'enqueuedRows')) >= queued + 2000, 30_000, 2);
-    const duringEnqueue = enqueuing.child.exitCode === null;
+    const queued = Number(await client.hget(meta, 'enqueuedRows'));
+    enqueuing.write(text.slice(cut, lastCut));
+    await waitFor('the enqueue to send the second third', async () => Number(await client.hget(meta, 'enqueuedRows')) >= queued + 2000, 30_000, 2);
     const doneBefore = await rowsDone(prefix, id);
+    // The kill falls inside the enqueue: still running, the import still being read.
+    expect(enqueuing.child.exitCode).toBeNull();
+    expect(await client.hget(meta, 'state')).toBe('enqueuing');
     await cluster.kill(owner);
     const killedAt = Date.now();
     await cluster.waitForPromotion(replica);
-    console.log(`master killed ${duringEnqueue ? 'during' : 'after'} the enqueue, ${doneBefore} rows done; replica promoted in ${Date.now() - killedAt} ms`);
+    console.log(`master killed during the enqueue, ${doneBefore} rows done; replica promoted in ${Date.now() - killedAt} ms`);
+    enqueuing.end(text.slice(lastCut));
 
     const enqueued = await enqueuing.result;
     expect(enqueued.code, enqueued.stderr).toBe(0);

@@ -9,6 +9,7 @@ import { useRedisScratch } from './helpers/redis.js';
 import { HOSTILE_FILES, PEOPLE_FILES, peopleBytes, SCHEMA_PLACEHOLDER, type PeopleFile } from './corpus/corpus.js';
 import { COLUMNS, EXPECTED_ERRORS, expectedLines, expectedSaved, HEADER, ROWS } from './corpus/people.js';
 import type { ImporterRedis } from '../src/redis/scripts.js';
+import { importKeys } from '../src/redis/keys.js';
 
 /**
  * The corpus (test/corpus): each file through the built command line (`run`, one worker
@@ -95,9 +96,9 @@ describe('hostile files are refused or stopped with the file, the line and why',
     if (expected.exit === 1) {
       expect(outcome.stderr).toMatch(expected.stderr);
       expect(outcome.stderr.trim().split('\n')).toHaveLength(1);
-      const state = await redis.hget(`${prefix}:{${id}}:meta`, 'state');
+      const state = await redis.hget(importKeys(prefix, id).meta, 'state');
       expect(state).toBe(expected.importFailed ? 'failed' : null);
-      if (expected.importFailed) expect(await redis.xlen(`${prefix}:{${id}}:tasks`)).toBe(0);
+      if (expected.importFailed) expect(await redis.xlen(importKeys(prefix, id).tasks)).toBe(0);
       return;
     }
     expect(outcome.summary).toMatchObject({ state: 'complete', total: expected.total, failed: expected.errors.size });

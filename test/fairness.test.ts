@@ -16,6 +16,7 @@ import { cleanPrefix, openRedis, testPrefix } from './helpers/redis.js';
 import type { ImporterRedis } from '../src/redis/scripts.js';
 import { work, type ChunkEvent } from '../src/work/work.js';
 import { listWorkers, type WorkerInfo } from '../src/work/worker-registry.js';
+import { importKeys, globalKeys } from '../src/redis/keys.js';
 
 let redis: ImporterRedis;
 const prefixes: string[] = [];
@@ -43,7 +44,7 @@ async function enqueueFile(file: PeopleFile, db: string, chunkSize: number, env:
 }
 
 async function meta(prefix: string, id: string): Promise<Record<string, string>> {
-  return redis.hgetall(`${prefix}:{${id}}:meta`);
+  return redis.hgetall(importKeys(prefix, id).meta);
 }
 
 async function workersJson(env: Record<string, string>): Promise<WorkerInfo[]> {
@@ -155,7 +156,7 @@ describe('many imports on one pool of workers', () => {
     const first = await enqueueFile(files[0]!, db, 50, env);
     const second = await enqueueFile(files[1]!, db, 50, env);
     const urgent = await enqueueFile(files[2]!, db, 50, env, ['--priority', '10']);
-    expect(await redis.zrange(`${prefix}:active`, '0', '-1')).toEqual([urgent, first, second]);
+    expect(await redis.zrange(globalKeys(prefix).active, '0', '-1')).toEqual([urgent, first, second]);
 
     // One worker, one task at a time: the order in which chunks are recorded is the order served.
     const order: string[] = [];

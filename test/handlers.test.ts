@@ -2,33 +2,26 @@
  * The user's own code (`--handler`): the fixtures under fixtures/handlers/ run through the built
  * command line, in worker processes, as a user would run them.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { ImporterRedis } from '../src/redis/scripts.js';
 import { FIXTURES, runCli } from './helpers/cli.js';
-import { csvLine, tempDir, writeFile } from './helpers/files.js';
+import { csvLine, writeFile } from './helpers/files.js';
 import { failureMessages, readOutcomes } from './helpers/outcomes.js';
-import { cleanPrefix, openRedis, testPrefix } from './helpers/redis.js';
+import { useScratch } from './helpers/scratch.js';
 import { openScratch, type Scratch } from './helpers/sql.js';
 
-let redis: ImporterRedis;
-const prefix = testPrefix();
-const dir = tempDir();
+const scratch = useScratch();
+/** One corner for the file: its prefix, folder and environment serve every test. */
+const { prefix, dir: folder, env } = scratch.corner();
+const dir = { path: folder };
 const scratches: Scratch[] = [];
-const env = { IMPORTER_PREFIX: prefix };
 
-beforeAll(async () => {
-  redis = await openRedis();
-});
 afterAll(async () => {
   for (const s of scratches) await s.drop().catch(() => {});
-  await cleanPrefix(redis, prefix);
-  await redis.quit();
-  dir.remove();
 });
 
 const HEADER = ['id', 'name', 'email', 'age', 'country', 'signup_date', 'newsletter', 'notes'];
@@ -42,7 +35,7 @@ async function runImport(args: readonly string[], extraEnv: Record<string, strin
   const res = await runCli(['run', ...args, '--json', '--out', join(dir.path, 'report.xlsx')], { env: { ...env, ...extraEnv }, cwd });
   const summary = JSON.parse(res.stdout) as { id: string; state: string; succeeded: number; failed: number };
   expect(summary.state).toBe('complete');
-  const outcomes = await readOutcomes(redis, prefix, summary.id);
+  const outcomes = await readOutcomes(scratch.redis, prefix, summary.id);
   expect(outcomes.repeated).toEqual([]);
   return { ...res, summary, outcomes };
 }

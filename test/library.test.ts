@@ -29,7 +29,7 @@ describe('the library', () => {
     expect(saved.filter((r) => !r.code.startsWith('X')).map((r) => r.n)).toEqual([1, 2, 4]);
     expect(saved).toHaveLength(18);
     const failed: string[] = [];
-    for await (const entry of readList(redis, `${prefix}:{${id}}:failed`)) failed.push(entry);
+    for await (const entry of readList(redis, importKeys(prefix, id).failed)) failed.push(entry);
     const dupOfB = failed.map((e) => JSON.parse(e) as [number, number, string[], string[]]).find((e) => e[0] === 5)!;
     expect(dupOfB[3]).toEqual(['code repeats a value already used earlier in the file (first in row 1)']);
     // The outcome lists as the library streams them: every row once, typed values as saved.
@@ -51,7 +51,7 @@ describe('the library', () => {
     await new Promise((r) => setTimeout(r, 2500));
     await enqueue({ redis, prefix, source, id: 'late', chunkSize: 2, target: `sqlite:${db}` });
     expect(await worker).toMatchObject({ tasks: 2, rows: 3, succeeded: 3, failed: 0 });
-    expect(Date.now() - started).toBeLessThan(9000);
+    expect(Date.now() - started).toBeLessThan(20_000);
     expect(queryDb<{ a: string }>(db, 'SELECT a FROM late ORDER BY a').map((r) => r.a)).toEqual(['1', '3', '5']);
   });
 
@@ -61,7 +61,7 @@ describe('the library', () => {
     const again = await enqueue({ redis, prefix, source, id: 'twice', chunkSize: 2 });
     expect(first).toMatchObject({ id: 'twice', total: 3, resumed: false, state: 'processing' });
     expect(again).toMatchObject({ id: 'twice', total: 3, resumed: true, state: 'processing' });
-    expect(await redis.xlen(`${prefix}:{twice}:tasks`)).toBe(2);
+    expect(await redis.xlen(importKeys(prefix, 'twice').tasks)).toBe(2);
   });
 
   it('ends a task at 1 MB of text: wide rows make smaller tasks, read and parsed alike', async () => {
@@ -73,10 +73,10 @@ describe('the library', () => {
     for (const [id, extra] of [['wide-raw', {}], ['wide-parsed', { trim: true }]] as const) {
       const { total } = await enqueue({ redis, prefix, source, id, ...extra });
       expect(total).toBe(100);
-      const entries = await redis.xrange(`${prefix}:{${id}}:tasks`, '-', '+');
+      const entries = await redis.xrange(importKeys(prefix, id).tasks, '-', '+');
       expect(entries).toHaveLength(5);
       const db = join(dir.path, `${id}.db`);
-      await redis.hset(`${prefix}:{${id}}:meta`, 'target', `sqlite:${db}`);
+      await redis.hset(importKeys(prefix, id).meta, 'target', `sqlite:${db}`);
       await work({ redis, prefix, importId: id, untilIdle: true });
       const saved = queryDb<{ n: string; text: string }>(db, 'SELECT n, text FROM wide ORDER BY n');
       expect(saved.map((r) => Number(r.n))).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
@@ -102,7 +102,7 @@ describe('the library', () => {
     expect(failures.map((f) => [f.row, f.messages])).toEqual(
       [1, 2, 3].map((row) => [row, ['the rows of this task could not be read back from it (task of rows 1..3 reads as 2 rows instead of 3)']]),
     );
-    expect(await redis.hget(`${prefix}:{${id}}:meta`, 'state')).toBe('complete');
+    expect(await redis.hget(importKeys(prefix, id).meta, 'state')).toBe('complete');
   });
 
   it('continues a report past the sheet row limit on further sheets', async () => {

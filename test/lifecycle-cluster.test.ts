@@ -9,6 +9,7 @@ import { expireImport } from '../src/lifecycle/expire-import.js';
 import { listImports } from '../src/lifecycle/list-imports.js';
 import { purgeImport } from '../src/lifecycle/purge-import.js';
 import { importKeys } from '../src/redis/keys.js';
+import { importKeyPattern } from '../src/lifecycle/import-key-scan.js';
 
 /** Three masters (a replica each), without TLS: imports spread over nodes. */
 const cluster = new TestCluster(3, 2000, false);
@@ -22,7 +23,7 @@ async function keyTtls(id: string): Promise<Map<string, number>> {
   for (const node of (redis as unknown as Cluster).nodes('master')) {
     let cursor = '0';
     do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}:{${id}}:*`, 'COUNT', 1000);
+      const [next, keys] = await node.scan(cursor, 'MATCH', importKeyPattern(prefix, id), 'COUNT', 1000);
       cursor = next;
       for (const key of keys) ttls.set(key, await node.ttl(key));
     } while (cursor !== '0');
@@ -56,7 +57,11 @@ describe('expiry, list and purge on a Redis Cluster', () => {
     const expired = await expireImport({ redis, prefix, id: first, ttlSeconds: 3600 });
     expect(expired.keys).toBe(before.size);
     const after = await keyTtls(first);
-    expect([...after.values()].every((ttl) => ttl > 3500 && ttl <= 3600)).toBe(true);
+    expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+    for (const [key, ttl] of after) {
+      expect(ttl, key).toBeGreaterThan(3500);
+      expect(ttl, key).toBeLessThanOrEqual(3600);
+    }
 
     expect((await listImports({ redis, prefix })).map((s) => s.id)).toEqual([third, second, first]);
     const purged = await purgeImport({ redis, prefix, id: second });

@@ -1,45 +1,31 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { chunkEntryId, decodeChunkFields, encodeSuccessEntry } from '../src/redis/codec.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { runCli } from './helpers/cli.js';
-import { cleanPrefix, openRedis, testPrefix } from './helpers/redis.js';
-import { tempDir } from './helpers/files.js';
+import { useScratch } from './helpers/scratch.js';
+import { waitFor } from './helpers/processes.js';
 import { importKeyTtls, importViaLibrary } from './helpers/delivery.js';
 import { enqueue } from '../src/enqueue/enqueue.js';
 import { cancelImport } from '../src/lifecycle/cancel-import.js';
-import { importKeys, TASK_GROUP } from '../src/redis/keys.js';
+import { globalKeys, importKeys, TASK_GROUP } from '../src/redis/keys.js';
 import { runScript, type ImporterRedis } from '../src/redis/scripts.js';
 
-let redis: ImporterRedis;
-const prefixes: string[] = [];
-const dirs: { remove: () => void }[] = [];
+const scratch = useScratch();
 
-function setup(): { prefix: string; dir: string; env: Record<string, string> } {
-  const prefix = testPrefix();
-  prefixes.push(prefix);
-  const dir = tempDir();
-  dirs.push(dir);
-  return { prefix, dir: dir.path, env: { IMPORTER_PREFIX: prefix } };
+function setup(): { prefix: string; dir: string; env: Record<string, string>; redis: ImporterRedis } {
+  const { prefix, dir, env } = scratch.corner();
+  return { prefix, dir, env, redis: scratch.redis };
 }
 
 function rows(n: number): Readable {
   return Readable.from([`n,name\n${Array.from({ length: n }, (_, i) => `${i + 1},name ${i + 1}`).join('\n')}\n`]);
 }
 
-beforeAll(async () => {
-  redis = await openRedis();
-});
-afterAll(async () => {
-  for (const prefix of prefixes) await cleanPrefix(redis, prefix);
-  await redis.quit();
-  for (const dir of dirs) dir.remove();
-});
-
 describe('cancel, purge, list', () => {
   it('cancel drops the remaining tasks, workers fetch nothing and record a task they hold; state cancelled', async () => {
-    const { prefix, dir, env } = setup();
+    const { prefix, dir, env, redis } = setup();
     const db = join(dir, 'never.db');
     const { id } = await enqueue({ redis, prefix, source: '-', stdin: rows(100), target: `sqlite:${db}`, table: 'never', chunkSize: 5 });
     const keys = importKeys(prefix, id);
@@ -53,7 +39,7 @@ describe('cancel, purge, list', () => {
     expect(cancel.code).toBe(0);
     expect(JSON.parse(cancel.stdout)).toEqual({ id, previousState: 'processing', state: 'cancelled', cancelled: true });
     expect(await redis.xlen(keys.tasks)).toBe(0);
-    expect(await redis.zscore(`${prefix}:active`, id)).toBeNull();
+    expect(await redis.zscore(globalKeys(prefix).active, id)).toBeNull();
 
     // The holder records its chunk (its rows may be in the table already): acknowledged, and
     // its rows counted and listed, the import still cancelled.
@@ -78,7 +64,7 @@ describe('cancel, purge, list', () => {
   });
 
   it('cancel stops an enqueue still reading the file', async () => {
-    const { prefix, dir } = setup();
+    const { prefix, dir, redis } = setup();
     const slow = Readable.from((async function* () {
       yield 'n,name\n';
       for (let batch = 0; batch < 200; batch++) {
@@ -86,19 +72,28 @@ describe('cancel, purge, list', () => {
         await new Promise((r) => setTimeout(r, 20));
       }
     })());
-    const enqueuing = enqueue({ redis, prefix, source: '-', stdin: slow, id: 'slow-1', target: `sqlite:${join(dir, 's.db')}`, table: 's', chunkSize: 10 });
-    enqueuing.catch(() => {});
+    let settled: { error: unknown } | null = null;
+    const enqueuing = enqueue({ redis, prefix, source: '-', stdin: slow, id: 'slow-1', target: `sqlite:${join(dir, 's.db')}`, table: 's', chunkSize: 10 }).then(
+      () => (settled = { error: null }),
+      (error: unknown) => (settled = { error }),
+    );
     const meta = importKeys(prefix, 'slow-1').meta;
-    while (Number((await redis.hget(meta, 'enqueuedChunks')) ?? 0) < 2) await new Promise((r) => setTimeout(r, 20));
+    // An enqueue that ended before two chunks (done or failed) fails here, with its outcome.
+    await waitFor('two chunks queued', async () => {
+      if (settled) throw new Error(`the enqueue ended before it could be cancelled: ${String(settled.error)}`);
+      return Number((await redis.hget(meta, 'enqueuedChunks')) ?? 0) >= 2;
+    });
     const cancelled = await cancelImport({ redis, prefix, id: 'slow-1' });
     expect(cancelled).toMatchObject({ previousState: 'enqueuing', state: 'cancelled', cancelled: true });
-    await expect(enqueuing).rejects.toThrow(/import slow-1 was cancelled while its file was being read/);
+    await enqueuing;
+    expect(settled).not.toBeNull();
+    expect(String((settled as { error: unknown } | null)?.error)).toMatch(/import slow-1 was cancelled while its file was being read/);
     expect(await redis.hget(meta, 'state')).toBe('cancelled');
     expect(await redis.xlen(importKeys(prefix, 'slow-1').tasks)).toBe(0);
   });
 
   it('cancel of a finished import changes nothing and exits 1; of an unknown id exits 1', async () => {
-    const { prefix, dir, env } = setup();
+    const { prefix, dir, env, redis } = setup();
     const id = await importViaLibrary(redis, prefix, dir);
     const done = await runCli(['cancel', id], { env });
     expect(done.code).toBe(1);
@@ -110,7 +105,7 @@ describe('cancel, purge, list', () => {
   });
 
   it('purge deletes every key of the import at once', async () => {
-    const { prefix, dir, env } = setup();
+    const { prefix, dir, env, redis } = setup();
     const id = await importViaLibrary(redis, prefix, dir);
     const other = await importViaLibrary(redis, prefix, dir, { name: 'other.csv' });
     const keysBefore = await importKeyTtls(redis, prefix, id);
@@ -124,7 +119,7 @@ describe('cancel, purge, list', () => {
     // Its ledger rows went from the target too (one per chunk saved).
     expect(purged['ledgerRows']).toBeGreaterThan(0);
     expect((await importKeyTtls(redis, prefix, id)).size).toBe(0);
-    expect(await redis.zscore(`${prefix}:imports`, id)).toBeNull();
+    expect(await redis.zscore(globalKeys(prefix).imports, id)).toBeNull();
     // The other import is untouched.
     expect((await importKeyTtls(redis, prefix, other)).size).toBe(5);
 
@@ -134,7 +129,7 @@ describe('cancel, purge, list', () => {
   });
 
   it('list shows imports newest first with state, counts, notify and start; skips and forgets expired ones', async () => {
-    const { prefix, dir, env } = setup();
+    const { prefix, dir, env, redis } = setup();
     const first = await importViaLibrary(redis, prefix, dir, { notify: 'a@example.com' });
     await new Promise((r) => setTimeout(r, 5));
     const second = await importViaLibrary(redis, prefix, dir, { name: 'second.csv' });
@@ -161,7 +156,7 @@ describe('cancel, purge, list', () => {
     await new Promise((r) => setTimeout(r, 2200));
     const after = JSON.parse((await runCli(['list', '--json'], { env })).stdout) as { id: string }[];
     expect(after.map((i) => i.id)).toEqual([third, first]);
-    expect(await redis.zscore(`${prefix}:imports`, second)).toBeNull();
+    expect(await redis.zscore(globalKeys(prefix).imports, second)).toBeNull();
     expect((await importKeyTtls(redis, prefix, second)).size).toBe(0);
   });
 });

@@ -17,6 +17,7 @@ import { freePort, sleep, waitFor } from './helpers/processes.js';
 import { connectRedis } from '../src/redis/connection.js';
 import type { ImporterRedis } from '../src/redis/scripts.js';
 import { listWorkers } from '../src/work/worker-registry.js';
+import { importKeys } from '../src/redis/keys.js';
 
 const CHUNK = 500;
 const ROWS = 30_000;
@@ -85,7 +86,7 @@ describe.skipIf(reason !== null)('workers on hosts of their own (network namespa
     const enqueuing = startFed(['enqueue', '-', '--schema', file.schemaPath, '--table', file.table, '--chunk-size', String(CHUNK), '--target', `sqlite:${db}`, '--id', id, '--handler', slow, ...local], env);
     children.push(enqueuing.child);
     enqueuing.write(text.slice(0, cut));
-    await waitFor('the import to exist', async () => (await redis.exists(`${prefix}:{${id}}:meta`)) === 1, 20_000, 20);
+    await waitFor('the import to exist', async () => (await redis.exists(importKeys(prefix, id).meta)) === 1, 20_000, 20);
 
     const workers = [workOn(a, prefix), workOn(b, prefix)];
     const pids = workers.map((w) => w.child.pid!);
@@ -104,7 +105,7 @@ describe.skipIf(reason !== null)('workers on hosts of their own (network namespa
     // the consumer, host:pid:random) and done (from heartbeats, every 2 s: shown, not asserted).
     const tasks = new Map<number, number>();
     const held = new Map<number, number>();
-    const pending = `${prefix}:{${id}}:tasks`;
+    const pending = importKeys(prefix, id).tasks;
     const exits = workers.map((w) => w.result);
     let running = true;
     void Promise.all(exits).then(() => (running = false));

@@ -21,6 +21,7 @@ import { DIALECTS, openScratch, withPort, type Scratch } from './helpers/sql.js'
 import { work } from '../src/work/work.js';
 import Database from 'better-sqlite3';
 import { importDiscrepancies } from './helpers/people.js';
+import { importKeys } from '../src/redis/keys.js';
 
 /** The table refuses this age (a check constraint): a row error the database gives, outage or not. */
 const REFUSED_AGE = 42;
@@ -106,7 +107,7 @@ async function discrepancies(prefix: string, id: string, server: Server, table: 
   outcomeDiscrepancies(out, expected, note);
   if (out.meta['waitingSince']) note(`meta still says waiting since ${out.meta['waitingSince']}`);
   if (out.succeeded.size + out.failed.size !== expected.length) note(`${out.succeeded.size + out.failed.size} outcomes for ${expected.length} rows`);
-  const left = await redis.xlen(`${prefix}:{${id}}:tasks`);
+  const left = await redis.xlen(importKeys(prefix, id).tasks);
   if (left !== 0) note(`${left} tasks left in the stream`);
 
   const rows = await server.query<{ id: number | string; name: string; email: string; age: number; country: string }>(`SELECT id, name, email, age, country FROM ${table} ORDER BY id, rid`);
@@ -155,7 +156,7 @@ describe.each<[Dialect, string]>([
 
     const worker = launch(['work', '--until-idle', '--processes', '2', '--import', id], env);
     started.push(worker);
-    const meta = `${prefix}:{${id}}:meta`;
+    const meta = importKeys(prefix, id).meta;
     await waitFor('some rows saved', async () => Number(await redis.hget(meta, 'succeeded')) >= 2000, 60_000, 50);
     const failedBefore = Number(await redis.hget(meta, 'failed'));
     await server.stop();
@@ -179,7 +180,7 @@ describe.each<[Dialect, string]>([
       // Rows refused by the table may still be recorded by a save that finished as it stopped;
       // a row failed for the outage would carry "not saved".
       const failed: string[] = [];
-      for await (const entry of readList(redis, `${prefix}:{${id}}:failed`)) failed.push(entry);
+      for await (const entry of readList(redis, importKeys(prefix, id).failed)) failed.push(entry);
       expect(failed.filter((f) => /not saved|unavailable/.test(f))).toEqual([]);
     }
     expect(Number(await redis.hget(meta, 'failed'))).toBeLessThanOrEqual(failedBefore + 5 * CHUNK);
@@ -214,7 +215,7 @@ describe('--give-up-after', () => {
     expect(failed).toMatchObject({ state: 'failed', succeeded: 0, failed: 0, pending: 5000, resumable: true });
     expect(String(failed['error'])).toMatch(/^target unavailable for \d+ s \(--give-up-after 3 s\): database unavailable: .*ECONNREFUSED/);
     // Its tasks are all still there, none acknowledged.
-    expect(await redis.xlen(`${prefix}:{${id}}:tasks`)).toBe(10);
+    expect(await redis.xlen(importKeys(prefix, id).tasks)).toBe(10);
     const rep = await runCli(['report', id, '--wait', '--out', `${dir.path}/give-up.xlsx`], { env });
     expect(rep.code).toBe(1);
     expect(rep.stderr).toMatch(/failed: target unavailable for/);
@@ -287,7 +288,7 @@ describe('a SQLite database locked by another writer', () => {
       const id = enq.stdout.trim();
       const worker = launch(['work', '--until-idle', '--import', id], env);
       started.push(worker);
-      const meta = `${prefix}:{${id}}:meta`;
+      const meta = importKeys(prefix, id).meta;
       await waitFor('the import to say it waits for its target', async () => (await redis.hget(meta, 'waitingSince')) !== null, 20_000, 100);
       expect(await redis.hget(meta, 'waitingReason')).toMatch(/database is locked/);
       await sleep(3000);
@@ -320,12 +321,12 @@ describe('one target down, another up', () => {
     const warnings: string[] = [];
     await work({ redis, prefix, untilIdle: true, concurrency: 2, giveUpAfterMs: 6000, onWarning: (m) => warnings.push(m) });
     expect(await importDiscrepancies({ redis, prefix, id: upId, file: upFile, dbPath, chunkSize: CHUNK })).toEqual([]);
-    const downMeta = await redis.hgetall(`${prefix}:{${downId}}:meta`);
+    const downMeta = await redis.hgetall(importKeys(prefix, downId).meta);
     expect(downMeta).toMatchObject({ state: 'failed', failedFor: 'target', succeeded: '0', failed: '0' });
     // The working import did not wait for the other to be given up on.
-    const upMeta = await redis.hgetall(`${prefix}:{${upId}}:meta`);
+    const upMeta = await redis.hgetall(importKeys(prefix, upId).meta);
     expect(Number(upMeta['finishedAt'])).toBeLessThan(Number(downMeta['finishedAt']));
-    expect(await redis.xlen(`${prefix}:{${downId}}:tasks`)).toBe(6);
+    expect(await redis.xlen(importKeys(prefix, downId).tasks)).toBe(6);
     expect(warnings.some((w) => w.includes(`import ${downId} failed: target unavailable`))).toBe(true);
   }, 60_000);
 });

@@ -7,6 +7,7 @@ import { runCli } from './helpers/cli.js';
 import { queryDb, readWorkbook, writeFile } from './helpers/files.js';
 import { useRedisScratch } from './helpers/redis.js';
 import type { ImporterRedis } from '../src/redis/scripts.js';
+import { importKeys } from '../src/redis/keys.js';
 
 /**
  * Hostile sizes cost bounded memory and end with a clear message; the flags that raise the
@@ -74,7 +75,7 @@ describe('limits against hostile files', () => {
     const cli = await runCli(['enqueue', path, '--id', 'huge-field'], { env });
     expect(cli.code).toBe(1);
     expect(cli.stderr).toMatch(/huge-field\.csv: line 3: a record is larger than the limit of 16777216 bytes/);
-    expect(await redis.hget(`${prefix}:{huge-field}:meta`, 'state')).toBe('failed');
+    expect(await redis.hget(importKeys(prefix, 'huge-field').meta, 'state')).toBe('failed');
   });
 
   it('50 MB of separators (a header of millions of empty columns) stops at the column limit, in bounded memory', async () => {

@@ -19,7 +19,7 @@ async function uniqueKeys(id: string): Promise<string[]> {
   const found: string[] = [];
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:{${id}}:unique:*`, 'COUNT', 1000);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${importKeys(prefix, id).uniquePrefix(0).replace(/0:$/, '')}*`, 'COUNT', 1000);
     cursor = next;
     found.push(...keys);
   } while (cursor !== '0');
@@ -128,7 +128,8 @@ describe('enqueue --max-pending', () => {
     expect(state).toBe('enqueuing');
     expect(Number(rows)).toBeLessThanOrEqual(LIMIT + CHUNK);
     expect(Number(rows)).toBeGreaterThanOrEqual(LIMIT);
-    expect(Date.now() - Number(beat)).toBeLessThan(5500);
+    // Renewed since the enqueue began (6.5 s ago), however late the timer fired on a loaded machine.
+    expect(Date.now() - Number(beat)).toBeLessThan(6400);
     const summary = await work({ redis, prefix, importId: id, untilIdle: true });
     expect((await enqueued).total).toBe(ROWS);
     expect(summary).toMatchObject({ succeeded: ROWS, failed: 0 });

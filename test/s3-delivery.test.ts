@@ -4,42 +4,33 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { runCli } from './helpers/cli.js';
-import { cleanPrefix, openRedis, testPrefix } from './helpers/redis.js';
-import { csvLine, queryDb, tempDir } from './helpers/files.js';
+import { useScratch } from './helpers/scratch.js';
+import { csvLine, queryDb } from './helpers/files.js';
 import { startS3Server, type TestS3Server } from './helpers/s3.js';
 import { startSmtpServer, type TestSmtpServer } from './helpers/smtp.js';
 import { importViaCli, PROBLEM_HEADER, PROBLEM_ROWS, PROBLEM_SCHEMA, sqliteTarget, writeProblemFile } from './helpers/delivery.js';
 import { writeFile } from './helpers/files.js';
 import { uploadStream } from '../src/s3/upload.js';
-import type { ImporterRedis } from '../src/redis/scripts.js';
 
-let redis: ImporterRedis;
+const scratch = useScratch();
 let s3: TestS3Server;
 let smtp: TestSmtpServer;
 const BUCKET = 'imports';
-const prefixes: string[] = [];
-const dirs: { remove: () => void }[] = [];
 
+/** A corner whose command line reaches the test's S3 and SMTP servers. */
 function setup(): { prefix: string; dir: string; env: Record<string, string> } {
-  const prefix = testPrefix();
-  prefixes.push(prefix);
-  const dir = tempDir();
-  dirs.push(dir);
-  return { prefix, dir: dir.path, env: { ...s3.env, IMPORTER_PREFIX: prefix, SMTP_URL: smtp.url } };
+  const { prefix, dir, env } = scratch.corner();
+  return { prefix, dir, env: { ...s3.env, ...env, SMTP_URL: smtp.url } };
 }
 
 beforeAll(async () => {
-  redis = await openRedis();
   s3 = await startS3Server();
   smtp = await startSmtpServer();
   await s3.createBucket(BUCKET);
 });
 afterAll(async () => {
-  for (const prefix of prefixes) await cleanPrefix(redis, prefix);
-  await redis.quit();
   await s3.close();
   await smtp.close();
-  for (const dir of dirs) dir.remove();
 });
 
 async function sheetsOf(content: Buffer): Promise<Map<string, ExcelJS.Worksheet>> {

@@ -18,6 +18,7 @@ import { failureMessages, readOutcomes, type Outcomes } from './helpers/outcomes
 import { freePort } from './helpers/processes.js';
 import { cleanPrefix, openRedis, testPrefix } from './helpers/redis.js';
 import { DIALECTS, openScratch, withPassword, withPort, type Dialect, type Scratch } from './helpers/sql.js';
+import { importKeys } from '../src/redis/keys.js';
 
 let redis: ImporterRedis;
 const prefix = testPrefix();
@@ -456,7 +457,7 @@ describe.each(DIALECTS)('the %s target', (dialect) => {
     expect(out.meta).toMatchObject({ state: 'failed', failedFor: 'target', succeeded: '0', failed: '0' });
     expect(out.meta['error']).toMatch(new RegExp(`^target unavailable for \\d+ s \\(--give-up-after 2 s\\): database unavailable: .*127\\.0\\.0\\.1:${port}.*ECONNREFUSED`));
     expect(out.failed.size + out.succeeded.size).toBe(0);
-    expect(await redis.xlen(`${prefix}:{${id}}:tasks`)).toBe(2);
+    expect(await redis.xlen(importKeys(prefix, id).tasks)).toBe(2);
   });
 });
 
@@ -475,7 +476,7 @@ describe('passwords', () => {
     const worker = await runCli(['work', '--until-idle', '--import', id], { env: { ...env, PGPASSWORD: secret } });
     expect(worker.code).toBe(0);
     expect(worker.stderr).not.toContain(secret);
-    const meta = await redis.hgetall(`${prefix}:{${id}}:meta`);
+    const meta = await redis.hgetall(importKeys(prefix, id).meta);
     expect(meta['target']).toBe('postgres://postgres@127.0.0.1:5432/test');
     expect(JSON.stringify(meta)).not.toContain(secret);
     for (const args of [['status', id], ['status', id, '--json']]) {
@@ -507,7 +508,7 @@ describe('passwords', () => {
       expect(ran.stdout + ran.stderr).not.toContain(secret);
       const summary = JSON.parse(ran.stdout) as Record<string, unknown>;
       expect(summary).toMatchObject({ state: 'complete', succeeded: 3, failed: 0, target: bare });
-      expect(JSON.stringify(await redis.hgetall(`${prefix}:{${String(summary['id'])}}:meta`))).not.toContain(secret);
+      expect(JSON.stringify(await redis.hgetall(importKeys(prefix, String(summary['id'])).meta))).not.toContain(secret);
 
       // work: from MYSQL_PWD.
       const enq = await runCli(['enqueue', source, '--target', withPassword(bare, secret), '--table', 'people2', '--create-table'], { env });

@@ -5,6 +5,7 @@ import { arrayIndex, ARRAY_VALUES_PER_KEY } from '../src/enqueue/unique-values.j
 import { useRedisScratch } from './helpers/redis.js';
 import { writeFile } from './helpers/files.js';
 import type { ImporterRedis } from '../src/redis/scripts.js';
+import { importKeys } from '../src/redis/keys.js';
 
 let redis: ImporterRedis;
 const { prefix, dir } = useRedisScratch((client) => (redis = client));
@@ -12,7 +13,7 @@ const { prefix, dir } = useRedisScratch((client) => (redis = client));
 /** Row -> [unique slot, row it repeats], as the enqueue marked them in the tasks. */
 async function markedDuplicates(id: string): Promise<Map<string, number>> {
   const marked = new Map<string, number>();
-  for (const [entryId, fields] of await redis.xrange(`${prefix}:{${id}}:tasks`, '-', '+')) {
+  for (const [entryId, fields] of await redis.xrange(importKeys(prefix, id).tasks, '-', '+')) {
     const task = decodeTask(entryId, fields);
     for (const dup of task.duplicates) marked.set(`${task.firstRow + dup.index}:${dup.uniqueSlot}`, dup.firstRow);
   }

@@ -10,6 +10,8 @@ import { closeTestRedis, openRedis, useRedisScratch } from './helpers/redis.js';
 import { repeatedPart, SHEET_HEAD, SHEET_TAIL, sharedStringsXml, textPart, workbookParts, writeZip, type ZipPart } from './helpers/zip-writer.js';
 import { openRecords } from '../src/sources/open-records.js';
 import type { ImporterRedis } from '../src/redis/scripts.js';
+import { importKeys, globalKeys } from '../src/redis/keys.js';
+import { importKeyPattern } from '../src/lifecycle/import-key-scan.js';
 
 /**
  * Hostile workbooks are refused in seconds and bounded memory, with nothing left queued; a
@@ -90,7 +92,7 @@ async function keysOf(id: string): Promise<string[]> {
   const found: string[] = [];
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:{${id}}*`, 'COUNT', 1000);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', importKeyPattern(prefix, id), 'COUNT', 1000);
     found.push(...keys);
     cursor = next;
   } while (cursor !== '0');
@@ -109,7 +111,7 @@ describe('hostile workbooks', () => {
     expect(res.ms).toBeLessThan(20_000);
     expect(res.peakKB).toBeLessThan(300 * 1024);
     expect(await keysOf('shared-bomb')).toEqual([]); // refused while reading the first rows: nothing was created
-    expect(await redis.zscore(`${prefix}:imports`, 'shared-bomb')).toBeNull();
+    expect(await redis.zscore(globalKeys(prefix).imports, 'shared-bomb')).toBeNull();
   });
 
   it('a sheet inflating to 3 GB from a few MB is refused before it is inflated', async () => {
@@ -133,9 +135,9 @@ describe('hostile workbooks', () => {
     expect(res.ms).toBeLessThan(20_000);
     expect(res.peakKB).toBeLessThan(300 * 1024);
     // Rows were queued before the lie showed: the import is failed and its tasks dropped.
-    expect(await redis.hget(`${prefix}:{lying-bomb}:meta`, 'state')).toBe('failed');
-    expect(Number(await redis.hget(`${prefix}:{lying-bomb}:meta`, 'enqueuedChunks'))).toBeGreaterThan(0);
-    expect(await redis.xlen(`${prefix}:{lying-bomb}:tasks`)).toBe(0);
+    expect(await redis.hget(importKeys(prefix, 'lying-bomb').meta, 'state')).toBe('failed');
+    expect(Number(await redis.hget(importKeys(prefix, 'lying-bomb').meta, 'enqueuedChunks'))).toBeGreaterThan(0);
+    expect(await redis.xlen(importKeys(prefix, 'lying-bomb').tasks)).toBe(0);
   });
 
   it('only the sheet asked for is read: a bomb in another sheet costs nothing until it is asked for', async () => {
@@ -318,7 +320,7 @@ describe('Redis full', () => {
     const full = await runCli(args, { env });
     expect(full.stderr).toMatch(/^importer: Redis is full \(maxmemory\): it refused to store more of import full \(OOM command not allowed when used memory > 'maxmemory'\); the rows queued so far are kept: free memory in Redis or raise its maxmemory, then run the same enqueue with --id full to continue\n$/);
     expect(full.code).toBe(1);
-    const meta = `${prefix}:{full}:meta`;
+    const meta = importKeys(prefix, 'full').meta;
     expect(await client.hget(meta, 'state')).toBe('enqueuing');
     const queued = Number(await client.hget(meta, 'enqueuedChunks'));
     expect(queued).toBeGreaterThan(0);

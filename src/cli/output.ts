@@ -1,5 +1,7 @@
 import type { Ora } from 'ora';
 import { redactText } from '../redact.js';
+import { barLine } from './bar-line.js';
+import { BarPace } from './bar-pace.js';
 
 /**
  * The progress bar and spinner libraries, loaded only when stderr is a terminal: they are never
@@ -31,32 +33,47 @@ export function warn(flags: GlobalFlags, message: string): void {
 }
 
 export interface Bar {
-  update(value: number, total: number): void;
+  /** `estimated`: the total is a projection that may still move (see row-estimate.ts). */
+  update(value: number, total: number, estimated?: boolean): void;
   stop(): void;
 }
 
 const NO_BAR: Bar = { update: () => {}, stop: () => {} };
 
+/**
+ * A bar on stderr when a person watches. It shows no time left until a pace is known (BarPace),
+ * and a projected total with a `~`.
+ */
 export function progressBar(flags: GlobalFlags, label: string, unit: string): Bar {
   if (!interactive(flags) || !ui) return NO_BAR;
   const { cliProgress } = ui;
-  const bar = new cliProgress.SingleBar(
-    {
-      format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {eta_formatted} left`,
-      stream: process.stderr,
-      hideCursor: true,
-      clearOnComplete: false,
-      etaBuffer: 50,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  bar.start(1, 0);
+  const pace = new BarPace();
+  let estimated = false;
+  const bar = new cliProgress.SingleBar({
+    format: (_options, params) =>
+      barLine({ label, unit, value: params.value, total: params.total, estimated, secondsLeft: pace.secondsLeft(params.value, params.total) }),
+    stream: process.stderr,
+    hideCursor: true,
+    clearOnComplete: false,
+  });
+  // Drawn from the first update with a total on: before it there is nothing to show.
+  let started = false;
   return {
-    update: (value, total) => {
+    update: (value, total, isEstimate = false) => {
+      if (!started && total <= 0 && value <= 0) return;
+      estimated = isEstimate;
+      pace.add(value, Date.now());
+      if (!started) {
+        started = true;
+        bar.start(Math.max(total, value, 1), value);
+        return;
+      }
       bar.setTotal(Math.max(total, value, 1));
       bar.update(value);
     },
-    stop: () => bar.stop(),
+    stop: () => {
+      if (started) bar.stop();
+    },
   };
 }
 

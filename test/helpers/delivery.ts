@@ -4,6 +4,7 @@ import { runCli } from './cli.js';
 import type { ImporterRedis } from '../../src/redis/scripts.js';
 import { enqueue } from '../../src/enqueue/enqueue.js';
 import { work } from '../../src/work/work.js';
+import { importKeyPattern } from '../../src/lifecycle/import-key-scan.js';
 
 /**
  * A small people file with problems a person must fix (bad emails, ages out of range, a note too
@@ -66,7 +67,7 @@ export async function importKeyTtls(redis: ImporterRedis, prefix: string, id: st
   const ttls = new Map<string, number>();
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:{${id}}:*`, 'COUNT', 1000);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', importKeyPattern(prefix, id), 'COUNT', 1000);
     cursor = next;
     for (const key of keys) ttls.set(key, await redis.ttl(key));
   } while (cursor !== '0');

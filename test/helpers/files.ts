@@ -19,6 +19,17 @@ export function writeFile(dir: string, name: string, content: string | Buffer): 
 export async function readWorkbook(path: string): Promise<Map<string, unknown[][]>> {
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.readFile(path);
+  return sheetRows(workbook);
+}
+
+/** readWorkbook for a workbook in memory (an attachment, a download). */
+export async function readWorkbookBuffer(content: Buffer): Promise<Map<string, unknown[][]>> {
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.load(content as unknown as ArrayBuffer);
+  return sheetRows(workbook);
+}
+
+function sheetRows(workbook: ExcelJS.Workbook): Map<string, unknown[][]> {
   const sheets = new Map<string, unknown[][]>();
   workbook.eachSheet((sheet) => {
     const rows: unknown[][] = [];

@@ -1,6 +1,7 @@
 import type { ImporterRedis } from '../../src/redis/scripts.js';
 import { parseRecord } from '../../src/import-record.js';
 import { readImportedRows, readList as readListEntries, type ImportedRow } from '../../src/report/list-reader.js';
+import { importKeys } from '../../src/redis/keys.js';
 
 export interface FailedRow {
   readonly line: number | null;
@@ -27,23 +28,23 @@ async function readList(redis: ImporterRedis, key: string): Promise<string[]> {
 }
 
 export async function readOutcomes(redis: ImporterRedis, prefix: string, id: string): Promise<Outcomes> {
-  const base = `${prefix}:{${id}}`;
+  const base = importKeys(prefix, id);
   const succeeded = new Map<number, unknown[]>();
   const failed = new Map<number, FailedRow>();
   const repeated: number[] = [];
-  const record = parseRecord(await redis.hgetall(`${base}:meta`));
+  const record = parseRecord(await redis.hgetall(base.meta));
   const imported: ImportedRow[] = [];
-  if (record) for await (const row of readImportedRows(redis, record, `${base}:succeeded`)) imported.push(row);
+  if (record) for await (const row of readImportedRows(redis, record, base.succeeded)) imported.push(row);
   for (const { row, values } of imported) {
     if (succeeded.has(row) || failed.has(row)) repeated.push(row);
     succeeded.set(row, [...values]);
   }
-  for (const entry of await readList(redis, `${base}:failed`)) {
+  for (const entry of await readList(redis, base.failed)) {
     const [row, line, fields, messages] = JSON.parse(entry) as [number, number | null, string[], string[]];
     if (succeeded.has(row) || failed.has(row)) repeated.push(row);
     failed.set(row, { line, fields, messages });
   }
-  return { meta: await redis.hgetall(`${base}:meta`), succeeded, failed, repeated };
+  return { meta: await redis.hgetall(base.meta), succeeded, failed, repeated };
 }
 
 /** Row -> its messages joined, for compact assertions. */

@@ -5,6 +5,7 @@ import { csvLine } from './files.js';
 import type { ImporterRedis } from '../../src/redis/scripts.js';
 import { parseRecord } from '../../src/import-record.js';
 import { readImportedRows, readList as readListEntries, type ImportedRow } from '../../src/report/list-reader.js';
+import { importKeys } from '../../src/redis/keys.js';
 
 /**
  * A generated people file with its expected outcome, row by row, so that a test can check an
@@ -137,9 +138,9 @@ export async function importDiscrepancies(options: ExactnessOptions): Promise<st
   };
   const total = file.rows.length;
   const expectSaved = unsaved ? 0 : file.valid;
-  const base = `${prefix}:{${id}}`;
+  const base = importKeys(prefix, id);
 
-  const meta = await redis.hgetall(`${base}:meta`);
+  const meta = await redis.hgetall(base.meta);
   const want: Record<string, string> = {
     state: 'complete',
     total: String(total),
@@ -149,14 +150,14 @@ export async function importDiscrepancies(options: ExactnessOptions): Promise<st
     failed: String(total - expectSaved),
   };
   for (const [field, value] of Object.entries(want)) if (meta[field] !== value) note(`meta ${field} is ${meta[field]}, expected ${value}`);
-  const left = await redis.xlen(`${base}:tasks`);
+  const left = await redis.xlen(base.tasks);
   if (left !== 0) note(`${left} tasks left in the stream`);
 
   const seen = new Uint32Array(total + 1);
   const record = parseRecord(meta);
   const succeeded: ImportedRow[] = [];
-  if (record) for await (const row of readImportedRows(redis, record, `${base}:succeeded`)) succeeded.push(row);
-  const failed = await readList(redis, `${base}:failed`);
+  if (record) for await (const row of readImportedRows(redis, record, base.succeeded)) succeeded.push(row);
+  const failed = await readList(redis, base.failed);
   if (succeeded.length !== expectSaved) note(`success list holds ${succeeded.length} rows, expected ${expectSaved}`);
   if (failed.length !== total - expectSaved) note(`error list holds ${failed.length}, expected ${total - expectSaved}`);
   for (const { row, values } of succeeded) {

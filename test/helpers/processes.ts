@@ -34,8 +34,8 @@ export interface Cli {
 }
 
 /** Starts the command line; its stdin is closed at once unless `keepStdin` (then write to it). */
-export function launch(args: readonly string[], env: Record<string, string> = {}, keepStdin = false): Cli {
-  const child = startCli(args, { env });
+export function launch(args: readonly string[], env: Record<string, string> = {}, keepStdin = false, cwd?: string): Cli {
+  const child = startCli(args, { env, cwd });
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -93,6 +93,8 @@ export interface RedisClientInfo {
   readonly name: string;
   readonly role: string;
   readonly pid: number;
+  /** The client's address as the server sees it (`127.0.0.1:54321`), as MONITOR names it. */
+  readonly addr: string;
   /** The last command the connection ran (`client|setname`, `info`, ... while it connects). */
   readonly cmd: string;
 }
@@ -109,7 +111,8 @@ export async function importerClients(redis: ImporterRedis): Promise<RedisClient
     const name = /(?:^| )name=(\S*)/.exec(line)?.[1] ?? '';
     const match = /^importer:([\w-]+):(\d+)$/.exec(name);
     const cmd = /(?:^| )cmd=(\S*)/.exec(line)?.[1] ?? '';
-    if (id && match) clients.push({ id, name, role: match[1]!, pid: Number(match[2]), cmd });
+    const addr = /(?:^| )addr=(\S*)/.exec(line)?.[1] ?? '';
+    if (id && match) clients.push({ id, name, role: match[1]!, pid: Number(match[2]), addr, cmd });
   }
   return clients;
 }

@@ -71,7 +71,8 @@ describe('linear-time schema patterns', () => {
       const validate = createRowValidator(['code'], schema, { fastPath });
       const started = Date.now();
       const bad = validate([`${'a'.repeat(40)}!`]);
-      expect(Date.now() - started).toBeLessThan(1000);
+      // Backtracking would take hours on this cell; seconds leave room for a loaded machine.
+      expect(Date.now() - started).toBeLessThan(5000);
       expect(bad.ok).toBe(false);
       expect(validate(['aaaa'])).toMatchObject({ ok: true, values: ['aaaa'] });
     }

@@ -7,6 +7,7 @@ import { DEFAULT_VISIBILITY_TIMEOUT_MS } from '../../defaults.js';
 
 import { describeCounts, exitCodeFor, keyPrefix, redisUrl, withRedis } from '../context.js';
 import { info, printJson, progressBar, warn, type Bar, type GlobalFlags } from '../output.js';
+import { rowTotal, type RowTotal } from '../row-estimate.js';
 import { addEnqueueOptions, enqueueSettingsFromFlags, type EnqueueFlags } from './enqueue-command.js';
 import { addWorkerOptions, type WorkerFlags } from './work-command.js';
 import { addDeliveryOptions, deliveryOptions, type DeliveryFlags } from './delivery-options.js';
@@ -36,7 +37,7 @@ export function registerRun(program: Command): void {
           const bar = progressBar(flags, 'Import', 'rows');
           // The report's own bar follows the import's once the report starts writing rows.
           let reportBar: Bar | null = null;
-          let rowsRead = 0;
+          let rowsRead: RowTotal = { rows: 0, estimated: true };
           let rowsDone = 0;
           try {
             const { runImport } = await import('../../run.js');
@@ -55,12 +56,12 @@ export function registerRun(program: Command): void {
               giveUpAfterMs: flags.giveUpAfter === undefined ? undefined : flags.giveUpAfter * 1000,
               out,
               onEnqueueProgress: (p) => {
-                rowsRead = p.rows;
-                bar.update(rowsDone, rowsRead);
+                rowsRead = rowTotal(p);
+                bar.update(rowsDone, rowsRead.rows, rowsRead.estimated);
               },
               onChunk: (event) => {
                 if (event.result === 'recorded' || event.result === 'complete') rowsDone += event.rows;
-                bar.update(rowsDone, rowsRead);
+                bar.update(rowsDone, rowsRead.rows, rowsRead.estimated);
               },
               onWarning: (message) => warn(flags, message),
               onReportProgress: (p) => {

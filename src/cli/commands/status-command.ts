@@ -3,7 +3,7 @@ import { getStatus, type ImportStatus } from '../../status/status.js';
 import { checkImportId } from '../../ids.js';
 import { describeCounts, exitCodeFor, keyPrefix, withRedis } from '../context.js';
 import { printJson, type GlobalFlags } from '../output.js';
-import { paceBetween } from '../../status/rate.js';
+import { paceBetween, type ImportPace } from '../../status/rate.js';
 import { durationInWords } from '../../duration-words.js';
 
 function describe(status: ImportStatus): string {
@@ -23,8 +23,11 @@ function describe(status: ImportStatus): string {
   return `${lines.join('\n')}\n`;
 }
 
-function duration(seconds: number | null): string {
-  return seconds === null || !Number.isFinite(seconds) ? 'unknown' : durationInWords(seconds * 1000);
+/** The pace and time left for a person, or nothing while no rows have moved between two looks. */
+function paceWords(pace: ImportPace | null): string {
+  if (!pace || pace.rowsPerSecond <= 0) return '';
+  const left = pace.secondsLeft === null || !Number.isFinite(pace.secondsLeft) ? '' : `, ${durationInWords(pace.secondsLeft * 1000)} left`;
+  return `, ${Math.round(pace.rowsPerSecond).toLocaleString('en-US')} rows/s${left}`;
 }
 
 /** Refreshes one line on a terminal (a line per refresh otherwise, JSON lines with --json). */
@@ -44,7 +47,7 @@ async function watchStatus(flags: GlobalFlags, read: (options: { id: string }) =
     } else {
       const line =
         `${status.id} ${status.state}${status.waitingSince && !done ? ` (waiting for its target since ${status.waitingSince})` : ''}: ${describeCounts(status)}` +
-        (pace && !done ? `, ${Math.round(pace.rowsPerSecond).toLocaleString('en-US')} rows/s, ${duration(pace.secondsLeft)} left` : '');
+        (done ? '' : paceWords(pace));
       process.stdout.write(terminal ? `\r\x1b[K${line}` : `${line}\n`);
     }
     if (done) {
