@@ -16,8 +16,8 @@ interface Entry {
 
 /**
  * Error groups read the whole failed list: computed again only when the import's failed count
- * changed, and no more often than every few seconds while it keeps changing, however many pages
- * poll.
+ * changed, and no more often than every few seconds while a running import keeps changing it,
+ * however many pages poll. A finished import's groups are always its final ones.
  */
 export class ErrorGroupCache {
   private readonly entries = new Map<string, Entry>();
@@ -30,7 +30,8 @@ export class ErrorGroupCache {
   get(record: ImportRecord): Promise<ErrorGroupWithExamples[]> {
     const now = Date.now();
     const cached = this.entries.get(record.id);
-    if (cached && cached.incarnation === record.incarnation && (cached.failed === record.failed || now - cached.at < FRESH_MS)) return cached.groups;
+    const open = record.state === 'enqueuing' || record.state === 'processing';
+    if (cached && cached.incarnation === record.incarnation && (cached.failed === record.failed || (open && now - cached.at < FRESH_MS))) return cached.groups;
     const groups = errorGroupsWithExamples(this.redis, importKeys(this.prefix, record.id).failed, record.columns);
     groups.catch(() => this.entries.delete(record.id));
     this.entries.set(record.id, { incarnation: record.incarnation, failed: record.failed, at: now, groups });

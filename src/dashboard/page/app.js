@@ -263,7 +263,7 @@ async function refreshImport(id) {
     return false;
   }
   renderImport(found.body);
-  const errorsKey = `${id}|${found.body.failed}|${view.rowsOffset}`;
+  const errorsKey = `${id}|${found.body.state}|${found.body.failed}|${view.rowsOffset}`;
   if (errorsKey !== view.shownErrorsKey) {
     const errors = await apiJson(`/api/imports/${encodeURIComponent(id)}/errors?offset=${view.rowsOffset}&limit=${ROWS_PER_PAGE}`);
     if (errors.ok) {
