@@ -26,3 +26,4 @@ export { importMemory, type ImportMemory, type ImportMemoryOptions } from './lif
 export { DEFAULT_MAX_ATTACHMENT_BYTES, type EmailOptions, type MailOutcome } from './deliver/mail-report.js';
 export type { S3Settings } from './s3/s3-client.js';
 export { importedRows, failedRows, type ImportedRow, type FailedRowEntry, type OutcomeListOptions } from './report/list-reader.js';
+export { startDashboard, type Dashboard, type DashboardOptions } from './dashboard/start-dashboard.js';
