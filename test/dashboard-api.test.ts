@@ -14,7 +14,8 @@ import { getJson, startDashboardCli, type RunningDashboard } from './helpers/das
 import { importKeyTtls, importViaCli, PROBLEM_FAILED_ROWS, sqliteTarget, writeProblemFile } from './helpers/delivery.js';
 import { readWorkbook } from './helpers/files.js';
 import { writePeopleFile } from './helpers/people.js';
-import { launch, waitFor, type Cli } from './helpers/processes.js';
+import { freePort, launch, PrivateRedis, waitFor, type Cli } from './helpers/processes.js';
+import { tempDir } from './helpers/files.js';
 import { useRedisScratch } from './helpers/redis.js';
 
 let redis: ImporterRedis;
@@ -217,4 +218,30 @@ describe('dashboard token', () => {
       await withToken.stop();
     }
   });
+});
+
+describe('dashboard without Redis', () => {
+  it('answers 503 while its Redis is down, keeps serving, and answers again once Redis is back', async () => {
+    const own = tempDir();
+    const server = new PrivateRedis(own.path, await freePort());
+    await server.start();
+    const dashboard = await startDashboardCli({ REDIS_URL: server.url, IMPORTER_PREFIX: prefix });
+    try {
+      expect(await getJson(`${dashboard.url}api/imports`)).toEqual({ status: 200, body: [] });
+      await server.kill();
+      const started = Date.now();
+      const down = await getJson(`${dashboard.url}api/imports`);
+      expect(down.status).toBe(503);
+      expect((down.body as { error: string }).error).toMatch(/^Redis unavailable: /);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect((await fetch(dashboard.url)).status).toBe(200);
+      await server.start();
+      await waitFor('the API to answer again', async () => (await getJson(`${dashboard.url}api/workers`)).status === 200, 20_000, 200);
+      expect(dashboard.cli.exited).toBe(false);
+    } finally {
+      await dashboard.stop();
+      await server.stop();
+      own.remove();
+    }
+  }, 60_000);
 });

@@ -235,7 +235,7 @@ describe.skipIf(skip)('dashboard in a browser', () => {
         await signIn.locator('#sign-in-form').waitFor();
         await signIn.locator('#token').fill('wrong');
         await signIn.locator('#sign-in-form button').click();
-        await sleep(500);
+        await signIn.locator('#sign-in-error', { hasText: 'That token was not accepted.' }).waitFor();
         expect(await signIn.locator('#sign-in').isVisible()).toBe(true);
         await signIn.locator('#token').fill('page-token');
         await signIn.locator('#sign-in-form button').click();

@@ -54,7 +54,8 @@ export function refusal(request: FastifyRequest, settings: GuardSettings): Refus
   }
   if (!SAFE_METHODS.has(request.method)) {
     const origin = request.headers.origin;
-    if (origin !== undefined && origin !== `http://${hostHeader}`) return { status: 403, error: 'cross-site request refused' };
+    // https: behind a reverse proxy that terminates TLS and keeps the Host.
+    if (origin !== undefined && origin !== `http://${hostHeader}` && origin !== `https://${hostHeader}`) return { status: 403, error: 'cross-site request refused' };
     const site = request.headers['sec-fetch-site'];
     if (site !== undefined && site !== 'same-origin' && site !== 'none') return { status: 403, error: 'cross-site request refused' };
     const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();

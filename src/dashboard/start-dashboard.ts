@@ -3,6 +3,7 @@ import { DEFAULT_PREFIX } from '../defaults.js';
 import { ImporterError, errorMessage } from '../errors.js';
 import type { ImporterRedis } from '../redis/scripts.js';
 import { redactText } from '../redact.js';
+import { isTransientRedisError } from '../redis/replication.js';
 import { registerApi } from './api-routes.js';
 import { checkBind, DEFAULT_DASHBOARD_HOST, DEFAULT_DASHBOARD_PORT } from './bind-rules.js';
 import { loadPage } from './page-files.js';
@@ -62,6 +63,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   });
   app.setErrorHandler((err: FastifyError | ImporterError | Error, _request, reply) => {
     if (err instanceof ImporterError) return reply.code(httpStatus(err)).send({ error: redactText(err.message) });
+    if (isTransientRedisError(err)) return reply.code(503).send({ error: redactText(`Redis unavailable: ${errorMessage(err)}`) });
     const status = 'statusCode' in err && typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     return reply.code(status).send({ error: redactText(status === 500 ? `internal error: ${errorMessage(err)}` : errorMessage(err)) });
   });

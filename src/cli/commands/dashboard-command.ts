@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { checkBind, DEFAULT_DASHBOARD_HOST, DEFAULT_DASHBOARD_PORT, TOKEN_ENV } from '../../dashboard/bind-rules.js';
-import { keyPrefix, stopOnSignals, withRedis } from '../context.js';
+import { closeRedis, connectRedis } from '../../redis/connection.js';
+import { keyPrefix, redisUrl, stopOnSignals } from '../context.js';
 import { info, type GlobalFlags } from '../output.js';
 import { integer } from '../parse.js';
 
@@ -23,24 +24,24 @@ export function registerDashboard(program: Command): void {
       const token = flags.token ?? (process.env[TOKEN_ENV] || null);
       // Refused before anything is opened: the check needs no Redis.
       checkBind(flags.host, token);
-      await withRedis(
-        flags,
-        async (redis) => {
-          const { startDashboard } = await import('../../dashboard/start-dashboard.js');
-          const dashboard = await startDashboard({ redis, prefix: keyPrefix(flags), host: flags.host, port: flags.port, token });
-          // The address on stdout (for scripts); the token is never printed.
-          process.stdout.write(`${dashboard.url}\n`);
-          info(flags, `Dashboard serving imports under prefix "${keyPrefix(flags)}"${token ? ' (token required)' : ''}; Ctrl-C stops it`);
-          await new Promise<void>((resolve) => {
-            const stop = stopOnSignals(() => {
-              stop();
-              resolve();
-            });
+      // A page waits for no lost connection: a request fails after a couple of reconnection
+      // attempts (503, the page says so and looks again), the connection itself comes back.
+      const redis = await connectRedis({ url: redisUrl(flags), maxRetriesPerRequest: 2, role: 'dashboard' });
+      try {
+        const { startDashboard } = await import('../../dashboard/start-dashboard.js');
+        const dashboard = await startDashboard({ redis, prefix: keyPrefix(flags), host: flags.host, port: flags.port, token });
+        // The address on stdout (for scripts); the token is never printed.
+        process.stdout.write(`${dashboard.url}\n`);
+        info(flags, `Dashboard serving imports under prefix "${keyPrefix(flags)}"${token ? ' (token required)' : ''}; Ctrl-C stops it`);
+        await new Promise<void>((resolve) => {
+          const stop = stopOnSignals(() => {
+            stop();
+            resolve();
           });
-          await dashboard.close();
-        },
-        false,
-        'dashboard',
-      );
+        });
+        await dashboard.close();
+      } finally {
+        await closeRedis(redis);
+      }
     });
 }

@@ -18,7 +18,6 @@ const view = {
   shownErrorsKey: null,
   generation: 0,
   timer: null,
-  needsToken: false,
 };
 /** id -> [{ at, done }]: successive looks at an import, for its pace. */
 const samples = new Map();
@@ -53,7 +52,8 @@ async function api(path, method = 'GET') {
   }
   const response = await fetch(path, init);
   if (response.status === 401) {
-    view.needsToken = true;
+    $('sign-in-error').textContent = t ? 'That token was not accepted.' : '';
+    sessionStorage.removeItem(TOKEN_KEY);
     throw new SignInNeeded('sign in');
   }
   return response;
@@ -352,7 +352,7 @@ function start() {
     event.preventDefault();
     sessionStorage.setItem(TOKEN_KEY, $('token').value);
     $('token').value = '';
-    view.needsToken = false;
+    $('sign-in-error').textContent = '';
     void refresh();
   });
   $('sign-out').addEventListener('click', () => {
