@@ -7,7 +7,7 @@
  * in test-results/.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,15 +93,26 @@ describe.skipIf(skip)('dashboard in a browser', () => {
   it('shows an import moving while a worker runs, then its error groups and failed rows; its report downloads and opens', async () => {
     const people = writePeopleFile(dir.path, 'people', 1500);
     // Each chunk's save takes a while, so that the page sees the import part way.
-    const handler = writeFile(dir.path, 'slow-save.mjs', 'export default { async save() { await new Promise((r) => setTimeout(r, 150)); } };\n');
+    const handler = writeFile(dir.path, 'slow-save.mjs', 'export default { async save() { await new Promise((r) => setTimeout(r, 200)); } };\n');
     const id = await enqueue(people.path, ['--schema', people.schemaPath, '--handler', handler, '--chunk-size', '50']);
     await withScreenshot(page, 'progress', async () => {
       await page.goto(`${dashboard.url}#/imports/${id}`);
       await page.locator('#import-state', { hasText: 'processing' }).waitFor();
       expect(await page.locator('#import-file').textContent()).toBe(people.path);
+      const listPage = await browser.context.newPage();
+      listPage.setDefaultTimeout(20_000);
+      await listPage.goto(`${dashboard.url}#/`);
+      await listPage.locator(`.card[data-id="${id}"]`).waitFor();
       const worker = launch(['work', '--until-idle', '--import', id, '--processes', '1', '--concurrency', '1'], env);
       const seen = new Set<number>();
       const rates = new Set<string>();
+      // The workers table, on the list page, while the worker runs: its host, pid and import.
+      const workerRow = listPage
+        .locator('#workers tbody tr', { hasText: id })
+        .first()
+        .waitFor()
+        .then(() => listPage.locator('#workers tbody tr', { hasText: id }).first().locator('td').allTextContents())
+        .finally(() => listPage.close());
       try {
         await waitFor(
           'the import to complete on the page',
@@ -119,6 +130,8 @@ describe.skipIf(skip)('dashboard in a browser', () => {
       } finally {
         if (!worker.exited) worker.child.kill('SIGTERM');
       }
+      const cells = await workerRow;
+      expect(cells.slice(0, 3)).toEqual([hostname(), String(worker.pid), id]);
       expect(seen.size, `progress values seen part way: ${[...seen].join(', ')}`).toBeGreaterThanOrEqual(2);
       expect(rates.size).toBeGreaterThanOrEqual(1);
       const bar = await page.locator('#import-progress').evaluate(progressOf);
