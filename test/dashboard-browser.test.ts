@@ -18,6 +18,8 @@ import { csvLine, readWorkbook, writeFile } from './helpers/files.js';
 import { writePeopleFile } from './helpers/people.js';
 import { launch, sleep, waitFor } from './helpers/processes.js';
 import { useRedisScratch } from './helpers/redis.js';
+import { enqueue as enqueueFile } from '../src/enqueue/enqueue.js';
+import type { ImporterRedis } from '../src/redis/scripts.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = new URL('../test-results/', import.meta.url);
@@ -25,7 +27,8 @@ const SCREENSHOTS = new URL('../test-results/', import.meta.url);
 const skip = !existsSync(CHROMIUM) && !process.env['CI'];
 if (skip) console.warn(`dashboard browser tests skipped: ${CHROMIUM} is absent (apt-get install chromium)`);
 
-const { prefix, dir } = useRedisScratch(() => {});
+let redis: ImporterRedis;
+const { prefix, dir } = useRedisScratch((r) => (redis = r));
 const env = { IMPORTER_PREFIX: prefix };
 
 async function launchBrowser(): Promise<{ context: BrowserContext; remove: () => void }> {
@@ -235,6 +238,38 @@ describe.skipIf(skip)('dashboard in a browser', () => {
     });
     await page.setViewportSize({ width: 1280, height: 800 });
   }, 60_000);
+
+  it('lists imports newest first, 20 a page', async () => {
+    // Under a prefix of their own (inside the test's, so its clean-up takes them too).
+    const own = `${prefix}:paging`;
+    const csv = writeFile(dir.path, 'tiny.csv', 'a\n1\n');
+    for (let i = 0; i < 21; i++) await enqueueFile({ redis, prefix: own, source: csv, target: sqliteTarget(dir.path), notify: `n${i}@example.com` });
+    const listed = await runCli(['list', '--json'], { env: { IMPORTER_PREFIX: own } });
+    const summaries = JSON.parse(listed.stdout) as { id: string; notify: string }[];
+    const ids = summaries.map((s) => s.id);
+    expect(ids).toHaveLength(21);
+    const paged = await startDashboardCli({ IMPORTER_PREFIX: own });
+    const list = await browser.context.newPage();
+    list.setDefaultTimeout(20_000);
+    try {
+      await withScreenshot(list, 'paging', async () => {
+        await list.goto(paged.url);
+        await list.locator('.card').first().waitFor();
+        const cardIds = (): Promise<(string | null)[]> => list.locator('.card').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-id')));
+        expect(await cardIds()).toEqual(ids.slice(0, 20));
+        expect(await list.locator('#imports-page').textContent()).toBe('1–20');
+        expect(await list.locator('#imports-prev').isDisabled()).toBe(true);
+        await list.locator('#imports-next').click();
+        await list.locator('#imports-page', { hasText: '21–21' }).waitFor();
+        expect(await cardIds()).toEqual(ids.slice(20));
+        expect(await list.locator('#imports-next').isDisabled()).toBe(true);
+        expect(await list.locator('.card .counts').first().innerText()).toContain(`Notified\n${summaries[20]!.notify}`);
+      });
+    } finally {
+      await list.close();
+      await paged.stop();
+    }
+  }, 90_000);
 
   it('asks for the token of a dashboard that has one, then shows the imports', async () => {
     const people = writePeopleFile(dir.path, 'behind-a-token', 40);

@@ -51,7 +51,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const token = options.token ?? null;
   checkBind(host, token);
   const page = await loadPage();
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+  // Closing ends every connection, kept-alive ones of open pages included: a stop never waits on a browser.
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, forceCloseConnections: true });
 
   app.addHook('onRequest', guard({ token, host }));
   app.addHook('onSend', async (request, reply) => {

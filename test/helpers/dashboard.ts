@@ -22,7 +22,10 @@ export async function startDashboardCli(env: Record<string, string>, args: reado
     url,
     stop: async () => {
       if (!cli.exited) cli.child.kill('SIGTERM');
-      await cli.exit;
+      const timer = setTimeout(() => cli.child.kill('SIGKILL'), 10_000);
+      const { signal } = await cli.exit;
+      clearTimeout(timer);
+      if (signal === 'SIGKILL') throw new Error('the dashboard did not stop within 10 s of SIGTERM');
     },
   };
 }
