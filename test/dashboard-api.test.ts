@@ -36,7 +36,7 @@ async function enqueueOnly(name: string, rows = 400): Promise<string> {
   return enq.stdout.trim();
 }
 
-describe('dashboard API', () => {
+describe('dashboard API', { timeout: 120_000 }, () => {
   let dashboard: RunningDashboard;
   let done: string;
 
@@ -44,7 +44,7 @@ describe('dashboard API', () => {
     const { csv, schema } = writeProblemFile(dir.path);
     done = await importViaCli(env, csv, ['--schema', schema, '--target', sqliteTarget(dir.path), '--notify', 'ops@example.com']);
     dashboard = await startDashboardCli(env);
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await dashboard?.stop();
@@ -79,7 +79,7 @@ describe('dashboard API', () => {
       worker.child.kill('SIGTERM');
       await worker.exit;
     }
-  }, 60_000);
+  }, 120_000);
 
   it('pages the failed rows with their values and messages, and groups them by column and message', async () => {
     const all = await getJson(`${dashboard.url}api/imports/${done}/errors?offset=0&limit=500`);
@@ -182,7 +182,7 @@ describe('dashboard API', () => {
   });
 });
 
-describe('dashboard token', () => {
+describe('dashboard token', { timeout: 120_000 }, () => {
   it('with a token, every API request needs it as a bearer header; the page itself loads', async () => {
     const dashboard = await startDashboardCli({ ...env, IMPORTER_DASHBOARD_TOKEN: 's3cret-token' });
     try {
@@ -190,6 +190,9 @@ describe('dashboard token', () => {
       expect((await getJson(api)).status).toBe(401);
       expect((await getJson(api, { headers: { Authorization: 'Bearer wrong' } })).status).toBe(401);
       expect((await getJson(api, { headers: { Cookie: 'token=s3cret-token' } })).status).toBe(401);
+      for (const spelling of ['%61pi/imports', '/api/imports', 'api//imports', 'API/imports', 'api/imports/', 'api/workers?x=/']) {
+        expect((await getJson(`${dashboard.url}${spelling}`)).status, spelling).toBe(401);
+      }
       const ok = await getJson(api, { headers: { Authorization: 'Bearer s3cret-token' } });
       expect(ok.status).toBe(200);
       expect(ok.body).toEqual(await cliJson(['list']));
@@ -243,5 +246,5 @@ describe('dashboard without Redis', () => {
       await server.stop();
       own.remove();
     }
-  }, 60_000);
+  }, 120_000);
 });

@@ -85,7 +85,7 @@ describe.skipIf(skip)('dashboard in a browser', () => {
       dialogs.push(dialog.message());
       void dialog.dismiss();
     });
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await browser?.context.close();
@@ -194,7 +194,7 @@ describe.skipIf(skip)('dashboard in a browser', () => {
       const status = await runCli(['status', id], { env });
       expect(status.stderr).toMatch(/no import with id/);
     });
-  }, 60_000);
+  }, 120_000);
 
   it('shows a file named like HTML, and HTML in its values, as text, on a phone-sized screen', async () => {
     const name = '<img src=x onerror=alert(1)>.csv';
@@ -237,7 +237,7 @@ describe.skipIf(skip)('dashboard in a browser', () => {
       expect(dialogs).toEqual([]);
     });
     await page.setViewportSize({ width: 1280, height: 800 });
-  }, 60_000);
+  }, 120_000);
 
   it('lists imports newest first, 20 a page', async () => {
     // Under a prefix of their own (inside the test's, so its clean-up takes them too).
@@ -269,7 +269,7 @@ describe.skipIf(skip)('dashboard in a browser', () => {
       await list.close();
       await paged.stop();
     }
-  }, 90_000);
+  }, 120_000);
 
   it('asks for the token of a dashboard that has one, then shows the imports', async () => {
     const people = writePeopleFile(dir.path, 'behind-a-token', 40);
@@ -295,5 +295,5 @@ describe.skipIf(skip)('dashboard in a browser', () => {
       await signIn.close();
       await guarded.stop();
     }
-  }, 90_000);
+  }, 120_000);
 });

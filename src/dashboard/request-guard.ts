@@ -1,6 +1,9 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isLoopbackHost } from './bind-rules.js';
+import { PAGE_FILES } from './page-files.js';
+
+const PAGE_PATHS: ReadonlySet<string> = new Set(Object.keys(PAGE_FILES));
 
 export interface GuardSettings {
   /** The token every API request must carry, or null on a loopback bind without one. */
@@ -34,8 +37,9 @@ function hostName(hostHeader: string): string {
  * The rules every request meets before a route runs:
  * - Without a token (a loopback bind), the Host must be a loopback name or the bound host: a web
  *   page elsewhere cannot rebind its own name to 127.0.0.1 and read the API.
- * - With a token, every API request carries it as `Authorization: Bearer <token>` (never a cookie,
- *   which a browser would attach to another site's requests).
+ * - With a token, every request but those of the page's own files carries it as
+ *   `Authorization: Bearer <token>` (never a cookie, which a browser would attach to another
+ *   site's requests).
  * - A request that changes something (cancel, purge) comes from the dashboard's own page: no
  *   foreign Origin, not marked cross-site by the browser, and sent as JSON (a form on another site
  *   can send neither the header nor this content type without the browser asking first).
@@ -46,8 +50,10 @@ export function refusal(request: FastifyRequest, settings: GuardSettings): Refus
     const name = hostName(hostHeader).toLowerCase();
     if (!isLoopbackHost(name) && name !== settings.host.toLowerCase()) return { status: 421, error: 'unexpected Host header' };
   }
-  const api = request.url.startsWith('/api/');
-  if (api && settings.token !== null) {
+  // Everything but the page's own files needs the token: no spelling of a path (encoded, doubled
+  // slashes) can reach the API without it.
+  const pageFile = (request.method === 'GET' || request.method === 'HEAD') && PAGE_PATHS.has(request.url.split('?')[0]!);
+  if (!pageFile && settings.token !== null) {
     const header = request.headers.authorization ?? '';
     const match = /^Bearer\s+(.+)$/i.exec(header);
     if (!match || !sameToken(match[1]!.trim(), settings.token)) return { status: 401, error: 'a valid token is needed: send Authorization: Bearer <token>' };
