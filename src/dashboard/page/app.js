@@ -247,7 +247,7 @@ function renderErrors(errors) {
   const head = $('failed-rows').tHead.rows[0];
   head.replaceChildren(...['Row', 'Line', 'Problems', ...errors.headers].map((h) => el('th', { text: h })));
   const body = errors.rows.map((r) =>
-    el('tr', {}, el('td', { text: r.row }), el('td', { text: r.line ?? '–' }), el('td', { text: r.messages.join('\n') }), ...r.values.map((v) => el('td', { text: v }))),
+    el('tr', {}, el('td', { text: r.row }), el('td', { text: r.line ?? '–' }), el('td', { className: 'problems', text: r.messages.join('\n') }), ...r.values.map((v) => el('td', { text: v }))),
   );
   $('failed-rows').tBodies[0].replaceChildren(...body);
   $('rows-prev').disabled = view.rowsOffset === 0;
