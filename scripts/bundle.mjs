@@ -9,7 +9,7 @@
 // Dynamic imports stay separate chunks (--splitting), loaded only by the commands that need
 // them. Left out, and loaded from node_modules at run time: native modules, the handler loader
 // (jiti), and the large libraries only some commands load (exceljs, the AWS SDK, mysql2,
-// nodemailer, the terminal's spinner and bar). The library itself (dist/index.js) is not bundled.
+// nodemailer, the terminal's spinner and bar, the dashboard's web server). The library itself (dist/index.js) is not bundled.
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 
@@ -25,7 +25,7 @@ await build({
   platform: 'node',
   target: 'node20',
   logLevel: 'warning',
-  external: ['better-sqlite3', 'pg-native', 'jiti', 'exceljs', '@aws-sdk/*', 'mysql2', 'nodemailer', 'ora', 'cli-progress'],
+  external: ['better-sqlite3', 'pg-native', 'jiti', 'exceljs', '@aws-sdk/*', 'mysql2', 'nodemailer', 'ora', 'cli-progress', 'fastify'],
   // CommonJS packages inside an ES module bundle call require() for Node's own modules.
   banner: { js: "import { createRequire as __importerRequire } from 'node:module'; const require = __importerRequire(import.meta.url);" },
 });

@@ -29,3 +29,4 @@ export { type EmailOptions, type MailOutcome } from './mail/deliver-report.js';
 export type { S3Settings } from './s3/s3-client.js';
 export { importedRows, failedRows, type ImportedRow, type OutcomeListOptions } from './report/list-reader.js';
 export type { FailedRowEntry } from './redis/codec.js';
+export { startDashboard, type Dashboard, type DashboardOptions } from './dashboard/start-dashboard.js';

@@ -12,6 +12,7 @@ import { registerWorkers } from './commands/workers-command.js';
 import { registerList } from './commands/list-command.js';
 import { registerCancel } from './commands/cancel-command.js';
 import { registerPurge } from './commands/purge-command.js';
+import { registerDashboard } from './commands/dashboard-command.js';
 
 /** The command line: parses flags and calls the library. The only place that exits the process. */
 export function buildProgram(): Command {
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerList(program);
   registerCancel(program);
   registerPurge(program);
+  registerDashboard(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -27,6 +27,11 @@ export function splitColumn(message: string, columns: readonly string[]): { colu
   return { column: best, problem: message.slice(best.length + 1).trim() };
 }
 
+/** The part of a message rows are grouped by: the detail in parentheses it may end with varies per row. */
+export function groupingKey(message: string): string {
+  return message.replace(/\s*\([^()]*\)$/, '');
+}
+
 /** "email: must be a valid email address - 412 rows". */
 export function describeGroup(group: ErrorGroup): string {
   const what = group.column === null ? group.problem : `${group.column}: ${group.problem}`;
@@ -43,7 +48,7 @@ export async function groupErrors(redis: Redis, failedListKey: string, columns: 
   const counts = new Map<string, number>();
   for await (const entry of readList(redis, failedListKey)) {
     for (const message of decodeFailedRow(entry).messages) {
-      const key = message.replace(/\s*\([^()]*\)$/, '');
+      const key = groupingKey(message);
       const count = counts.get(key);
       if (count !== undefined) counts.set(key, count + 1);
       else if (counts.size < MAX_GROUPS) counts.set(key, 1);

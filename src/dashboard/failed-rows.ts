@@ -1,0 +1,67 @@
+import type { Redis } from 'ioredis';
+import { groupingKey, splitColumn } from '../report/error-groups.js';
+import { readList } from '../report/list-reader.js';
+import { decodeFailedRow, type FailedRowEntry } from '../redis/codec.js';
+
+/** An error group as the report's Summary counts it, with the first rows that have it. */
+export interface ErrorGroupWithExamples {
+  readonly column: string | null;
+  readonly problem: string;
+  readonly message: string;
+  readonly rows: number;
+  readonly examples: readonly FailedRowEntry[];
+}
+
+const MAX_GROUPS = 1000;
+const OTHER = 'other problems';
+
+/**
+ * Failed rows `offset` to `offset + limit` in the order they were recorded. Elements of the list
+ * may pack a whole chunk's failed rows, so the list is read from its start up to the page.
+ */
+export async function failedRowsPage(redis: Redis, failedListKey: string, offset: number, limit: number): Promise<FailedRowEntry[]> {
+  const page: FailedRowEntry[] = [];
+  if (limit <= 0) return page;
+  let index = 0;
+  for await (const entry of readList(redis, failedListKey)) {
+    if (index++ < offset) continue;
+    page.push(decodeFailedRow(entry));
+    if (page.length === limit) break;
+  }
+  return page;
+}
+
+/**
+ * The import's errors grouped by column and message as the report groups them (groupErrors),
+ * most frequent first, each with its first `examples` rows. One pass over the failed list;
+ * memory bounded by the number of distinct messages kept.
+ */
+export async function errorGroupsWithExamples(
+  redis: Redis,
+  failedListKey: string,
+  columns: readonly string[],
+  limit = 20,
+  examples = 3,
+): Promise<ErrorGroupWithExamples[]> {
+  const groups = new Map<string, { rows: number; examples: FailedRowEntry[] }>();
+  for await (const entry of readList(redis, failedListKey)) {
+    const failed = decodeFailedRow(entry);
+    for (const message of failed.messages) {
+      let key = groupingKey(message);
+      if (!groups.has(key) && groups.size >= MAX_GROUPS) key = OTHER;
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = { rows: 0, examples: [] }));
+      group.rows++;
+      if (group.examples.length < examples && !group.examples.includes(failed)) group.examples.push(failed);
+    }
+  }
+  return [...groups.entries()]
+    .map(([message, group]) => ({
+      ...(message === OTHER ? { column: null, problem: message } : splitColumn(message, columns)),
+      message,
+      rows: group.rows,
+      examples: group.examples,
+    }))
+    .sort((a, b) => b.rows - a.rows || a.message.localeCompare(b.message))
+    .slice(0, limit);
+}
