@@ -26,3 +26,5 @@ export { importMemory, type ImportMemory, type ImportMemoryOptions } from './lif
 export { DEFAULT_MAX_ATTACHMENT_BYTES, type EmailOptions, type MailOutcome } from './deliver/mail-report.js';
 export type { S3Settings } from './s3/s3-client.js';
 export { importedRows, failedRows, type ImportedRow, type FailedRowEntry, type OutcomeListOptions } from './report/list-reader.js';
+export { checkFile, type CheckOptions, type CheckResult, type InvalidRow } from './check/check-file.js';
+export type { ErrorGroup } from './report/error-groups.js';

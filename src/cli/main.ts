@@ -10,6 +10,8 @@ import { registerWorkers } from './commands/workers-command.js';
 import { registerList } from './commands/list-command.js';
 import { registerCancel } from './commands/cancel-command.js';
 import { registerPurge } from './commands/purge-command.js';
+import { registerCheck } from './commands/check-command.js';
+import { terminalText } from './terminal-text.js';
 
 /** The command line: parses flags and calls the library. The only place that exits the process. */
 export function buildProgram(): Command {
@@ -30,6 +32,7 @@ export function buildProgram(): Command {
   registerList(program);
   registerCancel(program);
   registerPurge(program);
+  registerCheck(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
@@ -47,7 +50,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof ImporterError) {
       // Messages name URLs already redacted; this catches one a driver's own words carried.
-      process.stderr.write(`importer: ${redactText(err.message)}\n`);
+      process.stderr.write(`importer: ${terminalText(redactText(err.message))}\n`);
       return err.exitCode;
     }
     process.stderr.write(`importer: unexpected error: ${redactText(errorMessage(err))}\n`);
