@@ -153,6 +153,10 @@ describe('importer check on the command line', () => {
     expect(unclosed.stderr).toMatch(/unclosed\.csv: line 3: a quoted field opened here is never closed/);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir.path).filter((f) => f.includes('never.xlsx'))).toEqual([]);
+    const noFolder = await runCli(['check', people, '--schema', SCHEMA, '--out', join(dir.path, 'no-such-folder', 'errors.xlsx')]);
+    expect(noFolder.code).toBe(1);
+    expect(noFolder.stderr).toMatch(/cannot write errors workbook .*no-such-folder/);
+    expect((await runCli(['check', people, '--schema', SCHEMA, '--out', 's3://bucket/errors.xlsx'])).code).toBe(2);
     const missingColumn = writeFile(dir.path, 'no-email.csv', 'id,name\n1,Ann\n');
     const header = await runCli(['check', missingColumn, '--schema', SCHEMA]);
     expect(header.code).toBe(1);

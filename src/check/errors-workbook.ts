@@ -49,7 +49,11 @@ export class ErrorsWorkbook {
   /** Adds a failed row; a promise only when the output is busy (then wait for it). */
   add(row: number, line: number, messages: readonly string[], values: readonly string[]): Promise<void> | undefined {
     const problems = cell(forUploader({ source: this.source, target: '' }, messages.join('; ')));
-    return this.errors.add([row, line, problems, ...values.map(cell)]);
+    const busy = this.errors.add([row, line, problems, ...values.map(cell)]);
+    // A file that cannot be written (no such folder, a full disk) fails the check, not hangs it.
+    return busy ? Promise.race([busy, this.file.failed]).catch((err: unknown) => {
+      throw this.file.writeError(err);
+    }) : undefined;
   }
 
   /** Writes the Summary sheet, ends the workbook and puts it in place. */
