@@ -247,6 +247,13 @@ describe('SeenValues', () => {
     expect(seen.claim('7', 1)).toBe(n + 8);
     expect(seen.claim('99999999999', 5)).toBe(0);
     expect(seen.claim('99999999999', 6)).toBe(5);
+    // Reserved room: no repeat lost, none made up.
+    const reserved = new SeenValues();
+    reserved.reserve(n);
+    const before = reserved.bytes;
+    for (let i = 0; i < n; i++) expect(reserved.claim(`v${i}`, i + 1) || 0).toBe(0);
+    expect(reserved.bytes).toBe(before);
+    expect(reserved.claim('v12345', 1)).toBe(12346);
     // ~12 bytes a text value at the table's load, 4 bytes an id.
     expect(seen.bytes).toBeLessThan(n * 12 * 2.6 + 1024 * 1024 * 4);
   });

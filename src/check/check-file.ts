@@ -105,8 +105,15 @@ export async function checkFile(options: CheckOptions): Promise<CheckResult> {
     const keep: KeepColumns | null = plan.keep === null ? null : { keep: plan.keep, width: header.fields.length };
     if (options.out) workbook = new ErrorsWorkbook(options.out, options.source, plan.headers, options.rowsPerSheet ?? MAX_DATA_ROWS_PER_SHEET);
     const checker = new RowChecker(plan.columns, schema, keep, options.firstErrors ?? 10, workbook, options.onInvalidRow);
+    let reserved = false;
     for await (const batch of fileRows(opened, firstRows, keep)) {
       await checker.check(batch);
+      // Once a few MB are read, the rows to come are estimated from the file's size, and the
+      // unique values' tables sized for them at once (SeenValues.reserve).
+      if (!reserved && opened.size !== null && opened.bytesRead() >= RESERVE_AFTER_BYTES) {
+        reserved = true;
+        checker.reserve(Math.ceil((opened.size / opened.bytesRead()) * checker.total * 1.1));
+      }
       options.onProgress?.({ bytesRead: opened.bytesRead(), totalBytes: opened.size, rows: checker.total });
     }
     const errorGroups = checker.groups.groups(plan.columns, options.groups ?? 20);
@@ -131,6 +138,8 @@ export async function checkFile(options: CheckOptions): Promise<CheckResult> {
   }
 }
 
+const RESERVE_AFTER_BYTES = 4 * 1024 * 1024;
+
 /** The worker's checks of a row (process-task.ts), in file order, with uniqueness on top. */
 class RowChecker {
   total = 0;
@@ -153,6 +162,11 @@ class RowChecker {
     this.validate = createRowValidator(columns, schema, { headerWidth: keep?.width });
     this.width = columns.length;
     this.unique = uniqueColumnIndexes(columns, schema).map((column) => ({ column, name: columns[column]!, seen: new SeenValues() }));
+  }
+
+  /** Room for about `rows` more rows' unique values. */
+  reserve(rows: number): void {
+    for (const unique of this.unique) unique.seen.reserve(rows);
   }
 
   async check(batch: readonly SourceRecord[]): Promise<void> {

@@ -6,8 +6,11 @@ const SHARDS = 1 << SHARD_BITS;
 const INITIAL_CAPACITY = 1024;
 /** A shard grows past this load (linear probing stays short below it)... */
 const MAX_LOAD = 0.8;
-/** ...by a quarter: its load then stays from 0.64 to 0.8, where doubling left it at 0.4 to 0.8. */
-const GROWTH = 1.25;
+/**
+ * ...by half. A table left behind is garbage until a full collection frees it; reserve() sizes
+ * the shards once, early, so that a file of known size rarely grows them at all.
+ */
+const GROWTH = 1.5;
 /** A hash's home slot among `capacity`: its place in [0, 2^32) scaled, so any capacity works. */
 const home = (h1: number, capacity: number): number => ((h1 / 4294967296) * capacity) | 0;
 
@@ -17,7 +20,7 @@ const home = (h1: number, capacity: number): number => ((h1 / 4294967296) * capa
  * memory instead, in little of it. Plain integers below 2^24 (most ids) take 4 bytes at their
  * own index, in pages of 2^18 values allocated as values reach them, like the import's arrays;
  * any other value is kept as a 64-bit hash of its text beside its row, 12 bytes in an open
- * addressing table (about 85 MB for 5 million values). Two different values
+ * addressing table (about 80 MB for 5 million values). Two different values
  * share a hash with a chance of about n^2 / 2^65 (1 in a million for 5 million values), when one
  * of them would be reported as a repeat of the other.
  */
@@ -54,6 +57,17 @@ export class SeenValues {
     h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
     h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
     return this.shards[h2 >>> (32 - SHARD_BITS)]!.claim(h1 >>> 0, h2 >>> 0, row);
+  }
+
+  /**
+   * Makes room for about `values` values without growing: called once the number of values to
+   * come can be estimated (from the share of a file read so far), the shards are sized once for
+   * a load of 0.75 at that count, instead of growing step by step and leaving their old tables
+   * to the garbage collector.
+   */
+  reserve(values: number): void {
+    const perShard = Math.ceil(values / SHARDS / 0.75);
+    for (const shard of this.shards) shard.reserve(perShard);
   }
 
   /** Bytes held (for tests and measurements). */
@@ -96,10 +110,13 @@ class HashShard {
     }
   }
 
-  private grow(): void {
+  reserve(capacity: number): void {
+    if (capacity > this.rows.length && this.size <= capacity * MAX_LOAD) this.grow(capacity);
+  }
+
+  private grow(capacity = Math.ceil(this.rows.length * GROWTH)): void {
     const oldKeys = this.keys;
     const oldRows = this.rows;
-    const capacity = Math.ceil(oldRows.length * GROWTH);
     this.keys = new Uint32Array(capacity * 2);
     this.rows = new Uint32Array(capacity);
     for (let i = 0; i < oldRows.length; i++) {
