@@ -233,6 +233,24 @@ describe('importer check on the command line', () => {
   });
 });
 
+describe('checkFile on a larger file', () => {
+  it('finds the repeats past the point where the unique tables are sized from the file (4 MB)', async () => {
+    const lines = ['id,name,email'];
+    for (let row = 1; row <= 60_000; row++) {
+      const email = row % 1000 === 0 ? `person${row - 999}@example.com` : `person${row}@example.com`;
+      lines.push(`${row},${'Someone with a long enough name '.repeat(2)}${row},${email}`);
+    }
+    const file = writeFile(dir.path, 'larger.csv', `${lines.join('\n')}\n`);
+    expect(readFileSync(file).length).toBeGreaterThan(5 * 1024 * 1024);
+    const failed = new Map<number, InvalidRow>();
+    const result = await checkFile({ source: file, schemaPath: SCHEMA, onInvalidRow: (row) => failed.set(row.row, row) });
+    expect(result).toMatchObject({ total: 60_000, invalid: 60, valid: 59_940 });
+    for (let row = 1000; row <= 60_000; row += 1000) {
+      expect(failed.get(row)?.messages).toEqual([`email repeats a value already used earlier in the file (first in row ${row - 999})`]);
+    }
+  }, 60_000);
+});
+
 describe('SeenValues', () => {
   it('finds every repeat with the row of its first occurrence, across growth, integers and text apart', () => {
     const seen = new SeenValues();
