@@ -3,8 +3,9 @@
 //                  [--runs N] [--skip-bullmq] [--bullmq-rows N] [--bare-xlsx] [--redis URL]
 //                  [--postgres | --skip-postgres | --only-postgres] [--postgres-url URL] [--postgres-runs N] [--postgres-processes N]
 // Measures, in one run on the same Redis, for one file shape (scripts/bench/shapes.mjs):
-// - on the file of --rows rows: a bare csv-parse pass and the importer (enqueue + 2 worker
-//   processes into SQLite side by side) --runs times alternating (medians compared), the importer
+// - on the file of --rows rows: a bare csv-parse pass, the importer (enqueue + 2 worker
+//   processes into SQLite side by side) and `importer check` (no Redis, no target) --runs times
+//   alternating (medians compared), the importer
 //   with 1 worker process, the workers alone, the BullMQ
 //   one-job-per-row baseline, and (when PostgreSQL answers, or with --postgres) the importer into
 //   PostgreSQL against psql \copy (scripts/bench/postgres.mjs);
@@ -294,10 +295,13 @@ async function main() {
     // within minutes one of each would compare two moments. The ratio is of the medians.
     const parses = [];
     const imports = [];
+    const checks = [];
     for (let run = 1; run <= runs; run++) {
       parses.push(await measure(`bare csv-parse (${run} of ${runs})`, [{ name: 'parse', argv: [join(root, 'scripts/bench/bare.mjs'), 'parse', csv] }]));
       imports.push(await importerRun(csv, schemaPath, 2, `importer, 2 worker processes (${run} of ${runs})`));
+      checks.push(await measure(`importer check (${run} of ${runs})`, [{ name: 'check', argv: [bin, 'check', csv, '--schema', schemaPath, '--json'] }]));
     }
+    results.runs.check = { ...medianRun(checks), runs: checks.map((x) => x.seconds) };
     results.runs.parse = { ...medianRun(parses), runs: parses.map((x) => x.seconds) };
     results.runs.import2 = { ...medianRun(imports), runs: imports.map((x) => x.seconds) };
     for (const other of imports) if (other.id !== results.runs.import2.id) await cleanKeys(`${prefix}:{${other.id}}:*`);
@@ -341,6 +345,8 @@ async function main() {
     importVsBullmq: r.bullmq ? rate(r.import2) / rate(r.bullmq, r.bullmq.rows) : null,
     importVsParse: r.import2.seconds / r.parse.seconds,
     importCpuVsParseCpu: r.import2.cpuSeconds / r.parse.cpuSeconds,
+    checkVsParse: r.check.seconds / r.parse.seconds,
+    checkCpuVsParseCpu: r.check.cpuSeconds / r.parse.cpuSeconds,
     import1VsParse: r.import1.seconds / r.parse.seconds,
     reportVsBareXlsx: r.bareXlsx && results.sizes.find((x) => x.rows === rows) ? results.sizes.find((x) => x.rows === rows).reportSeconds / r.bareXlsx.seconds : null,
     twoVsOneProcess: rate(r.import2) / rate(r.import1),
@@ -372,6 +378,7 @@ async function main() {
     line(`bare csv-parse, median of ${r.parse.runs.length} (${r.parse.runs.map((x) => x.toFixed(2)).join(', ')})`, r.parse),
     line('importer, 1 worker process', r.import1),
     line(`importer, 2 worker processes, median of ${r.import2.runs.length} (${r.import2.runs.map((x) => x.toFixed(2)).join(', ')})`, r.import2),
+    line(`importer check (no Redis, no target), median of ${r.check.runs.length} (${r.check.runs.map((x) => x.toFixed(2)).join(', ')})`, r.check),
     line('workers alone on an enqueued import, 1 process', r.alone1),
     line('workers alone on an enqueued import, 2 processes', r.alone2),
     ...(r.bareXlsx ? [line('bare exceljs streaming writer', r.bareXlsx)] : []),
@@ -396,6 +403,8 @@ async function main() {
     `| --- | ---: | ---: | :---: |`,
     `| import time vs bare parse (2 processes) | ${ratios.importVsParse.toFixed(2)}x | <= 2x | ${pass(ratios.importVsParse <= 2)} |`,
     `| import CPU seconds vs bare parse's (enqueue + workers, all processes) | ${ratios.importCpuVsParseCpu.toFixed(2)}x | (steadier under load; no goal) | |`,
+    `| check time vs bare parse | ${ratios.checkVsParse.toFixed(2)}x | <= 1.5x | ${pass(ratios.checkVsParse <= 1.5)} |`,
+    `| check CPU seconds vs bare parse's | ${ratios.checkCpuVsParseCpu.toFixed(2)}x | (steadier under load; no goal) | |`,
     ...(ratios.importVsBullmq ? [`| import rows/s vs BullMQ | ${ratios.importVsBullmq.toFixed(1)}x | >= 10x | ${pass(ratios.importVsBullmq >= 10)} |`] : []),
     ...(ratios.postgresVsCopy ? [`| import into PostgreSQL vs psql \\copy | ${ratios.postgresVsCopy.toFixed(2)}x | <= 3x | ${pass(ratios.postgresVsCopy <= 3)} |`] : []),
     ...(ratios.enqueuePeakRssBytes ? [`| enqueue peak RSS | ${mb(ratios.enqueuePeakRssBytes)} MB | <= 150 MB | ${pass(ratios.enqueuePeakRssBytes <= 150 * 2 ** 20)} |`] : []),

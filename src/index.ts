@@ -30,3 +30,5 @@ export type { S3Settings } from './s3/s3-client.js';
 export { importedRows, failedRows, type ImportedRow, type OutcomeListOptions } from './report/list-reader.js';
 export type { FailedRowEntry } from './redis/codec.js';
 export { startDashboard, type Dashboard, type DashboardOptions } from './dashboard/start-dashboard.js';
+export { checkFile, type CheckOptions, type CheckResult, type InvalidRow } from './check/check-file.js';
+export type { ErrorGroup } from './report/error-groups.js';

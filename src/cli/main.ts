@@ -13,6 +13,8 @@ import { registerList } from './commands/list-command.js';
 import { registerCancel } from './commands/cancel-command.js';
 import { registerPurge } from './commands/purge-command.js';
 import { registerDashboard } from './commands/dashboard-command.js';
+import { registerCheck } from './commands/check-command.js';
+import { terminalText } from './terminal-text.js';
 
 /** The command line: parses flags and calls the library. The only place that exits the process. */
 export function buildProgram(): Command {
@@ -34,6 +36,7 @@ export function buildProgram(): Command {
   registerCancel(program);
   registerPurge(program);
   registerDashboard(program);
+  registerCheck(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
@@ -52,6 +55,7 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof ImporterError) {
       // Messages name URLs already redacted; this catches one a driver's own words carried.
       process.stderr.write(`importer: ${redactText(cliMessage(err))}\n`);
+      process.stderr.write(`importer: ${terminalText(redactText(err.message))}\n`);
       return err.exitCode;
     }
     process.stderr.write(`importer: unexpected error: ${redactText(errorMessage(err))}\n`);

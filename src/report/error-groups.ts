@@ -39,15 +39,17 @@ export function describeGroup(group: ErrorGroup): string {
 }
 
 /**
- * Groups the import's errors by column and message, most frequent first ("email: must be a
+ * Counts failed rows' messages by column and message, most frequent first ("email: must be a
  * valid email address - 412 rows"), so the uploader sees at once what to fix. The detail a
  * message ends with in parentheses varies per row and is left out of the grouping. Memory is
  * bounded by the number of distinct messages kept.
  */
-export async function groupErrors(redis: Redis, failedListKey: string, columns: readonly string[] = [], limit = 20): Promise<ErrorGroup[]> {
-  const counts = new Map<string, number>();
-  for await (const entry of readList(redis, failedListKey)) {
-    for (const message of decodeFailedRow(entry).messages) {
+export class ErrorGroupCounter {
+  private readonly counts = new Map<string, number>();
+
+  add(messages: readonly string[]): void {
+    const counts = this.counts;
+    for (const message of messages) {
       const key = groupingKey(message);
       const count = counts.get(key);
       if (count !== undefined) counts.set(key, count + 1);
@@ -55,8 +57,18 @@ export async function groupErrors(redis: Redis, failedListKey: string, columns: 
       else counts.set(OTHER, (counts.get(OTHER) ?? 0) + 1);
     }
   }
-  return [...counts.entries()]
-    .map(([message, rows]) => ({ ...(message === OTHER ? { column: null, problem: message } : splitColumn(message, columns)), message, rows }))
-    .sort((a, b) => b.rows - a.rows || a.message.localeCompare(b.message))
-    .slice(0, limit);
+
+  groups(columns: readonly string[] = [], limit = 20): ErrorGroup[] {
+    return [...this.counts.entries()]
+      .map(([message, rows]) => ({ ...(message === OTHER ? { column: null, problem: message } : splitColumn(message, columns)), message, rows }))
+      .sort((a, b) => b.rows - a.rows || a.message.localeCompare(b.message))
+      .slice(0, limit);
+  }
+}
+
+/** The import's errors grouped (ErrorGroupCounter), read from its failed list. */
+export async function groupErrors(redis: Redis, failedListKey: string, columns: readonly string[] = [], limit = 20): Promise<ErrorGroup[]> {
+  const counter = new ErrorGroupCounter();
+  for await (const entry of readList(redis, failedListKey)) counter.add(decodeFailedRow(entry).messages);
+  return counter.groups(columns, limit);
 }

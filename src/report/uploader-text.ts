@@ -28,7 +28,7 @@ function targetPlaces(target: string): string[] {
  * failed because the database was down says so; where the database is stays in `status` and the
  * workers' warnings, for the operator.
  */
-export function forUploader(record: ImportRecord, text: string): string {
+export function forUploader(record: Pick<ImportRecord, 'source' | 'target'>, text: string): string {
   let out = record.source && record.source !== '-' ? text.split(record.source).join(fileLabel(record.source)) : text;
   // Only a failure to reach the database is scrubbed: other messages quote the row's own values.
   if (!CONNECTION_FAILURE.test(out)) return out;

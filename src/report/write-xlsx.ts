@@ -1,9 +1,5 @@
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
-import { errorMessage, ImporterError } from '../errors.js';
 import type { ImportRecord } from '../import-record.js';
 import { importKeys } from '../redis/keys.js';
 import { cell } from './cells.js';
@@ -11,6 +7,7 @@ import { groupErrors } from './error-groups.js';
 import { decodeFailedRow } from '../redis/codec.js';
 import { readImportedRows, readList } from './list-reader.js';
 import { MAX_DATA_ROWS_PER_SHEET, PagedSheet } from './paged-sheet.js';
+import { PartialFile } from './partial-file.js';
 import { forUploader } from './uploader-text.js';
 import { writeSummary } from './summary-sheet.js';
 import { XlsxWriter } from './xlsx/workbook-writer.js';
@@ -108,16 +105,12 @@ export async function writeWorkbook(redis: Redis, prefix: string, record: Import
  * complete, so the file never exists half-written.
  */
 export async function writeXlsxReport(redis: Redis, prefix: string, record: ImportRecord, out: string, options: WorkbookOptions = {}): Promise<void> {
-  const partial = join(dirname(out), `.${basename(out)}.${process.pid}.partial`);
+  const file = new PartialFile(out, 'report');
   try {
-    const stream = createWriteStream(partial);
-    const failed = new Promise<never>((_, reject) => stream.once('error', reject));
-    failed.catch(() => {});
-    await Promise.race([writeWorkbook(redis, prefix, record, stream, options), failed]);
-    await rename(partial, out);
+    await Promise.race([writeWorkbook(redis, prefix, record, file.stream, options), file.failed]);
   } catch (err) {
-    await rm(partial, { force: true });
-    if (err instanceof ImporterError) throw err;
-    throw new ImporterError('input', `cannot write report ${out}: ${errorMessage(err)}`, { cause: err });
+    await file.discard();
+    throw file.writeError(err);
   }
+  await file.commit();
 }

@@ -1,4 +1,5 @@
 import { errorMessage } from '../errors.js';
+import { duplicateMessage } from '../schema/duplicate-message.js';
 import { isRowError, type Handler, type ImportRow } from '../handler/handler-types.js';
 import type { CellValue } from '../schema/row-validator.js';
 import { TransientError, type EncodedRows, type RowRejection, type SaveRequest, type Target } from '../targets/target.js';
@@ -96,7 +97,7 @@ function checkRows(context: ImportContext, task: TaskChunk, rows: ChunkRows): vo
 function failDuplicates(context: ImportContext, task: TaskChunk, rows: ChunkRows): void {
   for (const dup of task.duplicates) {
     const column = context.uniqueColumnNames[dup.uniqueSlot] ?? 'value';
-    rows.fail(dup.index, [`${column} repeats a value already used earlier in the file (first in row ${dup.firstRow})`]);
+    rows.fail(dup.index, [duplicateMessage(column, dup.firstRow)]);
   }
 }
 
