@@ -3,7 +3,7 @@ import type { ImportSettings } from '../import-record.js';
 import type { ImportKeys } from '../redis/keys.js';
 import { isTransientRedisError, replicated } from '../redis/replication.js';
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
-import { ARRAY_VALUES_PER_KEY, MAX_ARRAY_ROW, UNIQUE_BUCKETS, arrayIndex, uniqueSlot } from './unique-values.js';
+import { ARRAY_VALUES_PER_KEY, MAX_ARRAY_ROW, UNIQUE_BUCKETS } from './unique-values.js';
 
 /** Chunks sent to Redis without waiting for their replies: keeps the socket busy. */
 const IN_FLIGHT_CHUNKS = 16;
@@ -18,8 +18,11 @@ export interface UniqueClaim {
   readonly index: number;
   /** Position of the column among the import's unique columns. */
   readonly slot: number;
-  /** The cell's text, or its arrayIndex() when the reader worked that out already. */
-  readonly value: string | number;
+  /** The value's place in the arrays (arrayIndex), or -1: it is claimed in the bucket hashes. */
+  readonly place: number;
+  /** When place is -1: the value's UniqueHasher field and its bucket. */
+  readonly field: string;
+  readonly bucket: number;
 }
 
 interface SentChunk {
@@ -202,7 +205,7 @@ export function groupClaims(claims: readonly UniqueClaim[], firstRow: number, fi
   const firsts = new Map<string, string>();
   const repeats: (number | string)[] = [];
   for (const claim of claims) {
-    const index = typeof claim.value === 'number' ? claim.value : arrayIndex(claim.value);
+    const index = claim.place;
     if (index >= 0) {
       const array = Math.floor(index / ARRAY_VALUES_PER_KEY);
       const id = claim.slot * 2 ** 16 + array;
@@ -212,8 +215,9 @@ export function groupClaims(claims: readonly UniqueClaim[], firstRow: number, fi
       values.indexes.push(claim.index);
       continue;
     }
-    const { field, bucket } = uniqueSlot(claim.value as string);
-    const seen = `${claim.slot}\u0000${field}`;
+    const { field, bucket } = claim;
+    // Fields are base64: no NUL in them.
+    const seen = claim.slot === 0 ? field : `${claim.slot}\u0000${field}`;
     const first = firsts.get(seen);
     if (first !== undefined) {
       repeats.push(claim.index, claim.slot, first);
