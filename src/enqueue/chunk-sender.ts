@@ -5,8 +5,11 @@ import { isTransientRedisError, replicated } from '../redis/replication.js';
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
 import { ARRAY_VALUES_PER_KEY, MAX_ARRAY_ROW, UNIQUE_BUCKETS } from './unique-values.js';
 
-/** Chunks sent to Redis without waiting for their replies: keeps the socket busy. */
-const IN_FLIGHT_CHUNKS = 16;
+/**
+ * Chunks sent to Redis without waiting for their replies: keeps the socket busy. Each is held
+ * (payload and claims) until confirmed: more than a few only add to the enqueue's memory.
+ */
+const IN_FLIGHT_CHUNKS = 6;
 /** How long the sender keeps sending its unconfirmed chunks again through a failover. */
 const RECOVER_MS = 60_000;
 /** How often a sender held back by its pending rows' limit asks how many were recorded. */
