@@ -16,7 +16,7 @@ import { openInput, type OpenedInput } from './open-input.js';
 import { queueFile } from './queue-file.js';
 import { purgeImport } from '../lifecycle/purge-import.js';
 import { redisFullError } from './redis-full.js';
-import { createOrResume, publishImport } from './start-import.js';
+import { createOrResume, publishImport, type FinishedImport, type StartedImport } from './start-import.js';
 import { uniqueValueKeys } from './unique-values.js';
 import type { ImportSchema } from '../schema/compile-schema.js';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_PREFIX } from '../defaults.js';
@@ -108,17 +108,21 @@ async function enqueueAs(id: string, options: EnqueueOptions): Promise<EnqueueRe
   const keptFirst = options.upload && options.source === STDIN ? await keepOriginal({ source: options.source, stdin: options.stdin, uploadTo: options.upload, id, s3: options.s3 }) : null;
   const input = await openInput(keptFirst?.readFrom ?? options.source, { ...options, schema: loaded?.schema ?? null });
   const keys = importKeys(prefix, id);
-  const start = await (async () => createOrResume(redis, prefix, keys, newSettings(id, options, { input, loaded, target, handler, chunkSize })))().catch(async (err: unknown) => {
+  let start: StartedImport | FinishedImport;
+  let release: () => void;
+  try {
+    start = await createOrResume(redis, prefix, keys, newSettings(id, options, { input, loaded, target, handler, chunkSize }));
+    release = start.done ? () => {} : await publishImport(redis, prefix, keys, start.settings, keptFirst?.url ?? null);
+  } catch (err) {
     await input.abandon();
     throw err;
-  });
+  }
   const result = (state: ImportState, total: number, resumed: boolean): EnqueueResult => ({ id, total, resumed, state, passwordDropped: target.secretDropped });
   if (start.done) {
     await input.abandon();
     return result(start.state, start.total, true);
   }
   const { settings } = start;
-  const release = await publishImport(redis, prefix, keys, settings, keptFirst?.url ?? null);
   options.onStarted?.(id);
 
   let rows = 0;
