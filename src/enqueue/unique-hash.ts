@@ -26,10 +26,12 @@ function fnv1a(text: string, basis: number): number {
  * The field a unique value is claimed under in the bucket hashes: a 96-bit hash of its UTF-8
  * bytes, 16 characters, whatever the value's length. Short fixed fields keep the hashes small
  * and quick to search, and the CSV reader hashes a value where it lies in the file's bytes,
- * without making a string of it. The hash is keyed by the import's incarnation (random, never
- * shown to the uploader), so a file cannot be made of different values that collide on purpose;
- * by chance, two of n different values share a field with probability about n^2 / 2^97 (below
- * 10^-15 for 10 million values). `bucket` is the bucket of the last field made.
+ * without making a string of it. By chance, two of n different values share a field with
+ * probability about n^2 / 2^97 (below 10^-15 for 10 million values). The hash is keyed by the
+ * import's incarnation (random, never shown to the uploader), so values found to collide in one
+ * import do not collide in the next; values made to collide could only fail the uploader's own
+ * later row as a repeat, which a repeated value does anyway. `bucket` is the bucket of the last
+ * field made.
  */
 export class UniqueHasher {
   private readonly seeds: readonly [number, number, number];
