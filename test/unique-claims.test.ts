@@ -38,9 +38,9 @@ function expectedDuplicates(rows: readonly (readonly string[])[]): Map<string, n
 }
 
 /** `trim` takes the parsed path (csv-parse's records) instead of the raw one (the file's own bytes). */
-async function enqueueRows(id: string, rows: readonly (readonly string[])[], chunkSize: number, trim = false): Promise<void> {
+async function enqueueRows(id: string, rows: readonly (readonly string[])[], chunkSize: number, trim = false, cells = rows): Promise<void> {
   const schema = writeFile(dir.path, `${id}.json`, JSON.stringify({ type: 'object', properties: { a: { type: 'string', unique: true }, b: { type: 'string', unique: true } } }));
-  const source = writeFile(dir.path, `${id}.csv`, ['a,b', ...rows.map((r) => r.join(','))].join('\n') + '\n');
+  const source = writeFile(dir.path, `${id}.csv`, ['a,b', ...cells.map((r) => r.join(','))].join('\n') + '\n');
   const { total } = await enqueue({ redis, prefix, source, schemaPath: schema, id, chunkSize, trim });
   expect(total).toBe(rows.length);
 }
@@ -76,6 +76,40 @@ describe('unique values', () => {
       const marked = await markedDuplicates(id);
       const expected = expectedDuplicates(rows);
       expect(expected.size).toBeGreaterThan(400);
+      expect(new Map([...marked].sort())).toEqual(new Map([...expected].sort()));
+    }
+  });
+
+  it('takes a value for the same whether quoted or not, with doubled quotes, separators, line breaks or any script in it', async () => {
+    // Each value as it is read, then the ways a CSV cell can write it.
+    const values: string[][] = [
+      ['Émile 王', 'Émile 王', '"Émile 王"'],
+      ['say "hi"', '"say ""hi"""'],
+      ['a,b', '"a,b"'],
+      ['two\nlines', '"two\nlines"'],
+      ['17', '17', '"17"'],
+      ['017', '017', '"017"'],
+      ['x'.repeat(300), 'x'.repeat(300), `"${'x'.repeat(300)}"`],
+      ['👀', '👀', '"👀"'],
+    ];
+    let seed = 5;
+    const random = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+    const rows: string[][] = [];
+    const cells: string[][] = [];
+    for (let i = 0; i < 400; i++) {
+      const pick = values[random(values.length)]!;
+      const written = pick[1 + random(pick.length - 1)]!;
+      // Column b: a value of its own or, now and then, one of column a's (the columns are apart).
+      const b = random(10) === 0 ? pick[0]! : `b${i}`;
+      rows.push([pick[0]!, b]);
+      cells.push([written, /[",\n]/.test(b) ? `"${b.replaceAll('"', '""')}"` : b]);
+    }
+    for (const [chunkSize, trim] of [[1, false], [33, false], [500, false], [33, true]] as const) {
+      const id = `written-${chunkSize}-${trim}`;
+      await enqueueRows(id, rows, chunkSize, trim, cells);
+      const marked = await markedDuplicates(id);
+      const expected = expectedDuplicates(rows);
+      expect(expected.size).toBeGreaterThan(380);
       expect(new Map([...marked].sort())).toEqual(new Map([...expected].sort()));
     }
   });

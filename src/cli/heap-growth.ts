@@ -1,4 +1,4 @@
-import { setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 
 /**
  * Lets the heap grow by at most a fifth past what survived the last full collection. Streaming
@@ -9,4 +9,26 @@ import { setFlagsFromString } from 'node:v8';
  */
 export function keepHeapGrowthSmall(): void {
   setFlagsFromString('--heap-growing-percent=20');
+}
+
+/** How often capYoungGeneration looks at the young generation's size. */
+const YOUNG_POLL_MS = 20;
+
+/**
+ * Lets V8's young generation (where new objects are made) grow to `megabytes` and no further.
+ * V8 doubles it, up to 32 MB, each time the bytes surviving its collections add up to its size:
+ * a long stream of short-lived objects gets there whatever little survives, and the enqueue's
+ * dropped buffers wait for those collections to be freed. Its maximum is a start-up flag only;
+ * the growth factor is read at each growth, so once the young generation is large enough it is
+ * set to 1. Smaller than a few MB, collections come so often that they cost CPU.
+ */
+export function capYoungGeneration(megabytes: number): void {
+  const cap = megabytes * 2 ** 20;
+  const poll = setInterval(() => {
+    const young = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
+    if (young && young.space_size < cap) return;
+    setFlagsFromString('--semi-space-growth-factor=1');
+    clearInterval(poll);
+  }, YOUNG_POLL_MS);
+  poll.unref();
 }

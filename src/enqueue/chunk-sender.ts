@@ -5,10 +5,13 @@ import type { ImportKeys } from '../redis/keys.js';
 import { isTransientRedisError, replicated } from '../redis/replication.js';
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
 import { ChunkGapError } from '../redis/script-errors.js';
-import { ARRAY_VALUES_PER_KEY, MAX_ARRAY_ROW, UNIQUE_BUCKETS, arrayIndex, uniqueSlot } from './unique-values.js';
+import { ARRAY_VALUES_PER_KEY, MAX_ARRAY_ROW, UNIQUE_BUCKETS } from './unique-values.js';
 
-/** Chunks sent to Redis without waiting for their replies: keeps the socket busy. */
-const IN_FLIGHT_CHUNKS = 16;
+/**
+ * Chunks sent to Redis without waiting for their replies: keeps the socket busy. Each is held
+ * (payload and claims) until confirmed: more than a few only add to the enqueue's memory.
+ */
+const IN_FLIGHT_CHUNKS = 6;
 /** How long the sender keeps sending its unconfirmed chunks again through a failover. */
 const RECOVER_MS = 60_000;
 /** How often a sender held back by its pending rows' limit asks how many were recorded. */
@@ -20,8 +23,11 @@ export interface UniqueClaim {
   readonly index: number;
   /** Position of the column among the import's unique columns. */
   readonly slot: number;
-  /** The cell's text, or its arrayIndex() when the reader worked that out already. */
-  readonly value: string | number;
+  /** The value's place in the arrays (arrayIndex), or -1: it is claimed in the bucket hashes. */
+  readonly place: number;
+  /** When place is -1: the value's UniqueHasher field and its bucket. */
+  readonly field: string;
+  readonly bucket: number;
 }
 
 interface SentChunk {
@@ -201,7 +207,7 @@ export function groupClaims(claims: readonly UniqueClaim[], firstRow: number, fi
   const firsts = new Map<string, string>();
   const repeats: (number | string)[] = [];
   for (const claim of claims) {
-    const index = typeof claim.value === 'number' ? claim.value : arrayIndex(claim.value);
+    const index = claim.place;
     if (index >= 0) {
       const array = Math.floor(index / ARRAY_VALUES_PER_KEY);
       const id = claim.slot * 2 ** 16 + array;
@@ -211,8 +217,9 @@ export function groupClaims(claims: readonly UniqueClaim[], firstRow: number, fi
       values.indexes.push(claim.index);
       continue;
     }
-    const { field, bucket } = uniqueSlot(claim.value as string);
-    const seen = `${claim.slot}\u0000${field}`;
+    const { field, bucket } = claim;
+    // Fields are base64: no NUL in them.
+    const seen = claim.slot === 0 ? field : `${claim.slot}\u0000${field}`;
     const first = firsts.get(seen);
     if (first !== undefined) {
       repeats.push(claim.index, claim.slot, first);

@@ -5,6 +5,7 @@ import { FIELD_PLAIN, FIELD_QUOTED, LINE_END_LF, LINE_END_UNKNOWN } from '../sou
 import type { RawCsvBatch, RawCsvReader } from '../sources/raw-csv-batches.js';
 import { encodeRawChunk } from '../tasks/task-codec.js';
 import type { ChunkSender, UniqueClaim } from './chunk-sender.js';
+import { textClaim, UniqueHasher } from './unique-hash.js';
 import { arrayIndexOfBytes } from './unique-values.js';
 
 /** A chunk of rows cut from the file's text, ready to queue. */
@@ -25,6 +26,8 @@ export interface RawChunkerOptions {
   /** Indexes into the import's columns of the unique ones, by slot. */
   readonly uniqueColumns: readonly number[];
   readonly keepColumns: KeepColumns | null;
+  /** The key of the unique values' hash (the import's incarnation, see UniqueHasher). */
+  readonly hashKey: string;
 }
 
 /** The file fields of the unique columns, ascending: what the scan must locate in each record. */
@@ -55,6 +58,7 @@ export class RawChunker {
   private claims: UniqueClaim[][];
   private lineEnd: RecordDialect['lineEnd'] = LINE_END_LF;
   private delimiter = ',';
+  private readonly hasher: UniqueHasher;
 
   constructor(private readonly options: RawChunkerOptions) {
     this.wanted = wantedFields(options);
@@ -63,6 +67,7 @@ export class RawChunker {
       return { field, wantedAt: this.wanted.indexOf(field) };
     });
     this.claims = this.slots.map(() => []);
+    this.hasher = new UniqueHasher(options.hashKey);
   }
 
   /** Positions the scan must report: pass to RawCsvReader.batches(). */
@@ -139,23 +144,25 @@ export class RawChunker {
       if (start < 0) return; // the record is shorter: an empty value, never a duplicate
       const end = batch.wantedEnds[at]!;
       const kind = batch.wantedKinds[at]!;
-      let value: string;
+      const claims = this.claims[s]!;
       if (kind === FIELD_PLAIN) {
+        if (start === end) return;
         // Ids are mostly plain integers: their array place is read from the bytes, no string made.
-        const index = arrayIndexOfBytes(batch.data, start, end);
-        if (index >= 0) {
-          this.claims[s]!.push({ index: this.rows, slot: s, value: index });
-          return;
-        }
-        value = batch.data.toString('utf8', start, end);
+        const place = arrayIndexOfBytes(batch.data, start, end);
+        if (place >= 0) claims.push({ index: this.rows, slot: s, place, field: '', bucket: 0 });
+        else claims.push({ index: this.rows, slot: s, place, field: this.hasher.ofBytes(batch.data, start, end), bucket: this.hasher.bucket });
       } else if (kind === FIELD_QUOTED) {
-        value = batch.data.toString('utf8', start + 1, end - 1);
-        if (value.includes('"')) value = value.replaceAll('""', '"');
+        if (end - start === 2) return;
+        // "17" is the value 17, as unquoted: the same place.
+        const place = arrayIndexOfBytes(batch.data, start + 1, end - 1);
+        if (place >= 0) claims.push({ index: this.rows, slot: s, place, field: '', bucket: 0 });
+        else claims.push({ index: this.rows, slot: s, place, field: this.hasher.ofQuoted(batch.data, start, end), bucket: this.hasher.bucket });
       } else {
+        // Stray quotes: csv-parse says what the value is.
         parsed ??= parseRecords(batch.data.subarray(batch.starts[r], batch.contentEnds[r]), { delimiter: this.delimiter, lineEnd: this.lineEnd })[0] ?? [];
-        value = parsed[slot.field] ?? '';
+        const value = parsed[slot.field] ?? '';
+        if (value !== '') claims.push(textClaim(this.hasher, this.rows, s, value));
       }
-      if (value !== '') this.claims[s]!.push({ index: this.rows, slot: s, value });
     });
   }
 }
@@ -172,7 +179,7 @@ export async function sendRawChunks(
   startChunk: number,
   onRows: (rows: number) => void,
 ): Promise<number> {
-  const chunker = new RawChunker({ chunkSize: settings.chunkSize, width: settings.columns.length, uniqueColumns: settings.uniqueColumns, keepColumns: settings.keepColumns });
+  const chunker = new RawChunker({ chunkSize: settings.chunkSize, width: settings.columns.length, uniqueColumns: settings.uniqueColumns, keepColumns: settings.keepColumns, hashKey: settings.incarnation });
   const send = (chunk: RawChunk): Promise<void> =>
     chunk.chunkNo >= startChunk ? sender.send(chunk.chunkNo, chunk.firstRow, chunk.rows, chunk.payload, chunk.claims) : Promise.resolve();
   for await (const batch of reader.batches(chunker.wantedFields)) {

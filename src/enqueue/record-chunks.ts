@@ -3,6 +3,7 @@ import { projectFields, type ImportSettings } from '../import-record.js';
 import type { SourceRecord } from '../sources/read-options.js';
 import { encodeChunk } from '../tasks/task-codec.js';
 import type { ChunkSender, UniqueClaim } from './chunk-sender.js';
+import { textClaim, UniqueHasher } from './unique-hash.js';
 
 /**
  * Queues parsed records (workbooks, `--trim`, multi-byte separators) in chunks of
@@ -23,10 +24,11 @@ export async function sendRecordChunks(
   let chunkChars = 0;
   let chunkNo = 0;
   let rows = 0;
+  const hasher = new UniqueHasher(settings.incarnation);
   const sendChunk = async (): Promise<void> => {
     const firstRow = rows - chunk.length + 1;
     const fields = chunk.map((r) => r.fields);
-    if (chunkNo >= startChunk) await sender.send(chunkNo, firstRow, chunk.length, encodeChunk(firstRow, chunk.map((r) => r.line), fields, chunk.map((r) => r.problems)), recordClaims(fields, settings));
+    if (chunkNo >= startChunk) await sender.send(chunkNo, firstRow, chunk.length, encodeChunk(firstRow, chunk.map((r) => r.line), fields, chunk.map((r) => r.problems)), recordClaims(fields, settings, hasher));
     chunkNo++;
     chunk = [];
     chunkChars = 0;
@@ -48,13 +50,13 @@ export async function sendRecordChunks(
 }
 
 /** The unique values of a chunk's rows, in file order within each unique column; a ragged row claims nothing. */
-function recordClaims(rows: readonly (readonly string[])[], settings: ImportSettings): UniqueClaim[] {
+function recordClaims(rows: readonly (readonly string[])[], settings: ImportSettings, hasher: UniqueHasher): UniqueClaim[] {
   const claims: UniqueClaim[] = [];
   const width = settings.columns.length;
   settings.uniqueColumns.forEach((column, slot) => {
     rows.forEach((row, index) => {
       const value = row.length === width ? row[column] : undefined;
-      if (value) claims.push({ index, slot, value }); // empty: absent, never a duplicate
+      if (value) claims.push(textClaim(hasher, index, slot, value)); // empty: absent, never a duplicate
     });
   });
   return claims;

@@ -35,7 +35,9 @@ export async function openSource(source: string, stdin: Readable = process.stdin
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String((err as Error).message);
     throw inputError(`cannot read ${source}: ${why}`, err);
   }
-  const stream = createReadStream(source, { highWaterMark: 256 * 1024 });
+  // Reads of 64 KiB: larger ones do not read faster, and each is a buffer the reader copies and
+  // drops, memory the enqueue holds until V8 collects it.
+  const stream = createReadStream(source, { highWaterMark: 64 * 1024 });
   return { stream, name: source, size };
 }
 
