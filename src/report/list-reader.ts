@@ -15,7 +15,7 @@ const BATCH = 2000;
  * Packed elements and success entries are whole chunks (up to thousands of rows each): fetched a
  * few at a time, and inflated together in the thread pool.
  */
-export const ENTRY_BATCH = 8;
+const ENTRY_BATCH = 8;
 
 /**
  * Reads an outcome list in batches, yielding its entries as text (a success entry, or one

@@ -47,8 +47,7 @@ export class PagedSheet {
   async addRendered(rendered: RenderedRows): Promise<void> {
     if (!this.sheet || rendered.startsSheet) await this.open();
     this.rows += rendered.rows;
-    const xml = rendered.xml;
-    await this.sheet!.rendered(Buffer.from(xml.buffer, xml.byteOffset, xml.byteLength), rendered.rows);
+    await this.sheet!.rendered(rendered.xml, rendered.rows);
   }
 
   /** Opens the first sheet when no row was added: an empty sheet still has its header. */

@@ -17,5 +17,5 @@ port.on('message', (request: RenderRequest) => {
     port.postMessage({ id: request.id, error: errorMessage(err) } satisfies RenderReply);
     return;
   }
-  port.postMessage(reply, reply.parts.map((part) => part.xml.buffer as ArrayBuffer));
+  port.postMessage(reply, reply.parts.flatMap((part) => part.xml.map((piece) => piece.buffer as ArrayBuffer)));
 });

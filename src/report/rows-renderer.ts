@@ -17,6 +17,12 @@ export interface RowsRenderer {
   close(): Promise<void>;
 }
 
+/**
+ * The thread's new space: its rows die young, and V8's default (three 16 MB semi-spaces) added
+ * ~20 MB to the report's peak RSS for no measurable speed.
+ */
+const YOUNG_GENERATION_MB = 8;
+
 /** The compiled worker beside this module; absent when running from the TypeScript sources. */
 const WORKER_URL = new URL('./render-worker.js', import.meta.url);
 
@@ -40,7 +46,7 @@ class ThreadRenderer implements RowsRenderer {
   private failure: Error | null = null;
 
   constructor(setup: RowsSetup) {
-    this.worker = new Worker(WORKER_URL, { workerData: setup });
+    this.worker = new Worker(WORKER_URL, { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     this.worker.on('message', (reply: RenderReply) => {
       const waiter = this.waiting.get(reply.id);
       this.waiting.delete(reply.id);

@@ -21,14 +21,14 @@ export interface RenderedRows {
   /** The rows begin a new sheet (the first one, or the next past the row limit). */
   readonly startsSheet: boolean;
   readonly rows: number;
-  /** UTF-8 XML of the rows, `<row>...</row>` after each other. */
-  readonly xml: Uint8Array;
+  /** UTF-8 XML of the rows, `<row>...</row>` after each other, in pieces. */
+  readonly xml: readonly Uint8Array[];
 }
 
 /** The Errors sheet's Problems column and the file's values after it are formatted as Text. */
 const ERRORS_TEXT_FROM = 3;
-/** First guess of a batch's XML size; the buffer grows when a batch needs more. */
-const FIRST_BYTES = 1024 * 1024;
+/** Size of the pieces a batch's XML is written into: a few dozen per batch of chunks. */
+const PIECE_BYTES = 256 * 1024;
 /** The header is row 1 of every sheet. */
 const HEADER_ROWS = 1;
 
@@ -85,11 +85,13 @@ export class SheetRowsRenderer {
 }
 
 /**
- * The XML of a batch's rows, encoded as each row is made (its text dies young), cut where a new
- * sheet starts. Each part has a buffer of its own, which a worker thread can hand over.
+ * The XML of a batch's rows, encoded as each row is made (its text dies young) into pieces of
+ * PIECE_BYTES, never copied to grow, cut where a new sheet starts. Each piece has a buffer of
+ * its own, which a worker thread can hand over.
  */
 class RowsOut {
   private readonly parts: RenderedRows[] = [];
+  private pieces: Uint8Array[] = [];
   private buffer: Buffer | null = null;
   private used = 0;
   private rows = 0;
@@ -98,13 +100,11 @@ class RowsOut {
 
   add(xml: string): void {
     // A UTF-16 code unit takes at most 3 bytes in UTF-8.
-    let buffer = (this.buffer ??= Buffer.allocUnsafeSlow(Math.max(FIRST_BYTES, xml.length * 3)));
-    if (this.used + xml.length * 3 > buffer.length) {
-      const bigger = Buffer.allocUnsafeSlow(Math.max(buffer.length * 2, this.used + xml.length * 3));
-      buffer.copy(bigger, 0, 0, this.used);
-      buffer = this.buffer = bigger;
+    if (this.buffer === null || this.used + xml.length * 3 > this.buffer.length) {
+      this.endPiece();
+      this.buffer = Buffer.allocUnsafeSlow(Math.max(PIECE_BYTES, xml.length * 3));
     }
-    this.used += buffer.write(xml, this.used, 'utf8');
+    this.used += this.buffer.write(xml, this.used, 'utf8');
     this.rows++;
   }
 
@@ -118,11 +118,17 @@ class RowsOut {
     return this.parts;
   }
 
+  private endPiece(): void {
+    if (this.buffer !== null && this.used > 0) this.pieces.push(this.buffer.subarray(0, this.used));
+    this.buffer = null;
+    this.used = 0;
+  }
+
   private cut(): void {
-    if (this.rows > 0 || this.startsSheet) this.parts.push({ startsSheet: this.startsSheet, rows: this.rows, xml: this.buffer?.subarray(0, this.used) ?? new Uint8Array(0) });
+    this.endPiece();
+    if (this.rows > 0 || this.startsSheet) this.parts.push({ startsSheet: this.startsSheet, rows: this.rows, xml: this.pieces });
     this.startsSheet = false;
     this.rows = 0;
-    this.used = 0;
-    this.buffer = null;
+    this.pieces = [];
   }
 }

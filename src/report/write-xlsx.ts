@@ -7,7 +7,7 @@ import { errorMessage, ImporterError } from '../errors.js';
 import type { ImportRecord } from '../import-record.js';
 import { importKeys } from '../redis/keys.js';
 import { groupErrors } from './error-groups.js';
-import { ENTRY_BATCH, readListElements } from './list-reader.js';
+import { readListElements } from './list-reader.js';
 import { MAX_DATA_ROWS_PER_SHEET, PagedSheet } from './paged-sheet.js';
 import { startRowsRenderer, type RowsRenderer } from './rows-renderer.js';
 import type { RenderedRows, RowsSheet } from './sheet-rows.js';
@@ -89,7 +89,7 @@ export async function writeWorkbook(redis: Redis, prefix: string, record: Import
   try {
     await writeRows(renderer, 'errors', readListElements(redis, keys.failed), errors, progressed);
     await errors.finish();
-    await writeRows(renderer, 'imported', readListElements(redis, keys.succeeded, ENTRY_BATCH), imported, progressed);
+    await writeRows(renderer, 'imported', readListElements(redis, keys.succeeded, IMPORTED_BATCH), imported, progressed);
     await imported.finish();
   } finally {
     await renderer.close();
@@ -97,6 +97,12 @@ export async function writeWorkbook(redis: Redis, prefix: string, record: Import
   await workbook.finish();
   options.onProgress?.({ rows, total: Math.max(total, rows) });
 }
+
+/**
+ * Success-list elements (whole chunks of rows) sent to the renderer at a time: a couple of MB of
+ * XML each, so that the batches in flight stay small beside the rest of the report's memory.
+ */
+const IMPORTED_BATCH = 2;
 
 /** Batches of the list being rendered while the next is read: enough to keep both threads busy. */
 const RENDER_AHEAD = 2;

@@ -48,15 +48,11 @@ export class SheetWriter {
     return this.append(rowXml(++this.rows, values, styles, textFrom));
   }
 
-  /**
-   * Adds `count` rows already rendered as XML (rowXml), numbered from this sheet's next row on.
-   * Returns a promise only when the deflater is full: await it then.
-   */
-  rendered(xml: Buffer, count: number): Promise<void> | undefined {
+  /** Adds `count` rows already rendered as XML (rowXml, in pieces), numbered from this sheet's next row on. */
+  async rendered(xml: readonly Uint8Array[], count: number): Promise<void> {
     this.rows += count;
-    const busy = this.flush();
-    const written = this.entry.write(xml);
-    return busy && written ? Promise.all([busy, written]).then(() => undefined) : (busy ?? written);
+    await this.flush();
+    for (const piece of xml) await this.entry.write(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
   }
 
   /** Ends the sheet's XML and its zip entry. */
