@@ -25,7 +25,7 @@ export interface RenderedRows {
   readonly xml: readonly Uint8Array[];
 }
 
-/** The Errors sheet's Problems column and the file's values after it are formatted as Text. */
+/** The Errors sheet's columns of the file's values, after Row, Line and Problems, are formatted as Text. */
 const ERRORS_TEXT_FROM = 3;
 /** Size of the pieces a batch's XML is written into: a few dozen per batch of chunks. */
 const PIECE_BYTES = 256 * 1024;
