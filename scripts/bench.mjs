@@ -2,6 +2,7 @@
 // npm run bench -- [--shape ascii|realistic] [--rows N] [--sizes N,N,N] [--quick] [--columns N] [--wide]
 //                  [--runs N] [--skip-bullmq] [--bullmq-rows N] [--bare-xlsx] [--redis URL]
 //                  [--postgres | --skip-postgres | --only-postgres] [--postgres-url URL] [--postgres-runs N] [--postgres-processes N]
+//                  [--only-report]
 // Measures, in one run on the same Redis, for one file shape (scripts/bench/shapes.mjs):
 // - on the file of --rows rows: a bare csv-parse pass, the importer (enqueue + 2 worker
 //   processes into SQLite side by side) and `importer check` (no Redis, no target) --runs times
@@ -50,6 +51,7 @@ const postgresRuns = Number(flag('--postgres-runs', quick ? 1 : 5));
 const runs = Number(flag('--runs', quick ? 1 : 3));
 const postgresProcesses = Number(flag('--postgres-processes', 2));
 const onlyPostgres = args.includes('--only-postgres');
+const onlyReport = args.includes('--only-report');
 const withPostgres = !args.includes('--skip-postgres') && (args.includes('--postgres') || onlyPostgres || (shape.postgresOk && postgresAnswers(postgresUrl)));
 if (withPostgres && !shape.postgresOk) throw new Error('the PostgreSQL case mirrors the 8 columns of the ascii shape or the realistic shape: run it without --columns or --wide');
 if ((args.includes('--postgres') || onlyPostgres) && !postgresAnswers(postgresUrl)) throw new Error(`--postgres: no PostgreSQL answers at ${postgresUrl}`);
@@ -290,6 +292,28 @@ async function main() {
     }
     return;
   }
+  if (onlyReport) {
+    // The table of --sizes alone (each an import, then its report); results.json is left as it is.
+    try {
+      for (const size of sizes) results.sizes.push(await reportAtSize(size, schemaPath));
+    } finally {
+      await cleanKeys(`${prefix}:*`);
+      await redis.quit();
+    }
+    const table = [
+      `${shape.name} shape; ${results.machine.cpus} x ${results.machine.cpu}, Node ${process.version}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} at end`,
+      '',
+      ...sizeTable(results.sizes),
+      '',
+      '| goal | measured | target | met |',
+      '| --- | ---: | ---: | :---: |',
+      ...results.sizes.map((x) => `| report vs import, ${x.rows.toLocaleString('en-US')} rows | ${x.reportVsImport.toFixed(2)}x | <= 0.75x | ${x.reportVsImport <= 0.75 ? 'yes' : '**no**'} |`),
+      ...results.sizes.map((x) => `| report peak RSS, ${x.rows.toLocaleString('en-US')} rows | ${mb(x.reportPeakRssBytes)} MB | <= 150 MB | ${x.reportPeakRssBytes <= 150 * 2 ** 20 ? 'yes' : '**no**'} |`),
+    ].join('\n');
+    process.stdout.write(`${table}\n`);
+    writeFileSync(join(dir, `results-${shape.name}-report.md`), `${table}\n`);
+    return;
+  }
   try {
     // The bare parse and the import `--runs` times, alternating: on a machine whose load drifts
     // within minutes one of each would compare two moments. The ratio is of the medians.
@@ -392,12 +416,7 @@ async function main() {
     '',
     'Report against its own import (2 worker processes), one after the other; Redis bytes are the import\'s own keys (SCAN + MEMORY USAGE).',
     '',
-    '| rows | file (MB) | import (s) | report (s) | report / import | CPU s, import / report | report peak RSS (MB) | enqueue peak RSS (MB) | Redis peak (MB, x file) | Redis at rest after delivery (MB, x file) |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...lastSizes.map(
-      (x) =>
-        `| ${x.rows.toLocaleString('en-US')} | ${(x.fileBytes / 2 ** 20).toFixed(1)} | ${x.importSeconds.toFixed(2)} | ${x.reportSeconds.toFixed(2)} | ${x.reportVsImport.toFixed(2)}x | ${x.importCpuSeconds.toFixed(1)} / ${x.reportCpuSeconds.toFixed(1)} | ${mb(x.reportPeakRssBytes)} | ${x.enqueuePeakRssBytes ? mb(x.enqueuePeakRssBytes) : ''} | ${mb(x.redisImportPeakBytes)} (${x.redisPeakVsFile.toFixed(2)}x) | ${mb(x.redisAtRestBytes)} (${x.redisAtRestVsFile.toFixed(2)}x) |`,
-    ),
+    ...sizeTable(lastSizes),
     '',
     `| goal | measured | target | met |`,
     `| --- | ---: | ---: | :---: |`,
@@ -418,6 +437,19 @@ async function main() {
   ].join('\n');
   process.stdout.write(`${table}\n`);
   writeFileSync(join(dir, `results-${shape.name}.md`), `${table}\n`);
+}
+
+/** The report against its import at each size: the table, then its goals. */
+function sizeTable(sizes) {
+  const pass = (ok) => (ok ? 'yes' : '**no**');
+  return [
+    '| rows | file (MB) | import (s) | report (s) | report / import | CPU s, import / report | report peak RSS (MB) | enqueue peak RSS (MB) | Redis peak (MB, x file) | Redis at rest after delivery (MB, x file) |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...sizes.map(
+      (x) =>
+        `| ${x.rows.toLocaleString('en-US')} | ${(x.fileBytes / 2 ** 20).toFixed(1)} | ${x.importSeconds.toFixed(2)} | ${x.reportSeconds.toFixed(2)} | ${x.reportVsImport.toFixed(2)}x | ${x.importCpuSeconds.toFixed(1)} / ${x.reportCpuSeconds.toFixed(1)} | ${mb(x.reportPeakRssBytes)} | ${x.enqueuePeakRssBytes ? mb(x.enqueuePeakRssBytes) : ''} | ${mb(x.redisImportPeakBytes)} (${x.redisPeakVsFile.toFixed(2)}x) | ${mb(x.redisAtRestBytes)} (${x.redisAtRestVsFile.toFixed(2)}x) |`,
+    ),
+  ];
 }
 
 main().catch((err) => {

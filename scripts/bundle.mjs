@@ -16,7 +16,7 @@ import { cpSync, mkdirSync, rmSync } from 'node:fs';
 const out = 'dist/bundle';
 rmSync(out, { recursive: true, force: true });
 await build({
-  entryPoints: ['dist/cli/main.js', 'dist/work/worker-entry.js'],
+  entryPoints: ['dist/cli/main.js', 'dist/work/worker-entry.js', 'dist/report/render-worker.js'],
   entryNames: '[name]',
   outdir: out,
   bundle: true,

@@ -1,5 +1,5 @@
 import { promisify } from 'node:util';
-import { constants, deflateRawSync, inflateRaw } from 'node:zlib';
+import { constants, deflateRawSync, inflateRaw, inflateRawSync } from 'node:zlib';
 
 /**
  * Every format that crosses Redis, built and read here only: a chunk's stream entry (its id and
@@ -170,7 +170,7 @@ function pack(mark: number, text: string): Buffer {
 }
 
 /** True when a list element is packed (its entries need unpackListElement). */
-export function isPacked(element: Buffer): boolean {
+export function isPacked(element: Uint8Array): boolean {
   return element[0] === PACKED_SUCCESS || element[0] === PACKED_FAILED;
 }
 
@@ -181,6 +181,14 @@ export function isPacked(element: Buffer): boolean {
 export async function unpackListElement(element: Buffer): Promise<string[]> {
   if (!isPacked(element)) return [element.toString('utf8')];
   const text = (await inflate(element.subarray(1))).toString('utf8');
+  if (element[0] === PACKED_SUCCESS) return [text];
+  return text === '' ? [] : text.split('\n');
+}
+
+/** unpackListElement in the calling thread: for a worker thread, whose own thread is the spare one. */
+export function unpackListElementSync(element: Uint8Array): string[] {
+  if (!isPacked(element)) return [Buffer.from(element.buffer, element.byteOffset, element.byteLength).toString('utf8')];
+  const text = inflateRawSync(element.subarray(1)).toString('utf8');
   if (element[0] === PACKED_SUCCESS) return [text];
   return text === '' ? [] : text.split('\n');
 }

@@ -22,16 +22,25 @@ const ENTRY_BATCH = 8;
  * `batch` elements are fetched at a time while they are small text; packed ones, ENTRY_BATCH.
  */
 export async function* readList(redis: Redis, key: string, batch = BATCH): AsyncGenerator<string> {
+  for await (const elements of readListElements(redis, key, batch)) {
+    for (const entries of await Promise.all(elements.map(unpackListElement))) yield* entries;
+  }
+}
+
+/**
+ * The elements of an outcome list as stored, a batch at a time (see readList for the sizes).
+ * The next batch is asked for while the caller works on this one: Redis and the reader overlap.
+ */
+export async function* readListElements(redis: Redis, key: string, batch = BATCH): AsyncGenerator<Buffer[]> {
   const fetch = (start: number, size: number): Promise<Fetched> =>
     redis.lrangeBuffer(key, start, start + size - 1).then((elements) => ({ elements, start, size }));
-  // The next batch is asked for while this one is unpacked and read: Redis and the reader overlap.
   let next: Promise<Fetched> | null = fetch(0, Math.min(batch, ENTRY_BATCH));
   while (next) {
     const { elements, start, size }: Fetched = await next;
     const following = elements.some(isPacked) ? Math.min(batch, ENTRY_BATCH) : batch;
     next = elements.length < size ? null : fetch(start + elements.length, following);
     next?.catch(() => {}); // surfaced when awaited
-    for (const entries of await Promise.all(elements.map(unpackListElement))) yield* entries;
+    if (elements.length > 0) yield elements;
   }
 }
 

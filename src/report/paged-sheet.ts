@@ -1,4 +1,5 @@
 import type { CellInput } from './cells.js';
+import type { RenderedRows } from './sheet-rows.js';
 import { Style } from './xlsx/parts.js';
 import type { SheetWriter } from './xlsx/sheet-writer.js';
 import type { XlsxWriter } from './xlsx/workbook-writer.js';
@@ -40,6 +41,13 @@ export class PagedSheet {
     if (!this.sheet || this.rows >= this.options.rowsPerSheet) return this.open().then(() => this.add(values));
     this.rows++;
     return this.sheet.row(values, undefined, this.options.textFrom);
+  }
+
+  /** Adds rows rendered elsewhere (SheetRowsRenderer), which say where a new sheet starts. */
+  async addRendered(rendered: RenderedRows): Promise<void> {
+    if (!this.sheet || rendered.startsSheet) await this.open();
+    this.rows += rendered.rows;
+    await this.sheet!.rendered(rendered.xml, rendered.rows);
   }
 
   /** Opens the first sheet when no row was added: an empty sheet still has its header. */

@@ -2,13 +2,12 @@ import type { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import type { ImportRecord } from '../import-record.js';
 import { importKeys } from '../redis/keys.js';
-import { cell } from './cells.js';
 import { groupErrors } from './error-groups.js';
-import { decodeFailedRow } from '../redis/codec.js';
-import { readImportedRows, readList } from './list-reader.js';
+import { readListElements } from './list-reader.js';
 import { MAX_DATA_ROWS_PER_SHEET, PagedSheet } from './paged-sheet.js';
+import { startRowsRenderer, type RowsRenderer } from './rows-renderer.js';
+import type { RenderedRows, RowsSheet } from './sheet-rows.js';
 import { PartialFile } from './partial-file.js';
-import { forUploader } from './uploader-text.js';
 import { writeSummary } from './summary-sheet.js';
 import { XlsxWriter } from './xlsx/workbook-writer.js';
 
@@ -71,33 +70,63 @@ export async function writeWorkbook(redis: Redis, prefix: string, record: Import
   await writeSummary(workbook, record, await groupErrors(redis, keys.failed, record.columns), extras);
 
   let rows = 0;
-  const progressed = (): void => {
-    if (++rows % PROGRESS_EVERY === 0) options.onProgress?.({ rows, total: Math.max(total, rows) });
+  const progressed = (added: number): void => {
+    const before = rows;
+    rows += added;
+    if (Math.floor(rows / PROGRESS_EVERY) > Math.floor(before / PROGRESS_EVERY)) options.onProgress?.({ rows, total: Math.max(total, rows) });
   };
   const errors = new PagedSheet(workbook, {
     name: 'Errors',
     header: [extras.rowColumn, extras.lineColumn, extras.problemsColumn, ...record.headers],
     widths: [8, 8, 60, ...record.headers.map(() => 18)],
     rowsPerSheet,
-    textFrom: 3,
   });
-  for await (const entry of readList(redis, keys.failed)) {
-    const failed = decodeFailedRow(entry);
-    const busy = errors.add([failed.row, failed.line, cell(forUploader(record, failed.messages.join('; '))), ...failed.values.map(cell)]);
-    if (busy) await busy;
-    progressed();
-  }
-  await errors.finish();
-
   const imported = new PagedSheet(workbook, { name: 'Imported', header: ['Row', ...record.columns], widths: [8, ...record.columns.map(() => 18)], rowsPerSheet });
-  for await (const row of readImportedRows(redis, record, keys.succeeded)) {
-    const busy = imported.add([row.row, ...row.values.map(cell)]);
-    if (busy) await busy;
-    progressed();
+  const renderer = startRowsRenderer({ record, rowsPerSheet });
+  try {
+    await writeRows(renderer, 'errors', readListElements(redis, keys.failed), errors, progressed);
+    await errors.finish();
+    await writeRows(renderer, 'imported', readListElements(redis, keys.succeeded, IMPORTED_BATCH), imported, progressed);
+    await imported.finish();
+  } finally {
+    await renderer.close();
   }
-  await imported.finish();
   await workbook.finish();
   options.onProgress?.({ rows, total: Math.max(total, rows) });
+}
+
+/**
+ * Success-list elements (whole chunks of rows) sent to the renderer at a time: a couple of MB of
+ * XML each, so that the batches in flight stay small beside the rest of the report's memory.
+ */
+const IMPORTED_BATCH = 2;
+
+/** Batches of the list being rendered while the next is read: enough to keep both threads busy. */
+const RENDER_AHEAD = 2;
+
+/**
+ * The rows of one outcome list into their sheet: batches go to the renderer as they are read,
+ * at most RENDER_AHEAD ahead of the one being written, so a slow output slows the reading.
+ */
+async function writeRows(renderer: RowsRenderer, sheet: RowsSheet, batches: AsyncIterable<Buffer[]>, into: PagedSheet, progressed: (rows: number) => void): Promise<void> {
+  const ahead: Promise<RenderedRows[]>[] = [];
+  const writeOldest = async (): Promise<void> => {
+    for (const part of await ahead.shift()!) {
+      await into.addRendered(part);
+      progressed(part.rows);
+    }
+  };
+  try {
+    for await (const elements of batches) {
+      const rendered = renderer.render(sheet, elements);
+      rendered.catch(() => {}); // surfaced when awaited
+      ahead.push(rendered);
+      if (ahead.length >= RENDER_AHEAD) await writeOldest();
+    }
+    while (ahead.length > 0) await writeOldest();
+  } finally {
+    ahead.length = 0;
+  }
 }
 
 /**

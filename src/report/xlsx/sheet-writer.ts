@@ -1,6 +1,6 @@
-import { isFormulaShaped, type CellInput } from '../cells.js';
-import { SHEET_NAMESPACES, Style, XML_DECLARATION, type StyleId } from './parts.js';
-import { columnLetters, xmlText } from './xml-text.js';
+import type { CellInput } from '../cells.js';
+import { SHEET_NAMESPACES, XML_DECLARATION, type StyleId } from './parts.js';
+import { rowXml } from './row-xml.js';
 import type { ZipEntry } from './zip-stream.js';
 
 /**
@@ -18,23 +18,9 @@ export interface SheetLayout {
   readonly frozenHeader?: boolean;
 }
 
-/** Space, tab, line feed, carriage return: what XML counts as white space. */
-function isXmlSpace(code: number): boolean {
-  return code === 32 || code === 9 || code === 10 || code === 13;
-}
-
-/** The same look with Excel's "@" (Text) format. */
-function asText(style: StyleId): StyleId {
-  if (style === Style.plain) return Style.text;
-  if (style === Style.bold) return Style.boldText;
-  return style;
-}
-
 /**
  * One worksheet written row by row as SpreadsheetML into its zip entry. Strings are inline
- * (`t="inlineStr"`), never shared: a shared-strings table would grow with the file. A string is
- * always a string cell, never a formula, and a formula-shaped one also gets the Text format so
- * that editing it in Excel keeps it text.
+ * (`t="inlineStr"`), never shared: a shared-strings table would grow with the file.
  */
 export class SheetWriter {
   private batch: Buffer = Buffer.allocUnsafeSlow(BATCH_BYTES);
@@ -42,7 +28,6 @@ export class SheetWriter {
   /** Batches the deflater has read, ready for reuse. */
   private readonly spare: Buffer[] = [];
   private rows = 0;
-  private readonly letters: string[] = [];
 
   constructor(
     private readonly entry: ZipEntry,
@@ -57,33 +42,17 @@ export class SheetWriter {
   }
 
   /**
-   * Adds a row. `styles` gives each column's look (plain when absent); columns from `textFrom`
-   * on get the Text format whatever they hold, empty ones included (a person types into them).
-   * Returns a promise only when the deflater is full: await it then.
+   * Adds a row (see rowXml). Returns a promise only when the deflater is full: await it then.
    */
   row(values: readonly CellInput[], styles: readonly StyleId[] = [], textFrom = Infinity): Promise<void> | undefined {
-    const r = ++this.rows;
-    let xml = `<row r="${r}">`;
-    for (let i = 0; i < values.length; i++) {
-      const value = values[i];
-      let style: StyleId = styles[i] ?? Style.plain;
-      if (i >= textFrom || (typeof value === 'string' && isFormulaShaped(value))) style = asText(style);
-      const s = style === Style.plain ? '' : ` s="${style}"`;
-      const ref = (this.letters[i] ??= columnLetters(i)) + r;
-      if (value === null || value === undefined || value === '') {
-        if (s !== '') xml += `<c r="${ref}"${s}/>`;
-      } else if (typeof value === 'number' && Number.isFinite(value)) {
-        xml += `<c r="${ref}"${s}><v>${value}</v></c>`;
-      } else if (typeof value === 'boolean') {
-        xml += `<c r="${ref}"${s} t="b"><v>${value ? 1 : 0}</v></c>`;
-      } else {
-        const text = String(value);
-        // Without it Excel drops the spaces, tabs and line breaks a value starts or ends with.
-        const space = isXmlSpace(text.charCodeAt(0)) || isXmlSpace(text.charCodeAt(text.length - 1)) ? ' xml:space="preserve"' : '';
-        xml += `<c r="${ref}"${s} t="inlineStr"><is><t${space}>${xmlText(text)}</t></is></c>`;
-      }
-    }
-    return this.append(`${xml}</row>`);
+    return this.append(rowXml(++this.rows, values, styles, textFrom));
+  }
+
+  /** Adds `count` rows already rendered as XML (rowXml, in pieces), numbered from this sheet's next row on. */
+  async rendered(xml: readonly Uint8Array[], count: number): Promise<void> {
+    this.rows += count;
+    await this.flush();
+    for (const piece of xml) await this.entry.write(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
   }
 
   /** Ends the sheet's XML and its zip entry. */

@@ -1,0 +1,135 @@
+import type { ImportRecord } from '../import-record.js';
+import { compileSchema } from '../schema/compile-schema.js';
+import { createRowValidator, type RowValidator } from '../schema/row-validator.js';
+import { decodeFailedRow, unpackListElementSync } from '../redis/codec.js';
+import { decodeSuccessRows } from '../tasks/task-codec.js';
+import { cell, type CellInput } from './cells.js';
+import { forUploader } from './uploader-text.js';
+import { rowXml } from './xlsx/row-xml.js';
+
+/** The two sheets whose rows come from an outcome list. */
+export type RowsSheet = 'errors' | 'imported';
+
+/** What rendering needs to know of the import; plain data, so that it can go to a worker thread. */
+export interface RowsSetup {
+  readonly record: ImportRecord;
+  /** Data rows per sheet before the next one starts. */
+  readonly rowsPerSheet: number;
+}
+
+/** Rows rendered as SpreadsheetML for one sheet, numbered as they stand in it. */
+export interface RenderedRows {
+  /** The rows begin a new sheet (the first one, or the next past the row limit). */
+  readonly startsSheet: boolean;
+  readonly rows: number;
+  /** UTF-8 XML of the rows, `<row>...</row>` after each other, in pieces. */
+  readonly xml: readonly Uint8Array[];
+}
+
+/** The Errors sheet's columns of the file's values, after Row, Line and Problems, are formatted as Text. */
+const ERRORS_TEXT_FROM = 3;
+/** Size of the pieces a batch's XML is written into: a few dozen per batch of chunks. */
+const PIECE_BYTES = 256 * 1024;
+/** The header is row 1 of every sheet. */
+const HEADER_ROWS = 1;
+
+/**
+ * Turns the elements of an outcome list, as read from Redis, into the XML of their rows: unpacks
+ * them, reads failed rows' entries and success entries back, coerces imported rows by the
+ * import's schema as the worker did before saving them, and numbers each row within its sheet,
+ * starting a new sheet past `rowsPerSheet`. Batches must come in list order, each list from its
+ * start: the numbering goes on from one batch to the next.
+ */
+export class SheetRowsRenderer {
+  private readonly record: ImportRecord;
+  private readonly rowsPerSheet: number;
+  private validate: RowValidator | null = null;
+  /** Data rows in the current sheet of each kind; -1 before its first row. */
+  private readonly inSheet: Record<RowsSheet, number> = { errors: -1, imported: -1 };
+
+  constructor(setup: RowsSetup) {
+    this.record = setup.record;
+    this.rowsPerSheet = setup.rowsPerSheet;
+  }
+
+  render(sheet: RowsSheet, elements: readonly Uint8Array[]): RenderedRows[] {
+    const out = new RowsOut(this.inSheet[sheet] < 0);
+    if (this.inSheet[sheet] < 0) this.inSheet[sheet] = 0;
+    const add = (values: readonly CellInput[], textFrom?: number): void => {
+      if (this.inSheet[sheet] >= this.rowsPerSheet) {
+        out.nextSheet();
+        this.inSheet[sheet] = 0;
+      }
+      out.add(rowXml(HEADER_ROWS + ++this.inSheet[sheet], values, undefined, textFrom));
+    };
+    for (const element of elements) {
+      for (const entry of unpackListElementSync(element)) {
+        if (sheet === 'errors') {
+          const failed = decodeFailedRow(entry);
+          add([failed.row, failed.line, cell(forUploader(this.record, failed.messages.join('; '))), ...failed.values.map(cell)], ERRORS_TEXT_FROM);
+        } else {
+          const validate = (this.validate ??= this.importValidator());
+          for (const { row, fields } of decodeSuccessRows(entry, this.record.keepColumns)) {
+            const check = validate(fields);
+            add([row, ...(check.ok ? check.values : fields).map(cell)]);
+          }
+        }
+      }
+    }
+    return out.done();
+  }
+
+  private importValidator(): RowValidator {
+    const { record } = this;
+    return createRowValidator(record.columns, record.schema ? compileSchema(JSON.parse(record.schema)) : null, { headerWidth: record.keepColumns?.width });
+  }
+}
+
+/**
+ * The XML of a batch's rows, encoded as each row is made (its text dies young) into pieces of
+ * PIECE_BYTES, never copied to grow, cut where a new sheet starts. Each piece has a buffer of
+ * its own, which a worker thread can hand over.
+ */
+class RowsOut {
+  private readonly parts: RenderedRows[] = [];
+  private pieces: Uint8Array[] = [];
+  private buffer: Buffer | null = null;
+  private used = 0;
+  private rows = 0;
+
+  constructor(private startsSheet: boolean) {}
+
+  add(xml: string): void {
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+    if (this.buffer === null || this.used + xml.length * 3 > this.buffer.length) {
+      this.endPiece();
+      this.buffer = Buffer.allocUnsafeSlow(Math.max(PIECE_BYTES, xml.length * 3));
+    }
+    this.used += this.buffer.write(xml, this.used, 'utf8');
+    this.rows++;
+  }
+
+  nextSheet(): void {
+    this.cut();
+    this.startsSheet = true;
+  }
+
+  done(): RenderedRows[] {
+    this.cut();
+    return this.parts;
+  }
+
+  private endPiece(): void {
+    if (this.buffer !== null && this.used > 0) this.pieces.push(this.buffer.subarray(0, this.used));
+    this.buffer = null;
+    this.used = 0;
+  }
+
+  private cut(): void {
+    this.endPiece();
+    if (this.rows > 0 || this.startsSheet) this.parts.push({ startsSheet: this.startsSheet, rows: this.rows, xml: this.pieces });
+    this.startsSheet = false;
+    this.rows = 0;
+    this.pieces = [];
+  }
+}
