@@ -55,8 +55,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof ImporterError) {
       // Messages name URLs already redacted; this catches one a driver's own words carried.
-      process.stderr.write(`importer: ${redactText(cliMessage(err))}\n`);
-      process.stderr.write(`importer: ${terminalText(redactText(err.message))}\n`);
+      process.stderr.write(`importer: ${terminalText(redactText(cliMessage(err)))}\n`);
       return err.exitCode;
     }
     process.stderr.write(`importer: unexpected error: ${redactText(errorMessage(err))}\n`);
