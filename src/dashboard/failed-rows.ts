@@ -1,19 +1,10 @@
 import type { Redis } from 'ioredis';
-import { groupingKey, splitColumn } from '../report/error-groups.js';
+import { ErrorGroupCounter, type ErrorGroupWithExamples as ErrorGroupWithExamplesOf } from '../report/error-groups.js';
 import { readList } from '../report/list-reader.js';
 import { decodeFailedRow, type FailedRowEntry } from '../redis/codec.js';
 
 /** An error group as the report's Summary counts it, with the first rows that have it. */
-export interface ErrorGroupWithExamples {
-  readonly column: string | null;
-  readonly problem: string;
-  readonly message: string;
-  readonly rows: number;
-  readonly examples: readonly FailedRowEntry[];
-}
-
-const MAX_GROUPS = 1000;
-const OTHER = 'other problems';
+export type ErrorGroupWithExamples = ErrorGroupWithExamplesOf<FailedRowEntry>;
 
 /**
  * Failed rows `offset` to `offset + limit` in the order they were recorded. Elements of the list
@@ -43,25 +34,10 @@ export async function errorGroupsWithExamples(
   limit = 20,
   examples = 3,
 ): Promise<ErrorGroupWithExamples[]> {
-  const groups = new Map<string, { rows: number; examples: FailedRowEntry[] }>();
+  const counter = new ErrorGroupCounter<FailedRowEntry>(examples);
   for await (const entry of readList(redis, failedListKey)) {
     const failed = decodeFailedRow(entry);
-    for (const message of failed.messages) {
-      let key = groupingKey(message);
-      if (!groups.has(key) && groups.size >= MAX_GROUPS) key = OTHER;
-      let group = groups.get(key);
-      if (!group) groups.set(key, (group = { rows: 0, examples: [] }));
-      group.rows++;
-      if (group.examples.length < examples && !group.examples.includes(failed)) group.examples.push(failed);
-    }
+    counter.add(failed.messages, failed);
   }
-  return [...groups.entries()]
-    .map(([message, group]) => ({
-      ...(message === OTHER ? { column: null, problem: message } : splitColumn(message, columns)),
-      message,
-      rows: group.rows,
-      examples: group.examples,
-    }))
-    .sort((a, b) => b.rows - a.rows || a.message.localeCompare(b.message))
-    .slice(0, limit);
+  return counter.groupsWithExamples(columns, limit);
 }

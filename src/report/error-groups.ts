@@ -38,31 +38,47 @@ export function describeGroup(group: ErrorGroup): string {
   return `${what} - ${group.rows.toLocaleString('en-US')} ${group.rows === 1 ? 'row' : 'rows'}`;
 }
 
+/** An error group with the first rows (up to the counter's `examplesPerGroup`) that have it. */
+export type ErrorGroupWithExamples<Example> = ErrorGroup & { readonly examples: readonly Example[] };
+
 /**
  * Counts failed rows' messages by column and message, most frequent first ("email: must be a
  * valid email address - 412 rows"), so the uploader sees at once what to fix. The detail a
  * message ends with in parentheses varies per row and is left out of the grouping. Memory is
- * bounded by the number of distinct messages kept.
+ * bounded by the number of distinct messages kept, and by `examplesPerGroup` rows kept per
+ * group (none unless asked: the report and `check` count only).
  */
-export class ErrorGroupCounter {
-  private readonly counts = new Map<string, number>();
+export class ErrorGroupCounter<Example = never> {
+  private readonly counts = new Map<string, { rows: number; examples: Example[] }>();
 
-  add(messages: readonly string[]): void {
+  constructor(private readonly examplesPerGroup = 0) {}
+
+  add(messages: readonly string[], example?: Example): void {
     const counts = this.counts;
     for (const message of messages) {
-      const key = groupingKey(message);
-      const count = counts.get(key);
-      if (count !== undefined) counts.set(key, count + 1);
-      else if (counts.size < MAX_GROUPS) counts.set(key, 1);
-      else counts.set(OTHER, (counts.get(OTHER) ?? 0) + 1);
+      let key = groupingKey(message);
+      if (!counts.has(key) && counts.size >= MAX_GROUPS) key = OTHER;
+      let group = counts.get(key);
+      if (!group) counts.set(key, (group = { rows: 0, examples: [] }));
+      group.rows++;
+      if (example !== undefined && group.examples.length < this.examplesPerGroup && !group.examples.includes(example)) group.examples.push(example);
     }
   }
 
-  groups(columns: readonly string[] = [], limit = 20): ErrorGroup[] {
+  groupsWithExamples(columns: readonly string[] = [], limit = 20): ErrorGroupWithExamples<Example>[] {
     return [...this.counts.entries()]
-      .map(([message, rows]) => ({ ...(message === OTHER ? { column: null, problem: message } : splitColumn(message, columns)), message, rows }))
+      .map(([message, group]) => ({
+        ...(message === OTHER ? { column: null, problem: message } : splitColumn(message, columns)),
+        message,
+        rows: group.rows,
+        examples: group.examples,
+      }))
       .sort((a, b) => b.rows - a.rows || a.message.localeCompare(b.message))
       .slice(0, limit);
+  }
+
+  groups(columns: readonly string[] = [], limit = 20): ErrorGroup[] {
+    return this.groupsWithExamples(columns, limit).map(({ column, problem, message, rows }) => ({ column, problem, message, rows }));
   }
 }
 
