@@ -122,7 +122,7 @@ export function encodeSuccessEntry(failedIndexes: readonly number[], payload: st
  * The first line of a success entry, `S,<index>,<index>...`. A version that stored entries as
  * text sent this line alone and record-chunk.lua put the chunk's payload behind it.
  */
-export function successHeader(failedIndexes: readonly number[]): string {
+function successHeader(failedIndexes: readonly number[]): string {
   return `${SUCCESS_MARK}${failedIndexes.map((i) => `,${i}`).join('')}`;
 }
 
