@@ -185,6 +185,35 @@ export async function unpackListElement(element: Buffer): Promise<string[]> {
   return text === '' ? [] : text.split('\n');
 }
 
+/** Compressed bytes inflated to read a packed success entry's header lines (listElementRows). */
+const HEAD_BYTES = 4096;
+
+/**
+ * The rows a list element holds, read without rendering them: a report hands batches to two
+ * renderers at once and numbers each batch's rows from where the one before it ends.
+ * `successRows` counts a success entry's imported rows from as much of its start as it is given,
+ * or returns null when that is not enough.
+ */
+export function listElementRows(element: Uint8Array, successRows: (entryStart: string, whole: boolean) => number | null): number {
+  if (!isPacked(element)) {
+    const text = Buffer.from(element.buffer, element.byteOffset, element.byteLength).toString('utf8');
+    return text.startsWith(SUCCESS_MARK) ? successRows(text, true)! : 1;
+  }
+  if (element[0] === PACKED_FAILED) {
+    const text = inflateRawSync(element.subarray(1));
+    if (text.length === 0) return 0;
+    let rows = 1;
+    for (let at = text.indexOf(10); at >= 0; at = text.indexOf(10, at + 1)) rows++;
+    return rows;
+  }
+  if (element.length > HEAD_BYTES) {
+    const head = inflateRawSync(element.subarray(1, HEAD_BYTES), { finishFlush: constants.Z_SYNC_FLUSH }).toString('utf8');
+    const rows = successRows(head, false);
+    if (rows !== null) return rows;
+  }
+  return successRows(inflateRawSync(element.subarray(1)).toString('utf8'), true)!;
+}
+
 /** unpackListElement in the calling thread: for a worker thread, whose own thread is the spare one. */
 export function unpackListElementSync(element: Uint8Array): string[] {
   if (!isPacked(element)) return [Buffer.from(element.buffer, element.byteOffset, element.byteLength).toString('utf8')];

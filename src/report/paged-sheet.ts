@@ -43,11 +43,14 @@ export class PagedSheet {
     return this.sheet.row(values, undefined, this.options.textFrom);
   }
 
-  /** Adds rows rendered elsewhere (SheetRowsRenderer), which say where a new sheet starts. */
-  async addRendered(rendered: RenderedRows): Promise<void> {
+  /**
+   * Adds rows rendered elsewhere (SheetRowsRenderer), which say where a new sheet starts;
+   * `consumed` gets each piece of their XML back once it has been read.
+   */
+  async addRendered(rendered: RenderedRows, consumed?: (piece: Uint8Array) => void): Promise<void> {
     if (!this.sheet || rendered.startsSheet) await this.open();
     this.rows += rendered.rows;
-    await this.sheet!.rendered(rendered.xml, rendered.rows);
+    await this.sheet!.rendered(rendered.xml, rendered.rows, consumed);
   }
 
   /** Opens the first sheet when no row was added: an empty sheet still has its header. */

@@ -10,9 +10,10 @@ import type { RenderReply, RenderRequest } from './rows-renderer.js';
 const renderer = new SheetRowsRenderer(workerData as RowsSetup);
 const port = parentPort!;
 port.on('message', (request: RenderRequest) => {
+  for (const memory of request.reused) renderer.reuse(memory);
   let reply: RenderReply;
   try {
-    reply = { id: request.id, parts: renderer.render(request.sheet, request.elements) };
+    reply = { id: request.id, parts: renderer.render(request.sheet, request.elements, request.first) };
   } catch (err) {
     port.postMessage({ id: request.id, error: errorMessage(err) } satisfies RenderReply);
     return;

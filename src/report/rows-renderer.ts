@@ -1,49 +1,107 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { SheetRowsRenderer, type RenderedRows, type RowsSetup, type RowsSheet } from './sheet-rows.js';
+import { PIECE_BYTES, SheetRowsRenderer, type RenderedRows, type RowsSetup, type RowsSheet } from './sheet-rows.js';
 
 export interface RenderRequest {
   readonly id: number;
   readonly sheet: RowsSheet;
   readonly elements: readonly Uint8Array[];
+  /** Index in its list of the batch's first row. */
+  readonly first: number;
+  /** Memory of pieces written out since the last request, handed back to be written into again. */
+  readonly reused: ArrayBuffer[];
 }
 
 export type RenderReply = { readonly id: number; readonly parts: RenderedRows[] } | { readonly id: number; readonly error: string };
 
-/** Renders outcome-list elements as sheet rows (SheetRowsRenderer), answering in the order asked. */
+/**
+ * Renders outcome-list elements as sheet rows (SheetRowsRenderer). Batches may be rendered in
+ * any order: each says where its rows start in their list.
+ */
 export interface RowsRenderer {
-  render(sheet: RowsSheet, elements: readonly Uint8Array[]): Promise<RenderedRows[]>;
+  render(sheet: RowsSheet, elements: readonly Uint8Array[], first: number): Promise<RenderedRows[]>;
+  /** Gives back a piece of rendered XML once written out, so that its memory serves again. */
+  readonly recycle: (piece: Uint8Array) => void;
   close(): Promise<void>;
 }
 
 /**
- * The thread's new space: its rows die young, and V8's default (three 16 MB semi-spaces) added
- * ~20 MB to the report's peak RSS for no measurable speed.
+ * The thread's new space: its rows die young (each is rendered as it is split), and V8's
+ * default (three 16 MB semi-spaces) added ~20 MB to the report's peak RSS for no measurable speed.
  */
-const YOUNG_GENERATION_MB = 8;
+const YOUNG_GENERATION_MB = 4;
+
+/**
+ * Batches the rendering thread may hold before this thread renders the next one itself: one
+ * being rendered and one waiting, so that it never idles between two.
+ */
+const THREAD_AHEAD = 2;
 
 /** The compiled worker beside this module; absent when running from the TypeScript sources. */
 const WORKER_URL = new URL('./render-worker.js', import.meta.url);
 
 /**
- * A renderer in a worker thread when the compiled worker is there: decoding and rendering the
- * rows is most of a report's work, and there it runs on the second core while this thread reads
- * Redis and feeds the deflater (itself in zlib's thread pool). Otherwise in this thread.
+ * Rendering the rows is most of a report's work. A worker thread renders batches on the second
+ * core; this thread, which otherwise only reads Redis and feeds the deflater (itself in zlib's
+ * thread pool), renders a batch whenever the worker already has enough to do. From the
+ * TypeScript sources (no compiled worker), everything is rendered here.
  */
 export function startRowsRenderer(setup: RowsSetup): RowsRenderer {
-  if (!existsSync(fileURLToPath(WORKER_URL))) {
-    const renderer = new SheetRowsRenderer(setup);
-    return { render: async (sheet, elements) => renderer.render(sheet, elements), close: async () => {} };
-  }
-  return new ThreadRenderer(setup);
+  const here = new LocalRenderer(setup);
+  return existsSync(fileURLToPath(WORKER_URL)) ? new SharedRenderer(new ThreadRenderer(setup), here) : here;
 }
 
+/** Renders in this thread. */
+class LocalRenderer implements RowsRenderer {
+  private readonly renderer: SheetRowsRenderer;
+  /** Memory this renderer made, recognised when it comes back (the thread's goes back there). */
+  readonly own = new WeakSet<ArrayBufferLike>();
+
+  constructor(setup: RowsSetup) {
+    this.renderer = new SheetRowsRenderer(setup);
+  }
+
+  async render(sheet: RowsSheet, elements: readonly Uint8Array[], first: number): Promise<RenderedRows[]> {
+    const parts = this.renderer.render(sheet, elements, first);
+    for (const part of parts) for (const piece of part.xml) this.own.add(piece.buffer);
+    return parts;
+  }
+
+  readonly recycle = (piece: Uint8Array): void => this.renderer.reuse(piece.buffer as ArrayBuffer);
+
+  async close(): Promise<void> {}
+}
+
+/** The worker thread first, this thread when the worker has THREAD_AHEAD batches already. */
+class SharedRenderer implements RowsRenderer {
+  constructor(
+    private readonly thread: ThreadRenderer,
+    private readonly here: LocalRenderer,
+  ) {}
+
+  render(sheet: RowsSheet, elements: readonly Uint8Array[], first: number): Promise<RenderedRows[]> {
+    return this.thread.pending < THREAD_AHEAD ? this.thread.render(sheet, elements, first) : this.here.render(sheet, elements, first);
+  }
+
+  readonly recycle = (piece: Uint8Array): void => (this.here.own.has(piece.buffer) ? this.here.recycle(piece) : this.thread.recycle(piece));
+
+  async close(): Promise<void> {
+    await this.thread.close();
+  }
+}
+
+/** Renders in a worker thread, answering in the order asked. */
 class ThreadRenderer implements RowsRenderer {
   private readonly worker: Worker;
   private readonly waiting = new Map<number, { resolve: (parts: RenderedRows[]) => void; reject: (err: Error) => void }>();
   private next = 0;
   private failure: Error | null = null;
+  /**
+   * Pieces' memory to hand back with the next request. Handing the thread's buffers over and
+   * never back left each to this thread's garbage collector, which let ~60 MB of them wait.
+   */
+  private reused: ArrayBuffer[] = [];
 
   constructor(setup: RowsSetup) {
     this.worker = new Worker(WORKER_URL, { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
@@ -57,14 +115,25 @@ class ThreadRenderer implements RowsRenderer {
     this.worker.on('exit', (code) => this.fail(new Error(`the report's rendering thread stopped (exit code ${code})`)));
   }
 
-  render(sheet: RowsSheet, elements: readonly Uint8Array[]): Promise<RenderedRows[]> {
+  /** Batches asked for and not answered yet. */
+  get pending(): number {
+    return this.waiting.size;
+  }
+
+  render(sheet: RowsSheet, elements: readonly Uint8Array[], first: number): Promise<RenderedRows[]> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.next++;
+    const reused = this.reused;
+    this.reused = [];
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ id, sheet, elements } satisfies RenderRequest);
+      this.worker.postMessage({ id, sheet, elements, first, reused } satisfies RenderRequest, reused);
     });
   }
+
+  readonly recycle = (piece: Uint8Array): void => {
+    if (piece.buffer.byteLength === PIECE_BYTES && !this.failure) this.reused.push(piece.buffer as ArrayBuffer);
+  };
 
   async close(): Promise<void> {
     this.failure ??= new Error('the report is over');

@@ -2,7 +2,7 @@ import type { ImportRecord } from '../import-record.js';
 import { compileSchema } from '../schema/compile-schema.js';
 import { createRowValidator, type RowValidator } from '../schema/row-validator.js';
 import { decodeFailedRow, unpackListElementSync } from '../redis/codec.js';
-import { decodeSuccessRows } from '../tasks/task-codec.js';
+import { forEachSuccessRow } from '../tasks/task-codec.js';
 import { cell, type CellInput } from './cells.js';
 import { forUploader } from './uploader-text.js';
 import { rowXml } from './xlsx/row-xml.js';
@@ -28,8 +28,8 @@ export interface RenderedRows {
 
 /** The Errors sheet's columns of the file's values, after Row, Line and Problems, are formatted as Text. */
 const ERRORS_TEXT_FROM = 3;
-/** Size of the pieces a batch's XML is written into: a few dozen per batch of chunks. */
-const PIECE_BYTES = 256 * 1024;
+/** Size of the pieces a batch's XML is written into: a few per batch of chunks. */
+export const PIECE_BYTES = 256 * 1024;
 /** The header is row 1 of every sheet. */
 const HEADER_ROWS = 1;
 
@@ -37,30 +37,46 @@ const HEADER_ROWS = 1;
  * Turns the elements of an outcome list, as read from Redis, into the XML of their rows: unpacks
  * them, reads failed rows' entries and success entries back, coerces imported rows by the
  * import's schema as the worker did before saving them, and numbers each row within its sheet,
- * starting a new sheet past `rowsPerSheet`. Batches must come in list order, each list from its
- * start: the numbering goes on from one batch to the next.
+ * starting a new sheet past `rowsPerSheet`. Each batch says where in its list its rows start
+ * (listElementRows counts them beforehand), so that batches can be rendered in any order and by
+ * several renderers.
  */
 export class SheetRowsRenderer {
   private readonly record: ImportRecord;
   private readonly rowsPerSheet: number;
   private validate: RowValidator | null = null;
-  /** Data rows in the current sheet of each kind; -1 before its first row. */
-  private readonly inSheet: Record<RowsSheet, number> = { errors: -1, imported: -1 };
 
   constructor(setup: RowsSetup) {
     this.record = setup.record;
     this.rowsPerSheet = setup.rowsPerSheet;
   }
 
-  render(sheet: RowsSheet, elements: readonly Uint8Array[]): RenderedRows[] {
-    const out = new RowsOut(this.inSheet[sheet] < 0);
-    if (this.inSheet[sheet] < 0) this.inSheet[sheet] = 0;
+  /**
+   * Memory of pieces already written out, given back to be written into again (see
+   * rows-renderer.ts): a thread handing over new buffers for every batch left tens of MB to wait
+   * for the receiving thread's garbage collector.
+   */
+  private readonly spare: ArrayBuffer[] = [];
+
+  /** Takes back a piece's memory (only of the standard size) for the next batches. */
+  reuse(memory: ArrayBuffer): void {
+    if (memory.byteLength === PIECE_BYTES) this.spare.push(memory);
+  }
+
+  /**
+   * The rows of `elements`, the list's rows from index `first` (0 is its first row) on. The
+   * first batch of a list starts its first sheet even when it has no rows.
+   */
+  render(sheet: RowsSheet, elements: readonly Uint8Array[], first: number): RenderedRows[] {
+    const { rowsPerSheet } = this;
+    let inSheet = first % rowsPerSheet;
+    const out = new RowsOut(first === 0 || inSheet === 0, this.spare);
     const add = (values: readonly CellInput[], textFrom?: number): void => {
-      if (this.inSheet[sheet] >= this.rowsPerSheet) {
+      if (inSheet === rowsPerSheet) {
         out.nextSheet();
-        this.inSheet[sheet] = 0;
+        inSheet = 0;
       }
-      out.add(rowXml(HEADER_ROWS + ++this.inSheet[sheet], values, undefined, textFrom));
+      out.add(rowXml(HEADER_ROWS + ++inSheet, values, undefined, textFrom));
     };
     for (const element of elements) {
       for (const entry of unpackListElementSync(element)) {
@@ -69,14 +85,14 @@ export class SheetRowsRenderer {
           add([failed.row, failed.line, cell(forUploader(this.record, failed.messages.join('; '))), ...failed.values.map(cell)], ERRORS_TEXT_FROM);
         } else {
           const validate = (this.validate ??= this.importValidator());
-          for (const { row, fields } of decodeSuccessRows(entry, this.record.keepColumns)) {
+          forEachSuccessRow(entry, this.record.keepColumns, (row, fields) => {
             const check = validate(fields);
             add([row, ...(check.ok ? check.values : fields).map(cell)]);
-          }
+          });
         }
       }
     }
-    return out.done();
+    return out.done(first === 0);
   }
 
   private importValidator(): RowValidator {
@@ -97,13 +113,17 @@ class RowsOut {
   private used = 0;
   private rows = 0;
 
-  constructor(private startsSheet: boolean) {}
+  constructor(
+    private startsSheet: boolean,
+    private readonly spare: ArrayBuffer[],
+  ) {}
 
   add(xml: string): void {
     // A UTF-16 code unit takes at most 3 bytes in UTF-8.
     if (this.buffer === null || this.used + xml.length * 3 > this.buffer.length) {
       this.endPiece();
-      this.buffer = Buffer.allocUnsafeSlow(Math.max(PIECE_BYTES, xml.length * 3));
+      const spare = xml.length * 3 <= PIECE_BYTES ? this.spare.pop() : undefined;
+      this.buffer = spare ? Buffer.from(spare) : Buffer.allocUnsafeSlow(Math.max(PIECE_BYTES, xml.length * 3));
     }
     this.used += this.buffer.write(xml, this.used, 'utf8');
     this.rows++;
@@ -114,9 +134,10 @@ class RowsOut {
     this.startsSheet = true;
   }
 
-  done(): RenderedRows[] {
+  /** The parts; one that starts a sheet but has no rows is kept only when `keepEmpty`. */
+  done(keepEmpty: boolean): RenderedRows[] {
     this.cut();
-    return this.parts;
+    return this.parts.filter((part) => part.rows > 0 || keepEmpty);
   }
 
   private endPiece(): void {

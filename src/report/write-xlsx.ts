@@ -1,7 +1,9 @@
 import type { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import type { ImportRecord } from '../import-record.js';
+import { listElementRows } from '../redis/codec.js';
 import { importKeys } from '../redis/keys.js';
+import { countSuccessRows } from '../tasks/task-codec.js';
 import { groupErrors } from './error-groups.js';
 import { readListElements } from './list-reader.js';
 import { MAX_DATA_ROWS_PER_SHEET, PagedSheet } from './paged-sheet.js';
@@ -101,24 +103,36 @@ export async function writeWorkbook(redis: Redis, prefix: string, record: Import
  */
 const IMPORTED_BATCH = 2;
 
-/** Batches of the list being rendered while the next is read: enough to keep both threads busy. */
-const RENDER_AHEAD = 2;
+/**
+ * Batches rendered or being rendered ahead of the one being written: enough for this thread to
+ * render one while the worker thread has its own two (rows-renderer.ts).
+ */
+const RENDER_AHEAD = 4;
 
 /**
  * The rows of one outcome list into their sheet: batches go to the renderer as they are read,
+ * each numbered from where the batch before it ends (its rows counted from the elements' headers),
  * at most RENDER_AHEAD ahead of the one being written, so a slow output slows the reading.
  */
 async function writeRows(renderer: RowsRenderer, sheet: RowsSheet, batches: AsyncIterable<Buffer[]>, into: PagedSheet, progressed: (rows: number) => void): Promise<void> {
   const ahead: Promise<RenderedRows[]>[] = [];
   const writeOldest = async (): Promise<void> => {
     for (const part of await ahead.shift()!) {
-      await into.addRendered(part);
+      await into.addRendered(part, renderer.recycle);
       progressed(part.rows);
     }
   };
+  let next = 0;
   try {
     for await (const elements of batches) {
-      const rendered = renderer.render(sheet, elements);
+      const first = next;
+      const count = elements.reduce((sum, element) => sum + listElementRows(element, countSuccessRows), 0);
+      next += count;
+      const rendered = renderer.render(sheet, elements, first).then((parts) => {
+        const rows = parts.reduce((sum, part) => sum + part.rows, 0);
+        if (rows !== count) throw new Error(`the ${sheet} rows ${first + 1}..${first + count} of the report read as ${rows} rows instead of ${count}`);
+        return parts;
+      });
       rendered.catch(() => {}); // surfaced when awaited
       ahead.push(rendered);
       if (ahead.length >= RENDER_AHEAD) await writeOldest();

@@ -124,13 +124,48 @@ export function decodePayload(payload: string, keepColumns: KeepColumns | null):
  * file order. The report coerces them again by the import's schema, as the worker did.
  */
 export function decodeSuccessRows(entry: string, keepColumns: KeepColumns | null): { row: number; fields: string[] }[] {
-  const { failedIndexes, payload } = decodeSuccessEntry(entry);
-  const { firstRow, rows } = decodePayload(payload, keepColumns);
   const out: { row: number; fields: string[] }[] = [];
-  rows.forEach((fields, index) => {
-    if (!failedIndexes.has(index)) out.push({ row: firstRow + index, fields: fields as string[] });
-  });
+  forEachSuccessRow(entry, keepColumns, (row, fields) => out.push({ row, fields }));
   return out;
+}
+
+/**
+ * How many imported rows a success entry holds, read from its header lines only (the start of
+ * the entry is enough: null when `entryStart` does not reach past them and more of it exists).
+ */
+export function countSuccessRows(entryStart: string, whole: boolean): number | null {
+  const first = entryStart.indexOf('\n');
+  const second = first < 0 ? -1 : entryStart.indexOf('\n', first + 1);
+  if (!whole && second < 0) return null;
+  const { failedIndexes, payload } = decodeSuccessEntry(whole ? entryStart : entryStart.slice(0, second + 1));
+  if (payload.startsWith(RAW_MARK)) return rawHeader(payload)[5]! - failedIndexes.size;
+  if (!whole) return null;
+  return decodePayload(payload, null).rows.length - failedIndexes.size;
+}
+
+/**
+ * The imported rows of a success entry, as decodeSuccessRows gives them, handed to `onRow` one
+ * at a time as they are split: nothing of the chunk is held as rows, so a reader of millions of
+ * rows makes only garbage that dies young.
+ */
+export function forEachSuccessRow(entry: string, keepColumns: KeepColumns | null, onRow: (row: number, fields: string[]) => void): void {
+  const { failedIndexes, payload } = decodeSuccessEntry(entry);
+  if (!payload.startsWith(RAW_MARK)) {
+    const { firstRow, rows } = decodePayload(payload, keepColumns);
+    rows.forEach((fields, index) => {
+      if (!failedIndexes.has(index)) onRow(firstRow + index, fields as string[]);
+    });
+    return;
+  }
+  const newline = payload.indexOf('\n');
+  const [, firstRow, , delimiter, lineEnd, count] = rawHeader(payload) as [number, number, number, number, number, number];
+  let index = 0;
+  splitRecords(payload.slice(newline + 1), { delimiter: String.fromCharCode(delimiter), lineEnd: lineEnd as 1 | 2 | 3 }, (fields, blank) => {
+    if (blank) return;
+    if (!failedIndexes.has(index)) onRow(firstRow + index, keepColumns ? projectFields(fields, keepColumns) : fields);
+    index++;
+  });
+  if (index !== count) throw new Error(`task of rows ${firstRow}..${firstRow + count - 1} reads as ${index} rows instead of ${count}`);
 }
 
 function decodeRawRows(payload: string, keepColumns: KeepColumns | null): Pick<TaskChunk, 'firstRow' | 'lines' | 'rows' | 'plain'> {

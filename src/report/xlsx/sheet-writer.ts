@@ -48,11 +48,14 @@ export class SheetWriter {
     return this.append(rowXml(++this.rows, values, styles, textFrom));
   }
 
-  /** Adds `count` rows already rendered as XML (rowXml, in pieces), numbered from this sheet's next row on. */
-  async rendered(xml: readonly Uint8Array[], count: number): Promise<void> {
+  /**
+   * Adds `count` rows already rendered as XML (rowXml, in pieces), numbered from this sheet's
+   * next row on. `consumed` is called with each piece once the deflater has read it.
+   */
+  async rendered(xml: readonly Uint8Array[], count: number, consumed?: (piece: Uint8Array) => void): Promise<void> {
     this.rows += count;
     await this.flush();
-    for (const piece of xml) await this.entry.write(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
+    for (const piece of xml) await this.entry.write(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength), consumed && (() => consumed(piece)));
   }
 
   /** Ends the sheet's XML and its zip entry. */
