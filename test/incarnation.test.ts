@@ -17,7 +17,7 @@ import { importKeys, TASK_GROUP } from '../src/redis/keys.js';
 import { runScript, type ImporterRedis } from '../src/redis/scripts.js';
 import { openTarget } from '../src/targets/open-target.js';
 import { LEDGER_TABLE } from '../src/targets/target.js';
-import { TaskFetcher } from '../src/work/task-fetcher.js';
+import { TaskFetcher } from '../src/work/chunk-fetcher.js';
 import { runCli } from './helpers/cli.js';
 import { csvLine, tempDir, writeFile } from './helpers/files.js';
 import { readOutcomes } from './helpers/outcomes.js';

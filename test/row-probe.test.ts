@@ -8,7 +8,7 @@ import type { ImportRecord } from '../src/import-record.js';
 import { importKeys } from '../src/redis/keys.js';
 import type { ImporterRedis } from '../src/redis/scripts.js';
 import type { RowCheck } from '../src/schema/row-validator.js';
-import type { TaskChunk } from '../src/tasks/task-codec.js';
+import type { TaskChunk } from '../src/chunks/chunk-codec.js';
 import type { ImportContext } from '../src/work/import-context.js';
 import { probeRows, withoutHangingRows } from '../src/work/row-probe.js';
 import { useRedisScratch } from './helpers/redis.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { enqueue } from '../src/index.js';
-import { decodeTask } from '../src/tasks/task-codec.js';
+import { decodeTask } from '../src/chunks/chunk-codec.js';
 import { arrayIndex, ARRAY_VALUES_PER_KEY } from '../src/enqueue/unique-values.js';
 import { useRedisScratch } from './helpers/redis.js';
 import { writeFile } from './helpers/files.js';

@@ -140,7 +140,7 @@ export async function checkFile(options: CheckOptions): Promise<CheckResult> {
 
 const RESERVE_AFTER_BYTES = 4 * 1024 * 1024;
 
-/** The worker's checks of a row (process-task.ts), in file order, with uniqueness on top. */
+/** The worker's checks of a row (process-chunks.ts), in file order, with uniqueness on top. */
 class RowChecker {
   total = 0;
   invalid = 0;

@@ -10,14 +10,14 @@ const SCRIPTS = {
   finishEnqueue: 'finish-enqueue.lua',
   failImport: 'fail-import.lua',
   recordChunk: 'record-chunk.lua',
-  touchTasks: 'touch-tasks.lua',
+  touchTasks: 'touch-chunks.lua',
   cancelImport: 'cancel-import.lua',
   claimEnqueue: 'claim-enqueue.lua',
   markWaiting: 'mark-waiting.lua',
   noteSaved: 'note-saved.lua',
   giveUpImport: 'give-up-import.lua',
   resumeImport: 'resume-import.lua',
-  releaseTasks: 'release-tasks.lua',
+  releaseTasks: 'release-chunks.lua',
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;

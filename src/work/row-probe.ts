@@ -1,8 +1,8 @@
 import type { ImportRow } from '../handler/handler-types.js';
 import type { ImporterRedis } from '../redis/scripts.js';
-import type { TaskChunk } from '../tasks/task-codec.js';
+import type { TaskChunk } from '../chunks/chunk-codec.js';
 import type { ImportContext } from './import-context.js';
-import { handlerContext } from './process-task.js';
+import { handlerContext } from './process-chunks.js';
 
 /**
  * From this delivery on (the task took down the workers of its first two), a task's rows are
@@ -60,7 +60,7 @@ function afterDeath(state: ProbeState): ProbeState {
  * this process until its supervisor kills it (supervise.ts); the next delivery reads which row it
  * was, and once workers have died on the same row DEATHS_TO_BLAME times that row is returned
  * here, among the rows that hang, so that the task is worked on without them. The verdicts are
- * thrown away: the task is then checked as usual (process-task.ts), the hanging rows excepted.
+ * thrown away: the task is then checked as usual (process-chunks.ts), the hanging rows excepted.
  */
 export async function probeRows(redis: ImporterRedis, key: string, context: ImportContext, chunk: TaskChunk): Promise<number[]> {
   let state = afterDeath(readState(await redis.get(key)));

@@ -42,7 +42,7 @@ export async function noteSaved(redis: ImporterRedis, keys: ImportKeys, now = Da
   await runScript(redis, 'noteSaved', [keys.meta], [now]);
 }
 
-/** Hands tasks back to the group at once, their delivery count reset (release-tasks.lua). */
+/** Hands tasks back to the group at once, their delivery count reset (release-chunks.lua). */
 export async function releaseTasks(redis: ImporterRedis, keys: ImportKeys, consumer: string, entryIds: readonly string[]): Promise<void> {
   if (entryIds.length === 0) return;
   await runScript(redis, 'releaseTasks', [keys.tasks], [TASK_GROUP, consumer, RELEASED_IDLE_MS, ...entryIds]);

@@ -10,18 +10,18 @@ import { replicated } from '../redis/replication.js';
 import { openTarget } from '../targets/open-target.js';
 import type { Target } from '../targets/target.js';
 import type { TargetOptions } from '../targets/target-options.js';
-import { decodeTask, unreadableTask, type TaskChunk } from '../tasks/task-codec.js';
-import { failedEntries, processChunks, savesTogether, type ChunkOutcome } from './process-task.js';
+import { decodeTask, unreadableTask, type TaskChunk } from '../chunks/chunk-codec.js';
+import { failedEntries, processChunks, savesTogether, type ChunkOutcome } from './process-chunks.js';
 import type { ImportContext } from './import-context.js';
 import { TargetUnavailableError, type RetryPolicy } from './retry.js';
 import { sleep } from '../sleep.js';
 import { TargetBreaker } from './target-breaker.js';
 import { noteSaved, noteUnavailable, releaseTasks } from './target-wait.js';
-import { TaskFetcher, type FetchedTask } from './task-fetcher.js';
+import { TaskFetcher, type FetchedTask } from './chunk-fetcher.js';
 import { silenceLimitMs } from './lifeline.js';
 import { DEATHS_TO_BLAME, PROBE_FROM_DELIVERY, probeRows, withoutHangingRows } from './row-probe.js';
 import { ProbeGate } from './probe-gate.js';
-import { AttemptTasks, UnreadableTaskError, type ChunkMeta, type ReadTask } from './attempt-tasks.js';
+import { AttemptTasks, UnreadableTaskError, type ChunkMeta, type ReadTask } from './attempt-chunks.js';
 import { WorkerHeartbeat, type WaitingFor } from './worker-registry.js';
 
 /**

@@ -15,7 +15,7 @@ import {
   packSuccessEntry,
   unpackListElement,
 } from '../../src/redis/codec.js';
-import { decodeSuccessRows, encodeRawChunk } from '../../src/tasks/task-codec.js';
+import { decodeSuccessRows, encodeRawChunk } from '../../src/chunks/chunk-codec.js';
 
 const task = {
   firstRow: 41,

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { ImportRecord } from '../../src/import-record.js';
 import { SheetRowsRenderer, type RenderedRows } from '../../src/report/sheet-rows.js';
 import { encodeFailedRow, encodeSuccessEntry, packFailedRows, packSuccessEntry } from '../../src/redis/codec.js';
-import { encodeChunk } from '../../src/tasks/task-codec.js';
+import { encodeChunk } from '../../src/chunks/chunk-codec.js';
 
 const record = {
   id: 'rows',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeSuccessRows, decodeTask, encodeChunk, encodeRawChunk } from '../../src/tasks/task-codec.js';
+import { decodeSuccessRows, decodeTask, encodeChunk, encodeRawChunk } from '../../src/chunks/chunk-codec.js';
 import { encodeSuccessEntry } from '../../src/redis/codec.js';
 
 describe('task encoding', () => {

@@ -3,7 +3,7 @@ import { duplicateMessage } from '../schema/duplicate-message.js';
 import { isRowError, type Handler, type ImportRow } from '../handler/handler-types.js';
 import type { CellValue } from '../schema/row-validator.js';
 import { TransientError, type EncodedRows, type RowRejection, type SaveRequest, type Target } from '../targets/target.js';
-import { decodePayload, type TaskChunk } from '../tasks/task-codec.js';
+import { decodePayload, type TaskChunk } from '../chunks/chunk-codec.js';
 import { encodeFailedRow } from '../redis/codec.js';
 import type { ImportContext } from './import-context.js';
 import { ledgerKey } from '../import-record.js';

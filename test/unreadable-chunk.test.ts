@@ -11,7 +11,7 @@ import { readRecord, settingsToFields, type ImportSettings } from '../src/import
 import { activeScore, globalKeys, importKeys, TASK_GROUP } from '../src/redis/keys.js';
 import { chunkEntryId, encodeChunkFields } from '../src/redis/codec.js';
 import { runScript, type ImporterRedis } from '../src/redis/scripts.js';
-import { encodeChunk } from '../src/tasks/task-codec.js';
+import { encodeChunk } from '../src/chunks/chunk-codec.js';
 import { useRedisScratch } from './helpers/redis.js';
 
 let redis: ImporterRedis;

@@ -1,6 +1,6 @@
-import type { TaskChunk } from '../tasks/task-codec.js';
-import type { ChunkOutcome } from './process-task.js';
-import type { FetchedTask } from './task-fetcher.js';
+import type { TaskChunk } from '../chunks/chunk-codec.js';
+import type { ChunkOutcome } from './process-chunks.js';
+import type { FetchedTask } from './chunk-fetcher.js';
 
 /** What recording a chunk's outcome needs of it, once its rows are let go of. */
 export interface ChunkMeta {
