@@ -77,7 +77,7 @@ export class ChunkSender {
    */
   async send(chunkNo: number, firstRow: number, rows: number, payload: string | Buffer, claims: readonly UniqueClaim[]): Promise<void> {
     await this.waitForRoom(firstRow - 1, rows);
-    const scriptKeys = [this.keys.meta, this.keys.tasks];
+    const scriptKeys = [this.keys.meta, this.keys.chunks];
     const { groups, repeats, arrays, slices } = groupClaims(claims, firstRow, 10 + this.bucketNames.length);
     const args = [
       chunkNo, firstRow, rows, payload, Date.now(), JSON.stringify(groups), JSON.stringify(repeats), JSON.stringify(arrays), this.settings.incarnation,
