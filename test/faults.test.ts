@@ -388,7 +388,7 @@ describe('faults', { timeout: 120_000 }, () => {
         expect(result.code, result.stderr).toBe(0);
         const meta = await redis.hgetall(metaKey(prefix, id));
         expect(meta).toMatchObject({ state: 'failed', failedFor: 'target', succeeded: '0', failed: '0' });
-        expect(meta['error']).toMatch(/^target unavailable for \d+ s \(--give-up-after 2 s\): database unavailable: database is locked$/);
+        expect(meta['error']).toMatch(/^target unavailable for \d+ s \(given up on after 2 s\): database unavailable: database is locked$/);
       } finally {
         lock.release();
       }

@@ -213,7 +213,7 @@ describe('--give-up-after', () => {
     expect(first.code, first.stderr).toBe(0);
     const failed = await statusJson(prefix, id);
     expect(failed).toMatchObject({ state: 'failed', succeeded: 0, failed: 0, pending: 5000, resumable: true });
-    expect(String(failed['error'])).toMatch(/^target unavailable for \d+ s \(--give-up-after 3 s\): database unavailable: .*ECONNREFUSED/);
+    expect(String(failed['error'])).toMatch(/^target unavailable for \d+ s \(given up on after 3 s\): database unavailable: .*ECONNREFUSED/);
     // Its chunks are all still there, none acknowledged.
     expect(await redis.xlen(importKeys(prefix, id).chunks)).toBe(10);
     const rep = await runCli(['report', id, '--wait', '--out', `${dir.path}/give-up.xlsx`], { env });

@@ -392,7 +392,7 @@ describe.each(DIALECTS)('the %s target', (dialect) => {
       const out = await importFile(s, source, { table: s.table(table), chunkSize: 2 });
       expect(out.succeeded.size).toBe(0);
       expect(Object.values(failureMessages(out))).toEqual(
-        Array(3).fill(`not saved: table ${s.table(table)} does not exist: create it, or pass --create-table`),
+        Array(3).fill(`not saved: table ${s.table(table)} does not exist: create it, or use createTable`),
       );
       expect(await s.exists(table)).toBe(false);
     }
@@ -455,7 +455,7 @@ describe.each(DIALECTS)('the %s target', (dialect) => {
     expect(worker.stderr).toMatch(/waiting for its target/);
     const out = await readOutcomes(redis, prefix, id);
     expect(out.meta).toMatchObject({ state: 'failed', failedFor: 'target', succeeded: '0', failed: '0' });
-    expect(out.meta['error']).toMatch(new RegExp(`^target unavailable for \\d+ s \\(--give-up-after 2 s\\): database unavailable: .*127\\.0\\.0\\.1:${port}.*ECONNREFUSED`));
+    expect(out.meta['error']).toMatch(new RegExp(`^target unavailable for \\d+ s \\(given up on after 2 s\\): database unavailable: .*127\\.0\\.0\\.1:${port}.*ECONNREFUSED`));
     expect(out.failed.size + out.succeeded.size).toBe(0);
     expect(await redis.xlen(importKeys(prefix, id).chunks)).toBe(2);
   });

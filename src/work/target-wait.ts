@@ -31,7 +31,7 @@ export async function noteUnavailable(redis: ImporterRedis, keys: ImportKeys, re
   if (since === null) return { kind: 'closed' };
   const waitedMs = now - Number(since);
   if (waitedMs < giveUpAfterMs) return { kind: 'waiting', waitedMs };
-  const cause = `target unavailable for ${durationInWords(waitedMs)} (--give-up-after ${durationInWords(giveUpAfterMs)}): ${reason}`;
+  const cause = `target unavailable for ${durationInWords(waitedMs)} (given up on after ${durationInWords(giveUpAfterMs)}): ${reason}`;
   const result = await runScript(redis, 'giveUpImport', [keys.meta], [giveUpAfterMs, now, cause]);
   if (result === 'failed') return { kind: 'gave-up', waitedMs, cause };
   return result === 'waiting' ? { kind: 'waiting', waitedMs } : { kind: 'closed' };
