@@ -14,8 +14,8 @@ export const DEFAULT_CHUNK_SIZE = 2000;
 export const MAX_CHUNK_SIZE = 5000;
 /**
  * A chunk also ends once its rows hold this much text, whatever `--chunk-size` says: a worker
- * holds a few tasks at once (text, fields, values, the database's copy), so wide rows would
- * otherwise make its memory grow with the rows' width. Part of how a file is cut into tasks: an
+ * holds a few chunks at once (text, fields, values, the database's copy), so wide rows would
+ * otherwise make its memory grow with the rows' width. Part of how a file is cut into chunks: an
  * enqueue resumed by a version with another value would cut the rest differently.
  */
 export const MAX_CHUNK_BYTES = 1 << 20;

@@ -9,7 +9,7 @@ export interface ImportSettings {
   readonly id: string;
   /**
    * Made when the record is created and kept by a resumed enqueue: the import's own key in the
-   * target's ledger and in each of its tasks (see ledgerKey). '' in a record made by a version
+   * target's ledger and in each of its chunks (see ledgerKey). '' in a record made by a version
    * without incarnations.
    */
   readonly incarnation: string;
@@ -39,7 +39,7 @@ export interface ImportSettings {
   readonly handler: string | null;
   /**
    * The file's columns the import keeps, when its header has columns the schema has not, and the
-   * header's width: tasks that carry the file's own text (raw CSV) hold whole records.
+   * header's width: chunks that carry the file's own text (raw CSV) hold whole records.
    */
   readonly keepColumns: KeepColumns | null;
   /** Headers of the file that name no schema property: never written, named in status and the report. */

@@ -79,7 +79,7 @@ export async function runImport(options: RunOptions): Promise<ReportResult & { r
     await (workers as Promise<WorkSummary> | null)?.catch(() => undefined);
     throw err;
   }
-  const summary = (await (workers as Promise<WorkSummary> | null)) ?? { tasks: 0, rows: 0, succeeded: 0, failed: 0 };
+  const summary = (await (workers as Promise<WorkSummary> | null)) ?? { chunks: 0, rows: 0, succeeded: 0, failed: 0 };
   const result = await report({
     redis: options.redis,
     prefix,

@@ -1,5 +1,5 @@
 /**
- * A task in a worker's hands when its import is cancelled: the worker saves its rows (it cannot
+ * A chunk in a worker's hands when its import is cancelled: the worker saves its rows (it cannot
  * know in time) and records them; the import's counts and report must show those rows, since
  * they are in the table.
  */
@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { cancelImport, enqueue, getStatus, work } from '../src/index.js';
-import { importKeys, TASK_GROUP } from '../src/redis/keys.js';
+import { importKeys, CHUNK_GROUP } from '../src/redis/keys.js';
 import type { ImporterRedis } from '../src/redis/scripts.js';
 import { writeFile } from './helpers/files.js';
 import { readOutcomes } from './helpers/outcomes.js';
@@ -18,10 +18,10 @@ import { useRedisScratch } from './helpers/redis.js';
 let redis: ImporterRedis;
 const { prefix, dir } = useRedisScratch((client) => (redis = client));
 
-describe('cancel while a task is in flight', () => {
+describe('cancel while a chunk is in flight', () => {
   it('the rows the worker saved after the cancel are counted and reported; the import stays cancelled', async () => {
     const gate = join(dir.path, 'go');
-    // validate() holds every row until the test opens the gate: the task stays in flight.
+    // validate() holds every row until the test opens the gate: the chunk stays in flight.
     const handler = writeFile(
       dir.path,
       'hold.mjs',
@@ -35,12 +35,12 @@ describe('cancel while a task is in flight', () => {
     const stop = new AbortController();
     // One slot: it takes chunk 0 and holds it; chunks 1 and 2 stay queued.
     const working = work({ redis, prefix, importId: id, concurrency: 1, signal: stop.signal, visibilityTimeoutMs: 30_000 });
-    await waitFor('the worker to hold a task', async () => ((await redis.xpending(keys.tasks, TASK_GROUP)) as [number])[0] === 1);
+    await waitFor('the worker to hold a chunk', async () => ((await redis.xpending(keys.chunks, CHUNK_GROUP)) as [number])[0] === 1);
 
     const cancelled = await cancelImport({ redis, prefix, id });
     expect(cancelled).toMatchObject({ previousState: 'processing', state: 'cancelled', cancelled: true });
     writeFile(dir.path, 'go', '');
-    await waitFor('the held task to be recorded', async () => ((await redis.xpending(keys.tasks, TASK_GROUP)) as [number])[0] === 0);
+    await waitFor('the held chunk to be recorded', async () => ((await redis.xpending(keys.chunks, CHUNK_GROUP)) as [number])[0] === 0);
     stop.abort();
     const summary = await working;
 
@@ -56,6 +56,6 @@ describe('cancel while a task is in flight', () => {
     expect([...outcomes.succeeded.keys()].sort((a, b) => a - b)).toEqual([1, 2, 3, 4]);
     expect(outcomes.failed.size).toBe(0);
     expect(outcomes.repeated).toEqual([]);
-    expect(summary).toMatchObject({ tasks: 1, succeeded: 4 });
+    expect(summary).toMatchObject({ chunks: 1, succeeded: 4 });
   });
 });

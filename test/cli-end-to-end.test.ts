@@ -165,7 +165,7 @@ describe('the command line, end to end', () => {
     const status = await cli(['status', 'unclosed-1', '--json']);
     expect(JSON.parse(status.stdout)).toMatchObject({ state: 'failed' });
     expect(status.code).toBe(1);
-    expect(await scratch.redis.xlen(keys('unclosed-1').tasks)).toBe(0);
+    expect(await scratch.redis.xlen(keys('unclosed-1').chunks)).toBe(0);
     const work = await cli(['work', '--until-idle']);
     expect(work.code).toBe(0);
     expect(existsSync(join(dir, 'importer.db'))).toBe(false);

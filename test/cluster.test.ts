@@ -112,7 +112,7 @@ describe('on a Redis Cluster (three masters with a replica each)', () => {
     for await (const batch of scanImportKeys(client, prefix, id)) keys.push(...batch);
     const base = importKeys(prefix, id);
     // The unique values' keys went once the file was queued (finish-enqueue.lua).
-    expect(new Set(keys)).toEqual(new Set([base.meta, base.tasks, base.done, base.succeeded, base.failed]));
+    expect(new Set(keys)).toEqual(new Set([base.meta, base.chunks, base.done, base.succeeded, base.failed]));
 
     // Writes nothing would redo are confirmed by a replica (WAIT); a user not allowed WAIT goes on without.
     for (const port of cluster.ports) await cli(port, 'ACL', 'SETUSER', 'nowait', 'on', '>nowait-pw', '~*', '&*', '+@all', '-wait');

@@ -98,7 +98,7 @@ describe('hostile files are refused or stopped with the file, the line and why',
       expect(outcome.stderr.trim().split('\n')).toHaveLength(1);
       const state = await redis.hget(importKeys(prefix, id).meta, 'state');
       expect(state).toBe(expected.importFailed ? 'failed' : null);
-      if (expected.importFailed) expect(await redis.xlen(importKeys(prefix, id).tasks)).toBe(0);
+      if (expected.importFailed) expect(await redis.xlen(importKeys(prefix, id).chunks)).toBe(0);
       return;
     }
     expect(outcome.summary).toMatchObject({ state: 'complete', total: expected.total, failed: expected.errors.size });

@@ -91,7 +91,7 @@ describe('enqueue --upload', () => {
       await waitFor('the import in the active set', () => redis.zscore(globalKeys(prefix).active, id), 5_000);
       // Held for a second: the upload is still the enqueue's step, no chunk queued before it ends.
       await new Promise((r) => setTimeout(r, 1000));
-      expect(await redis.xlen(importKeys(prefix, id).tasks)).toBe(0);
+      expect(await redis.xlen(importKeys(prefix, id).chunks)).toBe(0);
       proxy.open();
       const result = await enqueuing;
       expect(result).toMatchObject({ id, total: 30, resumed: false, state: 'processing' });

@@ -75,7 +75,7 @@ describe('many imports on one pool of workers', () => {
     const db = join(dir, 'db.sqlite');
     const large = writePeopleFile(dir, 'large', 36_000);
     const small = writePeopleFile(dir, 'small', 200);
-    // The large import goes to a slower place than this machine's SQLite: each of its tasks takes
+    // The large import goes to a slower place than this machine's SQLite: each of its chunks takes
     // 50 ms more (a handler standing in for a remote check), so that it lasts long enough to
     // queue the small one behind it and watch it.
     const slow = join(dir, 'slow-check.mjs');
@@ -86,7 +86,7 @@ describe('many imports on one pool of workers', () => {
     const fleet = await workersJson(env);
     for (const [i, worker] of workers.entries()) {
       const info = fleet.find((w) => w.pid === worker.pid);
-      expect(info, `worker ${i} listed`).toMatchObject({ host: hostname(), pid: worker.pid, tasks: 0, rows: 0, currentImport: null });
+      expect(info, `worker ${i} listed`).toMatchObject({ host: hostname(), pid: worker.pid, chunks: 0, rows: 0, currentImport: null });
       expect(Date.parse(info!.startedAt)).toBeGreaterThanOrEqual(worker.startedAt - 1000);
     }
 
@@ -110,10 +110,10 @@ describe('many imports on one pool of workers', () => {
 
     // The fleet while it works on the large import.
     // Heartbeats come every 2 s, and on a loaded machine a worker may take a moment to get its
-    // first task: wait until every worker's beat shows work done.
-    const busy = await waitFor('every worker to report tasks done', async () => {
+    // first chunk: wait until every worker's beat shows work done.
+    const busy = await waitFor('every worker to report chunks done', async () => {
       const listed = await listWorkers({ redis, prefix });
-      return listed.length === workers.length && listed.every((w) => w.tasks > 0) ? listed : null;
+      return listed.length === workers.length && listed.every((w) => w.chunks > 0) ? listed : null;
     }, 15_000, 200);
     expect(busy.map((w) => w.pid).sort()).toEqual(workers.map((w) => w.pid).sort());
     expect(busy.reduce((sum, w) => sum + w.rows, 0)).toBeGreaterThan(0);
@@ -158,7 +158,7 @@ describe('many imports on one pool of workers', () => {
     const urgent = await enqueueFile(files[2]!, db, 50, env, ['--priority', '10']);
     expect(await redis.zrange(globalKeys(prefix).active, '0', '-1')).toEqual([urgent, first, second]);
 
-    // One worker, one task at a time: the order in which chunks are recorded is the order served.
+    // One worker, one chunk at a time: the order in which chunks are recorded is the order served.
     const order: string[] = [];
     await work({ redis, prefix, concurrency: 1, untilIdle: true, onChunk: (event: ChunkEvent) => order.push(event.importId) });
     expect(order).toHaveLength(24);

@@ -51,15 +51,15 @@ async function rowsDone(client: ImporterRedis, prefix: string, id: string): Prom
   return Number(succeeded ?? 0) + Number(failed ?? 0);
 }
 
-/** Entry ids of the tasks a worker process holds right now (consumers are named host:pid:random). */
-async function tasksHeldBy(client: ImporterRedis, prefix: string, id: string, pid: number): Promise<string[]> {
-  const tasks = importKeys(prefix, id).tasks;
-  if (!(await client.exists(tasks))) return []; // not created yet
-  const summary = (await client.xpending(tasks, 'workers')) as [number, string | null, string | null, [string, string][] | null];
+/** Entry ids of the chunks a worker process holds right now (consumers are named host:pid:random). */
+async function chunksHeldBy(client: ImporterRedis, prefix: string, id: string, pid: number): Promise<string[]> {
+  const stream = importKeys(prefix, id).chunks;
+  if (!(await client.exists(stream))) return []; // not created yet
+  const summary = (await client.xpending(stream, 'workers')) as [number, string | null, string | null, [string, string][] | null];
   const held: string[] = [];
   for (const [consumer] of summary[3] ?? []) {
     if (consumer.split(':').at(-2) !== String(pid)) continue;
-    const entries = (await client.xpending(tasks, 'workers', '-', '+', 1000, consumer)) as [string, string, number, number][];
+    const entries = (await client.xpending(stream, 'workers', '-', '+', 1000, consumer)) as [string, string, number, number][];
     held.push(...entries.map((e) => e[0]));
   }
   return held;
@@ -74,12 +74,12 @@ async function snapshot(client: ImporterRedis, prefix: string, id: string): Prom
     cursor = next;
     keys.push(...found);
   } while (cursor !== '0');
-  const tasks = importKeys(prefix, id).tasks;
+  const stream = importKeys(prefix, id).chunks;
   return {
     keys: keys.length,
     meta: await client.hgetall(importKeys(prefix, id).meta),
-    tasks: await client.xlen(tasks),
-    lastTask: await client.xrevrange(tasks, '+', '-', 'COUNT', 1),
+    chunks: await client.xlen(stream),
+    lastChunk: await client.xrevrange(stream, '+', '-', 'COUNT', 1),
     active: await client.zscore(globalKeys(prefix).active, id),
   };
 }
@@ -94,7 +94,7 @@ async function enqueueFile(file: PeopleFile, db: string, env: Record<string, str
 }
 
 /**
- * A handler that waits `ms` at the start of each task of CHUNK rows, so that an import lasts
+ * A handler that waits `ms` at the start of each chunk of CHUNK rows, so that an import lasts
  * long enough for a test's faults however fast the workers are. Its save is the target's.
  */
 function slowHandler(dir: string, ms: number): string {
@@ -180,12 +180,12 @@ describe('faults', { timeout: 120_000 }, () => {
       expect(Date.now(), 'import did not complete').toBeLessThan(deadline);
       await sleep(50);
       if (Date.now() - lastFault < 800) continue;
-      // Faults hit workers that hold tasks right now: in the middle of their work.
-      const busy: { worker: Cli; tasks: number }[] = [];
+      // Faults hit workers that hold chunks right now: in the middle of their work.
+      const busy: { worker: Cli; chunks: number }[] = [];
       for (const worker of workers) {
         if (worker.exited || killed.has(worker) || worker === terminated) continue;
-        const tasks = (await tasksHeldBy(redis, prefix, id, worker.pid)).length;
-        if (tasks > 0) busy.push({ worker, tasks });
+        const chunks = (await chunksHeldBy(redis, prefix, id, worker.pid)).length;
+        if (chunks > 0) busy.push({ worker, chunks });
       }
       // Kills stop at a limit: on a loaded machine, where starting a process takes long, endless
       // kills would leave nobody working.
@@ -193,22 +193,22 @@ describe('faults', { timeout: 120_000 }, () => {
       if (victim) {
         victim.worker.child.kill('SIGKILL');
         killed.add(victim.worker);
-        heldAtKill.push(victim.tasks);
+        heldAtKill.push(victim.chunks);
         addWorker();
         lastFault = Date.now();
       }
       const next = busy.shift();
       if (!terminated && killed.size >= 2 && next) {
         terminated = next.worker;
-        terminated.child.kill('SIGTERM'); // graceful: finishes its tasks in flight, exits 0
+        terminated.child.kill('SIGTERM'); // graceful: finishes its chunks in flight, exits 0
         addWorker();
         lastFault = Date.now();
       }
     }
     await exited(workers);
 
-    // Each killed worker took tasks down with it: those went to others after 2 s.
-    expect(heldAtKill.length, `tasks held at each kill: ${heldAtKill.join(', ')}`).toBeGreaterThanOrEqual(2);
+    // Each killed worker took chunks down with it: those went to others after 2 s.
+    expect(heldAtKill.length, `chunks held at each kill: ${heldAtKill.join(', ')}`).toBeGreaterThanOrEqual(2);
     expect(terminated).not.toBeNull();
     for (const worker of workers) {
       const result = await worker.result;
@@ -219,12 +219,12 @@ describe('faults', { timeout: 120_000 }, () => {
     await expectReportComplete(id, file, env);
   });
 
-  it('a worker frozen past the visibility timeout, then thawed: its late second go at its tasks changes nothing', async () => {
+  it('a worker frozen past the visibility timeout, then thawed: its late second go at its chunks changes nothing', async () => {
     const { prefix, dir, env } = setup();
     const file = writePeopleFile(dir, 'frozen', 20_000);
     const db = join(dir, 'db.sqlite');
     const id = `frozen-${prefix}`;
-    const tasksKey = importKeys(prefix, id).tasks;
+    const stream = importKeys(prefix, id).chunks;
     // The file comes through stdin, the second half only once the frozen worker has done its
     // second go: until then the import cannot be complete, so that go is recorded (as a
     // duplicate), not skipped.
@@ -236,23 +236,23 @@ describe('faults', { timeout: 120_000 }, () => {
     await waitFor('the import to exist', async () => Number(await redis.hget(metaKey(prefix, id), 'enqueuedChunks')) > 0);
     const workers = [0, 1].map(() => start(['work', '--until-idle', '--visibility-timeout', '2'], env));
 
-    // Frozen (SIGSTOP: a long GC pause, a suspended VM) while it holds tasks. Not inside its write
+    // Frozen (SIGSTOP: a long GC pause, a suspended VM) while it holds chunks. Not inside its write
     // transaction: holding SQLite's lock, it would make the database unavailable to all (the
     // locked-target case below), not this case.
-    const frozen = await waitFor('a worker to freeze while it holds tasks', async () => {
+    const frozen = await waitFor('a worker to freeze while it holds chunks', async () => {
       for (const worker of workers) {
-        if ((await tasksHeldBy(redis, prefix, id, worker.pid)).length === 0) continue;
+        if ((await chunksHeldBy(redis, prefix, id, worker.pid)).length === 0) continue;
         worker.child.kill('SIGSTOP');
-        const tasks = await tasksHeldBy(redis, prefix, id, worker.pid);
-        if (tasks.length > 0 && !holdsSqliteWriteLock(db, worker.pid)) return { worker, tasks };
+        const chunks = await chunksHeldBy(redis, prefix, id, worker.pid);
+        if (chunks.length > 0 && !holdsSqliteWriteLock(db, worker.pid)) return { worker, chunks };
         worker.child.kill('SIGCONT');
       }
       return null;
     }, 30_000, 5);
     // The other worker takes them over after the visibility timeout and records them.
-    await waitFor('the frozen tasks to be done by the other worker', async () => {
-      const left = (await redis.xrange(tasksKey, '-', '+')).map(([entry]) => entry);
-      return frozen.tasks.every((t) => !left.includes(t));
+    await waitFor('the frozen chunks to be done by the other worker', async () => {
+      const left = (await redis.xrange(stream, '-', '+')).map(([entry]) => entry);
+      return frozen.chunks.every((t) => !left.includes(t));
     });
     expect(await redis.hget(metaKey(prefix, id), 'state')).toBe('enqueuing');
     // Its second go: the target finds the chunks in its ledger, Redis finds them recorded
@@ -261,9 +261,9 @@ describe('faults', { timeout: 120_000 }, () => {
     const keys = importKeys(prefix, id);
     const frozenAddrs = new Set((await importerClients(redis)).filter((c) => c.pid === frozen.worker.pid).map((c) => c.addr));
     expect(frozenAddrs.size).toBeGreaterThan(0);
-    const chunks = frozen.tasks.map((entry) => entry.split('-')[0]!);
-    // EVALSHA <sha> 5 meta tasks done succeeded failed <group> <chunk> ...
-    const recordCall = (chunk: string): string => [keys.meta, keys.tasks, keys.done, keys.succeeded, keys.failed, 'workers', chunk].map((a) => `"${a}"`).join(' ');
+    const chunks = frozen.chunks.map((entry) => entry.split('-')[0]!);
+    // EVALSHA <sha> 5 meta chunks done succeeded failed <group> <chunk> ...
+    const recordCall = (chunk: string): string => [keys.meta, keys.chunks, keys.done, keys.succeeded, keys.failed, 'workers', chunk].map((a) => `"${a}"`).join(' ');
     const recordedAgain = new Set<string>();
     const server = new URL(REDIS_URL);
     const monitor = monitorRedis(server.hostname, Number(server.port || 6379), (line) => {
@@ -309,7 +309,7 @@ describe('faults', { timeout: 120_000 }, () => {
     expect((await first.exit).signal).toBe('SIGKILL');
     const queued = Number(await redis.hget(meta, 'enqueuedChunks'));
     expect(queued).toBeLessThan(chunks);
-    expect(await redis.xlen(importKeys(prefix, id).tasks)).toBe(queued);
+    expect(await redis.xlen(importKeys(prefix, id).chunks)).toBe(queued);
 
     const status = await runCli(['status', id, '--json'], { env });
     expect(status.code).toBe(0);
@@ -323,7 +323,7 @@ describe('faults', { timeout: 120_000 }, () => {
     expect(second.code).toBe(0);
     expect(second.stdout).toBe(`${id}\n`);
     expect(await redis.hgetall(meta)).toMatchObject({ state: 'processing', total: String(file.rows.length), enqueuedRows: String(file.rows.length), enqueuedChunks: String(chunks) });
-    expect(await redis.xlen(importKeys(prefix, id).tasks)).toBe(chunks);
+    expect(await redis.xlen(importKeys(prefix, id).chunks)).toBe(chunks);
     const before = await snapshot(redis, prefix, id);
 
     const third = await runCli(args, { env });
@@ -388,7 +388,7 @@ describe('faults', { timeout: 120_000 }, () => {
         expect(result.code, result.stderr).toBe(0);
         const meta = await redis.hgetall(metaKey(prefix, id));
         expect(meta).toMatchObject({ state: 'failed', failedFor: 'target', succeeded: '0', failed: '0' });
-        expect(meta['error']).toMatch(/^target unavailable for \d+ s \(--give-up-after 2 s\): database unavailable: database is locked$/);
+        expect(meta['error']).toMatch(/^target unavailable for \d+ s \(given up on after 2 s\): database unavailable: database is locked$/);
       } finally {
         lock.release();
       }
@@ -403,7 +403,7 @@ describe('faults', { timeout: 120_000 }, () => {
     const { prefix, dir, env } = setup();
     const file = writePeopleFile(dir, 'dropped', 100_000);
     const db = join(dir, 'db.sqlite');
-    // 500 tasks of 10 ms for three workers: several rounds of dropped connections while they work.
+    // 500 chunks of 10 ms for three workers: several rounds of dropped connections while they work.
     const id = await enqueueFile(file, db, env, ['--handler', slowHandler(dir, 10)]);
     const workers = [0, 1, 2].map(() => start(['work', '--until-idle', '--visibility-timeout', '2'], env));
     const waiting = start(['report', id, '--wait', '--timeout', '60', '--json'], env);
@@ -444,7 +444,7 @@ describe('faults', { timeout: 120_000 }, () => {
       const at = ['--redis', server.url];
       const file = writePeopleFile(dir, 'restarted', 60_000);
       const db = join(dir, 'db.sqlite');
-      // 300 tasks of 20 ms for two workers of two slots: Redis goes down while they work.
+      // 300 chunks of 20 ms for two workers of two slots: Redis goes down while they work.
       const id = await enqueueFile(file, db, env, [...at, '--handler', slowHandler(dir, 20)]);
       const workers = [0, 1].map(() => start(['work', '--until-idle', '--visibility-timeout', '2', ...at], env));
       const waiting = start(['report', id, '--wait', '--timeout', '60', '--json', ...at], env);
@@ -524,14 +524,14 @@ describe('faults', { timeout: 120_000 }, () => {
     await waitFor('orphaned workers to exit', () => children.every((pid) => !alive(pid)), 10_000);
   });
 
-  it('SIGTERM to `work` while it has tasks: exits 0 well within the visibility timeout, its tasks finished', async () => {
+  it('SIGTERM to `work` while it has chunks: exits 0 well within the visibility timeout, its chunks finished', async () => {
     const { prefix, dir, env } = setup();
     const file = writePeopleFile(dir, 'stopped', 60_000);
     const db = join(dir, 'db.sqlite');
     const id = await enqueueFile(file, db, env);
-    const tasks = importKeys(prefix, id).tasks;
+    const stream = importKeys(prefix, id).chunks;
     const worker = start(['work', '--processes', '1', '--visibility-timeout', '10'], env);
-    await waitFor('tasks in flight', async () => (await rowsDone(redis, prefix, id)) > 0 && Number(((await redis.xpending(tasks, 'workers')) as [number])[0]) > 0, 20_000, 2);
+    await waitFor('chunks in flight', async () => (await rowsDone(redis, prefix, id)) > 0 && Number(((await redis.xpending(stream, 'workers')) as [number])[0]) > 0, 20_000, 2);
 
     worker.child.kill('SIGTERM');
     const signalledAt = Date.now();
@@ -539,8 +539,8 @@ describe('faults', { timeout: 120_000 }, () => {
     const took = Date.now() - signalledAt;
     expect(result.code, result.stderr).toBe(0);
     expect(took).toBeLessThan(9_000); // within the visibility timeout: it did not wait for it
-    // Tasks in flight were finished and acknowledged: nothing waits for the visibility timeout.
-    expect(Number(((await redis.xpending(tasks, 'workers')) as [number])[0])).toBe(0);
+    // Chunks in flight were finished and acknowledged: nothing waits for the visibility timeout.
+    expect(Number(((await redis.xpending(stream, 'workers')) as [number])[0])).toBe(0);
     expect(await rowsDone(redis, prefix, id)).toBeLessThan(file.rows.length);
 
     const worked = await runCli(['work', '--until-idle', '--visibility-timeout', '2'], { env });

@@ -13,11 +13,11 @@ import Database from 'better-sqlite3';
 import { enqueue, work } from '../src/index.js';
 import { expireImport } from '../src/lifecycle/expire-import.js';
 import { purgeImport } from '../src/lifecycle/purge-import.js';
-import { importKeys, TASK_GROUP } from '../src/redis/keys.js';
+import { importKeys, CHUNK_GROUP } from '../src/redis/keys.js';
 import { runScript, type ImporterRedis } from '../src/redis/scripts.js';
 import { openTarget } from '../src/targets/open-target.js';
 import { LEDGER_TABLE } from '../src/targets/target.js';
-import { TaskFetcher } from '../src/work/task-fetcher.js';
+import { ChunkFetcher } from '../src/work/chunk-fetcher.js';
 import { runCli } from './helpers/cli.js';
 import { csvLine, tempDir, writeFile } from './helpers/files.js';
 import { readOutcomes } from './helpers/outcomes.js';
@@ -182,10 +182,10 @@ describe.each(KINDS)('a reused import id on the %s target', (kind) => {
     const again = await enqueue({ redis, prefix, source, id: 'nightly', target: to.url, table: to.table, createTable: true, chunkSize: 2 });
     expect(again).toMatchObject({ resumed: true, total: first.total });
     expect(await redis.hget(keys.meta, 'incarnation')).toBe(incarnation);
-    const tasks = (await redis.xrange(keys.tasks, '-', '+')) as [string, string[]][];
-    expect(tasks.map(([entry]) => entry)).toEqual([0, 1, 2].map(chunkEntryId));
-    // Every task carries its import's incarnation.
-    for (const [, fields] of tasks) expect(decodeChunkFields(fields).incarnation).toBe(incarnation);
+    const chunks = (await redis.xrange(keys.chunks, '-', '+')) as [string, string[]][];
+    expect(chunks.map(([entry]) => entry)).toEqual([0, 1, 2].map(chunkEntryId));
+    // Every chunk carries its import's incarnation.
+    for (const [, fields] of chunks) expect(decodeChunkFields(fields).incarnation).toBe(incarnation);
     await work({ redis, prefix, importId: 'nightly', untilIdle: true, concurrency: 2 });
     expect(await to.names()).toEqual(names('a', 5));
 
@@ -204,12 +204,12 @@ describe.each(KINDS)('a reused import id on the %s target', (kind) => {
   });
 });
 
-describe('tasks of an earlier incarnation', () => {
-  it('a worker that knew the import before it was purged and created again works the new one\'s tasks with the new settings', async () => {
+describe('chunks of an earlier incarnation', () => {
+  it('a worker that knew the import before it was purged and created again works the new one\'s chunks with the new settings', async () => {
     const to = await place('sqlite');
     const prefix = newPrefix();
     await enqueue({ redis, prefix, source: peopleFile('a', 4), id: 'nightly', target: to.url, table: to.table, createTable: true, chunkSize: 2 });
-    const fetcher = new TaskFetcher(redis, prefix, 'worker-1', 60_000, 'nightly', () => {});
+    const fetcher = new ChunkFetcher(redis, prefix, 'worker-1', 60_000, 'nightly', () => {});
     const old = await fetcher.next();
     expect(old).toHaveLength(1);
     const oldIncarnation = old[0]!.context.record.incarnation;
@@ -224,18 +224,18 @@ describe('tasks of an earlier incarnation', () => {
     expect(fresh[0]!.context.record.table).toBe('others');
   });
 
-  it('a task of an earlier incarnation left in the stream is dropped, not saved', async () => {
+  it('a chunk of an earlier incarnation left in the stream is dropped, not saved', async () => {
     const prefix = newPrefix();
     const to = await place('sqlite');
     await enqueue({ redis, prefix, source: peopleFile('a', 4), id: 'nightly', target: to.url, table: to.table, createTable: true, chunkSize: 2 });
     const keys = importKeys(prefix, 'nightly');
-    // The record is now another incarnation's: the two tasks in the stream are leftovers.
+    // The record is now another incarnation's: the two chunks in the stream are leftovers.
     await redis.hset(keys.meta, 'incarnation', 'f'.repeat(24));
     const warnings: string[] = [];
     await work({ redis, prefix, importId: 'nightly', untilIdle: true, concurrency: 1, onWarning: (w) => warnings.push(w) });
-    expect(warnings.filter((w) => /task\(s\) of an earlier import under the same id dropped/.test(w))).toHaveLength(2);
-    expect(await redis.xlen(keys.tasks)).toBe(0);
-    expect(await redis.xpending(keys.tasks, TASK_GROUP)).toEqual([0, null, null, null]);
+    expect(warnings.filter((w) => /chunk\(s\) of an earlier import under the same id dropped/.test(w))).toHaveLength(2);
+    expect(await redis.xlen(keys.chunks)).toBe(0);
+    expect(await redis.xpending(keys.chunks, CHUNK_GROUP)).toEqual([0, null, null, null]);
     expect(await redis.hget(keys.meta, 'succeeded')).toBe('0');
     // Nothing saved: the target's file was never even opened.
     expect(existsSync(to.url.slice('sqlite:'.length))).toBe(false);
@@ -247,10 +247,10 @@ describe('tasks of an earlier incarnation', () => {
     await enqueue({ redis, prefix, source: peopleFile('a', 2), id: 'nightly', target: to.url, table: to.table, createTable: true, chunkSize: 2 });
     const keys = importKeys(prefix, 'nightly');
     const record = (incarnation: string) =>
-      runScript(redis, 'recordChunk', [keys.meta, keys.tasks, keys.done, keys.succeeded, keys.failed], [TASK_GROUP, 0, Date.now(), 2, 0, 'S', incarnation]);
+      runScript(redis, 'recordChunk', [keys.meta, keys.chunks, keys.done, keys.succeeded, keys.failed], [CHUNK_GROUP, 0, Date.now(), 2, 0, 'S', incarnation]);
     expect(await record('f'.repeat(24))).toBe('stale');
     expect(await redis.getbit(keys.done, 0)).toBe(0);
-    expect(await redis.xlen(keys.tasks)).toBe(1);
+    expect(await redis.xlen(keys.chunks)).toBe(1);
     expect(await redis.hget(keys.meta, 'succeeded')).toBe('0');
     expect(await record((await redis.hget(keys.meta, 'incarnation'))!)).toBe('complete');
   });
@@ -262,10 +262,10 @@ describe('tasks of an earlier incarnation', () => {
     const keys = importKeys(prefix, 'nightly');
     // The new import is still being enqueued (its record says enqueuing, chunk 0 expected).
     await redis.hset(keys.meta, 'state', 'enqueuing', 'enqueuedChunks', '0');
-    await redis.del(keys.tasks);
+    await redis.del(keys.chunks);
     const args = [0, 1, 1, '[1,2,[["1","x"]]]', Date.now(), '[]', '[]', '[]', 'f'.repeat(24)];
-    await expect(runScript(redis, 'enqueueChunk', [keys.meta, keys.tasks], args)).rejects.toMatchObject({ code: 'IMPORT_CLOSED', state: 'replaced' });
-    expect(await redis.xlen(keys.tasks)).toBe(0);
+    await expect(runScript(redis, 'enqueueChunk', [keys.meta, keys.chunks], args)).rejects.toMatchObject({ code: 'IMPORT_CLOSED', state: 'replaced' });
+    expect(await redis.xlen(keys.chunks)).toBe(0);
   });
 });
 

@@ -50,7 +50,7 @@ describe('the library', () => {
     // Past the 1.5 s every worker waits: only the named import keeps this one waiting.
     await new Promise((r) => setTimeout(r, 2500));
     await enqueue({ redis, prefix, source, id: 'late', chunkSize: 2, target: `sqlite:${db}` });
-    expect(await worker).toMatchObject({ tasks: 2, rows: 3, succeeded: 3, failed: 0 });
+    expect(await worker).toMatchObject({ chunks: 2, rows: 3, succeeded: 3, failed: 0 });
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(queryDb<{ a: string }>(db, 'SELECT a FROM late ORDER BY a').map((r) => r.a)).toEqual(['1', '3', '5']);
   });
@@ -61,11 +61,11 @@ describe('the library', () => {
     const again = await enqueue({ redis, prefix, source, id: 'twice', chunkSize: 2 });
     expect(first).toMatchObject({ id: 'twice', total: 3, resumed: false, state: 'processing' });
     expect(again).toMatchObject({ id: 'twice', total: 3, resumed: true, state: 'processing' });
-    expect(await redis.xlen(importKeys(prefix, 'twice').tasks)).toBe(2);
+    expect(await redis.xlen(importKeys(prefix, 'twice').chunks)).toBe(2);
   });
 
-  it('ends a task at 1 MB of text: wide rows make smaller tasks, read and parsed alike', async () => {
-    // 100 rows of ~50 KB: 21 rows reach 1 MiB, so tasks of 21, 21, 21, 21 and 16 rows.
+  it('ends a chunk at 1 MB of text: wide rows make smaller chunks, read and parsed alike', async () => {
+    // 100 rows of ~50 KB: 21 rows reach 1 MiB, so chunks of 21, 21, 21, 21 and 16 rows.
     const wide = 'x'.repeat(50_000);
     const lines = ['n,text'];
     for (let i = 1; i <= 100; i++) lines.push(`${String(i).padStart(3, '0')},${wide}`);
@@ -73,7 +73,7 @@ describe('the library', () => {
     for (const [id, extra] of [['wide-raw', {}], ['wide-parsed', { trim: true }]] as const) {
       const { total } = await enqueue({ redis, prefix, source, id, ...extra });
       expect(total).toBe(100);
-      const entries = await redis.xrange(importKeys(prefix, id).tasks, '-', '+');
+      const entries = await redis.xrange(importKeys(prefix, id).chunks, '-', '+');
       expect(entries).toHaveLength(5);
       const db = join(dir.path, `${id}.db`);
       await redis.hset(importKeys(prefix, id).meta, 'target', `sqlite:${db}`);
@@ -84,23 +84,23 @@ describe('the library', () => {
     }
   });
 
-  it('fails the rows of a task that cannot be read back, instead of handing it out for ever', async () => {
+  it('fails the rows of a chunk that cannot be read back, instead of handing it out for ever', async () => {
     const source = writeFile(dir.path, 'unreadable.csv', 'a,b\n1,2\n3,4\n5,6\n');
     const { id } = await enqueue({ redis, prefix, source, id: 'unreadable', chunkSize: 10, target: `sqlite:${join(dir.path, 'unreadable.db')}` });
-    // The task's text loses a row, its header still says 3: as if the worker's split disagreed with the enqueue's scan.
-    const tasks = importKeys(prefix, id).tasks;
-    const [entryId, fields] = ((await redis.xrange(tasks, '-', '+')) as [string, string[]][])[0]!;
+    // The chunk's text loses a row, its header still says 3: as if the worker's split disagreed with the enqueue's scan.
+    const stream = importKeys(prefix, id).chunks;
+    const [entryId, fields] = ((await redis.xrange(stream, '-', '+')) as [string, string[]][])[0]!;
     const { payload, incarnation } = decodeChunkFields(fields);
     expect(payload.split('\n')[0]).toMatch(/^R,1,2,44,1,3$/);
-    await redis.xdel(tasks, entryId!);
+    await redis.xdel(stream, entryId!);
     // Re-added under the next id of chunk 0 (a stream's ids only grow): read as chunk 0 all the same.
-    await redis.xadd(tasks, '0-2', ...encodeChunkFields({ payload: payload.replace('3,4\n', ''), incarnation }));
+    await redis.xadd(stream, '0-2', ...encodeChunkFields({ payload: payload.replace('3,4\n', ''), incarnation }));
     const summary = await work({ redis, prefix, importId: id, untilIdle: true });
     expect(summary).toMatchObject({ rows: 3, succeeded: 0, failed: 3 });
     const failures = [];
     for await (const row of failedRows({ redis, prefix, id })) failures.push(row);
     expect(failures.map((f) => [f.row, f.messages])).toEqual(
-      [1, 2, 3].map((row) => [row, ['the rows of this task could not be read back from it (task of rows 1..3 reads as 2 rows instead of 3)']]),
+      [1, 2, 3].map((row) => [row, ['the rows of this chunk could not be read back from it (chunk of rows 1..3 reads as 2 rows instead of 3)']]),
     );
     expect(await redis.hget(importKeys(prefix, id).meta, 'state')).toBe('complete');
   });

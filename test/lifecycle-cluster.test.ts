@@ -51,7 +51,7 @@ describe('expiry, list and purge on a Redis Cluster', () => {
     // At rest an import keeps its record, its stream, its done bits and its two outcome lists
     // (the unique-value keys are gone once the file is queued).
     const keys = importKeys(prefix, first);
-    const atRest = new Set([keys.meta, keys.tasks, keys.done, keys.succeeded, keys.failed]);
+    const atRest = new Set([keys.meta, keys.chunks, keys.done, keys.succeeded, keys.failed]);
     expect([...before.keys()].filter((k) => !atRest.has(k))).toEqual([]);
     expect([keys.meta, keys.done, keys.succeeded, keys.failed].filter((k) => !before.has(k))).toEqual([]);
     const expired = await expireImport({ redis, prefix, id: first, ttlSeconds: 3600 });

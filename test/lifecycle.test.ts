@@ -9,7 +9,7 @@ import { waitFor } from './helpers/processes.js';
 import { importKeyTtls, importViaLibrary } from './helpers/delivery.js';
 import { enqueue } from '../src/enqueue/enqueue.js';
 import { cancelImport } from '../src/lifecycle/cancel-import.js';
-import { globalKeys, importKeys, TASK_GROUP } from '../src/redis/keys.js';
+import { globalKeys, importKeys, CHUNK_GROUP } from '../src/redis/keys.js';
 import { runScript, type ImporterRedis } from '../src/redis/scripts.js';
 
 const scratch = useScratch();
@@ -24,32 +24,32 @@ function rows(n: number): Readable {
 }
 
 describe('cancel, purge, list', () => {
-  it('cancel drops the remaining tasks, workers fetch nothing and record a task they hold; state cancelled', async () => {
+  it('cancel drops the remaining chunks, workers fetch nothing and record a chunk they hold; state cancelled', async () => {
     const { prefix, dir, env, redis } = setup();
     const db = join(dir, 'never.db');
     const { id } = await enqueue({ redis, prefix, source: '-', stdin: rows(100), target: `sqlite:${db}`, table: 'never', chunkSize: 5 });
     const keys = importKeys(prefix, id);
-    expect(await redis.xlen(keys.tasks)).toBe(20);
+    expect(await redis.xlen(keys.chunks)).toBe(20);
     // A worker already holds chunk 0 when the import is cancelled.
-    const held = (await redis.xreadgroup('GROUP', TASK_GROUP, 'slow-worker', 'COUNT', 1, 'STREAMS', keys.tasks, '>')) as [string, [string, string[]][]][];
+    const held = (await redis.xreadgroup('GROUP', CHUNK_GROUP, 'slow-worker', 'COUNT', 1, 'STREAMS', keys.chunks, '>')) as [string, [string, string[]][]][];
     expect(held[0]![1][0]![0]).toBe(chunkEntryId(0));
 
     const cancel = await runCli(['cancel', id, '--json'], { env });
     expect(cancel.stderr).toBe('');
     expect(cancel.code).toBe(0);
     expect(JSON.parse(cancel.stdout)).toEqual({ id, previousState: 'processing', state: 'cancelled', cancelled: true });
-    expect(await redis.xlen(keys.tasks)).toBe(0);
+    expect(await redis.xlen(keys.chunks)).toBe(0);
     expect(await redis.zscore(globalKeys(prefix).active, id)).toBeNull();
 
     // The holder records its chunk (its rows may be in the table already): acknowledged, and
     // its rows counted and listed, the import still cancelled.
     const held0 = held[0]![1][0]![1];
     const entry = encodeSuccessEntry([], decodeChunkFields(held0).payload);
-    const recorded = await runScript(redis, 'recordChunk', [keys.meta, keys.tasks, keys.done, keys.succeeded, keys.failed], [TASK_GROUP, 0, Date.now(), 5, 0, entry, (await redis.hget(keys.meta, 'incarnation'))!]);
+    const recorded = await runScript(redis, 'recordChunk', [keys.meta, keys.chunks, keys.done, keys.succeeded, keys.failed], [CHUNK_GROUP, 0, Date.now(), 5, 0, entry, (await redis.hget(keys.meta, 'incarnation'))!]);
     expect(recorded).toBe('recorded');
     expect(await redis.lrange(keys.succeeded, 0, -1)).toEqual([entry]);
     expect(await redis.hget(keys.meta, 'state')).toBe('cancelled');
-    expect(await redis.xpending(keys.tasks, TASK_GROUP)).toEqual([0, null, null, null]);
+    expect(await redis.xpending(keys.chunks, CHUNK_GROUP)).toEqual([0, null, null, null]);
 
     const work = await runCli(['work', '--until-idle'], { env });
     expect(work.code).toBe(0);
@@ -89,7 +89,7 @@ describe('cancel, purge, list', () => {
     expect(settled).not.toBeNull();
     expect(String((settled as { error: unknown } | null)?.error)).toMatch(/import slow-1 was cancelled while its file was being read/);
     expect(await redis.hget(meta, 'state')).toBe('cancelled');
-    expect(await redis.xlen(importKeys(prefix, 'slow-1').tasks)).toBe(0);
+    expect(await redis.xlen(importKeys(prefix, 'slow-1').chunks)).toBe(0);
   });
 
   it('cancel of a finished import changes nothing and exits 1; of an unknown id exits 1', async () => {

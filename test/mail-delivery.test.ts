@@ -29,7 +29,7 @@ async function problemImport(prefix: string, dir: string, notify?: string): Prom
 async function restingTtls(prefix: string, id: string): Promise<number[]> {
   const ttls = await importKeyTtls(scratch.redis, prefix, id);
   const keys = importKeys(prefix, id);
-  expect([...ttls.keys()].sort()).toEqual([keys.done, keys.failed, keys.meta, keys.succeeded, keys.tasks].sort());
+  expect([...ttls.keys()].sort()).toEqual([keys.done, keys.failed, keys.meta, keys.succeeded, keys.chunks].sort());
   return [...ttls.values()];
 }
 

@@ -84,7 +84,7 @@ describe('MariaDB with NO_BACKSLASH_ESCAPES', () => {
       const first = await target.save(request);
       expect(first.map((r) => r.index)).toEqual([1, 3]);
       expect(first[0]!.message).toContain(HOSTILE[2]!);
-      // The ledger's copy, read back for a redelivered task, holds the same words.
+      // The ledger's copy, read back for a redelivered chunk, holds the same words.
       expect(await target.save(request)).toEqual(first);
     } finally {
       await target.close();

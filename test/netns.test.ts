@@ -75,8 +75,8 @@ describe.skipIf(reason !== null)('workers on hosts of their own (network namespa
     const file = writePeopleFile(dir.path, 'hosts', ROWS);
     const db = join(dir.path, 'db.sqlite');
     const id = `netns-${Date.now()}`;
-    // Each task takes 100 ms longer (a handler standing in for a remote check), so that both
-    // workers hold tasks long enough to be seen holding them.
+    // Each chunk takes 100 ms longer (a handler standing in for a remote check), so that both
+    // workers hold chunks long enough to be seen holding them.
     const slow = join(dir.path, 'slow-check.mjs');
     writeFileSync(slow, `export default { async validate(row, context) { if (context.row % ${CHUNK} === 1) await new Promise((r) => setTimeout(r, 100)); } };\n`);
 
@@ -101,16 +101,16 @@ describe.skipIf(reason !== null)('workers on hosts of their own (network namespa
     }
 
     enqueuing.end(text.slice(cut));
-    // Tasks per worker, until they exit: held (sampled from the stream's pending list, which names
+    // Chunks per worker, until they exit: held (sampled from the stream's pending list, which names
     // the consumer, host:pid:random) and done (from heartbeats, every 2 s: shown, not asserted).
-    const tasks = new Map<number, number>();
+    const chunks = new Map<number, number>();
     const held = new Map<number, number>();
-    const pending = importKeys(prefix, id).tasks;
+    const pending = importKeys(prefix, id).chunks;
     const exits = workers.map((w) => w.result);
     let running = true;
     void Promise.all(exits).then(() => (running = false));
     while (running) {
-      for (const worker of await listWorkers({ redis, prefix })) tasks.set(worker.pid, Math.max(tasks.get(worker.pid) ?? 0, worker.tasks));
+      for (const worker of await listWorkers({ redis, prefix })) chunks.set(worker.pid, Math.max(chunks.get(worker.pid) ?? 0, worker.chunks));
       const summary = (await redis.xpending(pending, 'workers')) as [number, string | null, string | null, [string, string][] | null];
       for (const [consumer, count] of summary[3] ?? []) {
         const pid = Number(consumer.split(':').at(-2));
@@ -128,7 +128,7 @@ describe.skipIf(reason !== null)('workers on hosts of their own (network namespa
     expect(JSON.parse(report.stdout)).toMatchObject({ id, state: 'complete', total: ROWS, succeeded: file.valid, failed: file.invalid, pending: 0 });
     expect(await importDiscrepancies({ redis, prefix, id, file, dbPath: db, chunkSize: CHUNK })).toEqual([]);
     // Both hosts did a share of the work.
-    console.log(`tasks per worker: done ${JSON.stringify([...tasks])}, seen held ${JSON.stringify([...held])}`);
-    for (const pid of pids) expect(held.get(pid), `tasks held by worker ${pid}: ${JSON.stringify([...held])}`).toBeGreaterThan(0);
+    console.log(`chunks per worker: done ${JSON.stringify([...chunks])}, seen held ${JSON.stringify([...held])}`);
+    for (const pid of pids) expect(held.get(pid), `chunks held by worker ${pid}: ${JSON.stringify([...held])}`).toBeGreaterThan(0);
   });
 });

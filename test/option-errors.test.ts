@@ -11,6 +11,8 @@ import type { ImporterRedis } from '../src/redis/scripts.js';
 import { useRedisScratch } from './helpers/redis.js';
 import { writeFile } from './helpers/files.js';
 import { runCli } from './helpers/cli.js';
+import { tooManyColumns } from '../src/sources/csv-records.js';
+import { serverName } from '../src/mail/smtp-errors.js';
 
 let redis: ImporterRedis;
 const { prefix, dir } = useRedisScratch((client) => (redis = client));
@@ -22,6 +24,13 @@ describe('errors that name options', () => {
     expect(err.kind).toBe('usage');
     expect(err.message).toBe('chunkSize must be a whole number; or set smtpUrl; somethingElse');
     expect(cliMessage(err)).toBe('--chunk-size must be a whole number; or set SMTP_URL; somethingElse');
+  });
+
+  it('limits of reading and the SMTP server name their options, and input errors keep their kind', () => {
+    const err = tooManyColumns('f.csv', 3, 10);
+    expect(err).toMatchObject({ kind: 'input', message: 'f.csv: line 3: a record has more than 10 fields, the limit (raise it with maxColumns)' });
+    expect(cliMessage(err)).toBe('f.csv: line 3: a record has more than 10 fields, the limit (raise it with --max-columns)');
+    expect(serverName('smtp://[bad')).toBe('from smtpUrl');
   });
 
   it('the library names its options', async () => {

@@ -107,8 +107,8 @@ async function discrepancies(prefix: string, id: string, server: Server, table: 
   outcomeDiscrepancies(out, expected, note);
   if (out.meta['waitingSince']) note(`meta still says waiting since ${out.meta['waitingSince']}`);
   if (out.succeeded.size + out.failed.size !== expected.length) note(`${out.succeeded.size + out.failed.size} outcomes for ${expected.length} rows`);
-  const left = await redis.xlen(importKeys(prefix, id).tasks);
-  if (left !== 0) note(`${left} tasks left in the stream`);
+  const left = await redis.xlen(importKeys(prefix, id).chunks);
+  if (left !== 0) note(`${left} chunks left in the stream`);
 
   const rows = await server.query<{ id: number | string; name: string; email: string; age: number; country: string }>(`SELECT id, name, email, age, country FROM ${table} ORDER BY id, rid`);
   const wanted = expected.filter((r) => r.values).map((r) => r.values as SavedValues).sort((a, b) => a[0] - b[0]);
@@ -213,9 +213,9 @@ describe('--give-up-after', () => {
     expect(first.code, first.stderr).toBe(0);
     const failed = await statusJson(prefix, id);
     expect(failed).toMatchObject({ state: 'failed', succeeded: 0, failed: 0, pending: 5000, resumable: true });
-    expect(String(failed['error'])).toMatch(/^target unavailable for \d+ s \(--give-up-after 3 s\): database unavailable: .*ECONNREFUSED/);
-    // Its tasks are all still there, none acknowledged.
-    expect(await redis.xlen(importKeys(prefix, id).tasks)).toBe(10);
+    expect(String(failed['error'])).toMatch(/^target unavailable for \d+ s \(given up on after 3 s\): database unavailable: .*ECONNREFUSED/);
+    // Its chunks are all still there, none acknowledged.
+    expect(await redis.xlen(importKeys(prefix, id).chunks)).toBe(10);
     const rep = await runCli(['report', id, '--wait', '--out', `${dir.path}/give-up.xlsx`], { env });
     expect(rep.code).toBe(1);
     expect(rep.stderr).toMatch(/failed: target unavailable for/);
@@ -313,7 +313,7 @@ describe('one target down, another up', () => {
     const dbPath = `${dir.path}/up.db`;
     const downFile = writePeopleFile(dir.path, 'down', 3000);
     const upFile = writePeopleFile(dir.path, 'up', 3000);
-    // The import into the unreachable database first: its tasks are taken first.
+    // The import into the unreachable database first: its chunks are taken first.
     const enqDown = await runCli(['enqueue', downFile.path, '--schema', downFile.schemaPath, '--chunk-size', String(CHUNK), '--target', down, '--table', 'people'], { env });
     const downId = enqDown.stdout.trim();
     const enqUp = await runCli(['enqueue', upFile.path, '--schema', upFile.schemaPath, '--chunk-size', String(CHUNK), '--target', `sqlite:${dbPath}`], { env });
@@ -326,7 +326,7 @@ describe('one target down, another up', () => {
     // The working import did not wait for the other to be given up on.
     const upMeta = await redis.hgetall(importKeys(prefix, upId).meta);
     expect(Number(upMeta['finishedAt'])).toBeLessThan(Number(downMeta['finishedAt']));
-    expect(await redis.xlen(importKeys(prefix, downId).tasks)).toBe(6);
+    expect(await redis.xlen(importKeys(prefix, downId).chunks)).toBe(6);
     expect(warnings.some((w) => w.includes(`import ${downId} failed: target unavailable`))).toBe(true);
   }, 60_000);
 });

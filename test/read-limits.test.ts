@@ -69,19 +69,19 @@ describe('limits against hostile files', () => {
   it('a 50 MB field fails fast with the limit and the line, in bounded memory', async () => {
     const path = bigFile('huge-field.csv', 'id,note\n1,ok\n2,"', 'x', 50, '"\n3,ok\n');
     const read = await probe(path);
-    expect(read.message).toBe(`${path}: line 3: a record is larger than the limit of 16777216 bytes (raise it with --max-record-size)`);
+    expect(read.message).toBe(`${path}: line 3: a record is larger than the limit of 16777216 bytes (raise it with maxRecordSize)`);
     expect(read.rows).toBe(2); // the header and row 1 came out before it
     expect(read.maxRSS).toBeLessThan(200 * 1024); // a 50 MB file, never held whole
     const cli = await runCli(['enqueue', path, '--id', 'huge-field'], { env });
     expect(cli.code).toBe(1);
-    expect(cli.stderr).toMatch(/huge-field\.csv: line 3: a record is larger than the limit of 16777216 bytes/);
+    expect(cli.stderr).toMatch(/huge-field\.csv: line 3: a record is larger than the limit of 16777216 bytes \(raise it with --max-record-size\)/);
     expect(await redis.hget(importKeys(prefix, 'huge-field').meta, 'state')).toBe('failed');
   });
 
   it('50 MB of separators (a header of millions of empty columns) stops at the column limit, in bounded memory', async () => {
     const path = bigFile('separators.csv', 'a', ',', 50, '\n1\n');
     const read = await probe(path);
-    expect(read.message).toBe(`${path}: line 1: a record has more than 10000 fields, the limit (raise it with --max-columns)`);
+    expect(read.message).toBe(`${path}: line 1: a record has more than 10000 fields, the limit (raise it with maxColumns)`);
     expect(read.maxRSS).toBeLessThan(200 * 1024);
   });
 

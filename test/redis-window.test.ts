@@ -60,7 +60,7 @@ describe('unique values in Redis', () => {
     expect(held.some((k) => /:unique:1:n0$/.test(k))).toBe(true);
     const reading = await importMemory({ redis, prefix, id });
     expect(reading.byKind['unique']).toBeGreaterThan(0);
-    expect(reading.keys).toBe(held.length + 2); // and the record and the task stream
+    expect(reading.keys).toBe(held.length + 2); // and the record and the chunks stream
     const summary = await work({ redis, prefix, importId: id, untilIdle: true });
     expect(await enqueued).toMatchObject({ total: 23 });
     expect(await uniqueKeys(id)).toEqual([]);
@@ -72,7 +72,7 @@ describe('unique values in Redis', () => {
     });
     expect(await redis.hmget(keys.meta, 'state', 'succeeded', 'failed')).toEqual(['complete', '20', '3']);
     const atRest = await importMemory({ redis, prefix, id });
-    expect(Object.keys(atRest.byKind).sort()).toEqual(['done', 'failed', 'meta', 'succeeded', 'tasks']);
+    expect(Object.keys(atRest.byKind).sort()).toEqual(['chunks', 'done', 'failed', 'meta', 'succeeded']);
     expect(atRest.bytes).toBe(Object.values(atRest.byKind).reduce((a, b) => a + b, 0));
   });
 });
@@ -82,7 +82,7 @@ describe('enqueue --max-pending', () => {
   const LIMIT = 20;
   const ROWS = 300;
   const file = (name: string): string => writeFile(dir.path, `${name}.csv`, `name\n${Array.from({ length: ROWS }, (_, i) => `person ${i + 1}`).join('\n')}\n`);
-  // A worker slower than the enqueue: each task takes a while to save.
+  // A worker slower than the enqueue: each chunk takes a while to save.
   const handler = (): string => writeFile(dir.path, 'slow-save.mjs', 'export async function save() { await new Promise((r) => setTimeout(r, 15)); return []; }\n');
 
   /** Samples the rows queued and not yet recorded until `until` settles; returns the most seen. */
@@ -93,7 +93,7 @@ describe('enqueue --max-pending', () => {
     let maxPending = 0;
     let maxQueued = 0;
     while (!settled) {
-      const [[, queued], [, meta]] = (await redis.multi().xlen(keys.tasks).hmget(keys.meta, 'enqueuedRows', 'succeeded', 'failed').exec()) as [[null, number], [null, (string | null)[]]];
+      const [[, queued], [, meta]] = (await redis.multi().xlen(keys.chunks).hmget(keys.meta, 'enqueuedRows', 'succeeded', 'failed').exec()) as [[null, number], [null, (string | null)[]]];
       const [enqueued, succeeded, failed] = meta.map((v) => Number(v ?? 0));
       maxQueued = Math.max(maxQueued, queued);
       maxPending = Math.max(maxPending, enqueued! - succeeded! - failed!);

@@ -1,5 +1,5 @@
 /**
- * The probe of a task that took down workers (src/work/row-probe.ts), against a real Redis: a
+ * The probe of a chunk that took down workers (src/work/row-probe.ts), against a real Redis: a
  * worker dying on a row is simulated by a handler whose validate() never settles on it.
  */
 import { describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import type { ImportRecord } from '../src/import-record.js';
 import { importKeys } from '../src/redis/keys.js';
 import type { ImporterRedis } from '../src/redis/scripts.js';
 import type { RowCheck } from '../src/schema/row-validator.js';
-import type { TaskChunk } from '../src/tasks/task-codec.js';
+import type { DecodedChunk } from '../src/chunks/chunk-codec.js';
 import type { ImportContext } from '../src/work/import-context.js';
 import { probeRows, withoutHangingRows } from '../src/work/row-probe.js';
 import { useRedisScratch } from './helpers/redis.js';
@@ -16,7 +16,7 @@ import { useRedisScratch } from './helpers/redis.js';
 let redis: ImporterRedis;
 const { prefix } = useRedisScratch((r) => (redis = r));
 
-const chunk: TaskChunk = {
+const chunk: DecodedChunk = {
   chunk: 4,
   firstRow: 201,
   lines: [202, 203, 204, 205, 206],

@@ -38,7 +38,7 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 describe('script error replies', () => {
   it('NO_IMPORT: cancel-import.lua on an id without a record', async () => {
     const keys = importKeys(prefix, 'nobody');
-    const err = await rejection(runScript(redis, 'cancelImport', [keys.meta, keys.tasks], [Date.now(), 'test']));
+    const err = await rejection(runScript(redis, 'cancelImport', [keys.meta, keys.chunks], [Date.now(), 'test']));
     expect(err).toBeInstanceOf(NoImportError);
     expect((err as NoImportError).code).toBe('NO_IMPORT');
     expect(await redis.exists(keys.meta)).toBe(0);
@@ -46,23 +46,23 @@ describe('script error replies', () => {
 
   it('IMPORT_CLOSED <state>: enqueue-chunk.lua on an import no longer enqueuing, or replaced', async () => {
     const { keys, incarnation } = await queued('closed');
-    const closed = await rejection(runScript(redis, 'enqueueChunk', [keys.meta, keys.tasks], chunkArgs(3, incarnation)));
+    const closed = await rejection(runScript(redis, 'enqueueChunk', [keys.meta, keys.chunks], chunkArgs(3, incarnation)));
     expect(closed).toBeInstanceOf(ImportClosedError);
     expect((closed as ImportClosedError).state).toBe('processing');
-    const replaced = await rejection(runScript(redis, 'enqueueChunk', [keys.meta, keys.tasks], chunkArgs(3, 'f'.repeat(24))));
+    const replaced = await rejection(runScript(redis, 'enqueueChunk', [keys.meta, keys.chunks], chunkArgs(3, 'f'.repeat(24))));
     expect((replaced as ImportClosedError).state).toBe('replaced');
-    expect(await redis.xlen(keys.tasks)).toBe(3);
+    expect(await redis.xlen(keys.chunks)).toBe(3);
   });
 
   it('CHUNK_GAP <expected>: enqueue-chunk.lua given a chunk before the one it expects', async () => {
     const { keys, incarnation } = await queued('gap');
     await redis.hset(keys.meta, 'state', 'enqueuing');
-    const err = await rejection(runScript(redis, 'enqueueChunk', [keys.meta, keys.tasks], chunkArgs(5, incarnation)));
+    const err = await rejection(runScript(redis, 'enqueueChunk', [keys.meta, keys.chunks], chunkArgs(5, incarnation)));
     expect(err).toBeInstanceOf(ChunkGapError);
     expect((err as ChunkGapError).expectedChunk).toBe(3);
     // The chunk it expects is taken.
-    expect(await runScript(redis, 'enqueueChunk', [keys.meta, keys.tasks], chunkArgs(3, incarnation))).toBe(1);
-    expect(await redis.xlen(keys.tasks)).toBe(4);
+    expect(await runScript(redis, 'enqueueChunk', [keys.meta, keys.chunks], chunkArgs(3, incarnation))).toBe(1);
+    expect(await redis.xlen(keys.chunks)).toBe(4);
   });
 
   it('COUNT_MISMATCH <queued> queued, <read> read: finish-enqueue.lua with another total', async () => {

@@ -1,6 +1,6 @@
 /**
  * The SQLite target through the command line: --on-conflict upserts, and the table's own
- * constraints turning rows into row errors (the rest of their task saved).
+ * constraints turning rows into row errors (the rest of their chunk saved).
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
@@ -65,7 +65,7 @@ describe('the SQLite target', () => {
     expect(read()).toContainEqual({ id: 3, name: 'Cy', score: 30 });
   });
 
-  it('a row that breaks a constraint of the table is that row\'s error, naming column and value; the rest of its task is saved', async () => {
+  it('a row that breaks a constraint of the table is that row\'s error, naming column and value; the rest of its chunk is saved', async () => {
     const corner = scratch.corner();
     const db = join(corner.dir, 'target.db');
     const setup = new Database(db);

@@ -1,6 +1,6 @@
 /**
  * Exactly-once into PostgreSQL and MariaDB with workers killed (SIGKILL) while they save: a
- * redelivered task must never double a row, and every row of the file must have exactly one
+ * redelivered chunk must never double a row, and every row of the file must have exactly one
  * outcome. The tables are compared with the file row by row.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -16,12 +16,12 @@ import { importKeys } from '../src/redis/keys.js';
 
 const ROWS = 20_000;
 const CHUNK = 200;
-/** The table refuses this age (a check constraint), so some rows of most tasks fail in the database. */
+/** The table refuses this age (a check constraint), so some rows of most chunks fail in the database. */
 const REFUSED_AGE = 42;
 /**
- * Enough to make the point. Each kill redelivers the victim's tasks; a task handed out more than
+ * Enough to make the point. Each kill redelivers the victim's chunks; a chunk handed out more than
  * 10 times has its rows failed on purpose (a poison pill), which a test that kept killing the
- * holders of the last few tasks would provoke.
+ * holders of the last few chunks would provoke.
  */
 const MAX_KILLS = 8;
 /** Seconds each row's insert waits in a trigger of the table (20,000 rows over 3 workers: ~10 s). */
@@ -48,9 +48,9 @@ afterAll(async () => {
   dir.remove();
 });
 
-/** The tasks (stream entry ids) each worker process holds right now, by pid (consumers are named host:pid:random). */
-async function heldTasks(prefix: string, id: string): Promise<Map<number, string[]>> {
-  const pending = (await redis.xpending(importKeys(prefix, id).tasks, 'workers', '-', '+', 1000)) as [string, string, number, number][];
+/** The chunks (stream entry ids) each worker process holds right now, by pid (consumers are named host:pid:random). */
+async function heldChunks(prefix: string, id: string): Promise<Map<number, string[]>> {
+  const pending = (await redis.xpending(importKeys(prefix, id).chunks, 'workers', '-', '+', 1000)) as [string, string, number, number][];
   const held = new Map<number, string[]>();
   for (const [entry, consumer] of pending) {
     const pid = Number(consumer.split(':').at(-2));
@@ -106,17 +106,17 @@ describe.each(DIALECTS)('SIGKILLed workers saving into %s', (dialect) => {
     let kills = 0;
     let lastKill = Date.now();
     const workingSince = new Map<number, number>();
-    // A worker frozen (SIGSTOP) while it holds tasks, until others have taken them over, then let
+    // A worker frozen (SIGSTOP) while it holds chunks, until others have taken them over, then let
     // go on: it saves them a second time, maybe at the same moment as the others. A SIGKILL
     // rarely lands between a commit and the recording in Redis; this makes the ledger's case
-    // (a task whose rows are saved, delivered again) happen on every run.
+    // (a chunk whose rows are saved, delivered again) happen on every run.
     let frozen: { worker: Cli; entries: string[] } | null = null;
     let thawed = false;
     const deadline = Date.now() + 120_000;
     while ((await redis.hget(importKeys(prefix, id).meta, 'state')) !== 'complete') {
       expect(Date.now(), 'the import did not complete').toBeLessThan(deadline);
       await sleep(50);
-      const held = await heldTasks(prefix, id);
+      const held = await heldChunks(prefix, id);
       const now = Date.now();
       for (const [pid, entries] of held) if (entries.length > 0 && !workingSince.has(pid)) workingSince.set(pid, now);
       if (frozen) {
@@ -129,15 +129,15 @@ describe.each(DIALECTS)('SIGKILLed workers saving into %s', (dialect) => {
         }
       }
       if (now - lastKill < 700) continue;
-      // The victim holds tasks, so it stops part way through saving them, and has worked for a
+      // The victim holds chunks, so it stops part way through saving them, and has worked for a
       // while: on a loaded machine a start takes seconds, and killing each worker as soon as it
       // is up would stop all progress.
       const victim = workers.find((w) => !w.exited && w !== frozen?.worker && (held.get(w.pid) ?? []).length > 0 && now - (workingSince.get(w.pid) ?? now) >= 1000);
       if (!victim) continue;
       if (!thawed && !frozen && kills >= 1) {
         victim.child.kill('SIGSTOP');
-        await sleep(100); // commands it sent before it stopped may still assign it a task
-        const entries = (await heldTasks(prefix, id)).get(victim.pid) ?? [];
+        await sleep(100); // commands it sent before it stopped may still assign it a chunk
+        const entries = (await heldChunks(prefix, id)).get(victim.pid) ?? [];
         if (entries.length === 0) victim.child.kill('SIGCONT');
         else {
           frozen = { worker: victim, entries };
@@ -152,7 +152,7 @@ describe.each(DIALECTS)('SIGKILLed workers saving into %s', (dialect) => {
       lastKill = now;
       addWorker();
     }
-    // The import may complete between two looks, its last tasks the frozen worker's, taken over
+    // The import may complete between two looks, its last chunks the frozen worker's, taken over
     // and recorded before the loop saw them go: a stopped worker never exits, so let it go on
     // (its second go then finds the import complete) and fail below with that cause, not a hang.
     const frozenAtTheEnd = frozen !== null;
@@ -161,7 +161,7 @@ describe.each(DIALECTS)('SIGKILLed workers saving into %s', (dialect) => {
     // On a quiet machine the import is short: one SIGKILL and one freeze are what must happen.
     expect(kills).toBeGreaterThanOrEqual(1);
     expect(frozenAtTheEnd, 'the import completed while a worker was still frozen: its second go came too late to meet the others').toBe(false);
-    expect(thawed, 'a worker was frozen with tasks that others took over').toBe(true);
+    expect(thawed, 'a worker was frozen with chunks that others took over').toBe(true);
 
     // Redis: every row exactly once, in the right list, with the right values or words.
     const problems: string[] = [];
@@ -176,6 +176,6 @@ describe.each(DIALECTS)('SIGKILLed workers saving into %s', (dialect) => {
     const want = expected.filter((r) => r.values).map((r) => r.values as SavedValues).sort((a, b) => a[0] - b[0]);
     tableDiscrepancies(rows.map((r) => [r.id, r.name, r.email, r.age, r.country]), want, note);
     expect(problems).toEqual([]);
-    console.log(`${dialect}: ${kills} workers killed and one frozen while holding tasks; ${valid} rows saved, ${ROWS - valid} failed`);
+    console.log(`${dialect}: ${kills} workers killed and one frozen while holding chunks; ${valid} rows saved, ${ROWS - valid} failed`);
   }, 150_000);
 });

@@ -133,7 +133,7 @@ describe.each(DIALECTS)('the %s target', (dialect) => {
     ]);
   });
 
-  it('a row that breaks a constraint of the table is that row\'s error, naming column and value; the rest of its task is saved', async () => {
+  it('a row that breaks a constraint of the table is that row\'s error, naming column and value; the rest of its chunk is saved', async () => {
     const s = await scratch(dialect);
     const people = s.qualified('people');
     const countries = s.qualified('countries');
@@ -226,7 +226,7 @@ describe.each(DIALECTS)('the %s target', (dialect) => {
     expect(failureMessages(plain)).toEqual({ 1: expect.stringMatching(/^id\b.*"3"/) });
   });
 
-  it('--on-conflict on a table of the user\'s own with a two-column key, rows spread over several tasks', async () => {
+  it('--on-conflict on a table of the user\'s own with a two-column key, rows spread over several chunks', async () => {
     const s = await scratch(dialect);
     const stock = s.qualified('stock');
     await s.query(
@@ -236,7 +236,7 @@ describe.each(DIALECTS)('the %s target', (dialect) => {
     );
     await s.query(`INSERT INTO ${stock} (shop, sku, qty, note) VALUES ('paris', 'A1', 1, 'old'), ('lyon', 'A1', 2, 'old')`);
     const schema = { type: 'object', properties: { shop: {}, sku: {}, qty: { type: 'integer' }, note: {} } };
-    // Rows 1 and 2 share a key within one task: the later one wins, as if imported one by one.
+    // Rows 1 and 2 share a key within one chunk: the later one wins, as if imported one by one.
     const source = csv('stock', [
       ['shop', 'sku', 'qty', 'note'],
       ['paris', 'A1', '9', 'first count'],
@@ -258,7 +258,7 @@ describe.each(DIALECTS)('the %s target', (dialect) => {
     ]);
   });
 
-  it('a chunk saved again (a redelivered task), even while its first save runs, is written once; its refused rows are returned again', async () => {
+  it('a chunk saved again (redelivered), even while its first save runs, is written once; its refused rows are returned again', async () => {
     const s = await scratch(dialect);
     await s.query(`CREATE TABLE ${s.qualified('once')} (id integer NOT NULL, v integer CHECK (v <> 13))`);
     const target = openTarget(s.url);
@@ -392,7 +392,7 @@ describe.each(DIALECTS)('the %s target', (dialect) => {
       const out = await importFile(s, source, { table: s.table(table), chunkSize: 2 });
       expect(out.succeeded.size).toBe(0);
       expect(Object.values(failureMessages(out))).toEqual(
-        Array(3).fill(`not saved: table ${s.table(table)} does not exist: create it, or pass --create-table`),
+        Array(3).fill(`not saved: table ${s.table(table)} does not exist: create it, or use createTable`),
       );
       expect(await s.exists(table)).toBe(false);
     }
@@ -439,7 +439,7 @@ describe.each(DIALECTS)('the %s target', (dialect) => {
     const worker = await runCli(['work', '--until-idle', '--import', id, '--max-attempts', '2', '--give-up-after', '2s'], { env });
     expect(worker.code).toBe(0);
     const redacted = target.replace(/\/$/, '');
-    // One warning per save, naming the target, before the retry: into PostgreSQL both tasks are
+    // One warning per save, naming the target, before the retry: into PostgreSQL both chunks are
     // taken and saved together (Target.saveMany), into MySQL one at a time; then the workers wait
     // for the target (and probe it, each probe announcing its retry as well).
     const lines = worker.stderr.split('\n');
@@ -455,9 +455,9 @@ describe.each(DIALECTS)('the %s target', (dialect) => {
     expect(worker.stderr).toMatch(/waiting for its target/);
     const out = await readOutcomes(redis, prefix, id);
     expect(out.meta).toMatchObject({ state: 'failed', failedFor: 'target', succeeded: '0', failed: '0' });
-    expect(out.meta['error']).toMatch(new RegExp(`^target unavailable for \\d+ s \\(--give-up-after 2 s\\): database unavailable: .*127\\.0\\.0\\.1:${port}.*ECONNREFUSED`));
+    expect(out.meta['error']).toMatch(new RegExp(`^target unavailable for \\d+ s \\(given up on after 2 s\\): database unavailable: .*127\\.0\\.0\\.1:${port}.*ECONNREFUSED`));
     expect(out.failed.size + out.succeeded.size).toBe(0);
-    expect(await redis.xlen(importKeys(prefix, id).tasks)).toBe(2);
+    expect(await redis.xlen(importKeys(prefix, id).chunks)).toBe(2);
   });
 });
 

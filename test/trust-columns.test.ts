@@ -123,7 +123,7 @@ describe('only the schema columns are written', () => {
     const res = await runCli(['run', csv, '--schema', schema, '--target', `sqlite:${db}`, '--table', 'people', '--chunk-size', '2', '--processes', '1', '--out', join(dir.path, 'unique.xlsx'), '--json'], { env });
     expect(JSON.parse(res.stdout)).toMatchObject({ succeeded: 2, failed: 2, ignoredColumns: ['is_admin'] });
     const sheets = await readWorkbook(join(dir.path, 'unique.xlsx'));
-    // Two tasks of two rows: their outcomes are recorded in the order they finish.
+    // Two chunks of two rows: their outcomes are recorded in the order they finish.
     const byRow = (a: unknown[], b: unknown[]): number => Number(a[0]) - Number(b[0]);
     expect(sheets.get('Errors')!.slice(1).map((r) => r.slice(0, 3)).sort(byRow)).toEqual([
       [2, 3, 'email repeats a value already used earlier in the file (first in row 1)'],

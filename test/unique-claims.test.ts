@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { enqueue } from '../src/index.js';
-import { decodeTask } from '../src/tasks/task-codec.js';
+import { decodeChunk } from '../src/chunks/chunk-codec.js';
 import { arrayIndex, ARRAY_VALUES_PER_KEY } from '../src/enqueue/unique-values.js';
 import { useRedisScratch } from './helpers/redis.js';
 import { writeFile } from './helpers/files.js';
@@ -10,12 +10,12 @@ import { importKeys } from '../src/redis/keys.js';
 let redis: ImporterRedis;
 const { prefix, dir } = useRedisScratch((client) => (redis = client));
 
-/** Row -> [unique slot, row it repeats], as the enqueue marked them in the tasks. */
+/** Row -> [unique slot, row it repeats], as the enqueue marked them in the chunks. */
 async function markedDuplicates(id: string): Promise<Map<string, number>> {
   const marked = new Map<string, number>();
-  for (const [entryId, fields] of await redis.xrange(importKeys(prefix, id).tasks, '-', '+')) {
-    const task = decodeTask(entryId, fields);
-    for (const dup of task.duplicates) marked.set(`${task.firstRow + dup.index}:${dup.uniqueSlot}`, dup.firstRow);
+  for (const [entryId, fields] of await redis.xrange(importKeys(prefix, id).chunks, '-', '+')) {
+    const chunk = decodeChunk(entryId, fields);
+    for (const dup of chunk.duplicates) marked.set(`${chunk.firstRow + dup.index}:${dup.uniqueSlot}`, dup.firstRow);
   }
   return marked;
 }

@@ -134,10 +134,10 @@ describe('hostile workbooks', () => {
     expect(res.code).toBe(1);
     expect(res.ms).toBeLessThan(20_000);
     expect(res.peakKB).toBeLessThan(300 * 1024);
-    // Rows were queued before the lie showed: the import is failed and its tasks dropped.
+    // Rows were queued before the lie showed: the import is failed and its chunks dropped.
     expect(await redis.hget(importKeys(prefix, 'lying-bomb').meta, 'state')).toBe('failed');
     expect(Number(await redis.hget(importKeys(prefix, 'lying-bomb').meta, 'enqueuedChunks'))).toBeGreaterThan(0);
-    expect(await redis.xlen(importKeys(prefix, 'lying-bomb').tasks)).toBe(0);
+    expect(await redis.xlen(importKeys(prefix, 'lying-bomb').chunks)).toBe(0);
   });
 
   it('only the sheet asked for is read: a bomb in another sheet costs nothing until it is asked for', async () => {

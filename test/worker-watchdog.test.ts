@@ -1,7 +1,7 @@
 /**
  * Worker processes whose event loop is blocked (a handler that spins on a row) never outlive
  * their supervisor, and never stall an import: the supervisor kills a silent child and starts
- * another, a task that took workers down twice is checked row by row until the row that hangs is
+ * another, a chunk that took workers down twice is checked row by row until the row that hangs is
  * found, and that row fails with "could not be checked within ...".
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -152,7 +152,7 @@ describe('a row whose check never returns', () => {
     expect(saved.map((r) => r.id)).toEqual(Array.from({ length: rows }, (_, i) => i + 1).filter((id) => id !== 57));
     expect(saved.every((r) => r.n === 1)).toBe(true);
     // Two deliveries as usual, two probes dying on row 57: at least four workers blocked (more
-    // when a worker takes the task over before the blocked one is killed), each killed.
+    // when a worker takes the chunk over before the blocked one is killed), each killed.
     const blocked = blockedPids(blockedDir);
     expect(blocked.length).toBeGreaterThanOrEqual(4);
     expect(res.stderr.match(/has not answered for/g)?.length).toBeGreaterThanOrEqual(blocked.length);

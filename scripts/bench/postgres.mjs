@@ -1,5 +1,5 @@
 // The PostgreSQL case of the benchmark: the importer (enqueue + 2 worker processes by default, COPY per
-// task) into a table, against `psql \copy` of the same file into an identical fresh table, which
+// chunk) into a table, against `psql \copy` of the same file into an identical fresh table, which
 // validates nothing. Both tables live in a schema of the benchmark's own, dropped at the end.
 // The file has no invalid row (\copy would stop at the first bad date), so both load every row;
 // the two tables are then compared by checksum. The file's shape (generate.mjs's ASCII people or

@@ -24,7 +24,7 @@ export async function importBytes(redis, prefix, id, samples = 5) {
   replies.forEach(([err, size], i) => {
     if (err || size === null) return; // expired or deleted between SCAN and MEMORY USAGE
     total += Number(size);
-    // succeeded, failed, tasks, meta, done, unique, probe: the part after the hash tag.
+    // succeeded, failed, chunks, meta, done, unique, probe: the part after the hash tag.
     const kind = keys[i].slice(`${prefix}:{${id}}:`.length).split(':')[0];
     byKind[kind] = (byKind[kind] ?? 0) + Number(size);
   });

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { errorMessage, inputError, usageError } from '../errors.js';
+import { errorMessage, inputError, optionError } from '../errors.js';
 import { isS3Url } from '../s3/s3-url.js';
 import { planHeader, REPORT_COLUMN, uniqueColumnIndexes } from '../enqueue/check-header.js';
 import type { KeepColumns } from '../import-record.js';
@@ -81,7 +81,7 @@ export interface CheckResult {
  * checked. A file that cannot be read to its end throws, naming the line, and writes no `out`.
  */
 export async function checkFile(options: CheckOptions): Promise<CheckResult> {
-  if (options.out && isS3Url(options.out)) throw usageError('--out: check writes its workbook to a local file, not to S3');
+  if (options.out && isS3Url(options.out)) throw optionError((o) => `${o('out')}: check writes its workbook to a local file, not to S3`);
   const loaded = options.schemaPath ? await loadSchemaFile(options.schemaPath) : null;
   const schema = loaded?.schema ?? null;
   const opened = await openRecords(options.source, options, options.stdin, true);
@@ -140,7 +140,7 @@ export async function checkFile(options: CheckOptions): Promise<CheckResult> {
 
 const RESERVE_AFTER_BYTES = 4 * 1024 * 1024;
 
-/** The worker's checks of a row (process-task.ts), in file order, with uniqueness on top. */
+/** The worker's checks of a row (process-chunks.ts), in file order, with uniqueness on top. */
 class RowChecker {
   total = 0;
   invalid = 0;

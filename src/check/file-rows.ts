@@ -8,7 +8,7 @@ import type { SourceRecord } from '../sources/read-options.js';
 /**
  * The data rows of an opened file (its header already read), in batches, with the import's
  * columns only (projectFields): the fields a worker validates. CSV text read raw is split as a
- * worker splits its task's text (splitRecords); workbooks and `--trim` come parsed, as the
+ * worker splits its chunk's text (splitRecords); workbooks and `--trim` come parsed, as the
  * enqueue queues them.
  */
 export async function* fileRows(opened: RecordSource, firstRows: readonly SourceRecord[], keep: KeepColumns | null): AsyncGenerator<SourceRecord[]> {
@@ -18,7 +18,7 @@ export async function* fileRows(opened: RecordSource, firstRows: readonly Source
     for await (const batch of opened.raw.batches()) {
       if (batch.dialect.lineEnd !== LINE_END_UNKNOWN) lineEnd = batch.dialect.lineEnd;
       const rows: SourceRecord[] = [];
-      // Lines counted as a worker counts them in its task's text (decodeRawRows).
+      // Lines counted as a worker counts them in its chunk's text (decodeRawRows).
       let line = batch.lines[0] ?? 1;
       const text = batch.data.toString('utf8', batch.starts[0], batch.end);
       splitRecords(text, { delimiter: String.fromCharCode(batch.dialect.delimiter), lineEnd }, (fields, blank, breaks) => {

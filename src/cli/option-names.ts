@@ -1,3 +1,4 @@
+import { TOKEN_ENV } from '../dashboard/bind-rules.js';
 import { ImporterError, OptionError } from '../errors.js';
 
 /**
@@ -16,6 +17,15 @@ const CLI_NAMES: Readonly<Record<string, string>> = {
   encoding: '--encoding',
   maxColumns: '--max-columns',
   maxRecordSize: '--max-record-size',
+  'workbookLimits.maxInflateRatio': '--max-inflate-ratio',
+  'workbookLimits.maxTextRatio': '--max-text-ratio',
+  'workbookLimits.maxSharedStringsBytes': '--max-shared-strings',
+  trim: '--trim',
+  map: '--map',
+  createTable: '--create-table',
+  upload: '--upload',
+  out: '--out',
+  token: `--token (or ${TOKEN_ENV})`,
   smtpUrl: 'SMTP_URL',
 };
 

@@ -1,10 +1,10 @@
 import { isIP } from 'node:net';
-import { usageError } from '../errors.js';
+import { optionError } from '../errors.js';
 
 export const DEFAULT_DASHBOARD_HOST = '127.0.0.1';
 export const DEFAULT_DASHBOARD_PORT = 8080;
 
-/** The environment variable that gives the dashboard's token when `--token` does not. */
+/** The environment variable the command line reads the dashboard's token from when `--token` does not give it. */
 export const TOKEN_ENV = 'IMPORTER_DASHBOARD_TOKEN';
 
 /** True for names that only this machine can reach: localhost, 127.0.0.0/8, ::1. */
@@ -21,11 +21,12 @@ export function isLoopbackHost(host: string): boolean {
  * imports, or read the uploaders' rows: it refuses to start without a token.
  */
 export function checkBind(host: string, token: string | null): void {
-  if (token !== null && token.length === 0) throw usageError(`the dashboard token is empty: give --token a value or unset ${TOKEN_ENV}`);
+  if (token !== null && token.length === 0) throw optionError((o) => `the dashboard token is empty: give ${o('token')} a value`);
   if (token === null && !isLoopbackHost(host)) {
-    throw usageError(
-      `refusing to serve the dashboard on ${host} without a token: anyone who can reach it could read the uploaded rows and cancel or purge imports. ` +
-        `Pass --token <t> or set ${TOKEN_ENV}, or bind to 127.0.0.1`,
+    throw optionError(
+      (o) =>
+        `refusing to serve the dashboard on ${host} without a token: anyone who can reach it could read the uploaded rows and cancel or purge imports. ` +
+        `Give ${o('token')}, or bind to 127.0.0.1`,
     );
   }
 }

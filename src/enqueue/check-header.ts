@@ -1,4 +1,4 @@
-import { inputError, usageError } from '../errors.js';
+import { inputError, optionError } from '../errors.js';
 import type { ImportSchema } from '../schema/compile-schema.js';
 import { NameIndex } from './header-names.js';
 
@@ -63,9 +63,11 @@ export function planHeader(fields: readonly string[], options: HeaderOptions): H
     else keep.push(i);
   });
   if (schema && ignored.length > 0 && schema.root['additionalProperties'] === false) {
-    throw inputError(
-      `${where}: the schema allows no columns but its properties ("additionalProperties": false), and the file has ` +
-        `${quoteList(ignored)} besides; expected ${quoteList(properties)} (remove ${ignored.length === 1 ? 'it' : 'them'}, or --map "Header=property")`,
+    throw optionError(
+      (o) =>
+        `${where}: the schema allows no columns but its properties ("additionalProperties": false), and the file has ` +
+        `${quoteList(ignored)} besides; expected ${quoteList(properties)} (remove ${ignored.length === 1 ? 'it' : 'them'}, or ${o('map')} "Header=property")`,
+      'input',
     );
   }
 
@@ -90,16 +92,18 @@ export function planHeader(fields: readonly string[], options: HeaderOptions): H
     else clashes.push(`headers "${headers[other]}" (column ${other + 1}) and "${headers[i]}" (column ${i + 1}) both name column "${column}"`);
   });
   if (clashes.length > 0) {
-    throw inputError(`${where}: ${clashes.join('; ')}; each column needs its own header (rename one, or use --map "Header=column")`);
+    throw optionError((o) => `${where}: ${clashes.join('; ')}; each column needs its own header (rename one, or use ${o('map')} "Header=column")`, 'input');
   }
 
   if (options.schema) {
     const missing = options.schema.required.filter((name) => !owner.has(name));
     if (missing.length > 0) {
-      throw inputError(
-        `${where}: missing required ${missing.length === 1 ? 'column' : 'columns'} ${quoteList(missing)}; ` +
+      throw optionError(
+        (o) =>
+          `${where}: missing required ${missing.length === 1 ? 'column' : 'columns'} ${quoteList(missing)}; ` +
           `expected ${quoteList(properties)}; found ${quoteList(found)} ` +
-          '(headers match ignoring case, spaces and punctuation; --map "Header=column" names any other)',
+          `(headers match ignoring case, spaces and punctuation; ${o('map')} "Header=column" names any other)`,
+        'input',
       );
     }
   }
@@ -111,7 +115,7 @@ function checkMapTargets(mapped: ReadonlyMap<number, string>, properties: readon
   const known = new Set(properties);
   const strays = [...new Set(mapped.values())].filter((to) => !known.has(to));
   if (strays.length > 0) {
-    throw usageError(`--map onto ${quoteList(strays)}: not ${strays.length === 1 ? 'a property' : 'properties'} of the schema; expected one of ${quoteList(properties)}`);
+    throw optionError((o) => `${o('map')} onto ${quoteList(strays)}: not ${strays.length === 1 ? 'a property' : 'properties'} of the schema; expected one of ${quoteList(properties)}`);
   }
 }
 
@@ -126,7 +130,7 @@ function mapHeaders(headers: readonly string[], map: Readonly<Record<string, str
     else mapped.set(headers.indexOf(header), to);
   }
   if (unknown.length > 0) {
-    throw inputError(`${where}: --map names ${unknown.length === 1 ? 'a header' : 'headers'} the file does not have: ${quoteList(unknown)}; found ${quoteList(headers)}`);
+    throw optionError((o) => `${where}: ${o('map')} names ${unknown.length === 1 ? 'a header' : 'headers'} the file does not have: ${quoteList(unknown)}; found ${quoteList(headers)}`, 'input');
   }
   return mapped;
 }

@@ -1,5 +1,5 @@
 import { sleep } from '../sleep.js';
-import { ImporterError } from '../errors.js';
+import { optionError } from '../errors.js';
 import type { ImportSettings } from '../import-record.js';
 import type { ImportKeys } from '../redis/keys.js';
 import { isTransientRedisError, replicated } from '../redis/replication.js';
@@ -77,7 +77,7 @@ export class ChunkSender {
    */
   async send(chunkNo: number, firstRow: number, rows: number, payload: string | Buffer, claims: readonly UniqueClaim[]): Promise<void> {
     await this.waitForRoom(firstRow - 1, rows);
-    const scriptKeys = [this.keys.meta, this.keys.tasks];
+    const scriptKeys = [this.keys.meta, this.keys.chunks];
     const { groups, repeats, arrays, slices } = groupClaims(claims, firstRow, 10 + this.bucketNames.length);
     const args = [
       chunkNo, firstRow, rows, payload, Date.now(), JSON.stringify(groups), JSON.stringify(repeats), JSON.stringify(arrays), this.settings.incarnation,
@@ -158,9 +158,10 @@ export class ChunkSender {
         const expected = err.expectedChunk;
         const at = this.sent.findIndex((c) => c.chunkNo === expected);
         if (at < 0 || ++rewinds > this.sent.length * 4) {
-          throw new ImporterError(
+          throw optionError(
+            (o) =>
+              `Redis lost queued chunks from chunk ${expected} on (a failover before its replica had them): run the same enqueue with ${o('id')} ${this.settings.id} to queue them again`,
             'state',
-            `Redis lost queued chunks from chunk ${expected} on (a failover before its replica had them): run the same enqueue with --id ${this.settings.id} to queue them again`,
           );
         }
         i = at;

@@ -79,7 +79,7 @@ export interface EnqueueResult {
 }
 
 /**
- * Streams a CSV or Excel file into tasks of `chunkSize` rows on the import's Redis stream. Resumable:
+ * Streams a CSV or Excel file into chunks of `chunkSize` rows on the import's Redis stream. Resumable:
  * with the id of an import whose enqueue stopped part way, it skips the chunks already queued
  * and continues; with the id of a finished enqueue it changes nothing.
  */

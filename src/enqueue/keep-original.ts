@@ -31,7 +31,7 @@ export interface KeptOriginal {
  * from the kept copy. A file already in S3 is not copied: it is its own original.
  */
 export async function keepOriginal(options: KeepOriginalOptions): Promise<KeptOriginal> {
-  parseS3Url(options.uploadTo, '--upload');
+  parseS3Url(options.uploadTo, 'upload');
   if (isS3Url(options.source)) return { url: options.source, readFrom: options.source };
   const name = options.source === STDIN ? 'stdin.csv' : basename(options.source);
   const location = s3Child(options.uploadTo, options.id, name);

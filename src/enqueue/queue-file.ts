@@ -24,7 +24,7 @@ export interface QueueFileOptions {
 }
 
 /**
- * Reads the file to its end into chunks on the import's task stream; returns the file's data
+ * Reads the file to its end into chunks on the import's chunks stream; returns the file's data
  * rows. A file that cannot be read on
  * fails the import as a whole; a Redis that is full, or a stop through the import (cancelled,
  * purged), leave it as it is.
@@ -52,7 +52,7 @@ async function stoppedWhy(err: unknown, { redis, prefix, keys, settings }: Queue
   if (redisFullError(err, id)) return err;
   if (err instanceof ImporterError && err.kind === 'input') {
     // The file cannot be read on: the import is failed as a whole, not left half-queued.
-    await runScript(redis, 'failImport', [keys.meta, keys.tasks], [err.message, Date.now()]);
+    await runScript(redis, 'failImport', [keys.meta, keys.chunks], [err.message, Date.now()]);
     await redis.zrem(globalKeys(prefix).active, id);
   }
   return err;

@@ -3,7 +3,7 @@ import type { ImportSettings, KeepColumns } from '../import-record.js';
 import { parseRecords, type RecordDialect } from '../sources/csv-fields.js';
 import { FIELD_PLAIN, FIELD_QUOTED, LINE_END_LF, LINE_END_UNKNOWN } from '../sources/csv-scan.js';
 import type { RawCsvBatch, RawCsvReader } from '../sources/raw-csv-batches.js';
-import { encodeRawChunk } from '../tasks/task-codec.js';
+import { encodeRawChunk } from '../chunks/chunk-codec.js';
 import type { ChunkSender, UniqueClaim } from './chunk-sender.js';
 import { textClaim, UniqueHasher } from './unique-hash.js';
 import { arrayIndexOfBytes } from './unique-values.js';

@@ -1,7 +1,7 @@
 import { MAX_CHUNK_BYTES } from '../defaults.js';
 import { projectFields, type ImportSettings } from '../import-record.js';
 import type { SourceRecord } from '../sources/read-options.js';
-import { encodeChunk } from '../tasks/task-codec.js';
+import { encodeChunk } from '../chunks/chunk-codec.js';
 import type { ChunkSender, UniqueClaim } from './chunk-sender.js';
 import { textClaim, UniqueHasher } from './unique-hash.js';
 

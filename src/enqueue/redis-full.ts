@@ -1,4 +1,4 @@
-import { errorMessage, ImporterError } from '../errors.js';
+import { errorMessage, type ImporterError, optionError } from '../errors.js';
 
 /**
  * Redis's refusal to store more (its maxmemory reached, eviction off), in words and with the
@@ -10,9 +10,10 @@ export function redisFullError(err: unknown, id: string): ImporterError | null {
   if (!/^OOM\b|OOM command not allowed/.test(message)) return null;
   // Redis's first sentence; the rest names the script and its line.
   const said = /OOM command not allowed[^.]*/.exec(message)?.[0] ?? message.trim();
-  return new ImporterError(
+  return optionError(
+    (o) =>
+      `Redis is full (maxmemory): it refused to store more of import ${id} (${said}); the rows queued so far are kept: free memory in Redis or raise its maxmemory, then run the same enqueue with ${o('id')} ${id} to continue`,
     'connection',
-    `Redis is full (maxmemory): it refused to store more of import ${id} (${said}); the rows queued so far are kept: free memory in Redis or raise its maxmemory, then run the same enqueue with --id ${id} to continue`,
-    { cause: err },
+    err,
   );
 }

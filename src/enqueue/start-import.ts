@@ -1,6 +1,6 @@
 import { ImporterError, optionError } from '../errors.js';
 import { readRecord, settingsToFields, type ImportSettings, type ImportState } from '../import-record.js';
-import { activeScore, globalKeys, type ImportKeys, TASK_GROUP } from '../redis/keys.js';
+import { activeScore, globalKeys, type ImportKeys, CHUNK_GROUP } from '../redis/keys.js';
 import { durably } from '../redis/replication.js';
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
 import { claimImport, holdImport, ownerFields } from './enqueue-owner.js';
@@ -24,13 +24,13 @@ export interface FinishedImport {
 }
 
 /**
- * Creates the import's record and task stream with `settings`, or, when the import exists,
+ * Creates the import's record and chunks stream with `settings`, or, when the import exists,
  * resumes it: the same columns, still enqueuing, and read by no other enqueue.
  */
 export async function createOrResume(redis: ImporterRedis, prefix: string, keys: ImportKeys, settings: ImportSettings): Promise<StartedImport | FinishedImport> {
   // durably(): confirmed by a replica on a cluster, sent again through a failover (see replication.ts).
   const created =
-    (await durably(redis, keys.meta, () => runScript(redis, 'createImport', [keys.meta, keys.tasks], [TASK_GROUP, ...settingsToFields(settings, settings.createdAt), ...ownerFields()]))) === 1;
+    (await durably(redis, keys.meta, () => runScript(redis, 'createImport', [keys.meta, keys.chunks], [CHUNK_GROUP, ...settingsToFields(settings, settings.createdAt), ...ownerFields()]))) === 1;
   if (created) return { done: false, created, startChunk: 0, settings };
   const { id } = settings;
   const existing = await readRecord(redis, prefix, id);

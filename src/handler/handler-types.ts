@@ -11,7 +11,7 @@ export interface HandlerContext {
    * import can take again once the old one is purged or expired, it names this import alone.
    */
   readonly incarnation: string;
-  /** The task's chunk number: with incarnation, a key for making `save` idempotent. */
+  /** The chunk's number: with incarnation, a key for making `save` idempotent. */
   readonly chunk: number;
   readonly table: string;
   readonly target: string;
@@ -38,7 +38,7 @@ export interface HandlerRejection {
 /**
  * A user's own rules and persistence. `validate` runs after the schema on each valid row:
  * throw a RowError (or return messages) to mark the row invalid. `save` replaces the target:
- * it receives a task's valid rows at once, may return the rows it refused, and may be called
+ * it receives a chunk's valid rows at once, may return the rows it refused, and may be called
  * again for the same (incarnation, chunk) after a crash, so it should be idempotent on that key.
  * Any other error thrown by either is taken as transient and retried with backoff.
  */

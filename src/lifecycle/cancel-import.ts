@@ -25,8 +25,8 @@ export interface CancelResult {
 const REASON = 'cancelled with importer cancel';
 
 /**
- * Cancels an import that still has work: its queued tasks are dropped at once (workers fetch
- * nothing more from it; a task one already holds is finished and its rows counted), it leaves
+ * Cancels an import that still has work: its queued chunks are dropped at once (workers fetch
+ * nothing more from it; a chunk one already holds is finished and its rows counted), it leaves
  * the active set, and its state becomes `cancelled`. Rows already saved stay saved. An import
  * that already finished is left as it is.
  */
@@ -35,7 +35,7 @@ export async function cancelImport(options: CancelOptions): Promise<CancelResult
   const keys = importKeys(prefix, options.id);
   let previous: ImportState;
   try {
-    previous = (await runScript(options.redis, 'cancelImport', [keys.meta, keys.tasks], [options.now ?? Date.now(), REASON])) as ImportState;
+    previous = (await runScript(options.redis, 'cancelImport', [keys.meta, keys.chunks], [options.now ?? Date.now(), REASON])) as ImportState;
   } catch (err) {
     if (err instanceof NoImportError) throw new ImporterError('state', `no import with id "${options.id}" in this Redis`);
     throw err;

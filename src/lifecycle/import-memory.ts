@@ -14,7 +14,7 @@ export interface ImportMemory {
   readonly bytes: number;
   readonly keys: number;
   /**
-   * Bytes by kind of key: its name after `{<id>}:` (`meta`, `tasks`, `succeeded`, `failed`,
+   * Bytes by kind of key: its name after `{<id>}:` (`meta`, `chunks`, `succeeded`, `failed`,
    * `done`), the unique values' hashes and arrays together as `unique`, probes as `probe`.
    */
   readonly byKind: Readonly<Record<string, number>>;

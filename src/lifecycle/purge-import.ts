@@ -33,10 +33,10 @@ export interface PurgeResult {
 /**
  * Deletes every key an import owns at once (UNLINK: Redis frees large values in the background)
  * and forgets it in the shared sets. The record goes last, so an interrupted purge can be run
- * again. Workers holding one of its tasks find no record and drop the task. An id with no keys
+ * again. Workers holding one of its chunks find no record and drop the chunk. An id with no keys
  * at all is an error (a typo should not look like success).
  *
- * Then the import's rows of its target's ledger are deleted (after the keys: while a task of it
+ * Then the import's rows of its target's ledger are deleted (after the keys: while a chunk of it
  * could still come back, its ledger rows keep it from being saved twice). A target that cannot
  * be reached does not fail the purge: the result says so, and the rows go with age (LEDGER_KEEP_DAYS).
  */

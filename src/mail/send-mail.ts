@@ -1,5 +1,5 @@
 import { createTransport } from 'nodemailer';
-import { ImporterError } from '../errors.js';
+import { optionError } from '../errors.js';
 import { sleep } from '../sleep.js';
 import type { ResolvedMailSettings } from './mail-settings.js';
 import { describeSmtpError, isPermanent, serverName } from './smtp-errors.js';
@@ -42,7 +42,6 @@ function addresses(list: unknown): string[] {
  */
 export async function sendMail(mail: OutgoingMail, settings: ResolvedMailSettings, signal?: AbortSignal): Promise<SentMail> {
   const transport = createTransport({ url: settings.smtpUrl, ...TIMEOUTS });
-  const server = serverName(settings.smtpUrl);
   let remaining = [...mail.to];
   const accepted: string[] = [];
   let messageId = '';
@@ -80,10 +79,11 @@ export async function sendMail(mail: OutgoingMail, settings: ResolvedMailSetting
   }
   if (remaining.length > 0) {
     const sentTo = accepted.length > 0 ? ` (it did reach ${accepted.join(', ')})` : '';
-    throw new ImporterError(
+    const tries = `${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}`;
+    throw optionError(
+      (o) => `cannot send the report to ${remaining.join(', ')} after ${tries}: ${describeSmtpError(lastError, serverName(settings.smtpUrl, o))}${sentTo}`,
       'connection',
-      `cannot send the report to ${remaining.join(', ')} after ${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}: ${describeSmtpError(lastError, server)}${sentTo}`,
-      { cause: lastError },
+      lastError,
     );
   }
   return { messageId, accepted, attempts: attempt };

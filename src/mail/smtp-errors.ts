@@ -1,4 +1,4 @@
-import { errorMessage } from '../errors.js';
+import { errorMessage, type NameOption } from '../errors.js';
 import { redactUrl } from '../redact.js';
 
 /** What nodemailer puts on its errors. */
@@ -38,13 +38,13 @@ export function describeSmtpError(err: unknown, server: string): string {
   }
 }
 
-/** `smtp://user:pass@host:587` -> `host:587`. */
-export function serverName(smtpUrl: string): string {
+/** `smtp://user:pass@host:587` -> `host:587`; an unparsable URL is named by its option. */
+export function serverName(smtpUrl: string, name: NameOption = (option) => option): string {
   try {
     // Parsed without its user-info: a raw password can make the URL misparse into its host.
     const url = new URL(redactUrl(smtpUrl));
     return url.port ? `${url.hostname}:${url.port}` : url.hostname;
   } catch {
-    return 'from SMTP_URL';
+    return `from ${name('smtpUrl')}`;
   }
 }

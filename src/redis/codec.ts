@@ -6,7 +6,7 @@ import { constants, deflateRawSync, inflateRaw, inflateRawSync } from 'node:zlib
  * fields), the repeated unique values it carries, and the elements of the two outcome lists.
  * The Lua scripts that touch these formats (enqueue-chunk.lua, record-chunk.lua) point here.
  * A chunk's payload (the `d` field: its rows as JSON or as the file's own text) is the one format
- * left to its own module, src/tasks/task-codec.ts, as it is about rows, not Redis.
+ * left to its own module, src/chunks/chunk-codec.ts, as it is about rows, not Redis.
  */
 
 // --- The chunk's stream entry ------------------------------------------------------------------
@@ -25,7 +25,7 @@ export function chunkFromEntryId(entryId: string): number {
 
 /** Names of a chunk's stream entry fields (written by enqueue-chunk.lua, read here). */
 export const CHUNK_FIELD = {
-  /** The chunk's payload (src/tasks/task-codec.ts). */
+  /** The chunk's payload (src/chunks/chunk-codec.ts). */
   payload: 'd',
   /** The incarnation of the import it was queued for (ImportSettings.incarnation). */
   incarnation: 'i',

@@ -6,8 +6,8 @@
 export interface ImportKeys {
   /** Hash: the import's record (options, header, counters, state). O(1) in the file's size. */
   readonly meta: string;
-  /** Stream: pending tasks, one entry per chunk of rows; entries are deleted once recorded. */
-  readonly tasks: string;
+  /** Stream: pending chunks of rows, one entry each; entries are deleted once recorded. */
+  readonly chunks: string;
   /** Bitmap: one bit per chunk, set once its outcomes are recorded (makes recording idempotent). */
   readonly done: string;
   /** List: one packed element per recorded chunk with imported rows (src/redis/codec.ts). */
@@ -18,7 +18,7 @@ export interface ImportKeys {
    * Hashes per unique column, each holding a share of its values (value -> row number of its
    * first occurrence in file order). Sharded so that each stays small enough for Redis's compact
    * encoding: one big hash would cost several times the values' size. Deleted with the arrays
-   * once the whole file is queued (finish-enqueue.lua): the verdicts are in the tasks by then.
+   * once the whole file is queued (finish-enqueue.lua): the verdicts are in the chunks by then.
    */
   unique(columnIndex: number, bucket: number): string;
   /**
@@ -29,7 +29,7 @@ export interface ImportKeys {
   /** String: a unique column's array number `array` of plain integer values (unique-values.ts). */
   uniqueArray(columnIndex: number, array: number): string;
   /**
-   * String: the probe of a task that took down workers (src/work/row-probe.ts): the rows found
+   * String: the probe of a chunk that took down workers (src/work/row-probe.ts): the rows found
    * hanging and the row being checked, as JSON. Expires an hour after its last write.
    */
   probe(chunk: number): string;
@@ -44,14 +44,15 @@ export interface GlobalKeys {
   readonly workers: string;
 }
 
-export const TASK_GROUP = 'workers';
+/** The consumer group of the chunks stream: every worker reads the chunks through it. */
+export const CHUNK_GROUP = 'workers';
 
 export function importKeys(prefix: string, id: string): ImportKeys {
   const base = `${prefix}:{${id}}`;
   const uniquePrefix = (columnIndex: number): string => `${base}:unique:${columnIndex}:`;
   return {
     meta: `${base}:meta`,
-    tasks: `${base}:tasks`,
+    chunks: `${base}:chunks`,
     done: `${base}:done`,
     succeeded: `${base}:succeeded`,
     failed: `${base}:failed`,

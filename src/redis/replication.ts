@@ -7,7 +7,7 @@ import { keySlot } from './key-slot.js';
  * Redis replicates asynchronously: a master acknowledges a write before its replica has it, and
  * when the master dies (SIGKILL, a lost host) the promoted replica may lack its last writes.
  * For most of the importer's writes that is harmless: a lost outcome is recorded again when the
- * task is handed out again (the target's ledger keeps rows from being saved twice). Writes that
+ * chunk is handed out again (the target's ledger keeps rows from being saved twice). Writes that
  * nothing would redo (an import created, a chunk queued, an enqueue sealed, an import marked
  * complete) are confirmed with WAIT before the importer relies on them.
  */

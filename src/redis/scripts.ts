@@ -10,14 +10,14 @@ const SCRIPTS = {
   finishEnqueue: 'finish-enqueue.lua',
   failImport: 'fail-import.lua',
   recordChunk: 'record-chunk.lua',
-  touchTasks: 'touch-tasks.lua',
+  touchChunks: 'touch-chunks.lua',
   cancelImport: 'cancel-import.lua',
   claimEnqueue: 'claim-enqueue.lua',
   markWaiting: 'mark-waiting.lua',
   noteSaved: 'note-saved.lua',
   giveUpImport: 'give-up-import.lua',
   resumeImport: 'resume-import.lua',
-  releaseTasks: 'release-tasks.lua',
+  releaseChunks: 'release-chunks.lua',
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -34,7 +34,7 @@ export interface ScriptResults {
   failImport: ImportState | null;
   recordChunk: 'recorded' | 'complete' | 'duplicate' | 'skipped' | 'stale' | 'resend';
   /** Entries touched. */
-  touchTasks: number;
+  touchChunks: number;
   /** The state before the call. */
   cancelImport: ImportState;
   /** [1] claimed; [0, host, pid, last beat] another enqueue reads it; [2, state] closed. */
@@ -48,7 +48,7 @@ export interface ScriptResults {
   /** The state afterwards. */
   resumeImport: ImportState | null;
   /** Entries released. */
-  releaseTasks: number;
+  releaseChunks: number;
 }
 type ScriptCall = (numKeys: number, ...keysAndArgs: (string | number | Buffer)[]) => Promise<unknown>;
 

@@ -6,7 +6,7 @@ import { importKeys } from '../redis/keys.js';
 import { compileSchema } from '../schema/compile-schema.js';
 import { createRowValidator, type CellValue } from '../schema/row-validator.js';
 import { decodeFailedRow, isPacked, unpackListElement, type FailedRowEntry } from '../redis/codec.js';
-import { decodeSuccessRows } from '../tasks/task-codec.js';
+import { decodeSuccessRows } from '../chunks/chunk-codec.js';
 
 /** Elements stored as text, one per failed row, are small: fetched many at a time. */
 const BATCH = 2000;

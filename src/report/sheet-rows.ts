@@ -2,7 +2,7 @@ import type { ImportRecord } from '../import-record.js';
 import { compileSchema } from '../schema/compile-schema.js';
 import { createRowValidator, type RowValidator } from '../schema/row-validator.js';
 import { decodeFailedRow, unpackListElementSync } from '../redis/codec.js';
-import { forEachSuccessRow } from '../tasks/task-codec.js';
+import { forEachSuccessRow } from '../chunks/chunk-codec.js';
 import { cell, type CellInput } from './cells.js';
 import { forUploader } from './uploader-text.js';
 import { rowXml } from './xlsx/row-xml.js';

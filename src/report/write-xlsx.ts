@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { ImportRecord } from '../import-record.js';
 import { listElementRows } from '../redis/codec.js';
 import { importKeys } from '../redis/keys.js';
-import { countSuccessRows } from '../tasks/task-codec.js';
+import { countSuccessRows } from '../chunks/chunk-codec.js';
 import { groupErrors } from './error-groups.js';
 import { readListElements } from './list-reader.js';
 import { MAX_DATA_ROWS_PER_SHEET, PagedSheet } from './paged-sheet.js';

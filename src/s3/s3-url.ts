@@ -1,4 +1,4 @@
-import { usageError } from '../errors.js';
+import { optionError, usageError } from '../errors.js';
 
 /** An object (or, with a key ending in `/`, a prefix) in an S3 bucket. */
 export interface S3Location {
@@ -11,9 +11,12 @@ export function isS3Url(value: string): boolean {
 }
 
 /** `s3://bucket/path/to/key` -> { bucket, key }. A missing bucket is a usage error. */
-export function parseS3Url(url: string, what = 'S3 location'): S3Location {
+export function parseS3Url(url: string, option?: string): S3Location {
   const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
-  if (!match || !match[1]) throw usageError(`${what} "${url}" is not of the form s3://bucket/key`);
+  if (!match || !match[1]) {
+    if (option === undefined) throw usageError(`S3 location "${url}" is not of the form s3://bucket/key`);
+    throw optionError((o) => `${o(option)} "${url}" is not of the form s3://bucket/key`);
+  }
   return { bucket: match[1], key: match[2] ?? '' };
 }
 

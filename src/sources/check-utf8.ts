@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { inputError } from '../errors.js';
+import { inputError, optionError } from '../errors.js';
 import { LineTracker } from './line-tracker.js';
 import { skipLeadingBytes } from './skip-bytes.js';
 
@@ -84,9 +84,11 @@ export async function* checkUtf8(chunks: AsyncIterable<Buffer>, name: string, sk
 }
 
 function invalidError(name: string, line: number, offset: number, byte: number): Error {
-  return inputError(
-    `${name}: line ${line}: not valid UTF-8 (byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')} at byte offset ${offset}); ` +
-      'if the file is in another encoding, name it with --encoding (for example --encoding windows-1252)',
+  return optionError(
+    (o) =>
+      `${name}: line ${line}: not valid UTF-8 (byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')} at byte offset ${offset}); ` +
+      `if the file is in another encoding, name it with ${o('encoding')} (for example ${o('encoding')} windows-1252)`,
+    'input',
   );
 }
 

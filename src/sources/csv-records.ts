@@ -1,6 +1,6 @@
 import { DEFAULT_MAX_COLUMNS, DEFAULT_MAX_RECORD_SIZE } from '../defaults.js';
 import { CsvError } from 'csv-parse';
-import { ImporterError, inputError } from '../errors.js';
+import { ImporterError, inputError, optionError } from '../errors.js';
 import { createCsvParseCore } from './csv-parse-api.js';
 import { isBlank, lineBreaksIn } from './csv-fields.js';
 import { BATCH_RECORDS, type SourceRecord } from './read-options.js';
@@ -103,7 +103,7 @@ export async function* readCsvBatches(input: AsyncIterable<Buffer>, options: Csv
 }
 
 export function tooManyColumns(name: string, line: number, max: number): ImporterError {
-  return inputError(`${name}: line ${line}: a record has more than ${max} fields, the limit (raise it with --max-columns)`);
+  return optionError((o) => `${name}: line ${line}: a record has more than ${max} fields, the limit (raise it with ${o('maxColumns')})`, 'input');
 }
 
 export function quoteNeverClosed(name: string, line: number, cause?: unknown): ImporterError {
@@ -111,7 +111,7 @@ export function quoteNeverClosed(name: string, line: number, cause?: unknown): I
 }
 
 export function recordTooLarge(name: string, line: number, max: number, cause?: unknown): ImporterError {
-  return inputError(`${name}: line ${line}: a record is larger than the limit of ${max} bytes (raise it with --max-record-size)`, cause);
+  return optionError((o) => `${name}: line ${line}: a record is larger than the limit of ${max} bytes (raise it with ${o('maxRecordSize')})`, 'input', cause);
 }
 
 export function describeCsvError(err: unknown, name: string, nextLine: number, maxRecordSize: number): Error {
@@ -123,7 +123,7 @@ export function describeCsvError(err: unknown, name: string, nextLine: number, m
       case 'CSV_MAX_RECORD_SIZE':
         return recordTooLarge(name, nextLine, maxRecordSize, err);
       case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
-        return inputError(`${name}: line ${nextLine}: text follows the closing quote of a field; with --trim only spaces may`, err);
+        return optionError((o) => `${name}: line ${nextLine}: text follows the closing quote of a field; with ${o('trim')} only spaces may`, 'input', err);
       default:
         return inputError(`${name}: line ${nextLine}: ${err.message}`, err);
     }

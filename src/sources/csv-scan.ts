@@ -1,7 +1,7 @@
 /**
  * Finds where the records of CSV text begin and end without building their fields: the fast
  * first pass of an enqueue, which only needs record boundaries, line numbers and the values of
- * the unique columns. The workers parse each task's text with csv-parse itself.
+ * the unique columns. The workers parse each chunk's text with csv-parse itself.
  *
  * The state machine is csv-parse's own (7.x, options `relax_quotes`, `relax_column_count`, no
  * trim, no comments, `"` as quote and escape), so that the records found here are exactly the

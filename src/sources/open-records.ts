@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
 import { Readable } from 'node:stream';
-import { errorMessage, ImporterError, inputError } from '../errors.js';
+import { errorMessage, ImporterError, inputError, optionError } from '../errors.js';
 import { checkUtf8 } from './check-utf8.js';
 import { detectDelimiter, parseDelimiter } from './csv-dialect.js';
 import { readCsvBatches } from './csv-records.js';
@@ -74,7 +74,12 @@ export async function openRecords(source: string, options: ReadOptions = {}, std
   const zipNamedXlsx = sniff.kind === 'binary' && sniff.description === 'a ZIP archive' && XLSX_EXTENSIONS.has(extension);
   if (sniff.kind === 'xlsx' || zipNamedXlsx) return openWorkbook(source, opened.name, opened.size, stream, peeked.chunks, options);
   if (sniff.kind === 'binary') {
-    return fail(inputError(`${opened.name} is not a CSV text file: it looks like ${sniff.description}`));
+    const { description, readAs } = sniff;
+    return fail(
+      readAs
+        ? optionError((o) => `${opened.name} is not a CSV text file: it looks like ${description}; read it with ${o('encoding')} ${readAs}`, 'input')
+        : inputError(`${opened.name} is not a CSV text file: it looks like ${description}`),
+    );
   }
   if (sniff.kind === 'empty') {
     stream.destroy();

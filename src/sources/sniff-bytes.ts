@@ -6,7 +6,7 @@ export type ByteSniff =
   | { readonly kind: 'empty' }
   | { readonly kind: 'text'; readonly bom: BomEncoding | null; readonly bomLength: number }
   | { readonly kind: 'xlsx' }
-  | { readonly kind: 'binary'; readonly description: string };
+  | { readonly kind: 'binary'; readonly description: string; /** The encoding to read it with, when it is text after all (UTF-16 without a BOM). */ readonly readAs?: BomEncoding };
 
 const BOMS: readonly [BomEncoding, readonly number[]][] = [
   ['utf-8', [0xef, 0xbb, 0xbf]],
@@ -58,12 +58,12 @@ export function sniffBytes(head: Buffer, utf16 = false): ByteSniff {
   for (const [bytes, description] of SIGNATURES) {
     if (startsWith(head, bytes)) return { kind: 'binary', description };
   }
-  if (!utf16 && head.includes(0)) return { kind: 'binary', description: describeNuls(head) };
+  if (!utf16 && head.includes(0)) return { kind: 'binary', ...describeNuls(head) };
   return { kind: 'text', bom: null, bomLength: 0 };
 }
 
 /** UTF-16 text without a byte order mark has a NUL in every other byte (for ASCII letters). */
-function describeNuls(head: Buffer): string {
+function describeNuls(head: Buffer): { description: string; readAs?: BomEncoding } {
   const sample = head.subarray(0, 4096);
   let even = 0;
   let odd = 0;
@@ -73,7 +73,7 @@ function describeNuls(head: Buffer): string {
     else odd++;
   }
   const half = sample.length / 2;
-  if (odd > half * 0.3 && even < half * 0.05) return 'UTF-16 text without a byte order mark; read it with --encoding utf-16le';
-  if (even > half * 0.3 && odd < half * 0.05) return 'UTF-16 text without a byte order mark; read it with --encoding utf-16be';
-  return `binary data (a NUL byte at byte offset ${head.indexOf(0)})`;
+  if (odd > half * 0.3 && even < half * 0.05) return { description: 'UTF-16 text without a byte order mark', readAs: 'utf-16le' };
+  if (even > half * 0.3 && odd < half * 0.05) return { description: 'UTF-16 text without a byte order mark', readAs: 'utf-16be' };
+  return { description: `binary data (a NUL byte at byte offset ${head.indexOf(0)})` };
 }

@@ -1,7 +1,7 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import yauzl from 'yauzl';
-import { errorMessage, inputError } from '../errors.js';
+import { errorMessage, inputError, optionError } from '../errors.js';
 import type { WorkbookLimits } from './read-options.js';
 
 /** Below this size an archive part is too small to matter, whatever its compression ratio. */
@@ -63,11 +63,13 @@ export async function openXlsxArchive(path: string, name: string, limits: Workbo
       const size = entry.uncompressedSize;
       const ratio = size / Math.max(entry.compressedSize, 1);
       if (size > RATIO_EXEMPT_BYTES && ratio > limits.maxInflateRatio) {
-        throw inputError(
-          `${name}: refused: its ${what} (${part}) inflates ${Math.round(ratio)} times, from ${bytes(entry.compressedSize)} to ${bytes(size)}; the limit is ${limits.maxInflateRatio} times (a ZIP bomb? raise it with --max-inflate-ratio)`,
+        throw optionError(
+          (o) =>
+            `${name}: refused: its ${what} (${part}) inflates ${Math.round(ratio)} times, from ${bytes(entry.compressedSize)} to ${bytes(size)}; the limit is ${limits.maxInflateRatio} times (a ZIP bomb? raise it with ${o('workbookLimits.maxInflateRatio')})`,
+          'input',
         );
       }
-      if (size > maxBytes) throw inputError(`${name}: refused: its ${what} (${part}) inflates to ${bytes(size)}, more than the limit of ${bytes(maxBytes)}${raiseWith ? ` (raise it with ${raiseWith})` : ''}`);
+      if (size > maxBytes) throw optionError((o) => `${name}: refused: its ${what} (${part}) inflates to ${bytes(size)}, more than the limit of ${bytes(maxBytes)}${raiseWith ? ` (raise it with ${o(raiseWith)})` : ''}`, 'input');
       inflatedSoFar += size;
       if (inflatedSoFar > limits.maxInflatedBytes) {
         throw inputError(`${name}: refused: the parts of the workbook to read inflate to ${bytes(inflatedSoFar)}, more than the limit of ${bytes(limits.maxInflatedBytes)}`);
@@ -105,7 +107,7 @@ class Utf8Text extends Transform {
     const across = firstTag < 0 ? this.run + text.length : this.run + firstTag;
     this.run = firstTag < 0 ? across : text.length - text.lastIndexOf('<') - 1;
     if (across > this.maxRun) {
-      done(inputError(`${this.fileName}: refused: ${this.part} holds a value longer than the limit of ${this.maxRun} bytes (raise it with --max-record-size)`));
+      done(optionError((o) => `${this.fileName}: refused: ${this.part} holds a value longer than the limit of ${this.maxRun} bytes (raise it with ${o('maxRecordSize')})`, 'input'));
       return;
     }
     if (text.length > 0) this.push(text);

@@ -74,7 +74,7 @@ export async function openWorkbookSheet(archive: XlsxArchive, options: BookOptio
   const styled = archive.has('xl/styles.xml');
   if (styled) await book._parseStyles(await part('xl/styles.xml', 'styles'));
   if (archive.has('xl/sharedStrings.xml')) {
-    const shared = await part('xl/sharedStrings.xml', 'shared-string table', options.maxSharedStringsBytes, '--max-shared-strings');
+    const shared = await part('xl/sharedStrings.xml', 'shared-string table', options.maxSharedStringsBytes, 'workbookLimits.maxSharedStringsBytes');
     for await (const event of book._parseSharedStrings(shared)) void event; // cached in book.sharedStrings
   }
   const dateStyles = new Map<number, boolean>();

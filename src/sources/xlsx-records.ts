@@ -1,6 +1,6 @@
 import { DEFAULT_MAX_COLUMNS, DEFAULT_MAX_RECORD_SIZE } from '../defaults.js';
 import type { Readable } from 'node:stream';
-import { ImporterError, inputError } from '../errors.js';
+import { ImporterError, inputError, optionError } from '../errors.js';
 import { bytes, type XlsxArchive } from './xlsx-archive.js';
 import { openWorkbookSheet } from './xlsx-book.js';
 import { cellReading, type CellContext } from './cell-text.js';
@@ -52,7 +52,7 @@ export async function* readXlsxBatches(archive: XlsxArchive, options: XlsxReadOp
     let text = 0;
     let width = 0; // the header's, once read
     let batch: SourceRecord[] = [];
-    const tooWide = (row: number) => inputError(`${options.name}: row ${row}: more than ${maxColumns} columns, the limit (raise it with --max-columns)`);
+    const tooWide = (row: number) => optionError((o) => `${options.name}: row ${row}: more than ${maxColumns} columns, the limit (raise it with ${o('maxColumns')})`, 'input');
     for await (const rows of readSheetRows(counted(xml), maxColumns, tooWide)) {
       for (const row of rows) {
         if (row.number > EXCEL_ROWS) throw inputError(`${options.name}: row ${row.number}: past the last row a sheet can have (${EXCEL_ROWS}); refused`);
@@ -60,8 +60,10 @@ export async function* readXlsxBatches(archive: XlsxArchive, options: XlsxReadOp
         if (!record) continue;
         text += record.size;
         if (text > textBudget) {
-          throw inputError(
-            `${options.name}: refused at row ${row.number}: its cells hold more than ${bytes(textBudget)} of text, far more than a ${bytes(archive.fileSize)} workbook holds (the limit is ${bytes(limits.minTextBytes)} and ${limits.maxTextRatio} times the file's size: a shared string repeated in every cell? raise it with --max-text-ratio)`,
+          throw optionError(
+            (o) =>
+              `${options.name}: refused at row ${row.number}: its cells hold more than ${bytes(textBudget)} of text, far more than a ${bytes(archive.fileSize)} workbook holds (the limit is ${bytes(limits.minTextBytes)} and ${limits.maxTextRatio} times the file's size: a shared string repeated in every cell? raise it with ${o('workbookLimits.maxTextRatio')})`,
+            'input',
           );
         }
         if (width === 0) {
@@ -101,7 +103,7 @@ function rowRecord(row: SheetRow, width: number, cells: CellContext, options: Xl
     fields[cell.col - 1] = text;
     size += text.length;
     if (size > maxRecordSize) {
-      throw inputError(`${options.name}: row ${row.number}: larger than the limit of ${maxRecordSize} bytes (raise it with --max-record-size)`);
+      throw optionError((o) => `${options.name}: row ${row.number}: larger than the limit of ${maxRecordSize} bytes (raise it with ${o('maxRecordSize')})`, 'input');
     }
     if (text !== '' || reading.problem !== undefined) last = Math.max(last, cell.col);
   }

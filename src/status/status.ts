@@ -33,7 +33,7 @@ export interface ImportStatus {
   /** Headers of the file the schema has no property for: ignored, never written. */
   readonly ignoredColumns: readonly string[];
   /**
-   * Since when its target has been unavailable (workers keep its tasks pending and wait for it),
+   * Since when its target has been unavailable (workers keep its chunks pending and wait for it),
    * or null while it answers.
    */
   readonly waitingSince: string | null;

@@ -147,7 +147,7 @@ class LineWriter {
 
 /**
  * Text as UTF-8 bytes, encoded in one pass: Buffer.from(text) measures the text first and then
- * writes it (twice the work on a task's text). The bytes are
+ * writes it (twice the work on a chunk's text). The bytes are
  * written into a buffer sized for the worst case (3 bytes per UTF-16 unit), then copied into one
  * of their size: a worker holds a batch's bytes until its COPY is sent.
  */

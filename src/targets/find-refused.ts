@@ -5,7 +5,7 @@ const ONE_BY_ONE_UP_TO = 8;
 
 /** What a SQL target lends the search for refused rows: its statements and its words. */
 export interface RefusedRowSearch {
-  /** Writes rows [start, end) of the task with one statement. */
+  /** Writes rows [start, end) of the chunk with one statement. */
   write(start: number, end: number): Promise<void>;
   /** Runs one statement of the session (SAVEPOINT, ROLLBACK TO, RELEASE). */
   exec(sql: string): Promise<unknown>;
@@ -18,9 +18,9 @@ export interface RefusedRowSearch {
 }
 
 /**
- * Writes a task's rows in one statement. If the database refuses it, the rows are halved and
+ * Writes a chunk's rows in one statement. If the database refuses it, the rows are halved and
  * each half tried again under a savepoint, down to single rows, which fail with the database's
- * words: a few bad rows in a task of hundreds cost a few dozen statements, not one per row.
+ * words: a few bad rows in a chunk of hundreds cost a few dozen statements, not one per row.
  */
 export async function writeFindingRefused(rowCount: number, search: RefusedRowSearch): Promise<RowRejection[]> {
   const rejected: RowRejection[] = [];

@@ -3,6 +3,7 @@ import type { CellValue } from '../schema/row-validator.js';
 import { redactUrl } from '../redact.js';
 import { writeFindingRefused } from './find-refused.js';
 import { qualified, quoteMysql, splitTableName } from './sql-names.js';
+import { optionError } from '../errors.js';
 import { LEDGER_KEEP_DAYS, LEDGER_TABLE, TransientError, type ColumnType, type ConflictPolicy, type RowRejection, type SaveRequest, type TableDefinition, type Target } from './target.js';
 
 const LEDGER_NAME = LEDGER_TABLE;
@@ -146,7 +147,7 @@ export class MysqlTarget implements Target {
         [schema, name],
       );
       if (found.length > 0) return;
-      if (!definition.create) throw new Error(`table ${definition.table} does not exist: create it, or pass --create-table`);
+      if (!definition.create) throw optionError((o) => `table ${definition.table} does not exist: create it, or use ${o('createTable')}`, 'state');
       const key = new Set(definition.uniqueKey);
       // A key column cannot be TEXT in MySQL: it gets a bounded VARCHAR.
       const columns = definition.columns.map((c) => `${quoteMysql(c.name)} ${key.has(c.name) && c.type === 'text' ? 'VARCHAR(255)' : MYSQL_TYPES[c.type]}`);

@@ -5,6 +5,7 @@ import type { CellValue } from '../schema/row-validator.js';
 import { copyRowsBytes, copyText, utf8Bytes, type RowOriginals } from './copy-text.js';
 import { writeFindingRefused } from './find-refused.js';
 import { onConflictClause, qualified, quotePg, splitTableName } from './sql-names.js';
+import { optionError } from '../errors.js';
 import { LEDGER_KEEP_DAYS, LEDGER_TABLE, TransientError, type ColumnType, type EncodedRows, type RowRejection, type SaveRequest, type TableDefinition, type Target } from './target.js';
 
 const LEDGER_NAME = LEDGER_TABLE;
@@ -98,7 +99,7 @@ export class PostgresTarget implements Target {
       const table = qualified(definition.table, quotePg);
       const found = await this.pool.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [table]);
       if (!found.rows[0]?.t) {
-        if (!definition.create) throw new Error(`table ${definition.table} does not exist: create it, or pass --create-table`);
+        if (!definition.create) throw optionError((o) => `table ${definition.table} does not exist: create it, or use ${o('createTable')}`, 'state');
         const columns = definition.columns.map((c) => `${quotePg(c.name)} ${PG_TYPES[c.type]}`);
         if (definition.uniqueKey.length > 0) columns.push(`UNIQUE (${definition.uniqueKey.map(quotePg).join(', ')})`);
         await this.createIgnoringRace(`CREATE TABLE IF NOT EXISTS ${table} (${columns.join(', ')})`);
@@ -366,7 +367,7 @@ export function describePgError(err: unknown, request: Pick<SaveRequest, 'table'
     case '42P01':
       return `table ${request.table} does not exist (${message})`;
     case '42P10':
-      return `--on-conflict needs a unique key of the table on exactly those columns (${message})`;
+      return `the upsert's conflict columns need a unique key of the table on exactly those columns (${message})`;
     default:
       break;
   }

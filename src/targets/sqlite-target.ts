@@ -101,7 +101,7 @@ export class SqliteTarget implements Target {
 
   /**
    * Runs `work` (which opens the file on first use), waiting for another process's lock a
-   * millisecond or two at a time with the event loop free (this worker's other tasks go on
+   * millisecond or two at a time with the event loop free (this worker's other chunks go on
    * parsing and validating), up to the busy timeout. SQLite's own busy handler sleeps the thread
    * for 1, 2, 5, 10, 15... ms, which left two worker processes mostly waiting on each other's
    * short transactions.

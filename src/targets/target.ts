@@ -56,7 +56,7 @@ export interface TableDefinition {
 
 /**
  * Where valid rows go. `save` must be exactly-once per (ledger key, chunk): a chunk saved before
- * (a redelivered task) is not written again, and the rows refused the first time are returned
+ * (a redelivered chunk) is not written again, and the rows refused the first time are returned
  * again. Errors that may pass (connection, lock, timeout) are thrown as TransientError.
  */
 export interface Target {
@@ -77,7 +77,7 @@ export interface Target {
   encodeRows?(request: Pick<SaveRequest, 'table' | 'columns'>, rows: readonly (readonly CellValue[])[], originals: RowOriginals | null): Buffer;
   /**
    * Deletes the ledger rows of one import (by its ledger key) from the ledger beside `table`: once
-   * its Redis keys are gone, no task of it can come back. How many were deleted.
+   * its Redis keys are gone, no chunk of it can come back. How many were deleted.
    */
   forgetLedger?(table: string, ledgerKey: string): Promise<number>;
   close(): Promise<void>;
@@ -89,7 +89,7 @@ export const LEDGER_TABLE = '_importer_ledger';
 /**
  * Ledger rows older than this are deleted when a worker first uses a ledger: those of imports
  * whose keys expired (`--ttl`) or were deleted without `purge`. A chunk is recorded moments after
- * it is saved, so only a task left unrecorded this long could be saved again.
+ * it is saved, so only a chunk left unrecorded this long could be saved again.
  */
 export const LEDGER_KEEP_DAYS = 30;
 

@@ -5,7 +5,7 @@ import { createRowValidator, type RowValidator } from '../schema/row-validator.j
 import type { ColumnType, TableDefinition } from '../targets/target.js';
 import type { Handler } from '../handler/handler-types.js';
 
-/** What a worker keeps about one import while it works on it: built once, used per task. */
+/** What a worker keeps about one import while it works on it: built once, used per chunk. */
 export interface ImportContext {
   readonly record: ImportRecord;
   readonly keys: ImportKeys;

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 export const HEARTBEAT_MS = 500;
 /**
  * How long a worker process's heartbeats may stop before its supervisor kills it: the visibility
- * timeout (its tasks go to other workers then anyway), never under 2 s, which covers a process
+ * timeout (its chunks go to other workers then anyway), never under 2 s, which covers a process
  * still loading its modules.
  */
 export function silenceLimitMs(visibilityTimeoutMs: number): number {
@@ -27,8 +27,8 @@ setInterval(() => {
 
 /**
  * Ends this worker process when its supervisor is gone (exited, or SIGKILLed: the process is
- * then reparented), `graceMs` later: time for the tasks in flight to finish when the main thread
- * can still stop by itself, no more when it cannot. A task killed in flight goes to another worker
+ * then reparented), `graceMs` later: time for the chunks in flight to finish when the main thread
+ * can still stop by itself, no more when it cannot. A chunk killed in flight goes to another worker
  * after the visibility timeout, and its effects are idempotent.
  */
 export function startLifeline(supervisorPid: number, graceMs: number): void {

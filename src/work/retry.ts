@@ -18,7 +18,7 @@ export class RetriesExhaustedError extends Error {
 
 /**
  * A save that found the target unavailable through every attempt: its rows are neither failed
- * nor recorded; the worker keeps their tasks and waits for the target (TargetBreaker).
+ * nor recorded; the worker keeps their chunks and waits for the target (TargetBreaker).
  */
 export class TargetUnavailableError extends Error {
   constructor(readonly reason: string, options?: { cause?: unknown }) {

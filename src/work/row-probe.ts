@@ -1,24 +1,24 @@
 import type { ImportRow } from '../handler/handler-types.js';
 import type { ImporterRedis } from '../redis/scripts.js';
-import type { TaskChunk } from '../tasks/task-codec.js';
+import type { DecodedChunk } from '../chunks/chunk-codec.js';
 import type { ImportContext } from './import-context.js';
-import { handlerContext } from './process-task.js';
+import { handlerContext } from './process-chunks.js';
 
 /**
- * From this delivery on (the task took down the workers of its first two), a task's rows are
+ * From this delivery on (the chunk took down the workers of its first two), a chunk's rows are
  * first checked one at a time, the row being checked kept in Redis (probeRows).
  */
 export const PROBE_FROM_DELIVERY = 3;
 /**
  * Workers that must have died while checking one row before that row is failed: one death could
- * be a kill from outside, or another task of the same process blocking it.
+ * be a kill from outside, or another chunk of the same process blocking it.
  */
 export const DEATHS_TO_BLAME = 2;
-/** Renewed at each write: a probe's state outlives the deliveries of its task, and no more. */
+/** Renewed at each write: a probe's state outlives the deliveries of its chunk, and no more. */
 const PROBE_TTL_SECONDS = 3600;
 
 /**
- * A task's probe, as kept in Redis between deliveries: rows found hanging, the row being checked
+ * A chunk's probe, as kept in Redis between deliveries: rows found hanging, the row being checked
  * when the last worker stopped (`at`), and how many workers died on the current suspect.
  */
 interface ProbeState {
@@ -55,14 +55,14 @@ function afterDeath(state: ProbeState): ProbeState {
 }
 
 /**
- * Checks a suspect task's rows one at a time (the schema, then the handler's validate()), writing
+ * Checks a suspect chunk's rows one at a time (the schema, then the handler's validate()), writing
  * to Redis which row is being checked before each one. A row whose check never returns blocks
  * this process until its supervisor kills it (supervise.ts); the next delivery reads which row it
  * was, and once workers have died on the same row DEATHS_TO_BLAME times that row is returned
- * here, among the rows that hang, so that the task is worked on without them. The verdicts are
- * thrown away: the task is then checked as usual (process-task.ts), the hanging rows excepted.
+ * here, among the rows that hang, so that the chunk is worked on without them. The verdicts are
+ * thrown away: the chunk is then checked as usual (process-chunks.ts), the hanging rows excepted.
  */
-export async function probeRows(redis: ImporterRedis, key: string, context: ImportContext, chunk: TaskChunk): Promise<number[]> {
+export async function probeRows(redis: ImporterRedis, key: string, context: ImportContext, chunk: DecodedChunk): Promise<number[]> {
   let state = afterDeath(readState(await redis.get(key)));
   const save = (at: number | null): Promise<unknown> => redis.set(key, JSON.stringify({ ...state, at }), 'EX', PROBE_TTL_SECONDS);
   const hanging = new Set(state.hanging);
@@ -94,7 +94,7 @@ export async function probeRows(redis: ImporterRedis, key: string, context: Impo
  * checked (they would hang again). Rows are known by their fields: a row equal to a hanging one
  * would hang too.
  */
-export function withoutHangingRows(context: ImportContext, chunk: TaskChunk, hanging: readonly number[], message: string): ImportContext {
+export function withoutHangingRows(context: ImportContext, chunk: DecodedChunk, hanging: readonly number[], message: string): ImportContext {
   const fields = new Set(hanging.map((index) => JSON.stringify(chunk.rows[index])));
   const validate = context.validate;
   return {

@@ -7,31 +7,31 @@ import { SUPERVISOR_PID_ENV, WORKER_OPTIONS_ENV, type WorkerMessage, type Worker
 
 export interface SuperviseOptions extends WorkerProcessOptions {
   readonly processes: number;
-  /** Graceful stop: children finish their tasks in flight and exit. */
+  /** Graceful stop: children finish their chunks in flight and exit. */
   readonly signal?: AbortSignal;
-  /** Immediate stop: children are killed; their tasks are recovered after the visibility timeout. */
+  /** Immediate stop: children are killed; their chunks are recovered after the visibility timeout. */
   readonly killSignal?: AbortSignal;
   readonly onChunk?: (event: ChunkEvent) => void;
   readonly onWarning?: (message: string) => void;
 }
 
 const RESPAWN_DELAY_MS = 500;
-/** While stopping: a child that finishes its tasks keeps beating; a silent one never stops by itself. */
+/** While stopping: a child that finishes its chunks keeps beating; a silent one never stops by itself. */
 const STOPPING_SILENCE_MS = 2000;
-/** Before its first heartbeat a child loads its modules (seconds on a busy machine) and holds no task. */
+/** Before its first heartbeat a child loads its modules (seconds on a busy machine) and holds no chunk. */
 const STARTUP_SILENCE_MS = 30_000;
 const WATCHDOG_EVERY_MS = 250;
 const ENTRY = fileURLToPath(new URL('./worker-entry.js', import.meta.url));
 
 /**
- * Keeps `processes` worker processes running: a child that dies is replaced (its tasks go to
+ * Keeps `processes` worker processes running: a child that dies is replaced (its chunks go to
  * the others after the visibility timeout). With `untilIdle`, a child that found nothing left
  * exits 0 and is not replaced; the supervisor returns once all have. A child whose event loop
  * stops (heartbeats over IPC) for longer than the visibility timeout is SIGKILLed and replaced;
  * each child also kills itself when this process is gone (lifeline.ts).
  */
 export function superviseWorkers(options: SuperviseOptions): Promise<WorkSummary> {
-  const total = { tasks: 0, rows: 0, succeeded: 0, failed: 0 };
+  const total = { chunks: 0, rows: 0, succeeded: 0, failed: 0 };
   const children = new Set<ChildProcess>();
   const lastBeat = new Map<ChildProcess, number>();
   const beating = new WeakSet<ChildProcess>();
@@ -75,7 +75,7 @@ export function superviseWorkers(options: SuperviseOptions): Promise<WorkSummary
         else if (message.type === 'warning') onWarning?.(message.message);
         else if (message.type === 'fatal') fatal ??= message.message;
         else if (message.type === 'done') {
-          total.tasks += message.summary.tasks;
+          total.chunks += message.summary.chunks;
           total.rows += message.summary.rows;
           total.succeeded += message.summary.succeeded;
           total.failed += message.summary.failed;

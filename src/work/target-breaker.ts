@@ -8,9 +8,9 @@ const POLL_MS = 250;
 
 /**
  * The state of one target as this worker process sees it: an outage is a state of the target,
- * not of a task, so every slot waits together instead of each task burning its own retries.
+ * not of a chunk, so every slot waits together instead of each chunk burning its own retries.
  * Closed: saves go ahead. Open: nobody saves until the backoff (capped exponential with jitter)
- * has passed; then one slot probes (half open) with its own tasks while the others wait. A save
+ * has passed; then one slot probes (half open) with its own chunks while the others wait. A save
  * that succeeds closes it; one that fails opens it again for longer.
  */
 export class TargetBreaker {
@@ -21,7 +21,7 @@ export class TargetBreaker {
   reason: string | null = null;
   /** Since when it has been open (ms), or null while closed. */
   openedAt: number | null = null;
-  /** Slots holding tasks for this target (the pool's count: they are the ones that probe). */
+  /** Slots holding chunks for this target (the pool's count: they are the ones that probe). */
   holders = 0;
 
   constructor(private readonly baseMs = BREAKER_BASE_MS, private readonly maxMs = BREAKER_MAX_MS) {}
@@ -35,7 +35,7 @@ export class TargetBreaker {
    * Resolves when the caller may save: at once while closed; while open, once the backoff has
    * passed and no other slot is probing (the caller then is the probe), or once another slot's
    * probe closed it. While open, resolves early, with false, when `signal` aborts or
-   * `stopWaiting()` says so (a worker stopping finishes the tasks it holds only if it can).
+   * `stopWaiting()` says so (a worker stopping finishes the chunks it holds only if it can).
    */
   async turn(signal?: AbortSignal, stopWaiting: () => boolean = () => false): Promise<boolean> {
     for (;;) {

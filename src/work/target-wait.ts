@@ -1,23 +1,23 @@
 import { durationInWords } from '../duration-words.js';
-import { TASK_GROUP, type ImportKeys } from '../redis/keys.js';
+import { CHUNK_GROUP, type ImportKeys } from '../redis/keys.js';
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
 
 /**
  * The import's side of an unavailable target, in Redis: its record says it waits (and since
  * when), the wait ends with a save or with giving up, and a worker that stops waiting hands its
- * tasks back.
+ * chunks back.
  */
 
 /**
- * The idle time a task handed back gets: longer than any worker's visibility timeout, so the
- * next worker that looks for silent tasks takes it at once, whatever its own timeout.
+ * The idle time a chunk handed back gets: longer than any worker's visibility timeout, so the
+ * next worker that looks for silent chunks takes it at once, whatever its own timeout.
  */
 const RELEASED_IDLE_MS = 24 * 3600_000;
 
 export type WaitVerdict =
   /** Keep waiting: it has waited `waitedMs` so far. */
   | { readonly kind: 'waiting'; readonly waitedMs: number }
-  /** This call gave up on the import (failed with `cause`; its tasks stay in the stream). */
+  /** This call gave up on the import (failed with `cause`; its chunks stay in the stream). */
   | { readonly kind: 'gave-up'; readonly waitedMs: number; readonly cause: string }
   /** The import is no longer open (failed, cancelled, gone): nothing to wait for. */
   | { readonly kind: 'closed' };
@@ -31,7 +31,7 @@ export async function noteUnavailable(redis: ImporterRedis, keys: ImportKeys, re
   if (since === null) return { kind: 'closed' };
   const waitedMs = now - Number(since);
   if (waitedMs < giveUpAfterMs) return { kind: 'waiting', waitedMs };
-  const cause = `target unavailable for ${durationInWords(waitedMs)} (--give-up-after ${durationInWords(giveUpAfterMs)}): ${reason}`;
+  const cause = `target unavailable for ${durationInWords(waitedMs)} (given up on after ${durationInWords(giveUpAfterMs)}): ${reason}`;
   const result = await runScript(redis, 'giveUpImport', [keys.meta], [giveUpAfterMs, now, cause]);
   if (result === 'failed') return { kind: 'gave-up', waitedMs, cause };
   return result === 'waiting' ? { kind: 'waiting', waitedMs } : { kind: 'closed' };
@@ -42,8 +42,8 @@ export async function noteSaved(redis: ImporterRedis, keys: ImportKeys, now = Da
   await runScript(redis, 'noteSaved', [keys.meta], [now]);
 }
 
-/** Hands tasks back to the group at once, their delivery count reset (release-tasks.lua). */
-export async function releaseTasks(redis: ImporterRedis, keys: ImportKeys, consumer: string, entryIds: readonly string[]): Promise<void> {
+/** Hands chunks back to the group at once, their delivery count reset (release-chunks.lua). */
+export async function releaseChunks(redis: ImporterRedis, keys: ImportKeys, consumer: string, entryIds: readonly string[]): Promise<void> {
   if (entryIds.length === 0) return;
-  await runScript(redis, 'releaseTasks', [keys.tasks], [TASK_GROUP, consumer, RELEASED_IDLE_MS, ...entryIds]);
+  await runScript(redis, 'releaseChunks', [keys.chunks], [CHUNK_GROUP, consumer, RELEASED_IDLE_MS, ...entryIds]);
 }

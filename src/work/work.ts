@@ -3,39 +3,39 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULT_CONCURRENCY, DEFAULT_GIVE_UP_AFTER_MS, DEFAULT_PREFIX, DEFAULT_RETRY, DEFAULT_VISIBILITY_TIMEOUT_MS } from '../defaults.js';
 import { errorMessage, ImporterError } from '../errors.js';
 import { enqueueStalled, readRecord, resumable } from '../import-record.js';
-import { globalKeys, importKeys, TASK_GROUP } from '../redis/keys.js';
+import { globalKeys, importKeys, CHUNK_GROUP } from '../redis/keys.js';
 import { chunkFromEntryId, encodeSuccessEntry, packFailedRows, packSuccessEntry } from '../redis/codec.js';
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
 import { replicated } from '../redis/replication.js';
 import { openTarget } from '../targets/open-target.js';
 import type { Target } from '../targets/target.js';
 import type { TargetOptions } from '../targets/target-options.js';
-import { decodeTask, unreadableTask, type TaskChunk } from '../tasks/task-codec.js';
-import { failedEntries, processChunks, savesTogether, type ChunkOutcome } from './process-task.js';
+import { decodeChunk, unreadableChunk, type DecodedChunk } from '../chunks/chunk-codec.js';
+import { failedEntries, processChunks, savesTogether, type ChunkOutcome } from './process-chunks.js';
 import type { ImportContext } from './import-context.js';
 import { TargetUnavailableError, type RetryPolicy } from './retry.js';
 import { sleep } from '../sleep.js';
 import { TargetBreaker } from './target-breaker.js';
-import { noteSaved, noteUnavailable, releaseTasks } from './target-wait.js';
-import { TaskFetcher, type FetchedTask } from './task-fetcher.js';
+import { noteSaved, noteUnavailable, releaseChunks } from './target-wait.js';
+import { ChunkFetcher, type FetchedChunk } from './chunk-fetcher.js';
 import { silenceLimitMs } from './lifeline.js';
 import { DEATHS_TO_BLAME, PROBE_FROM_DELIVERY, probeRows, withoutHangingRows } from './row-probe.js';
 import { ProbeGate } from './probe-gate.js';
-import { AttemptTasks, UnreadableTaskError, type ChunkMeta, type ReadTask } from './attempt-tasks.js';
+import { AttemptChunks, UnreadableChunkError, type ChunkMeta, type ReadChunk } from './attempt-chunks.js';
 import { WorkerHeartbeat, type WaitingFor } from './worker-registry.js';
 
 /**
- * New tasks a slot takes at once when the import's target saves several in one statement: with
- * tasks of 2000 rows, COPYs of up to 16,000 rows (PostgreSQL spends less CPU per row on a few
+ * New chunks a slot takes at once when the import's target saves several in one statement: with
+ * chunks of 2000 rows, COPYs of up to 16,000 rows (PostgreSQL spends less CPU per row on a few
  * large COPYs than on many small ones: see postgres-target.ts).
  */
-const TASKS_SAVED_TOGETHER = 8;
+const CHUNKS_SAVED_TOGETHER = 8;
 /** `--until-idle` exits no sooner than this after start. */
 const IDLE_GRACE_MS = 1500;
 /** ...and, working on one named import that does not exist yet, no sooner than this. */
 const NAMED_IMPORT_GRACE_MS = 10_000;
 /**
- * A task no worker can read, whose rows cannot even be counted, fails its import on this
+ * A chunk no worker can read, whose rows cannot even be counted, fails its import on this
  * delivery: not the first, since a worker of another version may read what this one cannot.
  */
 const UNREADABLE_DELIVERIES = 3;
@@ -59,17 +59,17 @@ export interface ChunkEvent {
 export interface WorkOptions {
   readonly redis: ImporterRedis;
   readonly prefix?: string;
-  /** Tasks worked on at once in this process. */
+  /** Chunks worked on at once in this process. */
   readonly concurrency?: number;
   /** Return once there is nothing left to do, instead of waiting for more. */
   readonly untilIdle?: boolean;
   /** Work on this import only. */
   readonly importId?: string;
-  /** A task whose worker has been silent this long goes to another worker. */
+  /** A chunk whose worker has been silent this long goes to another worker. */
   readonly visibilityTimeoutMs?: number;
   /**
    * Quick attempts at saving a chunk before its target counts as unavailable; the worker then
-   * keeps the task and waits for the target (no row fails for it).
+   * keeps the chunk and waits for the target (no row fails for it).
    */
   readonly maxAttempts?: number;
   /**
@@ -80,7 +80,7 @@ export interface WorkOptions {
   readonly giveUpAfterMs?: number;
   /** Passwords and settings for the imports' targets (the URL stored in Redis holds no password). */
   readonly targets?: TargetOptions;
-  /** Stops taking tasks when aborted; tasks in flight are finished. */
+  /** Stops taking chunks when aborted; chunks in flight are finished. */
   readonly signal?: AbortSignal;
   /** Name of this worker in the consumer group (default host:pid:random). */
   readonly consumer?: string;
@@ -89,7 +89,7 @@ export interface WorkOptions {
 }
 
 export interface WorkSummary {
-  readonly tasks: number;
+  readonly chunks: number;
   readonly rows: number;
   readonly succeeded: number;
   readonly failed: number;
@@ -97,7 +97,7 @@ export interface WorkSummary {
 
 /**
  * Runs workers in this process until the signal aborts or, with `untilIdle`, until no import in
- * scope has work left: no queued or in-flight task and no enqueue still feeding it.
+ * scope has work left: no queued or in-flight chunk and no enqueue still feeding it.
  */
 export async function work(options: WorkOptions): Promise<WorkSummary> {
   const pool = new WorkerPool(options);
@@ -109,10 +109,10 @@ class WorkerPool {
   private readonly consumer: string;
   private readonly visibilityMs: number;
   private readonly retry: RetryPolicy;
-  private readonly fetcher: TaskFetcher;
+  private readonly fetcher: ChunkFetcher;
   private readonly targets = new Map<string, Target>();
   private readonly inFlight = new Map<string, Set<string>>();
-  private readonly summary = { tasks: 0, rows: 0, succeeded: 0, failed: 0 };
+  private readonly summary = { chunks: 0, rows: 0, succeeded: 0, failed: 0 };
   private currentImport: string | null = null;
   private readonly heartbeat: WorkerHeartbeat;
   private readonly probeGate = new ProbeGate();
@@ -134,9 +134,9 @@ class WorkerPool {
     this.retry = { ...DEFAULT_RETRY, maxAttempts: options.maxAttempts ?? DEFAULT_RETRY.maxAttempts };
     this.warn = options.onWarning ?? (() => {});
     this.giveUpAfterMs = options.giveUpAfterMs ?? DEFAULT_GIVE_UP_AFTER_MS;
-    this.fetcher = new TaskFetcher(options.redis, this.prefix, this.consumer, this.visibilityMs, options.importId, this.warn, this.startedAt);
+    this.fetcher = new ChunkFetcher(options.redis, this.prefix, this.consumer, this.visibilityMs, options.importId, this.warn, this.startedAt);
     this.heartbeat = new WorkerHeartbeat(options.redis, this.prefix, this.consumer, () => ({
-      tasks: this.summary.tasks,
+      chunks: this.summary.chunks,
       rows: this.summary.rows,
       currentImport: this.currentImport,
       waitingFor: this.waiting(),
@@ -165,19 +165,19 @@ class WorkerPool {
   private async slot(): Promise<void> {
     let emptyRounds = 0;
     while (!this.stopping()) {
-      let tasks: FetchedTask[];
+      let fetched: FetchedChunk[];
       await this.probeGate.beforeFetch();
       try {
-        tasks = await this.fetcher.next(
-          (context) => this.tasksSavedTogether(context),
+        fetched = await this.fetcher.next(
+          (context) => this.chunksSavedTogether(context),
           (context) => this.skipImport(context),
         );
       } catch (err) {
-        this.warn(`cannot fetch tasks: ${errorMessage(err)}`);
+        this.warn(`cannot fetch chunks: ${errorMessage(err)}`);
         await sleep(1000, this.options.signal);
         continue;
       }
-      if (tasks.length === 0) {
+      if (fetched.length === 0) {
         if (this.options.untilIdle && (await this.checkIdle())) {
           this.idle = true;
           break;
@@ -192,7 +192,7 @@ class WorkerPool {
       emptyRounds = 0;
       this.probeGate.enter();
       try {
-        await this.handle(tasks);
+        await this.handle(fetched);
       } finally {
         this.probeGate.leave();
       }
@@ -200,64 +200,64 @@ class WorkerPool {
   }
 
   /**
-   * How many new tasks of an import a slot takes at once: several when its target saves several
+   * How many new chunks of an import a slot takes at once: several when its target saves several
    * chunks in one statement (Target.saveMany, without a handler or an upsert), else one.
    */
-  private tasksSavedTogether(context: ImportContext): number {
-    return savesTogether(context, this.target(context.record.target)) ? TASKS_SAVED_TOGETHER : 1;
+  private chunksSavedTogether(context: ImportContext): number {
+    return savesTogether(context, this.target(context.record.target)) ? CHUNKS_SAVED_TOGETHER : 1;
   }
 
   /**
-   * Works on tasks of one import: each checked alone, their rows saved together, each recorded.
-   * While the import's target is unavailable the tasks stay with this worker (renewed, neither
+   * Works on chunks of one import: each checked alone, their rows saved together, each recorded.
+   * While the import's target is unavailable the chunks stay with this worker (renewed, neither
    * failed nor acknowledged) and are worked on again once it answers; they go back to the group
    * when the worker stops or gives up on the import (--give-up-after).
    */
-  private async handle(fetched: readonly FetchedTask[]): Promise<void> {
+  private async handle(fetched: readonly FetchedChunk[]): Promise<void> {
     const id = fetched[0]!.context.record.id;
     this.currentImport = id;
     const held = this.hold(id, fetched);
-    const tasks = await this.probeIfSuspect(fetched, held);
-    if (tasks) await this.saveWhenTargetAnswers(tasks, held);
+    const toSave = await this.probeIfSuspect(fetched, held);
+    if (toSave) await this.saveWhenTargetAnswers(toSave, held);
   }
 
-  /** Notes tasks as held by this worker: renewed (touchInFlight) until finished or let go of. */
-  private hold(id: string, tasks: readonly FetchedTask[]): Set<string> {
+  /** Notes chunks as held by this worker: renewed (touchInFlight) until finished or let go of. */
+  private hold(id: string, fetched: readonly FetchedChunk[]): Set<string> {
     let held = this.inFlight.get(id);
     if (!held) this.inFlight.set(id, (held = new Set()));
-    for (const task of tasks) held.add(task.entryId);
+    for (const { entryId } of fetched) held.add(entryId);
     return held;
   }
 
   /**
-   * A task alone that took down workers before is probed first, row by row (see probe()). Null
-   * when the probe itself failed: the task is let go of, for another worker to take.
+   * A chunk alone that took down workers before is probed first, row by row (see probe()). Null
+   * when the probe itself failed: the chunk is let go of, for another worker to take.
    */
-  private async probeIfSuspect(fetched: readonly FetchedTask[], held: Set<string>): Promise<readonly FetchedTask[] | null> {
+  private async probeIfSuspect(fetched: readonly FetchedChunk[], held: Set<string>): Promise<readonly FetchedChunk[] | null> {
     const suspect = fetched.length === 1 && fetched[0]!.deliveries >= PROBE_FROM_DELIVERY ? fetched[0]! : null;
     if (!suspect) return fetched;
     try {
       return [await this.probeGate.alone(() => this.probe(suspect))];
     } catch (err) {
-      this.warn(`import ${suspect.context.record.id}: task ${suspect.entryId} not finished: ${errorMessage(err)}`);
+      this.warn(`import ${suspect.context.record.id}: ${chunkName(suspect)} not finished: ${errorMessage(err)}`);
       held.delete(suspect.entryId);
       return null;
     }
   }
 
   /**
-   * Attempts the tasks until their target answers, then records their outcomes. While the target
-   * is unavailable one slot holding tasks is enough to probe it: the others hand theirs back and
+   * Attempts the chunks until their target answers, then records their outcomes. While the target
+   * is unavailable one slot holding chunks is enough to probe it: the others hand theirs back and
    * serve imports into other targets meanwhile; so does this one once the import is given up on
    * or the worker stops.
    */
-  private async saveWhenTargetAnswers(tasks: readonly FetchedTask[], held: Set<string>): Promise<void> {
-    const context = tasks[0]!.context;
+  private async saveWhenTargetAnswers(fetched: readonly FetchedChunk[], held: Set<string>): Promise<void> {
+    const context = fetched[0]!.context;
     const breaker = this.breaker(context.record.target);
     breaker.holders++;
     let counted = true;
-    // Tasks that cannot be read back and whose rows cannot be counted, over every attempt: their import fails.
-    const unreadable: { task: FetchedTask; reason: string }[] = [];
+    // Chunks that cannot be read back and whose rows cannot be counted, over every attempt: their import fails.
+    const unreadable: { fetched: FetchedChunk; reason: string }[] = [];
     try {
       for (;;) {
         const probing = breaker.open;
@@ -266,15 +266,15 @@ class WorkerPool {
           // Counted out before the await: two slots failing together must not both count on the other.
           breaker.holders--;
           counted = false;
-          await this.release(context, tasks, held);
+          await this.release(context, fetched, held);
           return;
         }
-        const attempt = await this.attempt(tasks, held, breaker, probing);
+        const attempt = await this.attempt(fetched, held, breaker, probing);
         unreadable.push(...attempt.unreadable);
         if (attempt.ending === 'targetUnavailable') continue;
         if (attempt.ending === 'saved' && attempt.checked.length > 0) await this.noteSaved(context, probing);
-        await Promise.all(attempt.toRecord().map(({ task, chunk, outcome }) => this.finish(task, chunk, outcome, held)));
-        for (const { task, reason } of unreadable) await this.failUnreadable(task, reason);
+        await Promise.all(attempt.toRecord().map(({ fetched, chunk, outcome }) => this.finish(fetched, chunk, outcome, held)));
+        for (const { fetched, reason } of unreadable) await this.failUnreadable(fetched, reason);
         return;
       }
     } finally {
@@ -283,23 +283,23 @@ class WorkerPool {
   }
 
   /**
-   * One attempt at saving the tasks (AttemptTasks: how each goes through it). When the target did
+   * One attempt at saving the chunks (AttemptChunks: how each goes through it). When the target did
    * not answer, it ends 'targetUnavailable': the breaker is then open, and the import noted as
    * waiting for it. A probe of a target found unavailable (`probing`) tries twice at most (its backoff is
    * the breaker's): the second try, a moment later, gets past a pooled connection the restart left dead.
    */
   private async attempt(
-    tasks: readonly FetchedTask[],
+    fetched: readonly FetchedChunk[],
     held: Set<string>,
     breaker: TargetBreaker,
     probing: boolean,
-  ): Promise<AttemptTasks> {
-    const context = tasks[0]!.context;
+  ): Promise<AttemptChunks> {
+    const context = fetched[0]!.context;
     const id = context.record.id;
     const retry = probing ? { ...this.retry, maxAttempts: Math.min(2, this.retry.maxAttempts) } : this.retry;
-    // A task left unacknowledged (and no longer renewed) goes to another worker after the visibility timeout.
-    const leave = (task: FetchedTask, err: unknown): void => this.warn(`import ${id}: task ${task.entryId} not finished: ${errorMessage(err)}`);
-    const batch = new AttemptTasks(tasks, held, (task) => this.readTask(task), leave);
+    // A chunk left unacknowledged (and no longer renewed) goes to another worker after the visibility timeout.
+    const leave = (left: FetchedChunk, err: unknown): void => this.warn(`import ${id}: ${chunkName(left)} not finished: ${errorMessage(err)}`);
+    const batch = new AttemptChunks(fetched, held, (one) => this.readChunk(one), leave);
     try {
       const outcomes = await processChunks(context, this.target(context.record.target), batch.chunks(), retry, (err, attempt) =>
         this.warn(`import ${id}: target unavailable (attempt ${attempt} of ${retry.maxAttempts}), retrying: ${errorMessage(err)}`),
@@ -322,46 +322,46 @@ class WorkerPool {
   }
 
   /**
-   * Fails the import of a task that cannot be read back and whose rows cannot be counted: its
-   * rows can never have an outcome, so the import could never complete, and the task would be
-   * handed out for ever. The task is acknowledged; the import's error names it.
+   * Fails the import of a chunk that cannot be read back and whose rows cannot be counted: its
+   * rows can never have an outcome, so the import could never complete, and the chunk would be
+   * handed out for ever. The chunk is acknowledged; the import's error names it.
    */
-  private async failUnreadable(task: FetchedTask, reason: string): Promise<void> {
-    const { keys, record } = task.context;
-    const message = `task ${chunkFromEntryId(task.entryId)} of the import cannot be read back (${reason}), and its rows cannot be counted: the import cannot complete`;
+  private async failUnreadable(fetched: FetchedChunk, reason: string): Promise<void> {
+    const { keys, record } = fetched.context;
+    const message = `chunk ${chunkFromEntryId(fetched.entryId)} of the import cannot be read back (${reason}), and its rows cannot be counted: the import cannot complete`;
     try {
-      await runScript(this.options.redis, 'failImport', [keys.meta, keys.tasks], [message, Date.now()]);
-      await this.options.redis.xack(keys.tasks, TASK_GROUP, task.entryId);
+      await runScript(this.options.redis, 'failImport', [keys.meta, keys.chunks], [message, Date.now()]);
+      await this.options.redis.xack(keys.chunks, CHUNK_GROUP, fetched.entryId);
       await this.options.redis.zrem(globalKeys(this.prefix).active, record.id);
       this.fetcher.invalidate();
       this.warn(`import ${record.id} failed: ${message}`);
     } catch (err) {
-      this.warn(`import ${record.id}: task ${task.entryId} not finished: ${errorMessage(err)}`);
+      this.warn(`import ${record.id}: ${chunkName(fetched)} not finished: ${errorMessage(err)}`);
     }
   }
 
   /**
-   * A task that took down the workers of two deliveries (a row whose check never returns, say):
+   * A chunk that took down the workers of two deliveries (a row whose check never returns, say):
    * its rows are probed one at a time (row-probe.ts), and those found hanging fail instead of
-   * being checked again. Deliveries spent finding them do not count towards readTask's limit.
+   * being checked again. Deliveries spent finding them do not count towards readChunk's limit.
    */
-  private async probe(task: FetchedTask): Promise<FetchedTask> {
-    let chunk: TaskChunk;
+  private async probe(fetched: FetchedChunk): Promise<FetchedChunk> {
+    let chunk: DecodedChunk;
     try {
-      chunk = decodeTask(task.entryId, task.fields, task.context.record.keepColumns);
+      chunk = decodeChunk(fetched.entryId, fetched.fields, fetched.context.record.keepColumns);
     } catch {
-      return task; // readTask fails its rows
+      return fetched; // readChunk fails its rows
     }
-    const hanging = await probeRows(this.options.redis, task.context.keys.probe(chunk.chunk), task.context, chunk);
-    if (hanging.length === 0) return task;
+    const hanging = await probeRows(this.options.redis, fetched.context.keys.probe(chunk.chunk), fetched.context, chunk);
+    if (hanging.length === 0) return fetched;
     const message = `this row could not be checked within ${silenceLimitMs(this.visibilityMs) / 1000} s (its check never returned)`;
-    return { ...task, context: withoutHangingRows(task.context, chunk, hanging, message), deliveries: task.deliveries - DEATHS_TO_BLAME * hanging.length };
+    return { ...fetched, context: withoutHangingRows(fetched.context, chunk, hanging, message), deliveries: fetched.deliveries - DEATHS_TO_BLAME * hanging.length };
   }
 
   /**
    * Notes in the import's record that its target is unavailable (status, list and report show
    * it), and gives up on the import once it has waited --give-up-after with no successful save:
-   * it becomes failed with the cause, and this worker hands its tasks back.
+   * it becomes failed with the cause, and this worker hands its chunks back.
    */
   private async waitFor(context: ImportContext, reason: string): Promise<void> {
     const id = context.record.id;
@@ -392,12 +392,12 @@ class WorkerPool {
     await noteSaved(this.options.redis, context.keys, now).catch((err: unknown) => this.warn(`import ${id}: cannot note a save: ${errorMessage(err)}`));
   }
 
-  /** Hands the tasks this slot still holds back to the group (see releaseTasks). */
-  private async release(context: ImportContext, tasks: readonly FetchedTask[], held: Set<string>): Promise<void> {
-    const ids = tasks.map((t) => t.entryId).filter((entryId) => held.has(entryId));
+  /** Hands the chunks this slot still holds back to the group (see releaseChunks). */
+  private async release(context: ImportContext, fetched: readonly FetchedChunk[], held: Set<string>): Promise<void> {
+    const ids = fetched.map((f) => f.entryId).filter((entryId) => held.has(entryId));
     for (const entryId of ids) held.delete(entryId);
-    await releaseTasks(this.options.redis, context.keys, this.consumer, ids).catch((err: unknown) =>
-      this.warn(`import ${context.record.id}: cannot hand tasks back (they return after the visibility timeout): ${errorMessage(err)}`),
+    await releaseChunks(this.options.redis, context.keys, this.consumer, ids).catch((err: unknown) =>
+      this.warn(`import ${context.record.id}: cannot hand chunks back (they return after the visibility timeout): ${errorMessage(err)}`),
     );
   }
 
@@ -408,8 +408,8 @@ class WorkerPool {
   }
 
   /**
-   * New tasks are not taken for an import given up on, nor for one whose target is unavailable
-   * while some slot holds tasks to probe it with (with none, a slot takes one to probe).
+   * New chunks are not taken for an import given up on, nor for one whose target is unavailable
+   * while some slot holds chunks to probe it with (with none, a slot takes one to probe).
    */
   private skipImport(context: ImportContext): boolean {
     if (this.gaveUp.has(context.record.id)) return true;
@@ -427,35 +427,35 @@ class WorkerPool {
   }
 
   /**
-   * A task's chunk, with its outcome already decided when its rows cannot be worked on: a task
+   * A chunk read back, with its outcome already decided when its rows cannot be worked on: a chunk
    * that cannot be read back, or one every worker that took it stopped while holding.
    */
-  private readTask(task: FetchedTask): ReadTask {
-    let chunk: TaskChunk;
+  private readChunk(fetched: FetchedChunk): ReadChunk {
+    let chunk: DecodedChunk;
     try {
-      chunk = decodeTask(task.entryId, task.fields, task.context.record.keepColumns);
+      chunk = decodeChunk(fetched.entryId, fetched.fields, fetched.context.record.keepColumns);
     } catch (err) {
-      // Would fail the same way on every delivery: its rows fail, the task is not handed out again.
-      const rows = unreadableTask(task.entryId, task.fields);
+      // Would fail the same way on every delivery: its rows fail, the chunk is not handed out again.
+      const rows = unreadableChunk(fetched.entryId, fetched.fields);
       if (!rows) {
-        if (task.deliveries >= UNREADABLE_DELIVERIES) throw new UnreadableTaskError(errorMessage(err));
+        if (fetched.deliveries >= UNREADABLE_DELIVERIES) throw new UnreadableChunkError(errorMessage(err));
         throw err;
       }
-      return { chunk: rows, outcome: failEveryRow(rows, `the rows of this task could not be read back from it (${errorMessage(err)})`) };
+      return { chunk: rows, outcome: failEveryRow(rows, `the rows of this chunk could not be read back from it (${errorMessage(err)})`) };
     }
-    if (task.deliveries > Math.max(2 * this.retry.maxAttempts, 3)) {
-      // Every worker that took this task stopped while holding it: fail its rows, never loop.
-      return { chunk, outcome: failEveryRow(chunk, `the task holding this row was started ${task.deliveries - 1} times and never finished`) };
+    if (fetched.deliveries > Math.max(2 * this.retry.maxAttempts, 3)) {
+      // Every worker that took this chunk stopped while holding it: fail its rows, never loop.
+      return { chunk, outcome: failEveryRow(chunk, `the chunk holding this row was started ${fetched.deliveries - 1} times and never finished`) };
     }
     return { chunk };
   }
 
-  /** Records a task's outcome and counts it. */
-  private async finish(task: FetchedTask, chunk: ChunkMeta, outcome: ChunkOutcome, held: Set<string>): Promise<void> {
-    const id = task.context.record.id;
+  /** Records a chunk's outcome and counts it. */
+  private async finish(fetched: FetchedChunk, chunk: ChunkMeta, outcome: ChunkOutcome, held: Set<string>): Promise<void> {
+    const id = fetched.context.record.id;
     try {
-      const result = await this.record(task, chunk, outcome);
-      this.summary.tasks++;
+      const result = await this.record(fetched, chunk, outcome);
+      this.summary.chunks++;
       if (result === 'stale') this.fetcher.forget(id);
       if (result === 'recorded' || result === 'complete') {
         this.summary.rows += chunk.rows;
@@ -467,30 +467,30 @@ class WorkerPool {
         // active set: had its master died with it unreplicated, the import would be back to
         // 'processing' with no worker looking at it. When the master cannot be asked, the import
         // stays in the set; a worker that finds it complete takes it out (checkIdle, context()).
-        const settled = result !== 'complete' || (await replicated(this.options.redis, task.context.keys.meta).then(() => true, () => false));
+        const settled = result !== 'complete' || (await replicated(this.options.redis, fetched.context.keys.meta).then(() => true, () => false));
         if (settled) await this.options.redis.zrem(globalKeys(this.prefix).active, id).catch(() => 0);
         this.fetcher.invalidate();
       }
       this.options.onChunk?.({ importId: id, rows: chunk.rows, succeeded: outcome.importedRows, failed: outcome.failedEntries.length, result });
     } catch (err) {
       // Left unacknowledged: it goes to another worker after the visibility timeout.
-      this.warn(`import ${id}: task ${task.entryId} not finished: ${errorMessage(err)}`);
+      this.warn(`import ${id}: ${chunkName(fetched)} not finished: ${errorMessage(err)}`);
     } finally {
-      held.delete(task.entryId);
+      held.delete(fetched.entryId);
     }
   }
 
-  private async record(task: FetchedTask, chunk: ChunkMeta, outcome: ChunkOutcome): Promise<ChunkEvent['result']> {
-    const keys = task.context.keys;
+  private async record(fetched: FetchedChunk, chunk: ChunkMeta, outcome: ChunkOutcome): Promise<ChunkEvent['result']> {
+    const keys = fetched.context.keys;
     // Packed here so that Redis stores each chunk's outcome compactly: the payload travels back
-    // deflated rather than being copied from the task by the script.
+    // deflated rather than being copied from the chunk by the script.
     const succeeded = outcome.importedRows === 0 ? '' : packSuccessEntry(encodeSuccessEntry(outcome.failedIndexes, chunk.payload));
     const failed = outcome.failedEntries.length === 0 ? null : packFailedRows(outcome.failedEntries);
     return (await runScript(
       this.options.redis,
       'recordChunk',
-      [keys.meta, keys.tasks, keys.done, keys.succeeded, keys.failed],
-      [TASK_GROUP, chunk.chunk, Date.now(), outcome.importedRows, outcome.failedEntries.length, succeeded, task.context.record.incarnation, ...(failed ? [failed] : [])],
+      [keys.meta, keys.chunks, keys.done, keys.succeeded, keys.failed],
+      [CHUNK_GROUP, chunk.chunk, Date.now(), outcome.importedRows, outcome.failedEntries.length, succeeded, fetched.context.record.incarnation, ...(failed ? [failed] : [])],
     )) as ChunkEvent['result'];
   }
 
@@ -500,14 +500,14 @@ class WorkerPool {
     return target;
   }
 
-  /** Tells the queue this worker is alive and still on its tasks. */
+  /** Tells the queue this worker is alive and still on its chunks. */
   private async touchInFlight(): Promise<void> {
     for (const [id, entries] of this.inFlight) {
       if (entries.size === 0) continue;
       try {
-        await runScript(this.options.redis, 'touchTasks', [importKeys(this.prefix, id).tasks], [TASK_GROUP, this.consumer, ...entries]);
+        await runScript(this.options.redis, 'touchChunks', [importKeys(this.prefix, id).chunks], [CHUNK_GROUP, this.consumer, ...entries]);
       } catch (err) {
-        this.warn(`cannot renew tasks of import ${id}: ${errorMessage(err)}`);
+        this.warn(`cannot renew chunks of import ${id}: ${errorMessage(err)}`);
       }
     }
   }
@@ -538,7 +538,7 @@ class WorkerPool {
       const record = await readRecord(this.options.redis, this.prefix, id);
       if (record && resumable(record)) {
         // Failed while its target stayed unavailable: a worker started since takes it up again
-        // (TaskFetcher); one that saw it fail leaves it for a later `work`.
+        // (ChunkFetcher); one that saw it fail leaves it for a later `work`.
         if ((record.finishedAt ?? 0) < this.startedAt) return false;
         continue;
       }
@@ -547,7 +547,7 @@ class WorkerPool {
         continue;
       }
       if (record.state === 'enqueuing' && !enqueueStalled(record, now)) return false;
-      if ((await this.options.redis.xlen(importKeys(this.prefix, id).tasks)) > 0) return false;
+      if ((await this.options.redis.xlen(importKeys(this.prefix, id).chunks)) > 0) return false;
     }
     return true;
   }
@@ -555,8 +555,13 @@ class WorkerPool {
 
 
 /** Every row of a chunk failed with one message. */
-function failEveryRow(chunk: TaskChunk, message: string): ChunkOutcome {
+function failEveryRow(chunk: DecodedChunk, message: string): ChunkOutcome {
   const failedIndexes = chunk.rows.map((_, i) => i);
   const messages = new Map(failedIndexes.map((i) => [i, [message]]));
   return { importedRows: 0, failedIndexes, failedEntries: failedEntries(chunk, { messages }, failedIndexes) };
+}
+
+/** A fetched chunk as warnings name it: by its number, as the import's error does. */
+function chunkName(fetched: FetchedChunk): string {
+  return `chunk ${chunkFromEntryId(fetched.entryId)}`;
 }

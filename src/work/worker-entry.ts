@@ -1,5 +1,5 @@
 /**
- * Entry of a worker process started by the supervisor. It stops taking tasks when told to
+ * Entry of a worker process started by the supervisor. It stops taking chunks when told to
  * (SIGTERM, SIGINT) or when its supervisor goes away (the IPC channel closes, even after a
  * SIGKILL of the supervisor), so no orphan keeps working unseen. A second signal exits at once.
  * Neither needs this process's event loop to run: its lifeline thread kills an orphan, and the
@@ -11,7 +11,7 @@ import { work } from './work.js';
 import { startHeartbeat, startLifeline } from './lifeline.js';
 import { SUPERVISOR_PID_ENV, WORKER_OPTIONS_ENV, type WorkerMessage, type WorkerProcessOptions } from './worker-process.js';
 
-/** How long an orphaned worker process has to finish its tasks in flight before it is killed. */
+/** How long an orphaned worker process has to finish its chunks in flight before it is killed. */
 const ORPHAN_GRACE_MS = 3000;
 
 function send(message: WorkerMessage): void {
@@ -21,7 +21,7 @@ function send(message: WorkerMessage): void {
 async function main(): Promise<void> {
   startLifeline(Number(process.env[SUPERVISOR_PID_ENV]), ORPHAN_GRACE_MS);
   // Never stopped: its timer does not keep the process alive, and a process closing its
-  // connections after its last task must not look blocked.
+  // connections after its last chunk must not look blocked.
   startHeartbeat(() => send({ type: 'alive' }));
   const options = JSON.parse(process.env[WORKER_OPTIONS_ENV] ?? '{}') as WorkerProcessOptions;
   const controller = new AbortController();

@@ -10,11 +10,11 @@ export interface WorkerInfo {
   readonly pid: number;
   readonly startedAt: string;
   readonly lastSeenAt: string;
-  readonly tasks: number;
+  readonly chunks: number;
   readonly rows: number;
   /** The import it last worked on, or null. */
   readonly currentImport: string | null;
-  /** Targets it finds unavailable and waits for (their tasks kept), empty while all answer. */
+  /** Targets it finds unavailable and waits for (their chunks kept), empty while all answer. */
   readonly waitingFor?: readonly WaitingFor[];
 }
 
@@ -38,7 +38,7 @@ export class WorkerHeartbeat {
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly id: string,
-    private readonly stats: () => { tasks: number; rows: number; currentImport: string | null; waitingFor: readonly WaitingFor[] },
+    private readonly stats: () => { chunks: number; rows: number; currentImport: string | null; waitingFor: readonly WaitingFor[] },
   ) {}
 
   start(): void {

@@ -150,8 +150,8 @@ export async function importDiscrepancies(options: ExactnessOptions): Promise<st
     failed: String(total - expectSaved),
   };
   for (const [field, value] of Object.entries(want)) if (meta[field] !== value) note(`meta ${field} is ${meta[field]}, expected ${value}`);
-  const left = await redis.xlen(base.tasks);
-  if (left !== 0) note(`${left} tasks left in the stream`);
+  const left = await redis.xlen(base.chunks);
+  if (left !== 0) note(`${left} chunks left in the stream`);
 
   const seen = new Uint32Array(total + 1);
   const record = parseRecord(meta);

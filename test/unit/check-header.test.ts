@@ -33,7 +33,7 @@ describe('planHeader with a schema', () => {
     } catch (err) {
       error = err;
     }
-    expect(error).toMatchObject({ kind: 'usage', message: '--map onto "is_admin": not a property of the schema; expected one of "email_address", "name"' });
+    expect(error).toMatchObject({ kind: 'usage', message: 'map onto "is_admin": not a property of the schema; expected one of "email_address", "name"' });
   });
 
   it('a missing required column lists every header the file has, ignored ones too', () => {

@@ -15,9 +15,9 @@ import {
   packSuccessEntry,
   unpackListElement,
 } from '../../src/redis/codec.js';
-import { decodeSuccessRows, encodeRawChunk } from '../../src/tasks/task-codec.js';
+import { decodeSuccessRows, encodeRawChunk } from '../../src/chunks/chunk-codec.js';
 
-const task = {
+const sample = {
   firstRow: 41,
   lines: [42, 44, 45],
   rows: [
@@ -27,7 +27,7 @@ const task = {
   ],
 };
 
-const failedRow = (i: number, messages: string[]) => ({ row: task.firstRow + i, line: task.lines[i]!, values: task.rows[i]!, messages });
+const failedRow = (i: number, messages: string[]) => ({ row: sample.firstRow + i, line: sample.lines[i]!, values: sample.rows[i]!, messages });
 
 describe('a chunk\'s stream entry', () => {
   it('numbers entries by chunk, `<chunk>-1`, and reads the chunk back from the id', () => {
@@ -86,8 +86,8 @@ describe('outcome list entries', () => {
     const unpacked = await unpackListElement(packed);
     expect(unpacked).toEqual(entries);
     expect(unpacked.map(decodeFailedRow)).toEqual([
-      { row: 41, line: 42, values: task.rows[0], messages: ['message 0', 'with\na line break'] },
-      { row: 43, line: 45, values: task.rows[2], messages: ['message 2', 'with\na line break'] },
+      { row: 41, line: 42, values: sample.rows[0], messages: ['message 0', 'with\na line break'] },
+      { row: 43, line: 45, values: sample.rows[2], messages: ['message 2', 'with\na line break'] },
     ]);
   });
 
@@ -101,8 +101,8 @@ describe('outcome list entries', () => {
     expect(more).toEqual([]);
     expect(unpacked).toBe(entry);
     expect(decodeSuccessRows(unpacked!, null)).toEqual([
-      { row: 41, fields: task.rows[0] },
-      { row: 43, fields: task.rows[2] },
+      { row: 41, fields: sample.rows[0] },
+      { row: 43, fields: sample.rows[2] },
     ]);
   });
 

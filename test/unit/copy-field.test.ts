@@ -7,7 +7,7 @@ import { randomNumberField, seededRandom } from '../helpers/random-numbers.js';
 const copyRowsText = (rows: readonly (readonly CellValue[])[], originals: RowOriginals, booleanColumns: readonly boolean[]): string =>
   copyRowsBytes(rows, originals, booleanColumns).toString('utf8');
 
-/** Rows' originals as a task's text holds them: the lines one after the other, LF between; null: no plain text. */
+/** Rows' originals as a chunk's text holds them: the lines one after the other, LF between; null: no plain text. */
 function originals(fields: string[][], lines: (string | null)[]): RowOriginals {
   let text = '';
   const starts: number[] = [];

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { ImportRecord } from '../../src/import-record.js';
 import { SheetRowsRenderer, type RenderedRows } from '../../src/report/sheet-rows.js';
 import { encodeFailedRow, encodeSuccessEntry, listElementRows, packFailedRows, packSuccessEntry } from '../../src/redis/codec.js';
-import { countSuccessRows, encodeChunk } from '../../src/tasks/task-codec.js';
+import { countSuccessRows, encodeChunk } from '../../src/chunks/chunk-codec.js';
 
 const record = {
   id: 'rows',
@@ -65,8 +65,8 @@ describe('rows rendered for the report (SheetRowsRenderer)', () => {
 
   it("writes failed rows with the uploader's file name, and their values as Text", () => {
     const renderer = new SheetRowsRenderer({ record, rowsPerSheet: 100 });
-    const task = { firstRow: 7, lines: [8], rows: [['x', '=cmd', '']] };
-    const element = packFailedRows([encodeFailedRow({ row: task.firstRow, line: task.lines[0]!, values: task.rows[0]!, messages: ['id must be an integer', 'in /srv/uploads/people.csv'] })]);
+    const chunk = { firstRow: 7, lines: [8], rows: [['x', '=cmd', '']] };
+    const element = packFailedRows([encodeFailedRow({ row: chunk.firstRow, line: chunk.lines[0]!, values: chunk.rows[0]!, messages: ['id must be an integer', 'in /srv/uploads/people.csv'] })]);
     const [part] = renderer.render('errors', [element], 0);
     expect(part!.startsSheet).toBe(true);
     expect(text(part!)).toBe(

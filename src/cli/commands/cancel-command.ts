@@ -9,7 +9,7 @@ export function registerCancel(program: Command): void {
   program
     .command('cancel')
     .argument('<id>', 'import id')
-    .description('stop an import: its remaining tasks are dropped and workers skip them; state becomes cancelled')
+    .description('stop an import: its remaining chunks are dropped and workers skip them; state becomes cancelled')
     .option('--json', 'print {"id","state","previousState","cancelled"} on stdout')
     .action(async (id: string, _options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<GlobalFlags>();

@@ -63,7 +63,7 @@ export function addEnqueueOptions(command: Command): Command {
     .option('--table <name>', 'table to save into (default: the file name without extension)')
     .option('--notify <email>', 'who started the import (receives the report)')
     .option('--id <id>', 'import id; the same id resumes an enqueue that stopped part way')
-    .option('--chunk-size <n>', `rows per task (default ${DEFAULT_CHUNK_SIZE}; a task also ends at 1 MB of text)`, positiveInt('--chunk-size', MAX_CHUNK_SIZE))
+    .option('--chunk-size <n>', `rows per chunk (default ${DEFAULT_CHUNK_SIZE}; a chunk also ends at 1 MB of text)`, positiveInt('--chunk-size', MAX_CHUNK_SIZE))
     .option('--create-table', 'create the target table from the schema when it is missing (SQLite always does)')
     .option('--on-conflict <columns>', "upsert on these comma-separated columns (the table's own unique key)")
     .addOption(new Option('--on-conflict-action <action>', 'what an upsert does with a row whose key exists').choices(['update', 'ignore']).default('update'))
@@ -80,7 +80,7 @@ export function addEnqueueOptions(command: Command): Command {
 
 export function registerEnqueue(program: Command): void {
   addEnqueueOptions(program.command('enqueue').argument('<file>', 'CSV or Excel (.xlsx) file, s3://bucket/key, or - for stdin'))
-    .description('read a CSV file into tasks on Redis; prints the import id')
+    .description('read a CSV file into chunks on Redis; prints the import id')
     .option('--json', 'print {"id","total","resumed","state"} on stdout instead of the id alone')
     .action(async (file: string, _options: unknown, command: Command) => {
       // Peak RSS ~95 MB instead of ~140 MB, flat in the file's size, for ~5% more CPU.

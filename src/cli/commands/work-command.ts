@@ -28,10 +28,10 @@ interface WorkFlags extends GlobalFlags, WorkerFlags {
 /** Worker flags, shared with `run`. */
 export function addWorkerOptions(command: Command, defaultProcesses: number): Command {
   return command
-    .option('--concurrency <n>', 'tasks worked on at once in each process (into PostgreSQL, batches of up to 8 tasks)', positiveInt('--concurrency', 256), DEFAULT_CONCURRENCY)
+    .option('--concurrency <n>', 'chunks worked on at once in each process (into PostgreSQL, batches of up to 8 chunks)', positiveInt('--concurrency', 256), DEFAULT_CONCURRENCY)
     .option('--processes <n>', 'worker processes (1 works inside this process)', positiveInt('--processes', 64), defaultProcesses)
-    .option('--visibility-timeout <seconds>', "a silent worker's tasks go to others after this long", seconds('--visibility-timeout'), DEFAULT_VISIBILITY_TIMEOUT_MS / 1000)
-    .option('--max-attempts <n>', 'quick attempts at saving before the target counts as unavailable (its tasks then wait for it)', positiveInt('--max-attempts', 100), DEFAULT_RETRY.maxAttempts)
+    .option('--visibility-timeout <seconds>', "a silent worker's chunks go to others after this long", seconds('--visibility-timeout'), DEFAULT_VISIBILITY_TIMEOUT_MS / 1000)
+    .option('--max-attempts <n>', 'quick attempts at saving before the target counts as unavailable (its chunks then wait for it)', positiveInt('--max-attempts', 100), DEFAULT_RETRY.maxAttempts)
     .option('--give-up-after <duration>', 'fail an import whose target stays unavailable this long, no save succeeding: 90s, 30m, 2h (its rows stay pending for a later work)', duration('--give-up-after'), DEFAULT_GIVE_UP_AFTER_MS / 1000);
 }
 
@@ -48,7 +48,7 @@ export function registerWork(program: Command): void {
       const processes = flags.processes ?? 1;
       const release = stopOnSignals(
         () => {
-          info(flags, 'Stopping: finishing the tasks in flight (signal again to exit at once)');
+          info(flags, 'Stopping: finishing the chunks in flight (signal again to exit at once)');
           graceful.abort();
         },
         () => {
@@ -90,7 +90,7 @@ export function registerWork(program: Command): void {
               if (timer) clearInterval(timer);
               bar?.stop();
             }
-            info(flags, `Worked ${formatCount(summary.tasks)} tasks: ${formatCount(summary.succeeded)} rows imported, ${formatCount(summary.failed)} failed`);
+            info(flags, `Worked ${formatCount(summary.chunks)} chunks: ${formatCount(summary.succeeded)} rows imported, ${formatCount(summary.failed)} failed`);
           },
           true,
           'work',

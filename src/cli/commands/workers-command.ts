@@ -11,8 +11,8 @@ function waiting(worker: WorkerInfo): string {
 
 function describe(workers: readonly WorkerInfo[]): string {
   if (workers.length === 0) return 'No live workers.\n';
-  const rows = workers.map((w) => [w.host, String(w.pid), w.startedAt, formatCount(w.tasks), formatCount(w.rows), w.currentImport ?? '-', waiting(w)]);
-  const header = ['HOST', 'PID', 'STARTED', 'TASKS', 'ROWS', 'IMPORT', 'WAITING FOR'];
+  const rows = workers.map((w) => [w.host, String(w.pid), w.startedAt, formatCount(w.chunks), formatCount(w.rows), w.currentImport ?? '-', waiting(w)]);
+  const header = ['HOST', 'PID', 'STARTED', 'CHUNKS', 'ROWS', 'IMPORT', 'WAITING FOR'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
 }
@@ -20,7 +20,7 @@ function describe(workers: readonly WorkerInfo[]): string {
 export function registerWorkers(program: Command): void {
   program
     .command('workers')
-    .description('list live workers (host, pid, started, tasks and rows done, current import, targets waited for) from their heartbeats')
+    .description('list live workers (host, pid, started, chunks and rows done, current import, targets waited for) from their heartbeats')
     .option('--json', 'print the list as JSON on stdout')
     .action(async (_options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<GlobalFlags>();

@@ -197,7 +197,7 @@ async function refreshImports() {
         el('td', { text: w.pid }),
         el('td', {}, w.currentImport ? el('a', { href: `#/imports/${encodeURIComponent(w.currentImport)}`, text: w.currentImport }) : '–'),
         el('td', { text: count(w.rows) }),
-        el('td', { text: count(w.tasks) }),
+        el('td', { text: count(w.chunks) }),
         el('td', { text: when(w.lastSeenAt) }),
         el('td', { text: (w.waitingFor ?? []).map((t) => `${t.target} since ${when(t.since)} (${t.reason})`).join('; ') || '–' }),
       ),

@@ -1,7 +1,8 @@
--- Adds one chunk of rows as a task, exactly once, and claims its unique values in file order.
+-- Adds one chunk of rows to the chunks stream, exactly once, and claims its unique values in
+-- file order.
 -- Chunks must arrive in order: chunk n is accepted only after chunks 0..n-1, so a resumed
 -- enqueue that sends a chunk again changes nothing.
--- KEYS[1] meta hash, KEYS[2] tasks stream. The unique values' bucket hashes share the import's
+-- KEYS[1] meta hash, KEYS[2] chunks stream. The unique values' bucket hashes share the import's
 -- hash tag (one slot): their names are built here from ARGV[10..], not listed as keys.
 -- ARGV[1] chunk number, ARGV[2] row number of its first row, ARGV[3] row count,
 -- ARGV[4] payload, ARGV[5] now (ms),

@@ -1,6 +1,6 @@
--- Marks an import failed (its file could not be read on) and drops its queued tasks, so no
+-- Marks an import failed (its file could not be read on) and drops its queued chunks, so no
 -- worker goes on with a half-enqueued file.
--- KEYS[1] meta hash, KEYS[2] tasks stream
+-- KEYS[1] meta hash, KEYS[2] chunks stream
 -- ARGV[1] reason, ARGV[2] now (ms)
 -- Returns the state afterwards.
 local state = redis.call('HGET', KEYS[1], 'state')

@@ -1,5 +1,5 @@
 -- Seals an import once every row of the file is queued: its total becomes known, and its unique
--- values' keys are deleted: each task carries its rows' verdicts (the 'u' field), and no chunk
+-- values' keys are deleted: each chunk carries its rows' verdicts (the 'u' field), and no chunk
 -- can be added any more (enqueue-chunk.lua takes rows only while 'enqueuing'), so nothing reads
 -- them again. UNLINK frees them off the main thread.
 -- KEYS[1] meta hash, KEYS[2..] the unique values' bucket hashes and arrays (unique-values.ts)

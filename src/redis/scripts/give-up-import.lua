@@ -1,5 +1,5 @@
 -- Fails an import whose target has been unavailable, with no successful save, for at least the
--- workers' --give-up-after. Unlike fail-import.lua its tasks stay in the stream, pending: a later
+-- workers' --give-up-after. Unlike fail-import.lua its chunks stay in the stream, pending: a later
 -- `work` resumes it (resume-import.lua). Only an import fully enqueued is given up on (an enqueue
 -- still running takes an import it finds failed out of the active set).
 -- KEYS[1] meta hash

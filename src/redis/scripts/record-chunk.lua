@@ -1,7 +1,7 @@
 -- Records the outcome of one chunk exactly once: pushes its rows to the success and error
--- lists, bumps the counters, acknowledges and deletes the task, and completes the import when
--- every row is accounted for. A chunk recorded before (a redelivered task) changes nothing.
--- KEYS[1] meta hash, KEYS[2] tasks stream, KEYS[3] done bitmap, KEYS[4] succeeded list,
+-- lists, bumps the counters, acknowledges and deletes the chunk, and completes the import when
+-- every row is accounted for. A chunk recorded before (then redelivered) changes nothing.
+-- KEYS[1] meta hash, KEYS[2] chunks stream, KEYS[3] done bitmap, KEYS[4] succeeded list,
 -- KEYS[5] failed list
 -- ARGV[1] consumer group, ARGV[2] chunk number, ARGV[3] now (ms), ARGV[4] rows imported,
 -- ARGV[5] rows failed, ARGV[6] the chunk's success list element ('' when no row was imported),
@@ -9,17 +9,17 @@
 --   (`S,<failed index>...`, no line break), sent by versions that stored entries as text: the
 --   script puts the payload ('d' field) of the chunk's entry '<chunk>-1' behind it, read from the
 --   stream. These formats are owned by src/redis/codec.ts.
--- ARGV[7] the incarnation the worker saved the chunk under (its task's, ImportSettings.incarnation)
+-- ARGV[7] the incarnation the worker saved the chunk under (its entry's 'i', ImportSettings.incarnation)
 -- ARGV[8 ..] the chunk's error list elements, stored as they are: one packed element for all its
 --   failed rows, or (versions that stored text) one per failed row
--- A chunk of an import failed or cancelled while its task was in a worker's hands is still
+-- A chunk of an import failed or cancelled while it was in a worker's hands is still
 -- recorded (counted and listed, the state left as it is): its rows may be saved in the target
 -- already, and the report and counts must show them.
 -- Returns 'recorded', 'complete' (this chunk completed the import), 'duplicate' (recorded
 -- before), 'skipped' (nothing to record into: the import is complete or gone), 'stale' (nothing
 -- done: the record is another incarnation's, the import having been purged or expired and
--- created again under its id; the task of the same number in the stream is the new import's),
--- or 'resend' (nothing done: a first line alone was sent and the task is not in the stream to
+-- created again under its id; the chunk of the same number in the stream is the new import's),
+-- or 'resend' (nothing done: a first line alone was sent and the chunk is not in the stream to
 -- take its payload from; call again with the whole entry).
 local id = ARGV[2] .. '-1'
 local function ack()
@@ -42,10 +42,10 @@ if redis.call('GETBIT', KEYS[3], tonumber(ARGV[2])) == 1 then
 end
 local entry = ARGV[6]
 if string.sub(entry, 1, 1) == 'S' and not string.find(entry, '\n', 1, true) then
-  local task = redis.call('XRANGE', KEYS[2], id, id)[1]
+  local stored = redis.call('XRANGE', KEYS[2], id, id)[1]
   local payload = nil
-  if task then
-    local fields = task[2]
+  if stored then
+    local fields = stored[2]
     for f = 1, #fields, 2 do
       if fields[f] == 'd' then
         payload = fields[f + 1]

@@ -1,6 +1,6 @@
--- Keeps a live worker's tasks from being reclaimed by others: resets their idle time, but only
+-- Keeps a live worker's chunks from being reclaimed by others: resets their idle time, but only
 -- for entries this consumer still owns (one that was already reclaimed stays with its new owner).
--- KEYS[1] tasks stream
+-- KEYS[1] chunks stream
 -- ARGV[1] consumer group, ARGV[2] consumer name, ARGV[3..] entry ids
 -- Returns the number of entries touched.
 local touched = 0

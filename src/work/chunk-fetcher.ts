@@ -1,13 +1,13 @@
 import { readRecord, resumable } from '../import-record.js';
-import { globalKeys, importKeys, priorityFromScore, TASK_GROUP } from '../redis/keys.js';
+import { globalKeys, importKeys, priorityFromScore, CHUNK_GROUP } from '../redis/keys.js';
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
 import { errorMessage } from '../errors.js';
 import { buildImportContext, type ImportContext } from './import-context.js';
 import { loadHandler } from '../handler/load-handler.js';
 import { decodeChunkFields } from '../redis/codec.js';
 
-/** A task handed to this worker: the stream entry and the import it belongs to. */
-export interface FetchedTask {
+/** A chunk handed to this worker: the stream entry and the import it belongs to. */
+export interface FetchedChunk {
   readonly context: ImportContext;
   readonly entryId: string;
   readonly fields: string[];
@@ -21,11 +21,11 @@ const REFRESH_IMPORTS_MS = 1000;
 const RETRY_BROKEN_MS = 10_000;
 
 /**
- * Hands out tasks from every open import in turn (round robin, so a small import is not stuck
+ * Hands out chunks from every open import in turn (round robin, so a small import is not stuck
  * behind a large one): new entries first, and now and then entries whose worker has been silent
  * longer than the visibility timeout.
  */
-export class TaskFetcher {
+export class ChunkFetcher {
   private imports: string[] = [];
   private importsReadAt = 0;
   private tiers: { priority: number; ids: string[] }[] = [];
@@ -70,13 +70,13 @@ export class TaskFetcher {
   }
 
   /**
-   * The next tasks, of one import: imports of a higher priority first; within one priority,
+   * The next chunks, of one import: imports of a higher priority first; within one priority,
    * round robin, so that a small import is not stuck behind a large one. Up to `count` new
-   * tasks (`count(context)`: how many the import's target saves together), or one task taken
+   * chunks (`count(context)`: how many the import's target saves together), or one chunk taken
    * over from a silent worker. Empty when there is nothing to do. Imports `skip` names are
    * passed over (their target is unavailable).
    */
-  async next(count: (context: ImportContext) => number = () => 1, skip: (context: ImportContext) => boolean = () => false): Promise<FetchedTask[]> {
+  async next(count: (context: ImportContext) => number = () => 1, skip: (context: ImportContext) => boolean = () => false): Promise<FetchedChunk[]> {
     await this.scope();
     for (const tier of this.tiers) {
       const turn = this.turns.get(tier.priority) ?? 0;
@@ -84,13 +84,13 @@ export class TaskFetcher {
         const id = tier.ids[(turn + k) % tier.ids.length]!;
         const context = await this.context(id);
         if (!context || skip(context)) continue;
-        // Stale tasks first when their check is due (every quarter of the visibility timeout),
-        // so a dead worker's tasks are taken over while new ones keep coming, not at the end.
+        // Stale chunks first when their check is due (every quarter of the visibility timeout),
+        // so a dead worker's chunks are taken over while new ones keep coming, not at the end.
         const stale = await this.claimStale(context);
-        const tasks = await this.ofCurrentIncarnation(context, stale ? [stale] : await this.readNew(context, count(context)));
-        if (tasks.length > 0) {
+        const fetched = await this.ofCurrentIncarnation(context, stale ? [stale] : await this.readNew(context, count(context)));
+        if (fetched.length > 0) {
           this.turns.set(tier.priority, (turn + k + 1) % tier.ids.length);
-          return tasks;
+          return fetched;
         }
       }
     }
@@ -100,7 +100,7 @@ export class TaskFetcher {
   private async context(id: string): Promise<ImportContext | null> {
     if (this.contexts.has(id)) return this.contexts.get(id) ?? null;
     // An import whose handler or schema failed to load is tried again now and then: the fix may
-    // be deployed while its tasks wait.
+    // be deployed while its chunks wait.
     if (Date.now() - (this.brokenAt.get(id) ?? 0) < RETRY_BROKEN_MS) return null;
     let record = await readRecord(this.redis, this.prefix, id);
     if (record && resumable(record)) {
@@ -130,47 +130,47 @@ export class TaskFetcher {
     return context;
   }
 
-  /** Forget what this worker knows of an import: its record is read again before its next task. */
+  /** Forget what this worker knows of an import: its record is read again before its next chunk. */
   forget(id: string): void {
     this.contexts.delete(id);
     this.invalidate();
   }
 
   /**
-   * The tasks, each with the context of the incarnation it was queued for. A context kept here
+   * The chunks, each with the context of the incarnation it was queued for. A context kept here
    * may be of an import since purged (or expired) and created again under the same id, whose
-   * settings and ledger key are not the new one's: the record is then read again. A task of an
+   * settings and ledger key are not the new one's: the record is then read again. A chunk of an
    * incarnation that is not the record's (a leftover of an older one) is acknowledged and
    * dropped, never saved under the record's incarnation.
    */
-  private async ofCurrentIncarnation(context: ImportContext, tasks: FetchedTask[]): Promise<FetchedTask[]> {
+  private async ofCurrentIncarnation(context: ImportContext, fetched: FetchedChunk[]): Promise<FetchedChunk[]> {
     const cached = context.record.incarnation;
-    if (tasks.every((task) => decodeChunkFields(task.fields).incarnation === cached)) return tasks;
+    if (fetched.every((one) => decodeChunkFields(one.fields).incarnation === cached)) return fetched;
     const id = context.record.id;
     this.contexts.delete(id);
     this.brokenAt.delete(id);
     const fresh = await this.context(id);
     const record = fresh?.record ?? (await readRecord(this.redis, this.prefix, id));
-    const current: FetchedTask[] = [];
+    const current: FetchedChunk[] = [];
     const stale: string[] = [];
-    for (const task of tasks) {
-      const incarnation = decodeChunkFields(task.fields).incarnation;
-      if (record && incarnation !== record.incarnation) stale.push(task.entryId);
-      else if (fresh) current.push({ ...task, context: fresh });
-      // Else the import cannot be worked on now: left pending, as any task of a broken import.
+    for (const one of fetched) {
+      const incarnation = decodeChunkFields(one.fields).incarnation;
+      if (record && incarnation !== record.incarnation) stale.push(one.entryId);
+      else if (fresh) current.push({ ...one, context: fresh });
+      // Else the import cannot be worked on now: left pending, as any chunk of a broken import.
     }
     if (stale.length > 0) {
-      this.warn(`import ${id}: ${stale.length} task(s) of an earlier import under the same id dropped`);
-      await this.redis.xack(context.keys.tasks, TASK_GROUP, ...stale);
-      await this.redis.xdel(context.keys.tasks, ...stale);
+      this.warn(`import ${id}: ${stale.length} chunk(s) of an earlier import under the same id dropped`);
+      await this.redis.xack(context.keys.chunks, CHUNK_GROUP, ...stale);
+      await this.redis.xdel(context.keys.chunks, ...stale);
     }
     return current;
   }
 
-  private async readNew(context: ImportContext, count: number): Promise<FetchedTask[]> {
+  private async readNew(context: ImportContext, count: number): Promise<FetchedChunk[]> {
     let reply: [string, StreamEntry[]][] | null;
     try {
-      reply = (await this.redis.xreadgroup('GROUP', TASK_GROUP, this.consumer, 'COUNT', Math.max(1, count), 'STREAMS', context.keys.tasks, '>')) as
+      reply = (await this.redis.xreadgroup('GROUP', CHUNK_GROUP, this.consumer, 'COUNT', Math.max(1, count), 'STREAMS', context.keys.chunks, '>')) as
         | [string, StreamEntry[]][]
         | null;
     } catch (err) {
@@ -183,12 +183,12 @@ export class TaskFetcher {
     return (reply?.[0]?.[1] ?? []).map((entry) => ({ context, entryId: entry[0], fields: entry[1], deliveries: 1 }));
   }
 
-  private async claimStale(context: ImportContext): Promise<FetchedTask | null> {
+  private async claimStale(context: ImportContext): Promise<FetchedChunk | null> {
     const id = context.record.id;
     const now = Date.now();
     if (now - (this.claimedAt.get(id) ?? 0) < this.visibilityTimeoutMs / 4) return null;
     const cursor = this.claimCursor.get(id) ?? '0-0';
-    const reply = (await this.redis.xautoclaim(context.keys.tasks, TASK_GROUP, this.consumer, this.visibilityTimeoutMs, cursor, 'COUNT', 1)) as [
+    const reply = (await this.redis.xautoclaim(context.keys.chunks, CHUNK_GROUP, this.consumer, this.visibilityTimeoutMs, cursor, 'COUNT', 1)) as [
       string,
       StreamEntry[],
       string[]?,
@@ -198,7 +198,7 @@ export class TaskFetcher {
     if (nextCursor === '0-0') this.claimedAt.set(id, now);
     const entry = entries.find((e) => e && e[1]);
     if (!entry) return null;
-    const pending = (await this.redis.xpending(context.keys.tasks, TASK_GROUP, entry[0], entry[0], 1)) as [string, string, number, number][];
+    const pending = (await this.redis.xpending(context.keys.chunks, CHUNK_GROUP, entry[0], entry[0], 1)) as [string, string, number, number][];
     return { context, entryId: entry[0], fields: entry[1], deliveries: pending[0]?.[3] ?? 2 };
   }
 }

@@ -3,7 +3,7 @@ import { duplicateMessage } from '../schema/duplicate-message.js';
 import { isRowError, type Handler, type ImportRow } from '../handler/handler-types.js';
 import type { CellValue } from '../schema/row-validator.js';
 import { TransientError, type EncodedRows, type RowRejection, type SaveRequest, type Target } from '../targets/target.js';
-import { decodePayload, type TaskChunk } from '../tasks/task-codec.js';
+import { decodePayload, type DecodedChunk } from '../chunks/chunk-codec.js';
 import { encodeFailedRow } from '../redis/codec.js';
 import type { ImportContext } from './import-context.js';
 import { ledgerKey } from '../import-record.js';
@@ -48,8 +48,8 @@ class ChunkRows {
  * it, and the caller works on the chunk again once the target answers (the target's ledger
  * makes a chunk saved before, its reply lost, return what was refused then).
  */
-export async function processChunk(context: ImportContext, target: Target, task: TaskChunk, retry: RetryPolicy, onRetry?: OnRetry): Promise<ChunkOutcome> {
-  return (await processChunks(context, target, [task], retry, onRetry))[0]!;
+export async function processChunk(context: ImportContext, target: Target, chunk: DecodedChunk, retry: RetryPolicy, onRetry?: OnRetry): Promise<ChunkOutcome> {
+  return (await processChunks(context, target, [chunk], retry, onRetry))[0]!;
 }
 
 /** Chunks saved together: with a target that can (saveMany), no handler and no upsert. */
@@ -61,41 +61,41 @@ export function savesTogether(context: ImportContext, target: Target): boolean {
  * processChunk() for several chunks of one import: each is checked alone, then their valid rows
  * are saved together when the target can (Target.saveMany: one statement for all of them, which
  * costs the database much less than one per chunk), else one chunk after the other. The chunks
- * are taken from `tasks` one at a time, so that a caller decoding them lazily holds one chunk's
+ * are taken from `chunks` one at a time, so that a caller decoding them lazily holds one chunk's
  * rows at a time.
  */
-export async function processChunks(context: ImportContext, target: Target, tasks: Iterable<TaskChunk>, retry: RetryPolicy, onRetry?: OnRetry): Promise<ChunkOutcome[]> {
-  if (savesTogether(context, target)) return saveTogether(context, target, tasks, retry, onRetry);
+export async function processChunks(context: ImportContext, target: Target, chunks: Iterable<DecodedChunk>, retry: RetryPolicy, onRetry?: OnRetry): Promise<ChunkOutcome[]> {
+  if (savesTogether(context, target)) return saveTogether(context, target, chunks, retry, onRetry);
   const outcomes: ChunkOutcome[] = [];
-  for (const task of tasks) {
+  for (const chunk of chunks) {
     const rows = new ChunkRows();
-    checkRows(context, task, rows);
-    if (context.handler?.validate) await runHandlerValidate(context, context.handler, task, rows, retry, onRetry);
-    await saveRows(context, target, task, rows, retry, onRetry);
-    outcomes.push(outcome(task, rows));
+    checkRows(context, chunk, rows);
+    if (context.handler?.validate) await runHandlerValidate(context, context.handler, chunk, rows, retry, onRetry);
+    await saveRows(context, target, chunk, rows, retry, onRetry);
+    outcomes.push(outcome(chunk, rows));
   }
   return outcomes;
 }
 
-function outcome(task: TaskChunk, rows: ChunkRows): ChunkOutcome {
+function outcome(chunk: DecodedChunk, rows: ChunkRows): ChunkOutcome {
   const failedIndexes = rows.failedIndexes();
-  return { importedRows: task.rows.length - failedIndexes.length, failedIndexes, failedEntries: failedEntries(task, rows, failedIndexes) };
+  return { importedRows: chunk.rows.length - failedIndexes.length, failedIndexes, failedEntries: failedEntries(chunk, rows, failedIndexes) };
 }
 
 /** The error list entries of a chunk's failed rows. */
-export function failedEntries(task: Pick<TaskChunk, 'firstRow' | 'lines' | 'rows'>, rows: { readonly messages: ReadonlyMap<number, readonly string[]> }, failedIndexes: readonly number[]): string[] {
+export function failedEntries(chunk: Pick<DecodedChunk, 'firstRow' | 'lines' | 'rows'>, rows: { readonly messages: ReadonlyMap<number, readonly string[]> }, failedIndexes: readonly number[]): string[] {
   return failedIndexes.map((index) =>
-    encodeFailedRow({ row: task.firstRow + index, line: task.lines[index] ?? null, values: task.rows[index] ?? [], messages: rows.messages.get(index)! }),
+    encodeFailedRow({ row: chunk.firstRow + index, line: chunk.lines[index] ?? null, values: chunk.rows[index] ?? [], messages: rows.messages.get(index)! }),
   );
 }
 
-function checkRows(context: ImportContext, task: TaskChunk, rows: ChunkRows): void {
-  const { indexes, values } = checkRowsInOrder(context, task, rows);
+function checkRows(context: ImportContext, chunk: DecodedChunk, rows: ChunkRows): void {
+  const { indexes, values } = checkRowsInOrder(context, chunk, rows);
   indexes.forEach((index, i) => rows.values.set(index, values[i]!));
 }
 
-function failDuplicates(context: ImportContext, task: TaskChunk, rows: ChunkRows): void {
-  for (const dup of task.duplicates) {
+function failDuplicates(context: ImportContext, chunk: DecodedChunk, rows: ChunkRows): void {
+  for (const dup of chunk.duplicates) {
     const column = context.uniqueColumnNames[dup.uniqueSlot] ?? 'value';
     rows.fail(dup.index, [duplicateMessage(column, dup.firstRow)]);
   }
@@ -106,14 +106,14 @@ function failDuplicates(context: ImportContext, task: TaskChunk, rows: ChunkRows
  * values in two arrays; the failed rows' messages in `rows`. (saveTogether keeps the arrays: no
  * map entry per valid row; checkRows puts them in `rows` for the handler and the one-by-one save.)
  */
-function checkRowsInOrder(context: ImportContext, task: TaskChunk, rows: ChunkRows): { indexes: number[]; values: CellValue[][]; written: boolean[] } {
-  const duplicates = task.duplicates.length > 0 ? new Set(task.duplicates.map((d) => d.index)) : null;
+function checkRowsInOrder(context: ImportContext, chunk: DecodedChunk, rows: ChunkRows): { indexes: number[]; values: CellValue[][]; written: boolean[] } {
+  const duplicates = chunk.duplicates.length > 0 ? new Set(chunk.duplicates.map((d) => d.index)) : null;
   const indexes: number[] = [];
   const values: CellValue[][] = [];
   const written: boolean[] = [];
-  const all = task.rows;
+  const all = chunk.rows;
   for (let index = 0; index < all.length; index++) {
-    const problems = task.problems?.get(index);
+    const problems = chunk.problems?.get(index);
     if (problems) {
       rows.fail(index, problems);
       continue;
@@ -130,7 +130,7 @@ function checkRowsInOrder(context: ImportContext, task: TaskChunk, rows: ChunkRo
       rows.fail(index, [`row could not be checked: ${errorMessage(err)}`]);
     }
   }
-  failDuplicates(context, task, rows);
+  failDuplicates(context, chunk, rows);
   return { indexes, values, written };
 }
 
@@ -143,15 +143,15 @@ function rowObject(columns: readonly string[], values: readonly CellValue[]): Im
 }
 
 /** What a handler is told of the chunk a row belongs to. */
-export function handlerContext(context: ImportContext, task: TaskChunk) {
-  return { importId: context.record.id, incarnation: ledgerKey(context.record), chunk: task.chunk, table: context.record.table, target: context.record.target };
+export function handlerContext(context: ImportContext, chunk: DecodedChunk) {
+  return { importId: context.record.id, incarnation: ledgerKey(context.record), chunk: chunk.chunk, table: context.record.table, target: context.record.target };
 }
 
 /** The user's extra rules: a RowError (or returned messages) fails the row; anything else is retried. */
-async function runHandlerValidate(context: ImportContext, handler: Handler, task: TaskChunk, rows: ChunkRows, retry: RetryPolicy, onRetry?: OnRetry): Promise<void> {
+async function runHandlerValidate(context: ImportContext, handler: Handler, chunk: DecodedChunk, rows: ChunkRows, retry: RetryPolicy, onRetry?: OnRetry): Promise<void> {
   for (const index of rows.valid()) {
     const values = rows.values.get(index)!;
-    const rowContext = { ...handlerContext(context, task), row: task.firstRow + index, line: task.lines[index] ?? null };
+    const rowContext = { ...handlerContext(context, chunk), row: chunk.firstRow + index, line: chunk.lines[index] ?? null };
     try {
       const verdict = await withRetries(async () => {
         try {
@@ -169,19 +169,19 @@ async function runHandlerValidate(context: ImportContext, handler: Handler, task
   }
 }
 
-async function saveRows(context: ImportContext, target: Target, task: TaskChunk, rows: ChunkRows, retry: RetryPolicy, onRetry?: OnRetry): Promise<void> {
+async function saveRows(context: ImportContext, target: Target, chunk: DecodedChunk, rows: ChunkRows, retry: RetryPolicy, onRetry?: OnRetry): Promise<void> {
   const indexes = rows.valid();
   if (indexes.length === 0) return;
   const values = indexes.map((index) => rows.values.get(index)!);
   let rejections: readonly RowRejection[];
   try {
     rejections = await withRetries(
-      () => (context.handler?.save ? saveWithHandler(context, context.handler, task, indexes, values) : saveToTarget(context, target, task, values)),
+      () => (context.handler?.save ? saveWithHandler(context, context.handler, chunk, indexes, values) : saveToTarget(context, target, chunk, values)),
       retry,
       onRetry,
     );
   } catch (err) {
-    // The target unavailable is no fault of these rows: they wait with their task.
+    // The target unavailable is no fault of these rows: they wait with their chunk.
     if (!context.handler?.save) throwIfUnavailable(err);
     // The save code itself broke, or a handler's save() kept failing: these rows fail with the
     // cause in words. A handler's save() is no database: "database unavailable" would mislead.
@@ -207,9 +207,9 @@ function saveRequest(context: ImportContext, chunk: number, values: CellValue[][
   };
 }
 
-async function saveToTarget(context: ImportContext, target: Target, task: TaskChunk, values: CellValue[][]): Promise<RowRejection[]> {
+async function saveToTarget(context: ImportContext, target: Target, chunk: DecodedChunk, values: CellValue[][]): Promise<RowRejection[]> {
   await ensureTableOnce(context, target);
-  return target.save(saveRequest(context, task.chunk, values));
+  return target.save(saveRequest(context, chunk.chunk, values));
 }
 
 /**
@@ -217,19 +217,19 @@ async function saveToTarget(context: ImportContext, target: Target, task: TaskCh
  * typed values are dropped: a worker holding several chunks' values spent three times as long
  * collecting garbage), then saves them with one saveMany, retrying a target that is down.
  */
-async function saveTogether(context: ImportContext, target: Target, tasks: Iterable<TaskChunk>, retry: RetryPolicy, onRetry?: OnRetry): Promise<ChunkOutcome[]> {
+async function saveTogether(context: ImportContext, target: Target, chunks: Iterable<DecodedChunk>, retry: RetryPolicy, onRetry?: OnRetry): Promise<ChunkOutcome[]> {
   const checked: { meta: CheckedMeta; rows: ChunkRows; indexes: number[]; encoded: Buffer; failedIndexes: number[]; failed: string[] }[] = [];
   // The table's columns first (an encoding may depend on their types); if the database is down,
   // rows are encoded without them, and the save's retries try again.
   await ensureTableOnce(context, target).catch(() => {});
   const table = { table: context.record.table, columns: context.record.columns };
-  for (const task of tasks) {
+  for (const chunk of chunks) {
     const rows = new ChunkRows();
-    const { indexes, values, written } = checkRowsInOrder(context, task, rows);
-    const plain = task.plain;
+    const { indexes, values, written } = checkRowsInOrder(context, chunk, rows);
+    const plain = chunk.plain;
     const originals = plain
       ? {
-          fields: indexes.map((index) => task.rows[index]!),
+          fields: indexes.map((index) => chunk.rows[index]!),
           text: plain.text,
           starts: indexes.map((index) => plain.starts[index]!),
           ends: indexes.map((index) => plain.ends[index]!),
@@ -239,14 +239,14 @@ async function saveTogether(context: ImportContext, target: Target, tasks: Itera
     const encoded = indexes.length > 0 ? target.encodeRows!(table, values, originals) : Buffer.alloc(0);
     // The rows failed so far, in words now; rows the database refuses later are read again.
     const failedIndexes = rows.failedIndexes();
-    const failed = failedEntries(task, rows, failedIndexes);
-    const meta = { chunk: task.chunk, firstRow: task.firstRow, rowCount: task.rows.length, payload: task.payload, duplicates: task.duplicates };
+    const failed = failedEntries(chunk, rows, failedIndexes);
+    const meta = { chunk: chunk.chunk, firstRow: chunk.firstRow, rowCount: chunk.rows.length, payload: chunk.payload, duplicates: chunk.duplicates };
     checked.push({ meta, rows, indexes, encoded, failedIndexes, failed });
   }
   const toSave = checked.filter((c) => c.indexes.length > 0);
   let rejections: readonly (readonly RowRejection[])[] = [];
   if (toSave.length > 0) {
-    const chunks: EncodedRows[] = toSave.map(({ meta, indexes, encoded }) => ({
+    const encodedChunks: EncodedRows[] = toSave.map(({ meta, indexes, encoded }) => ({
       request: saveRequest(context, meta.chunk, []),
       encoded,
       rows: () => {
@@ -257,7 +257,7 @@ async function saveTogether(context: ImportContext, target: Target, tasks: Itera
     try {
       rejections = await withRetries(async () => {
         await ensureTableOnce(context, target);
-        return target.saveMany!(chunks);
+        return target.saveMany!(encodedChunks);
       }, retry, onRetry);
     } catch (err) {
       throwIfUnavailable(err);
@@ -290,26 +290,26 @@ interface CheckedMeta {
   readonly firstRow: number;
   readonly rowCount: number;
   readonly payload: string;
-  readonly duplicates: TaskChunk['duplicates'];
+  readonly duplicates: DecodedChunk['duplicates'];
 }
 
 /** A checked chunk's rows, read again from its payload. */
-function readAgain(context: ImportContext, meta: CheckedMeta): TaskChunk {
+function readAgain(context: ImportContext, meta: CheckedMeta): DecodedChunk {
   return { chunk: meta.chunk, ...decodePayload(meta.payload, context.record.keepColumns), duplicates: meta.duplicates, payload: meta.payload };
 }
 
 /** The typed values of a row that passed its check before (the check is a pure function). */
-function checkAgain(context: ImportContext, task: TaskChunk, index: number): CellValue[] {
-  const check = context.validate(task.rows[index]!);
-  if (!check.ok) throw new Error(`row ${task.firstRow + index} passed its check once and not again: ${check.messages.join('; ')}`);
+function checkAgain(context: ImportContext, chunk: DecodedChunk, index: number): CellValue[] {
+  const check = context.validate(chunk.rows[index]!);
+  if (!check.ok) throw new Error(`row ${chunk.firstRow + index} passed its check once and not again: ${check.messages.join('; ')}`);
   return check.values;
 }
 
-async function saveWithHandler(context: ImportContext, handler: Handler, task: TaskChunk, indexes: readonly number[], values: CellValue[][]): Promise<RowRejection[]> {
+async function saveWithHandler(context: ImportContext, handler: Handler, chunk: DecodedChunk, indexes: readonly number[], values: CellValue[][]): Promise<RowRejection[]> {
   try {
     const refused = await handler.save!(
       values.map((v) => rowObject(context.record.columns, v)),
-      { ...handlerContext(context, task), rowNumbers: indexes.map((i) => task.firstRow + i) },
+      { ...handlerContext(context, chunk), rowNumbers: indexes.map((i) => chunk.firstRow + i) },
     );
     return refused ? [...refused] : [];
   } catch (err) {

@@ -8,18 +8,18 @@ import { splitRecords } from '../sources/csv-fields.js';
  */
 
 /** One chunk: consecutive data rows of the file, the unit of work in Redis. */
-export interface TaskChunk {
+export interface DecodedChunk {
   readonly chunk: number;
   /** Row number of the first row (1 is the first data row after the header). */
   readonly firstRow: number;
-  /** Line of the file where each row starts (null where unknown: see unreadableTask). */
+  /** Line of the file where each row starts (null where unknown: see unreadableChunk). */
   readonly lines: readonly (number | null)[];
   readonly rows: readonly (readonly string[])[];
   /** Rows (by index) the reader found could not be imported as read, with why: they fail with these. */
   readonly problems?: ReadonlyMap<number, readonly string[]>;
   readonly duplicates: readonly Duplicate[];
   /**
-   * For a task of the file's own text separated by commas, rows keeping every field of the file:
+   * For a chunk of the file's own text separated by commas, rows keeping every field of the file:
    * where each row's own text is, when it has no quote and no line break character (a target may
    * send that text as it is: see copy-text.ts).
    */
@@ -76,21 +76,21 @@ export function encodeRawChunk(header: RawChunkHeader, text: Buffer | readonly B
 }
 
 /**
- * Decodes a task from its stream entry. `keepColumns` is the import's (see ImportSettings): a raw
+ * Decodes a chunk from its stream entry. `keepColumns` is the import's (see ImportSettings): a raw
  * chunk holds whole records of the file, which keep only the import's columns once parsed.
  */
-export function decodeTask(entryId: string, fields: readonly string[], keepColumns: KeepColumns | null = null): TaskChunk {
+export function decodeChunk(entryId: string, fields: readonly string[], keepColumns: KeepColumns | null = null): DecodedChunk {
   const { payload, duplicates } = decodeChunkFields(fields);
   return { chunk: chunkFromEntryId(entryId), ...decodePayload(payload, keepColumns), duplicates, payload };
 }
 
 /**
- * A task whose rows cannot be read back (its text reads as another number of rows than the
+ * A chunk whose rows cannot be read back (its text reads as another number of rows than the
  * enqueue counted: a disagreement between the enqueue's scan and the worker's split), as a chunk
- * of that many rows with no fields, so that they can be failed instead of the task being handed
+ * of that many rows with no fields, so that they can be failed instead of the chunk being handed
  * out again and again. Null when not even the raw chunk's header line can be read.
  */
-export function unreadableTask(entryId: string, fields: readonly string[]): TaskChunk | null {
+export function unreadableChunk(entryId: string, fields: readonly string[]): DecodedChunk | null {
   const { payload } = decodeChunkFields(fields);
   if (!payload.startsWith(RAW_MARK)) return null;
   const [, firstRow, firstLine, , , count] = rawHeader(payload);
@@ -111,8 +111,8 @@ function rawHeader(payload: string): number[] {
   return payload.slice(0, newline < 0 ? payload.length : newline).split(',').map(Number);
 }
 
-/** The rows of a task's payload, raw CSV text or JSON, with their row numbers' start and lines. */
-export function decodePayload(payload: string, keepColumns: KeepColumns | null): Pick<TaskChunk, 'firstRow' | 'lines' | 'rows' | 'plain' | 'problems'> {
+/** The rows of a chunk's payload, raw CSV text or JSON, with their row numbers' start and lines. */
+export function decodePayload(payload: string, keepColumns: KeepColumns | null): Pick<DecodedChunk, 'firstRow' | 'lines' | 'rows' | 'plain' | 'problems'> {
   if (payload.startsWith(RAW_MARK)) return decodeRawRows(payload, keepColumns);
   const [firstRow, lineInfo, rows, problems] = JSON.parse(payload) as [number, number | number[], string[][], [number, string[]][] | undefined];
   const lines = typeof lineInfo === 'number' ? rows.map((_, i) => lineInfo + i) : lineInfo;
@@ -165,10 +165,10 @@ export function forEachSuccessRow(entry: string, keepColumns: KeepColumns | null
     if (!failedIndexes.has(index)) onRow(firstRow + index, keepColumns ? projectFields(fields, keepColumns) : fields);
     index++;
   });
-  if (index !== count) throw new Error(`task of rows ${firstRow}..${firstRow + count - 1} reads as ${index} rows instead of ${count}`);
+  if (index !== count) throw new Error(`chunk of rows ${firstRow}..${firstRow + count - 1} reads as ${index} rows instead of ${count}`);
 }
 
-function decodeRawRows(payload: string, keepColumns: KeepColumns | null): Pick<TaskChunk, 'firstRow' | 'lines' | 'rows' | 'plain'> {
+function decodeRawRows(payload: string, keepColumns: KeepColumns | null): Pick<DecodedChunk, 'firstRow' | 'lines' | 'rows' | 'plain'> {
   const newline = payload.indexOf('\n');
   const [, firstRow, firstLine, delimiter, lineEnd, count] = rawHeader(payload) as [number, number, number, number, number, number];
   const rows: string[][] = [];
@@ -188,7 +188,7 @@ function decodeRawRows(payload: string, keepColumns: KeepColumns | null): Pick<T
     }
     line += 1 + breaks;
   });
-  if (rows.length !== count) throw new Error(`task of rows ${firstRow}..${firstRow + count - 1} reads as ${rows.length} rows instead of ${count}`);
+  if (rows.length !== count) throw new Error(`chunk of rows ${firstRow}..${firstRow + count - 1} reads as ${rows.length} rows instead of ${count}`);
   return withPlain ? { firstRow, lines, rows, plain: { text, starts, ends } } : { firstRow, lines, rows };
 }
 

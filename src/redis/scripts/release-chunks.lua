@@ -1,9 +1,9 @@
--- Hands a worker's tasks back to the group at once, as not delivered: their target is
+-- Hands a worker's chunks back to the group at once, as not delivered: their target is
 -- unavailable and this worker stops waiting for it (it gave up on the import, or it is stopping).
 -- The delivery count goes back to 0, so an outage never counts towards the rule that fails the
--- rows of a task every worker stopped while holding; an idle time longer than any visibility
--- timeout lets the next worker that looks for silent tasks claim them at once.
--- KEYS[1] tasks stream
+-- rows of a chunk every worker stopped while holding; an idle time longer than any visibility
+-- timeout lets the next worker that looks for silent chunks claim them at once.
+-- KEYS[1] chunks stream
 -- ARGV[1] consumer group, ARGV[2] consumer name, ARGV[3] idle (ms), ARGV[4..] entry ids
 -- Returns the number of entries released.
 local released = 0
