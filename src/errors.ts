@@ -32,6 +32,24 @@ export class ImporterError extends Error {
 /** Names an option in a message (see OptionError). */
 export type NameOption = (option: string) => string;
 
+/** How this process's messages name options (option -> name); the library's own names where absent. */
+let processNames: Readonly<Record<string, string>> = {};
+const processNaming: NameOption = (option) => (Object.hasOwn(processNames, option) ? processNames[option]! : option);
+
+/**
+ * Names options in this process's messages by `names`. The command line sets its flags, so that
+ * a message stored rather than printed (a row's error in the report, an import's error in
+ * Redis) names what its users know; worker processes get the same names from their supervisor.
+ */
+export function nameOptionsAs(names: Readonly<Record<string, string>>): void {
+  processNames = names;
+}
+
+/** The names set by nameOptionsAs. */
+export function optionNames(): Readonly<Record<string, string>> {
+  return processNames;
+}
+
 /**
  * An error whose message names options of the library as the library does (`chunkSize must be
  * ...`): `words` builds it with any naming, so that the command line can say the same with its
@@ -43,7 +61,7 @@ export class OptionError extends ImporterError {
     readonly words: (name: NameOption) => string,
     options?: { cause?: unknown },
   ) {
-    super(kind, words((option) => option), options);
+    super(kind, words(processNaming), options);
     this.name = 'OptionError';
   }
 }

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { enqueue, report } from '../src/index.js';
-import { OptionError, optionError } from '../src/errors.js';
+import { OptionError, optionError, nameOptionsAs, optionNames, type NameOption } from '../src/errors.js';
 import { cliMessage } from '../src/cli/option-names.js';
 import type { ImporterRedis } from '../src/redis/scripts.js';
 import { useRedisScratch } from './helpers/redis.js';
@@ -58,4 +58,16 @@ describe('errors that name options', () => {
     expect(mail.stderr).toBe('importer: SMTP_URL "http://mail.example.com" must start with smtp:// or smtps://\n');
     expect(mail.code).toBe(2);
   }, 30_000);
+  it('a message stored rather than printed names options as its process was told to (nameOptionsAs)', () => {
+    const words = (o: NameOption): string => `table people does not exist: create it, or use ${o('createTable')}`;
+    expect(optionError(words, 'state').message).toBe('table people does not exist: create it, or use createTable');
+    const before = optionNames();
+    nameOptionsAs({ createTable: '--create-table' });
+    try {
+      expect(optionError(words, 'state').message).toBe('table people does not exist: create it, or use --create-table');
+      expect(optionError((o) => `${o('chunkSize')} must be a whole number`).message).toBe('chunkSize must be a whole number');
+    } finally {
+      nameOptionsAs(before);
+    }
+  });
 });

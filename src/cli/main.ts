@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, ImporterError, errorMessage } from '../errors.js';
 import { redactText } from '../redact.js';
 import { environment } from './environment.js';
-import { cliMessage } from './option-names.js';
+import { cliMessage, nameOptionsByFlags } from './option-names.js';
 import { registerEnqueue } from './commands/enqueue-command.js';
 import { registerReport } from './commands/report-command.js';
 import { registerRun } from './commands/run-command.js';
@@ -45,6 +45,7 @@ export async function main(argv: string[]): Promise<number> {
   // The AWS SDK warns on every run under Node 20, which is still supported here (engines): kept out
   // of cron mails. Under 22 and 24 it never fires; setting the variable to false shows it.
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+  nameOptionsByFlags();
   try {
     await buildProgram().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;

@@ -1,5 +1,5 @@
 import { TOKEN_ENV } from '../dashboard/bind-rules.js';
-import { ImporterError, OptionError } from '../errors.js';
+import { ImporterError, OptionError, nameOptionsAs } from '../errors.js';
 
 /**
  * The command line's names for the library's options that its errors name: a flag, or the
@@ -22,12 +22,19 @@ const CLI_NAMES: Readonly<Record<string, string>> = {
   'workbookLimits.maxSharedStringsBytes': '--max-shared-strings',
   trim: '--trim',
   map: '--map',
+  wait: '--wait',
   createTable: '--create-table',
   upload: '--upload',
   out: '--out',
+  'email.uploadTo': '--upload-to',
   token: `--token (or ${TOKEN_ENV})`,
   smtpUrl: 'SMTP_URL',
 };
+
+/** Makes every message of this process, stored ones included, name options as the command line does. */
+export function nameOptionsByFlags(): void {
+  nameOptionsAs(CLI_NAMES);
+}
 
 export function cliName(option: string): string {
   return Object.hasOwn(CLI_NAMES, option) ? CLI_NAMES[option]! : option;

@@ -36,7 +36,7 @@ export async function writeReportTo(redis: Redis, prefix: string, record: Import
     const path = resolve(out);
     return { location: out, bytes: (await stat(path)).size, path, s3: null };
   }
-  const location = parseS3Url(out, '--out');
+  const location = parseS3Url(out, 'out');
   const client = await createS3Client(options.s3);
   try {
     let bytes = 0;

@@ -1,5 +1,5 @@
 import { DEFAULT_PREFIX, DEFAULT_TTL_SECONDS } from '../defaults.js';
-import { errorMessage, ImporterError } from '../errors.js';
+import { errorMessage, ImporterError, optionError } from '../errors.js';
 import { readRecord, resumable, type ImportRecord } from '../import-record.js';
 import type { ImporterRedis } from '../redis/scripts.js';
 import { statusOf, type ImportStatus } from '../status/status.js';
@@ -71,17 +71,17 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   // Settings are checked before any waiting: a typo must not surface an hour later.
   const mailSettings = options.email ? resolveMailSettings(options.email) : null;
-  if (options.out && isS3Url(options.out)) parseS3Url(options.out, '--out');
-  if (options.email?.uploadTo) parseS3Url(options.email.uploadTo, '--upload-to');
+  if (options.out && isS3Url(options.out)) parseS3Url(options.out, 'out');
+  if (options.email?.uploadTo) parseS3Url(options.email.uploadTo, 'email.uploadTo');
   const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
   let record = await load(options, prefix);
   if (options.email) mailRecipients(record, options.email);
   while (!settled(record)) {
     if (!options.wait) {
       const status = statusOf(record);
-      throw new ImporterError(
+      throw optionError(
+        (o) => `import ${options.id} is not finished (${status.state}, ${status.pending} rows pending${status.enqueueStalled ? ', enqueue stopped part way' : ''}); use ${o('wait')}`,
         'state',
-        `import ${options.id} is not finished (${status.state}, ${status.pending} rows pending${status.enqueueStalled ? ', enqueue stopped part way' : ''}); use --wait`,
       );
     }
     options.onWaiting?.(statusOf(record));

@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ImporterError } from '../errors.js';
+import { ImporterError, optionNames } from '../errors.js';
 import type { ChunkEvent, WorkSummary } from './work.js';
 import { silenceLimitMs } from './lifeline.js';
 import { SUPERVISOR_PID_ENV, WORKER_OPTIONS_ENV, type WorkerMessage, type WorkerProcessOptions } from './worker-process.js';
@@ -63,7 +63,7 @@ export function superviseWorkers(options: SuperviseOptions): Promise<WorkSummary
     };
     const spawn = (): void => {
       const child = fork(ENTRY, [], {
-        env: { ...process.env, [WORKER_OPTIONS_ENV]: JSON.stringify(workerOptions), [SUPERVISOR_PID_ENV]: String(process.pid) },
+        env: { ...process.env, [WORKER_OPTIONS_ENV]: JSON.stringify({ ...workerOptions, optionNames: optionNames() } satisfies WorkerProcessOptions), [SUPERVISOR_PID_ENV]: String(process.pid) },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       children.add(child);

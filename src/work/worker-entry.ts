@@ -6,7 +6,7 @@
  * supervisor kills a process whose heartbeats stop (lifeline.ts).
  */
 import { connectRedis, closeRedis } from '../redis/connection.js';
-import { errorMessage, ImporterError } from '../errors.js';
+import { errorMessage, ImporterError, nameOptionsAs } from '../errors.js';
 import { work } from './work.js';
 import { startHeartbeat, startLifeline } from './lifeline.js';
 import { SUPERVISOR_PID_ENV, WORKER_OPTIONS_ENV, type WorkerMessage, type WorkerProcessOptions } from './worker-process.js';
@@ -24,6 +24,7 @@ async function main(): Promise<void> {
   // connections after its last chunk must not look blocked.
   startHeartbeat(() => send({ type: 'alive' }));
   const options = JSON.parse(process.env[WORKER_OPTIONS_ENV] ?? '{}') as WorkerProcessOptions;
+  nameOptionsAs(options.optionNames ?? {});
   const controller = new AbortController();
   let signals = 0;
   const stop = (): void => {

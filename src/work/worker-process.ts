@@ -13,6 +13,8 @@ export interface WorkerProcessOptions {
   readonly giveUpAfterMs?: number;
   /** WorkOptions.targets: passwords reach the process in its environment, as this JSON, never through Redis. */
   readonly targets?: TargetOptions;
+  /** How the supervisor's messages name options (nameOptionsAs in src/errors.ts). */
+  readonly optionNames?: Readonly<Record<string, string>>;
 }
 
 export const WORKER_OPTIONS_ENV = 'IMPORTER_WORKER_OPTIONS';
