@@ -3,7 +3,7 @@ import type { CheckResult, InvalidRow } from '../../check/check-file.js';
 import { ExitCode } from '../../errors.js';
 import { describeGroup } from '../../report/error-groups.js';
 import { formatCount } from '../context.js';
-import { keepHeapGrowthSmall } from '../heap-growth.js';
+import { keepHeapGrowthSmall, releaseYoungGeneration } from '../../heap-flags.js';
 import { printJson, progressBar, type GlobalFlags } from '../output.js';
 import { addReadOptions, readOptionsFromFlags, type ReadFlags } from '../read-flags.js';
 import { terminalText } from '../terminal-text.js';
@@ -49,6 +49,7 @@ export function registerCheck(program: Command): void {
       const flags = command.optsWithGlobals<CheckFlags>();
       // The rows die young: a heap left to grow on its own holds ~50 MB of them uncollected.
       keepHeapGrowthSmall();
+      releaseYoungGeneration();
       const bar = progressBar(flags, 'Check', 'bytes');
       let result: CheckResult;
       try {

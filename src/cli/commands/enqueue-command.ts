@@ -6,7 +6,7 @@ import { DEFAULT_CHUNK_SIZE, DEFAULT_RUN_MAX_PENDING, DEFAULT_TARGET, MAX_CHUNK_
 import { keyPrefix, withRedis, formatCount } from '../context.js';
 import { info, printJson, progressBar, warn, type GlobalFlags } from '../output.js';
 import { integer, positiveInt, wholeNumber } from '../parse.js';
-import { capYoungGeneration, keepHeapGrowthSmall } from '../heap-growth.js';
+import { capYoungGeneration, keepHeapGrowthSmall } from '../../heap-flags.js';
 import { addReadOptions, readOptionsFromFlags, type ReadFlags } from '../read-flags.js';
 
 /** The enqueue's young generation: past 8 MB it saves little CPU and holds garbage longer. */

@@ -1,7 +1,8 @@
 import { environment } from '../environment.js';
 import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
-import { keepHeapGrowthSmall } from '../heap-growth.js';
+import { capYoungGeneration, keepHeapGrowthSmall } from '../../heap-flags.js';
+import { REPORT_YOUNG_GENERATION_MB } from './report-command.js';
 import { DEFAULT_RETRY, DEFAULT_RUN_PROCESSES } from '../../defaults.js';
 import { DEFAULT_VISIBILITY_TIMEOUT_MS } from '../../defaults.js';
 
@@ -29,6 +30,8 @@ export function registerRun(program: Command): void {
     .option('--json', 'print the summary as JSON on stdout')
     .action(async (file: string, _options: unknown, command: Command) => {
       keepHeapGrowthSmall();
+      // The report is this process's largest: its young generation suits the enqueue as well.
+      capYoungGeneration(REPORT_YOUNG_GENERATION_MB);
       const flags = command.optsWithGlobals<RunFlags>();
       const out = flags.out ?? defaultReportPath(file);
       const result = await withRedis(

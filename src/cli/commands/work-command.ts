@@ -1,3 +1,4 @@
+import { releaseYoungGeneration } from '../../heap-flags.js';
 import { environment } from '../environment.js';
 import type { Command } from 'commander';
 import { openImportsProgress } from '../../status/status.js';
@@ -41,6 +42,7 @@ export function registerWork(program: Command): void {
     .option('--until-idle', 'exit 0 once there is nothing left to do')
     .option('--import <id>', 'work on this import only')
     .action(async (_options: unknown, command: Command) => {
+      releaseYoungGeneration();
       const flags = command.optsWithGlobals<WorkFlags>();
       const importId = flags.import === undefined ? undefined : checkImportId(flags.import);
       const graceful = new AbortController();
