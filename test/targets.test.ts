@@ -167,20 +167,24 @@ describe.each(DIALECTS)('the %s target', (dialect) => {
     const schema = { type: 'object', properties: { id: { type: 'integer' }, email: {}, name: {}, age: { type: 'integer' }, country: {} } };
     const out = await importFile(s, source, { schema, table: s.table('people'), chunkSize: 3 });
     const messages = failureMessages(out);
-    expect(Object.keys(messages).map(Number)).toEqual([2, 3, 4, 5, 6, 9]);
+    // Rows 1 and 9 share an email in different chunks, saved concurrently: whichever is saved
+    // second is the one refused.
+    const second = messages[1] === undefined ? 9 : 1;
+    expect(Object.keys(messages).map(Number)).toEqual([...(second === 1 ? [1] : []), 2, 3, 4, 5, 6, ...(second === 9 ? [9] : [])]);
     expect(messages[2]).toMatch(/^email\b.*"taken@x\.com"/);
     expect(messages[3]).toMatch(/^name\b.*(not null|requires a value)/);
     expect(messages[4]).toMatch(/^age\b.*"10"/);
     expect(messages[5]).toMatch(/^country\b.*"XX"/);
     expect(messages[6]).toMatch(/^id\b.*"100"/);
-    expect(messages[9]).toMatch(/^email\b.*"a@x\.com"/);
+    expect(messages[second]).toMatch(/^email\b.*"a@x\.com"/);
     for (const m of Object.values(messages)) expect(m).not.toMatch(/database unavailable|not saved/);
     expect(out.failed.get(4)).toMatchObject({ line: 5, fields: ['4', 'd@x.com', 'D', '10', 'FR'] });
     const rows = await s.query(`SELECT id, name, country FROM ${people} ORDER BY id`);
     expect(rows).toEqual([
-      { id: 1, name: 'A', country: 'FR' },
+      ...(second === 9 ? [{ id: 1, name: 'A', country: 'FR' }] : []),
       { id: 6, name: 'G', country: 'DE' },
       { id: 7, name: 'H', country: null },
+      ...(second === 1 ? [{ id: 8, name: 'I', country: 'DE' }] : []),
       { id: 100, name: 'Old', country: 'FR' },
     ]);
   });
