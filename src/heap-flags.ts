@@ -37,7 +37,7 @@ const DEFAULT_YOUNG_GROWTH = 2;
  * a long stream of short-lived objects gets there whatever little survives, and the buffers a
  * stream drops wait for those collections to be freed. Its maximum is a start-up flag only, but
  * the growth factor is read at each growth: bin/importer.js holds it at 1 while the command line
- * loads (loading alone grew it to 16 MB), this lets it double while it is below `megabytes`.
+ * loads (loading alone grew it several times over), this lets it double while below `megabytes`.
  * Smaller than a few MB, collections come so often that they cost CPU.
  */
 export function capYoungGeneration(megabytes: number): void {
@@ -60,7 +60,7 @@ export function releaseYoungGeneration(): void {
 
 /**
  * Sets the flags of this module again once `worker` has started, which set them back to the
- * command line's for the whole process (a report's heap then grew to ~30 MB more than set).
+ * command line's for the whole process (a report's heap then grew as if they had never been set).
  */
 export function restoreHeapFlagsOnline(worker: Worker): void {
   worker.once('online', () => {
