@@ -1,9 +1,9 @@
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
-import type { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 /**
  * V8 flags set at run time, by name. V8's flags are the process's, and a worker thread starting
- * up sets them back to the command line's: `restoreHeapFlagsOnline` sets these again.
+ * up sets them back to the command line's: `startThread` sets these again.
  */
 const applied = new Map<string, string>();
 
@@ -59,11 +59,14 @@ export function releaseYoungGeneration(): void {
 }
 
 /**
- * Sets the flags of this module again once `worker` has started, which set them back to the
- * command line's for the whole process (a report's heap then grew as if they had never been set).
+ * Starts a worker thread. Starting one sets V8's flags back to the command line's for the whole
+ * process (a report's heap then grew as if this module's had never been set): they are set
+ * again once it is online. Every worker thread of the project starts here.
  */
-export function restoreHeapFlagsOnline(worker: Worker): void {
+export function startThread(filename: string | URL, options?: WorkerOptions): Worker {
+  const worker = new Worker(filename, options);
   worker.once('online', () => {
     for (const flag of applied.values()) setFlagsFromString(flag);
   });
+  return worker;
 }

@@ -6,7 +6,8 @@ const HEAP_FLAGS = fileURLToPath(new URL('../dist/heap-flags.js', import.meta.ur
 
 /**
  * In a process of its own (V8's flags are the process's): holds the young generation at its
- * first size, starts a worker thread (restoring the flags once it is online, or not), then
+ * first size, starts a worker thread (through startThread, which restores the flags once it is
+ * online, or directly), then
  * makes objects that survive a collection or two, which is what makes V8 grow the young
  * generation. Prints its size in MB.
  */
@@ -14,11 +15,11 @@ function youngGenerationAfterWorker(restore: boolean): number {
   const script = `
     import { getHeapSpaceStatistics } from 'node:v8';
     import { Worker } from 'node:worker_threads';
-    const { capYoungGeneration, restoreHeapFlagsOnline } = await import(${JSON.stringify(HEAP_FLAGS)});
+    const { capYoungGeneration, startThread } = await import(${JSON.stringify(HEAP_FLAGS)});
     const young = () => getHeapSpaceStatistics().find((space) => space.space_name === 'new_space').space_size;
     capYoungGeneration(young() / 2 ** 20);
-    const worker = new Worker('setTimeout(() => {}, 5000)', { eval: true });
-    if (${restore}) restoreHeapFlagsOnline(worker);
+    const start = ${restore} ? startThread : (source, options) => new Worker(source, options);
+    const worker = start('setTimeout(() => {}, 5000)', { eval: true });
     await new Promise((resolve) => worker.once('online', resolve));
     await new Promise((resolve) => setImmediate(resolve));
     let kept = [];

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { restoreHeapFlagsOnline } from '../heap-flags.js';
+import type { Worker } from 'node:worker_threads';
+import { startThread } from '../heap-flags.js';
 import { PIECE_BYTES, SheetRowsRenderer, type RenderedRows, type RowsSetup, type RowsSheet } from './sheet-rows.js';
 
 export interface RenderRequest {
@@ -105,8 +105,7 @@ class ThreadRenderer implements RowsRenderer {
   private reused: ArrayBuffer[] = [];
 
   constructor(setup: RowsSetup) {
-    this.worker = new Worker(WORKER_URL, { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
-    restoreHeapFlagsOnline(this.worker);
+    this.worker = startThread(WORKER_URL, { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     this.worker.on('message', (reply: RenderReply) => {
       const waiter = this.waiting.get(reply.id);
       this.waiting.delete(reply.id);

@@ -1,5 +1,4 @@
-import { Worker } from 'node:worker_threads';
-import { restoreHeapFlagsOnline } from '../heap-flags.js';
+import { startThread } from '../heap-flags.js';
 
 /** How often a worker process tells its supervisor that its event loop runs (supervise.ts). */
 export const HEARTBEAT_MS = 500;
@@ -35,8 +34,7 @@ setInterval(() => {
 export function startLifeline(supervisorPid: number, graceMs: number): void {
   if (!Number.isInteger(supervisorPid) || supervisorPid <= 0) return;
   if (process.ppid !== supervisorPid) process.kill(process.pid, 'SIGKILL');
-  const thread = new Worker(LIFELINE_SOURCE, { eval: true, workerData: { supervisor: supervisorPid, graceMs, pollMs: LIFELINE_POLL_MS } });
-  restoreHeapFlagsOnline(thread);
+  const thread = startThread(LIFELINE_SOURCE, { eval: true, workerData: { supervisor: supervisorPid, graceMs, pollMs: LIFELINE_POLL_MS } });
   // The thread never keeps the process alive: the process ends when its work does.
   thread.unref();
 }
