@@ -74,6 +74,15 @@ describe('packed outcome lists', () => {
     expect(packed.get('Errors')!.length).toBe(summary.failed + 1);
     expect(text.get('Imported')).toEqual(packed.get('Imported'));
     expect(text.get('Errors')).toEqual(packed.get('Errors'));
+    // The Summary's problems: counted from the groups stored with each chunk's failed rows, or
+    // from the rows' own messages; the same either way.
+    const problems = (sheet: unknown[][]): unknown[][] => sheet.slice(sheet.findIndex((r) => r[0] === 'Problems by column') + 1).filter((r) => typeof r[2] === 'number');
+    // A row is counted under each of its messages: rows 252, 261, ... 297 under both.
+    expect(problems(packed.get('Summary')! as unknown[][])).toEqual([
+      ['email', 'repeats a value already used earlier in the file', 50],
+      ['age', 'must be a whole number of at least 0', 33],
+    ]);
+    expect(problems(packed.get('Summary')! as unknown[][])).toEqual(problems(text.get('Summary')! as unknown[][]));
     // Every row once, with its own values (line breaks and all).
     const imported = packed.get('Imported')!.slice(1) as unknown[][];
     expect(new Set(imported.map((r) => r[0])).size).toBe(imported.length);

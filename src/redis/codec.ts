@@ -97,6 +97,14 @@ export function decodeDuplicates(text: string): Duplicate[] {
 const PACKED_SUCCESS = 0x01;
 /** Error list: the chunk's failed rows' entries (encodeFailedRow), joined by line breaks, deflated. */
 const PACKED_FAILED = 0x02;
+/**
+ * Error list: the chunk's failed rows with their count and their messages' groups ahead of them,
+ * so that the report's Summary and the mail count problems without reading every row:
+ * the row count (u32 LE), the groups' byte length (u32 LE), the groups (`[[key, rows], ...]` as
+ * JSON, deflated; countMessageGroups), then the entries as in PACKED_FAILED.
+ */
+const PACKED_FAILED_COUNTED = 0x03;
+const COUNTED_HEAD = 9;
 /** Level 1: on the lists' text, close to level 6's size and several times faster. */
 const DEFLATE_OPTIONS = { level: 1, strategy: constants.Z_DEFAULT_STRATEGY };
 
@@ -160,9 +168,37 @@ export function packSuccessEntry(entry: string): Buffer {
   return pack(PACKED_SUCCESS, entry);
 }
 
-/** A chunk's failed rows' entries as stored: one packed element. */
-export function packFailedRows(entries: readonly string[]): Buffer {
-  return pack(PACKED_FAILED, entries.join('\n'));
+/**
+ * A chunk's failed rows' entries as stored: one packed element, holding the rows' message groups
+ * (countMessageGroups) when given, as a worker gives them; without, in the format of versions
+ * before them.
+ */
+export function packFailedRows(entries: readonly string[], groups?: ReadonlyMap<string, number>): Buffer {
+  if (!groups) return pack(PACKED_FAILED, entries.join('\n'));
+  const counted = deflateRawSync(Buffer.from(JSON.stringify([...groups]), 'utf8'), DEFLATE_OPTIONS);
+  const head = Buffer.alloc(COUNTED_HEAD);
+  head[0] = PACKED_FAILED_COUNTED;
+  head.writeUInt32LE(entries.length, 1);
+  head.writeUInt32LE(counted.length, 5);
+  return Buffer.concat([head, counted, deflateRawSync(Buffer.from(entries.join('\n'), 'utf8'), DEFLATE_OPTIONS)]);
+}
+
+/**
+ * The message groups stored with a chunk's failed rows (grouping key and rows, in the order
+ * they first appear), or null for an element stored without them: then its rows' messages say.
+ */
+export function packedMessageGroups(element: Uint8Array): [string, number][] | null {
+  if (element[0] !== PACKED_FAILED_COUNTED || element.length < COUNTED_HEAD) return null;
+  const bytes = Buffer.from(element.buffer, element.byteOffset, element.byteLength);
+  const counted = bytes.subarray(COUNTED_HEAD, COUNTED_HEAD + bytes.readUInt32LE(5));
+  return JSON.parse(inflateRawSync(counted).toString('utf8')) as [string, number][];
+}
+
+/** The deflated bytes of a packed element's entries (behind its mark, and its counts if it has them). */
+function packedEntries(element: Uint8Array): Uint8Array {
+  if (element[0] !== PACKED_FAILED_COUNTED) return element.subarray(1);
+  const bytes = Buffer.from(element.buffer, element.byteOffset, element.byteLength);
+  return bytes.subarray(COUNTED_HEAD + bytes.readUInt32LE(5));
 }
 
 function pack(mark: number, text: string): Buffer {
@@ -171,7 +207,7 @@ function pack(mark: number, text: string): Buffer {
 
 /** True when a list element is packed (its entries need unpackListElement). */
 export function isPacked(element: Uint8Array): boolean {
-  return element[0] === PACKED_SUCCESS || element[0] === PACKED_FAILED;
+  return element[0] === PACKED_SUCCESS || element[0] === PACKED_FAILED || element[0] === PACKED_FAILED_COUNTED;
 }
 
 /**
@@ -180,7 +216,7 @@ export function isPacked(element: Uint8Array): boolean {
  */
 export async function unpackListElement(element: Buffer): Promise<string[]> {
   if (!isPacked(element)) return [element.toString('utf8')];
-  const text = (await inflate(element.subarray(1))).toString('utf8');
+  const text = (await inflate(packedEntries(element))).toString('utf8');
   if (element[0] === PACKED_SUCCESS) return [text];
   return text === '' ? [] : text.split('\n');
 }
@@ -199,6 +235,7 @@ export function listElementRows(element: Uint8Array, successRows: (entryStart: s
     const text = Buffer.from(element.buffer, element.byteOffset, element.byteLength).toString('utf8');
     return text.startsWith(SUCCESS_MARK) ? successRows(text, true)! : 1;
   }
+  if (element[0] === PACKED_FAILED_COUNTED) return Buffer.from(element.buffer, element.byteOffset, element.byteLength).readUInt32LE(1);
   if (element[0] === PACKED_FAILED) {
     const text = inflateRawSync(element.subarray(1));
     if (text.length === 0) return 0;
@@ -217,7 +254,7 @@ export function listElementRows(element: Uint8Array, successRows: (entryStart: s
 /** unpackListElement in the calling thread: for a worker thread, whose own thread is the spare one. */
 export function unpackListElementSync(element: Uint8Array): string[] {
   if (!isPacked(element)) return [Buffer.from(element.buffer, element.byteOffset, element.byteLength).toString('utf8')];
-  const text = inflateRawSync(element.subarray(1)).toString('utf8');
+  const text = inflateRawSync(packedEntries(element)).toString('utf8');
   if (element[0] === PACKED_SUCCESS) return [text];
   return text === '' ? [] : text.split('\n');
 }

@@ -1,6 +1,9 @@
 import type { Redis } from 'ioredis';
-import { decodeFailedRow } from '../redis/codec.js';
-import { readList } from './list-reader.js';
+import { groupingKey } from '../message-groups.js';
+import { decodeFailedRow, packedMessageGroups, unpackListElement } from '../redis/codec.js';
+import { readListElements } from './list-reader.js';
+
+export { groupingKey } from '../message-groups.js';
 
 export interface ErrorGroup {
   /** The column the problem is about, or null for a problem of the whole row. */
@@ -27,11 +30,6 @@ export function splitColumn(message: string, columns: readonly string[]): { colu
   return { column: best, problem: message.slice(best.length + 1).trim() };
 }
 
-/** The part of a message rows are grouped by: the detail in parentheses it may end with varies per row. */
-export function groupingKey(message: string): string {
-  return message.replace(/\s*\([^()]*\)$/, '');
-}
-
 /** "email: must be a valid email address - 412 rows". */
 export function describeGroup(group: ErrorGroup): string {
   const what = group.column === null ? group.problem : `${group.column}: ${group.problem}`;
@@ -54,15 +52,24 @@ export class ErrorGroupCounter<Example = never> {
   constructor(private readonly examplesPerGroup = 0) {}
 
   add(messages: readonly string[], example?: Example): void {
-    const counts = this.counts;
     for (const message of messages) {
-      let key = groupingKey(message);
-      if (!counts.has(key) && counts.size >= MAX_GROUPS) key = OTHER;
-      let group = counts.get(key);
-      if (!group) counts.set(key, (group = { rows: 0, examples: [] }));
+      const group = this.group(groupingKey(message));
       group.rows++;
       if (example !== undefined && group.examples.length < this.examplesPerGroup && !group.examples.includes(example)) group.examples.push(example);
     }
+  }
+
+  /** Adds `rows` rows under a grouping key (counted beforehand by countMessageGroups). */
+  addCounted(key: string, rows: number): void {
+    this.group(key).rows += rows;
+  }
+
+  private group(key: string): { rows: number; examples: Example[] } {
+    const counts = this.counts;
+    if (!counts.has(key) && counts.size >= MAX_GROUPS) key = OTHER;
+    let group = counts.get(key);
+    if (!group) counts.set(key, (group = { rows: 0, examples: [] }));
+    return group;
   }
 
   groupsWithExamples(columns: readonly string[] = [], limit = 20): ErrorGroupWithExamples<Example>[] {
@@ -82,9 +89,19 @@ export class ErrorGroupCounter<Example = never> {
   }
 }
 
-/** The import's errors grouped (ErrorGroupCounter), read from its failed list. */
+/**
+ * The import's errors grouped (ErrorGroupCounter), read from its failed list: from the counts
+ * stored with each chunk's failed rows, or, for elements stored without them (older versions),
+ * from the rows' own messages.
+ */
 export async function groupErrors(redis: Redis, failedListKey: string, columns: readonly string[] = [], limit = 20): Promise<ErrorGroup[]> {
   const counter = new ErrorGroupCounter();
-  for await (const entry of readList(redis, failedListKey)) counter.add(decodeFailedRow(entry).messages);
+  for await (const elements of readListElements(redis, failedListKey)) {
+    for (const element of elements) {
+      const counted = packedMessageGroups(element);
+      if (counted) for (const [key, rows] of counted) counter.addCounted(key, rows);
+      else for (const entry of await unpackListElement(element)) counter.add(decodeFailedRow(entry).messages);
+    }
+  }
   return counter.groups(columns, limit);
 }

@@ -97,7 +97,7 @@ export class SheetRowsRenderer {
 
   private importValidator(): RowValidator {
     const { record } = this;
-    return createRowValidator(record.columns, record.schema ? compileSchema(JSON.parse(record.schema)) : null, { headerWidth: record.keepColumns?.width });
+    return createRowValidator(record.columns, record.schema ? compileSchema(JSON.parse(record.schema)) : null, { headerWidth: record.keepColumns?.width, trusted: true });
   }
 }
 

@@ -27,13 +27,19 @@ function isBooleanColumn(schema: PropertySchema | undefined): boolean {
 export function createRowValidator(
   columns: readonly string[],
   schema: ImportSchema | null,
-  options: { readonly fastPath?: boolean; /** The file header's width, when it has columns the import ignores. */ readonly headerWidth?: number } = {},
+  options: {
+    readonly fastPath?: boolean;
+    /** The file header's width, when it has columns the import ignores. */
+    readonly headerWidth?: number;
+    /** The rows passed this schema before: their text cells are not checked again (FastRowCheckOptions). */
+    readonly trusted?: boolean;
+  } = {},
 ): RowValidator {
   // Per column index, not per name: the check runs for every row.
   const isBoolean = columns.map((c) => isBooleanColumn(schema?.properties[c]));
   const width = columns.length;
   // Rows it is sure of skip ajv; the others (invalid ones among them) get ajv's verdict and words.
-  const fast = schema && options.fastPath !== false ? compileFastRowCheck(columns, schema.root, schema.format) : null;
+  const fast = schema && options.fastPath !== false ? compileFastRowCheck(columns, schema.root, schema.format, { trusted: options.trusted }) : null;
 
   const found: RowWritten = { written: false };
   return (fields) => {

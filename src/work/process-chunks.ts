@@ -5,6 +5,7 @@ import type { CellValue } from '../schema/row-validator.js';
 import { TransientError, type EncodedRows, type RowRejection, type SaveRequest, type Target } from '../targets/target.js';
 import { decodePayload, type DecodedChunk } from '../chunks/chunk-codec.js';
 import { encodeFailedRow } from '../redis/codec.js';
+import { countMessageGroups } from '../message-groups.js';
 import type { ImportContext } from './import-context.js';
 import { ledgerKey } from '../import-record.js';
 import { RetriesExhaustedError, TargetUnavailableError, withRetries, type RetryPolicy } from './retry.js';
@@ -15,8 +16,16 @@ export interface ChunkOutcome {
   readonly importedRows: number;
   /** Indexes of the chunk's failed rows, ascending: its success entry names them beside its payload. */
   readonly failedIndexes: readonly number[];
-  /** The failed rows' error list entries (encodeFailedRow), one per failed row, in the same order. */
-  readonly failedEntries: readonly string[];
+  /** The failed rows, in the same order. */
+  readonly failed: FailedRows;
+}
+
+/** A chunk's failed rows as the error list stores them (packFailedRows). */
+export interface FailedRows {
+  /** Their error list entries (encodeFailedRow), one per failed row. */
+  readonly entries: readonly string[];
+  /** Their messages counted by group (countMessageGroups), for the report's Summary. */
+  readonly groups: ReadonlyMap<string, number>;
 }
 
 type OnRetry = (err: unknown, attempt: number) => void;
@@ -79,14 +88,16 @@ export async function processChunks(context: ImportContext, target: Target, chun
 
 function outcome(chunk: DecodedChunk, rows: ChunkRows): ChunkOutcome {
   const failedIndexes = rows.failedIndexes();
-  return { importedRows: chunk.rows.length - failedIndexes.length, failedIndexes, failedEntries: failedEntries(chunk, rows, failedIndexes) };
+  return { importedRows: chunk.rows.length - failedIndexes.length, failedIndexes, failed: failedRows(chunk, rows, failedIndexes) };
 }
 
-/** The error list entries of a chunk's failed rows. */
-export function failedEntries(chunk: Pick<DecodedChunk, 'firstRow' | 'lines' | 'rows'>, rows: { readonly messages: ReadonlyMap<number, readonly string[]> }, failedIndexes: readonly number[]): string[] {
-  return failedIndexes.map((index) =>
-    encodeFailedRow({ row: chunk.firstRow + index, line: chunk.lines[index] ?? null, values: chunk.rows[index] ?? [], messages: rows.messages.get(index)! }),
-  );
+/** A chunk's failed rows as the error list stores them. */
+export function failedRows(chunk: Pick<DecodedChunk, 'firstRow' | 'lines' | 'rows'>, rows: { readonly messages: ReadonlyMap<number, readonly string[]> }, failedIndexes: readonly number[]): FailedRows {
+  const messages = failedIndexes.map((index) => rows.messages.get(index)!);
+  return {
+    entries: failedIndexes.map((index, i) => encodeFailedRow({ row: chunk.firstRow + index, line: chunk.lines[index] ?? null, values: chunk.rows[index] ?? [], messages: messages[i]! })),
+    groups: countMessageGroups(messages),
+  };
 }
 
 function checkRows(context: ImportContext, chunk: DecodedChunk, rows: ChunkRows): void {
@@ -218,7 +229,7 @@ async function saveToTarget(context: ImportContext, target: Target, chunk: Decod
  * collecting garbage), then saves them with one saveMany, retrying a target that is down.
  */
 async function saveTogether(context: ImportContext, target: Target, chunks: Iterable<DecodedChunk>, retry: RetryPolicy, onRetry?: OnRetry): Promise<ChunkOutcome[]> {
-  const checked: { meta: CheckedMeta; rows: ChunkRows; indexes: number[]; encoded: Buffer; failedIndexes: number[]; failed: string[] }[] = [];
+  const checked: { meta: CheckedMeta; rows: ChunkRows; indexes: number[]; encoded: Buffer; failedIndexes: number[]; failed: FailedRows }[] = [];
   // The table's columns first (an encoding may depend on their types); if the database is down,
   // rows are encoded without them, and the save's retries try again.
   await ensureTableOnce(context, target).catch(() => {});
@@ -239,7 +250,7 @@ async function saveTogether(context: ImportContext, target: Target, chunks: Iter
     const encoded = indexes.length > 0 ? target.encodeRows!(table, values, originals) : Buffer.alloc(0);
     // The rows failed so far, in words now; rows the database refuses later are read again.
     const failedIndexes = rows.failedIndexes();
-    const failed = failedEntries(chunk, rows, failedIndexes);
+    const failed = failedRows(chunk, rows, failedIndexes);
     const meta = { chunk: chunk.chunk, firstRow: chunk.firstRow, rowCount: chunk.rows.length, payload: chunk.payload, duplicates: chunk.duplicates };
     checked.push({ meta, rows, indexes, encoded, failedIndexes, failed });
   }
@@ -267,7 +278,7 @@ async function saveTogether(context: ImportContext, target: Target, chunks: Iter
   return checked.map((c) => {
     const refused = rejections[toSave.indexOf(c)] ?? [];
     if (refused.length === 0) {
-      return { importedRows: c.meta.rowCount - c.failedIndexes.length, failedIndexes: c.failedIndexes, failedEntries: c.failed };
+      return { importedRows: c.meta.rowCount - c.failedIndexes.length, failedIndexes: c.failedIndexes, failed: c.failed };
     }
     // Rare: the database refused rows. The chunk is read again for their original values.
     const again = readAgain(context, c.meta);

@@ -11,7 +11,7 @@ import { openTarget } from '../targets/open-target.js';
 import type { Target } from '../targets/target.js';
 import type { TargetOptions } from '../targets/target-options.js';
 import { decodeChunk, unreadableChunk, type DecodedChunk } from '../chunks/chunk-codec.js';
-import { failedEntries, processChunks, savesTogether, type ChunkOutcome } from './process-chunks.js';
+import { failedRows, processChunks, savesTogether, type ChunkOutcome } from './process-chunks.js';
 import type { ImportContext } from './import-context.js';
 import { TargetUnavailableError, type RetryPolicy } from './retry.js';
 import { sleep } from '../sleep.js';
@@ -460,7 +460,7 @@ class WorkerPool {
       if (result === 'recorded' || result === 'complete') {
         this.summary.rows += chunk.rows;
         this.summary.succeeded += outcome.importedRows;
-        this.summary.failed += outcome.failedEntries.length;
+        this.summary.failed += outcome.failed.entries.length;
       }
       if (result === 'complete' || result === 'skipped') {
         // On a cluster, a replica must have the 'complete' state before the import leaves the
@@ -471,7 +471,7 @@ class WorkerPool {
         if (settled) await this.options.redis.zrem(globalKeys(this.prefix).active, id).catch(() => 0);
         this.fetcher.invalidate();
       }
-      this.options.onChunk?.({ importId: id, rows: chunk.rows, succeeded: outcome.importedRows, failed: outcome.failedEntries.length, result });
+      this.options.onChunk?.({ importId: id, rows: chunk.rows, succeeded: outcome.importedRows, failed: outcome.failed.entries.length, result });
     } catch (err) {
       // Left unacknowledged: it goes to another worker after the visibility timeout.
       this.warn(`import ${id}: ${chunkName(fetched)} not finished: ${errorMessage(err)}`);
@@ -485,12 +485,12 @@ class WorkerPool {
     // Packed here so that Redis stores each chunk's outcome compactly: the payload travels back
     // deflated rather than being copied from the chunk by the script.
     const succeeded = outcome.importedRows === 0 ? '' : packSuccessEntry(encodeSuccessEntry(outcome.failedIndexes, chunk.payload));
-    const failed = outcome.failedEntries.length === 0 ? null : packFailedRows(outcome.failedEntries);
+    const failed = outcome.failed.entries.length === 0 ? null : packFailedRows(outcome.failed.entries, outcome.failed.groups);
     return (await runScript(
       this.options.redis,
       'recordChunk',
       [keys.meta, keys.chunks, keys.done, keys.succeeded, keys.failed],
-      [CHUNK_GROUP, chunk.chunk, Date.now(), outcome.importedRows, outcome.failedEntries.length, succeeded, fetched.context.record.incarnation, ...(failed ? [failed] : [])],
+      [CHUNK_GROUP, chunk.chunk, Date.now(), outcome.importedRows, outcome.failed.entries.length, succeeded, fetched.context.record.incarnation, ...(failed ? [failed] : [])],
     )) as ChunkEvent['result'];
   }
 
@@ -558,7 +558,7 @@ class WorkerPool {
 function failEveryRow(chunk: DecodedChunk, message: string): ChunkOutcome {
   const failedIndexes = chunk.rows.map((_, i) => i);
   const messages = new Map(failedIndexes.map((i) => [i, [message]]));
-  return { importedRows: 0, failedIndexes, failedEntries: failedEntries(chunk, { messages }, failedIndexes) };
+  return { importedRows: 0, failedIndexes, failed: failedRows(chunk, { messages }, failedIndexes) };
 }
 
 /** A fetched chunk as warnings name it: by its number, as the import's error does. */

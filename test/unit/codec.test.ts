@@ -11,11 +11,14 @@ import {
   encodeFailedRow,
   encodeSuccessEntry,
   isPacked,
+  listElementRows,
+  packedMessageGroups,
   packFailedRows,
   packSuccessEntry,
   unpackListElement,
 } from '../../src/redis/codec.js';
 import { decodeSuccessRows, encodeRawChunk } from '../../src/chunks/chunk-codec.js';
+import { countMessageGroups } from '../../src/message-groups.js';
 
 const sample = {
   firstRow: 41,
@@ -89,6 +92,35 @@ describe('outcome list entries', () => {
       { row: 41, line: 42, values: sample.rows[0], messages: ['message 0', 'with\na line break'] },
       { row: 43, line: 45, values: sample.rows[2], messages: ['message 2', 'with\na line break'] },
     ]);
+  });
+
+  it('stores the message groups of a chunk failed rows ahead of them, readable without the rows', async () => {
+    const rows = [failedRow(0, ['email must be unique (row 3 has it)', 'age must be >= 0']), failedRow(1, ['email must be unique (row 7 has it)']), failedRow(2, ['Zoë: bad'])];
+    const entries = rows.map(encodeFailedRow);
+    const groups = countMessageGroups(rows.map((row) => row.messages));
+    expect([...groups]).toEqual([
+      ['email must be unique', 2],
+      ['age must be >= 0', 1],
+      ['Zoë: bad', 1],
+    ]);
+    const packed = packFailedRows(entries, groups);
+    expect(isPacked(packed)).toBe(true);
+    expect(packedMessageGroups(packed)).toEqual([...groups]);
+    expect(listElementRows(packed, () => null)).toBe(3);
+    expect(await unpackListElement(packed)).toEqual(entries);
+    // In a larger buffer, as a Redis reply may hand it over.
+    const larger = Buffer.alloc(packed.length + 4, 0x78);
+    packed.copy(larger, 2);
+    const inside = new Uint8Array(larger.buffer, larger.byteOffset + 2, packed.length);
+    expect(packedMessageGroups(inside)).toEqual([...groups]);
+    expect(await unpackListElement(Buffer.from(inside))).toEqual(entries);
+    // Stored without groups (versions before them): the rows' messages say.
+    expect(packedMessageGroups(packFailedRows(entries))).toBeNull();
+    expect(listElementRows(packFailedRows(entries), () => null)).toBe(3);
+    expect(packedMessageGroups(Buffer.from(entries[0]!))).toBeNull();
+    const empty = packFailedRows([], new Map());
+    expect(await unpackListElement(empty)).toEqual([]);
+    expect(listElementRows(empty, () => null)).toBe(0);
   });
 
   it('packs a success entry and reads its rows back, the failed ones left out', async () => {
