@@ -106,6 +106,27 @@ export function unreadableChunk(entryId: string, fields: readonly string[]): Dec
 }
 
 /** The numbers of a raw chunk's header line: mark (NaN), first row, first line, separator, line end, rows. */
+/** Where a raw chunk's rows are in its bytes, and how to read them. */
+export interface RawChunkLayout {
+  readonly firstRow: number;
+  /** The separator's character code. */
+  readonly delimiter: number;
+  readonly lineEnd: number;
+  readonly rows: number;
+  /** Offset of the rows' text. */
+  readonly textStart: number;
+}
+
+/** The header of a raw chunk whose payload starts at `payloadStart` in `bytes`; null for another payload. */
+export function rawChunkLayout(bytes: Buffer, payloadStart: number): RawChunkLayout | null {
+  if (bytes[payloadStart] !== RAW_MARK.charCodeAt(0)) return null;
+  const newline = bytes.indexOf(10, payloadStart);
+  if (newline < 0) return null;
+  const [, firstRow, , delimiter, lineEnd, rows] = rawHeader(bytes.toString('latin1', payloadStart, newline));
+  if (![firstRow, delimiter, lineEnd, rows].every((n) => Number.isSafeInteger(n) && n! >= 0)) return null;
+  return { firstRow: firstRow!, delimiter: delimiter!, lineEnd: lineEnd!, rows: rows!, textStart: newline + 1 };
+}
+
 function rawHeader(payload: string): number[] {
   const newline = payload.indexOf('\n');
   return payload.slice(0, newline < 0 ? payload.length : newline).split(',').map(Number);

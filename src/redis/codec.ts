@@ -142,6 +142,22 @@ export function decodeSuccessEntry(entry: string): { failedIndexes: Set<number>;
   return { failedIndexes, payload: entry.slice(newline + 1) };
 }
 
+/**
+ * A success entry's bytes (packedSuccessBytes): the indexes of the chunk's failed rows and where
+ * its payload starts; null when the bytes are not a success entry.
+ */
+export function successEntryLayout(entry: Buffer): { failedIndexes: Set<number>; payloadStart: number } | null {
+  const newline = entry.indexOf(10);
+  if (entry[0] !== SUCCESS_MARK.charCodeAt(0) || newline < 0) return null;
+  const failedIndexes = new Set(entry.toString('latin1', 1, newline).split(',').filter(Boolean).map(Number));
+  return { failedIndexes, payloadStart: newline + 1 };
+}
+
+/** A success-list element's entry as bytes, inflated in the calling thread; null for one stored as text. */
+export function packedSuccessBytes(element: Uint8Array): Buffer | null {
+  return element[0] === PACKED_SUCCESS ? inflateRawSync(element.subarray(1)) : null;
+}
+
 /** A failed row as stored in the error list. */
 export interface FailedRowEntry {
   readonly row: number;

@@ -1,7 +1,7 @@
 export type CellInput = string | number | boolean | null;
 
 /** Excel refuses longer text in one cell. */
-const MAX_CELL_CHARS = 32_767;
+export const MAX_CELL_CHARS = 32_767;
 
 /**
  * A value a spreadsheet could take for a formula or a command (CSV/formula injection): it starts

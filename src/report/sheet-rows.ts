@@ -1,11 +1,12 @@
 import type { ImportRecord } from '../import-record.js';
 import { compileSchema } from '../schema/compile-schema.js';
 import { createRowValidator, type RowValidator } from '../schema/row-validator.js';
-import { decodeFailedRow, unpackListElementSync } from '../redis/codec.js';
+import { decodeFailedRow, packedSuccessBytes, unpackListElementSync } from '../redis/codec.js';
 import { forEachSuccessRow } from '../chunks/chunk-codec.js';
 import { cell, type CellInput } from './cells.js';
 import { forUploader } from './uploader-text.js';
 import { rowXml } from './xlsx/row-xml.js';
+import { ImportedXmlFromBytes, type XmlBytesOut } from './imported-xml.js';
 
 /** The two sheets whose rows come from an outcome list. */
 export type RowsSheet = 'errors' | 'imported';
@@ -15,6 +16,8 @@ export interface RowsSetup {
   readonly record: ImportRecord;
   /** Data rows per sheet before the next one starts. */
   readonly rowsPerSheet: number;
+  /** Imported rows always rendered from their values, never from their bytes (a test compares the two). */
+  readonly fromValuesOnly?: boolean;
 }
 
 /** Rows rendered as SpreadsheetML for one sheet, numbered as they stand in it. */
@@ -45,10 +48,15 @@ export class SheetRowsRenderer {
   private readonly record: ImportRecord;
   private readonly rowsPerSheet: number;
   private validate: RowValidator | null = null;
+  /** Imported rows rendered from their bytes (undefined until first needed; null when it cannot). */
+  private fromBytes: ImportedXmlFromBytes | null | undefined;
+
+  private readonly fromValuesOnly: boolean;
 
   constructor(setup: RowsSetup) {
     this.record = setup.record;
     this.rowsPerSheet = setup.rowsPerSheet;
+    this.fromValuesOnly = setup.fromValuesOnly === true;
   }
 
   /**
@@ -71,26 +79,30 @@ export class SheetRowsRenderer {
     const { rowsPerSheet } = this;
     let inSheet = first % rowsPerSheet;
     const out = new RowsOut(first === 0 || inSheet === 0, this.spare);
-    const add = (values: readonly CellInput[], textFrom?: number): void => {
+    const nextRow = (): number => {
       if (inSheet === rowsPerSheet) {
         out.nextSheet();
         inSheet = 0;
       }
-      out.add(rowXml(HEADER_ROWS + ++inSheet, values, undefined, textFrom));
+      return HEADER_ROWS + ++inSheet;
+    };
+    const add = (values: readonly CellInput[], textFrom?: number): void => out.add(rowXml(nextRow(), values, undefined, textFrom));
+    const addImported = (row: number, fields: string[]): void => {
+      const check = (this.validate ??= this.importValidator())(fields);
+      add([row, ...(check.ok ? check.values : fields).map(cell)]);
     };
     for (const element of elements) {
-      for (const entry of unpackListElementSync(element)) {
-        if (sheet === 'errors') {
+      if (sheet === 'errors') {
+        for (const entry of unpackListElementSync(element)) {
           const failed = decodeFailedRow(entry);
           add([failed.row, failed.line, cell(forUploader(this.record, failed.messages.join('; '))), ...failed.values.map(cell)], ERRORS_TEXT_FROM);
-        } else {
-          const validate = (this.validate ??= this.importValidator());
-          forEachSuccessRow(entry, this.record.keepColumns, (row, fields) => {
-            const check = validate(fields);
-            add([row, ...(check.ok ? check.values : fields).map(cell)]);
-          });
         }
+        continue;
       }
+      if (this.fromBytes === undefined) this.fromBytes = this.fromValuesOnly ? null : ImportedXmlFromBytes.forImport(this.record);
+      const bytes = this.fromBytes ? packedSuccessBytes(element) : null;
+      if (bytes && this.fromBytes!.render(bytes, nextRow, out, addImported)) continue;
+      for (const entry of bytes ? [bytes.toString('utf8')] : unpackListElementSync(element)) forEachSuccessRow(entry, this.record.keepColumns, addImported);
     }
     return out.done(first === 0);
   }
@@ -106,7 +118,7 @@ export class SheetRowsRenderer {
  * PIECE_BYTES, never copied to grow, cut where a new sheet starts. Each piece has a buffer of
  * its own, which a worker thread can hand over.
  */
-class RowsOut {
+class RowsOut implements XmlBytesOut {
   private readonly parts: RenderedRows[] = [];
   private pieces: Uint8Array[] = [];
   private buffer: Buffer | null = null;
@@ -120,12 +132,21 @@ class RowsOut {
 
   add(xml: string): void {
     // A UTF-16 code unit takes at most 3 bytes in UTF-8.
-    if (this.buffer === null || this.used + xml.length * 3 > this.buffer.length) {
+    const buffer = this.room(xml.length * 3).buffer;
+    this.wrote(this.used + buffer.write(xml, this.used, 'utf8'));
+  }
+
+  room(bytes: number): { buffer: Buffer; at: number } {
+    if (this.buffer === null || this.used + bytes > this.buffer.length) {
       this.endPiece();
-      const spare = xml.length * 3 <= PIECE_BYTES ? this.spare.pop() : undefined;
-      this.buffer = spare ? Buffer.from(spare) : Buffer.allocUnsafeSlow(Math.max(PIECE_BYTES, xml.length * 3));
+      const spare = bytes <= PIECE_BYTES ? this.spare.pop() : undefined;
+      this.buffer = spare ? Buffer.from(spare) : Buffer.allocUnsafeSlow(Math.max(PIECE_BYTES, bytes));
     }
-    this.used += this.buffer.write(xml, this.used, 'utf8');
+    return { buffer: this.buffer, at: this.used };
+  }
+
+  wrote(end: number): void {
+    this.used = end;
     this.rows++;
   }
 

@@ -214,33 +214,12 @@ export interface FastRowCheckOptions {
  * only the rows it is unsure of to ajv, costs markedly less CPU per row (node --cpu-prof).
  */
 export function compileFastRowCheck(columns: readonly string[], root: unknown, formats: FormatLookup, options: FastRowCheckOptions = {}): FastRowCheck | null {
-  if (!isRecord(root)) return null;
-  for (const keyword of Object.keys(root)) if (!ROOT_KEYWORDS.has(keyword)) return null;
-  if (root['type'] !== undefined && root['type'] !== 'object') return null;
-  const properties = root['properties'] ?? {};
-  if (!isRecord(properties)) return null;
-  const required = root['required'] ?? [];
-  if (!Array.isArray(required) || !required.every((name) => typeof name === 'string')) return null;
-  // A required column the file lacks fails every row: ajv says so.
-  if (!required.every((name) => columns.includes(name as string))) return null;
-  const additional = root['additionalProperties'];
-  if (additional !== undefined && additional !== true) {
-    if (additional !== false || !columns.every((c) => Object.prototype.hasOwnProperty.call(properties, c))) return null;
-  }
-  // A column named twice in the header: the row object keeps the last cell; ajv sees only that.
-  if (new Set(columns).size !== columns.length) return null;
-
   // What the value checks found of the row being checked (numbers not written plainly).
   const row: RowWritten = { written: true };
-  const checks: (ValueCheck | null)[] = [];
-  const isRequired: boolean[] = [];
-  for (const column of columns) {
-    const property = Object.prototype.hasOwnProperty.call(properties, column) ? properties[column] : undefined;
-    const check = columnCheck(property, formats, row, options.trusted === true);
-    if (check === null) return null;
-    checks.push(property === undefined ? null : check);
-    isRequired.push(required.includes(column));
-  }
+  const compiled = compileColumns(columns, root, formats, row, options.trusted === true);
+  if (compiled === null) return null;
+  const checks = compiled.map((column) => column.check);
+  const isRequired = compiled.map((column) => column.required);
   const width = columns.length;
   return (fields, out) => {
     if (fields.length !== width) return null;
@@ -265,4 +244,56 @@ export function compileFastRowCheck(columns: readonly string[], root: unknown, f
     if (out) out.written = row.written;
     return values;
   };
+}
+
+/** What a column's cells become once checked. */
+export type ColumnKind = 'text' | 'number' | 'boolean';
+
+/** One column as the fast check reads it. */
+export interface CompiledColumn {
+  readonly kind: ColumnKind;
+  readonly required: boolean;
+  /** A non-empty cell's value, or undefined when ajv must decide; null: the cell is its text. */
+  readonly check: ValueCheck | null;
+}
+
+/**
+ * The columns of rows that passed the schema before (see FastRowCheckOptions.trusted), as the
+ * trusted fast check reads them; null when the schema is beyond it (ajv would decide). A report
+ * renders imported rows' cells from these without building the rows (src/report/imported-xml.ts).
+ */
+export function trustedColumns(columns: readonly string[], root: unknown, formats: FormatLookup): CompiledColumn[] | null {
+  return compileColumns(columns, root, formats, { written: true }, true);
+}
+
+function propertyKind(property: unknown): ColumnKind {
+  const type = isRecord(property) ? singleType(property['type']) : undefined;
+  return type === 'boolean' ? 'boolean' : type === 'integer' || type === 'number' ? 'number' : 'text';
+}
+
+function compileColumns(columns: readonly string[], root: unknown, formats: FormatLookup, row: RowWritten, trusted: boolean): CompiledColumn[] | null {
+  if (!isRecord(root)) return null;
+  for (const keyword of Object.keys(root)) if (!ROOT_KEYWORDS.has(keyword)) return null;
+  if (root['type'] !== undefined && root['type'] !== 'object') return null;
+  const properties = root['properties'] ?? {};
+  if (!isRecord(properties)) return null;
+  const required = root['required'] ?? [];
+  if (!Array.isArray(required) || !required.every((name) => typeof name === 'string')) return null;
+  // A required column the file lacks fails every row: ajv says so.
+  if (!required.every((name) => columns.includes(name as string))) return null;
+  const additional = root['additionalProperties'];
+  if (additional !== undefined && additional !== true) {
+    if (additional !== false || !columns.every((c) => Object.prototype.hasOwnProperty.call(properties, c))) return null;
+  }
+  // A column named twice in the header: the row object keeps the last cell; ajv sees only that.
+  if (new Set(columns).size !== columns.length) return null;
+
+  const compiled: CompiledColumn[] = [];
+  for (const column of columns) {
+    const property = Object.prototype.hasOwnProperty.call(properties, column) ? properties[column] : undefined;
+    const check = columnCheck(property, formats, row, trusted);
+    if (check === null) return null;
+    compiled.push({ kind: propertyKind(property), required: required.includes(column), check: property === undefined ? null : check });
+  }
+  return compiled;
 }

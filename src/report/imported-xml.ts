@@ -1,0 +1,297 @@
+import { isUtf8 } from 'node:buffer';
+import type { ImportRecord } from '../import-record.js';
+import { rawChunkLayout } from '../chunks/chunk-codec.js';
+import { successEntryLayout } from '../redis/codec.js';
+import { compileSchema } from '../schema/compile-schema.js';
+import { trustedColumns, type CompiledColumn } from '../schema/fast-row-check.js';
+import { plainNumber } from '../schema/plain-number.js';
+import { parseRecords } from '../sources/csv-fields.js';
+import { FIELD_PLAIN, FIELD_QUOTED, newScannedRecord, SCAN_RECORD, scanRecord, type FieldSink, type LineEnd, type ScanDialect } from '../sources/csv-scan.js';
+import { MAX_CELL_CHARS } from './cells.js';
+import { Style } from './xlsx/parts.js';
+import { columnLetters } from './xlsx/xml-text.js';
+
+/** Where the rows' XML goes: room is asked for before each row, then the row's end is told. */
+export interface XmlBytesOut {
+  /** A buffer with at least `bytes` free from `at` on. */
+  room(bytes: number): { readonly buffer: Buffer; readonly at: number };
+  /** The row just written ends at `end` in that buffer. */
+  wrote(end: number): void;
+}
+
+/** Number of the next row in its sheet (starting a new sheet when the last one is full). */
+export type NextRow = () => number;
+
+/** A row the bytes cannot be rendered from as they are: its fields, to be rendered as text. */
+export type RowAsText = (row: number, fields: string[]) => void;
+
+const QUOTE = 0x22;
+const NO_WANTED = new Int32Array(0);
+
+/**
+ * The Imported sheet's rows straight from a success-list element's bytes: the chunk's own CSV
+ * text, scanned where it lies (csv-scan.ts, the enqueue's own scanner) and copied into the
+ * sheet's XML with the few characters XML needs escaped, numbers and booleans typed by the
+ * import's schema. The same XML as rowXml on the rows' values (SheetRowsRenderer's text path,
+ * which a test compares it with), at a fraction of the CPU: no string per chunk, field or row.
+ *
+ * Only for what it is sure of: an import whose schema the trusted fast check reads column by
+ * column (or no schema), every column kept, chunks of the file's own text in valid UTF-8. A row
+ * it cannot write as it is (a control character, a number not written as JavaScript writes it,
+ * a boolean word, a field of stray quotes, a very long field) goes to `asText` with its fields.
+ */
+export class ImportedXmlFromBytes {
+  /** Per column of the sheet (Row first, then the import's columns): `<c r="B`. */
+  private readonly cellOpen: Buffer[];
+  private readonly columns: readonly CompiledColumn[];
+  private readonly width: number;
+  /** The row being written: each boolean field's value, each number's. */
+  private readonly booleans: Uint8Array;
+  private readonly numbers: Float64Array;
+  /** The row being written: each text field's bytes need escaping (or unquoting); each number is written as it is. */
+  private readonly escape: Uint8Array;
+  private readonly out = newScannedRecord(0);
+  private readonly sink: FieldSink = { starts: [], ends: [], kinds: [] };
+
+  private constructor(columns: readonly CompiledColumn[]) {
+    this.columns = columns;
+    this.width = columns.length;
+    this.booleans = new Uint8Array(columns.length);
+    this.numbers = new Float64Array(columns.length);
+    this.escape = new Uint8Array(columns.length);
+    this.cellOpen = Array.from({ length: columns.length + 1 }, (_, i) => Buffer.from(`<c r="${columnLetters(i)}`, 'latin1'));
+  }
+
+  /** Null when the import is beyond it (see the class). */
+  static forImport(record: ImportRecord): ImportedXmlFromBytes | null {
+    if (record.keepColumns) return null;
+    if (!record.schema) return new ImportedXmlFromBytes(record.columns.map(() => ({ kind: 'text', required: false, check: null })));
+    const schema = compileSchema(JSON.parse(record.schema));
+    const columns = trustedColumns(record.columns, schema.root, schema.format);
+    return columns ? new ImportedXmlFromBytes(columns) : null;
+  }
+
+  /**
+   * Renders the imported rows of a success entry given as its bytes. False, having rendered
+   * nothing, when the entry is not one it reads (not the file's own text, not valid UTF-8): the
+   * caller renders it as text then.
+   */
+  render(entry: Buffer, next: NextRow, out: XmlBytesOut, asText: RowAsText): boolean {
+    const layout = successEntryLayout(entry);
+    if (!layout) return false;
+    const chunk = rawChunkLayout(entry, layout.payloadStart);
+    if (!chunk || chunk.delimiter > 0x7f || chunk.lineEnd < 1 || chunk.lineEnd > 3 || !isUtf8(entry)) return false;
+    const dialect: ScanDialect = { delimiter: chunk.delimiter, lineEnd: chunk.lineEnd as LineEnd };
+    const { sink, out: scanned, width } = this;
+    const end = entry.length;
+    let pos = chunk.textStart;
+    let index = 0;
+    while (pos < end) {
+      sink.starts.length = 0;
+      sink.ends.length = 0;
+      sink.kinds.length = 0;
+      if (scanRecord(entry, pos, end, true, dialect, Number.MAX_SAFE_INTEGER, NO_WANTED, scanned, sink) !== SCAN_RECORD) {
+        throw new Error(`the imported rows from row ${chunk.firstRow} end inside a quoted field`);
+      }
+      const start = pos;
+      pos = scanned.end;
+      if (scanned.blank) continue;
+      if (layout.failedIndexes.has(index++)) continue;
+      const row = chunk.firstRow + index - 1;
+      if (sink.starts.length !== width || !this.writeRow(entry, row, next, out)) {
+        asText(row, this.fieldsAsText(entry, start, scanned.contentEnd, dialect));
+      }
+    }
+    if (index !== chunk.rows) throw new Error(`chunk of rows ${chunk.firstRow}..${chunk.firstRow + chunk.rows - 1} reads as ${index} rows instead of ${chunk.rows}`);
+    return true;
+  }
+
+  /** Writes the scanned row; false, having written nothing, when it must go as text. */
+  private writeRow(data: Buffer, row: number, next: NextRow, out: XmlBytesOut): boolean {
+    const { starts, ends, kinds: fieldKinds } = this.sink;
+    const width = this.width;
+    // Checked first: a row goes as bytes or as text, never half of each.
+    let bound = 64;
+    for (let f = 0; f < width; f++) {
+      const quoted = fieldKinds[f] === FIELD_QUOTED;
+      if (!quoted && fieldKinds[f] !== FIELD_PLAIN) return false;
+      const start = quoted ? starts[f]! + 1 : starts[f]!;
+      const stop = quoted ? ends[f]! - 1 : ends[f]!;
+      const length = stop - start;
+      // A field's characters are at most its bytes: one this long may be too long for a cell.
+      if (length > MAX_CELL_CHARS) return false;
+      const column = this.columns[f]!;
+      if (length === 0) {
+        if (column.required) return false;
+        continue;
+      }
+      if (column.kind === 'text') {
+        const found = textBytes(data, start, stop);
+        if (found === NOT_WRITABLE) return false;
+        this.escape[f] = found === NEEDS_ESCAPING || (quoted && data.indexOf(QUOTE, start) < stop) ? 1 : 0;
+      } else if (!this.typedValue(data, start, stop, f)) return false;
+      bound += 80 + 5 * length;
+    }
+    const r = next();
+    const { buffer, at: from } = out.room(bound);
+    let at = from;
+    at = ascii(buffer, at, '<row r="');
+    at = digits(buffer, at, r);
+    at = ascii(buffer, at, '">');
+    at = this.open(buffer, at, 0, r);
+    at = ascii(buffer, at, '"><v>');
+    at = digits(buffer, at, row);
+    at = ascii(buffer, at, '</v></c>');
+    for (let f = 0; f < width; f++) {
+      let start = starts[f]!;
+      let stop = ends[f]!;
+      const quoted = fieldKinds[f] === FIELD_QUOTED;
+      if (quoted) {
+        start++;
+        stop--;
+      }
+      if (start === stop) continue; // empty: no value, no cell
+      const kind = this.columns[f]!.kind;
+      at = this.open(buffer, at, f + 1, r);
+      if (kind === 'number') {
+        at = ascii(buffer, at, '"><v>');
+        // Written as it is when JavaScript writes the number so; else as rowXml writes it.
+        at = this.escape[f] === 0 ? copyBytes(data, start, stop, buffer, at) : ascii(buffer, at, String(this.numbers[f]));
+        at = ascii(buffer, at, '</v></c>');
+      } else if (kind === 'boolean') {
+        at = ascii(buffer, at, this.booleans[f] === 1 ? '" t="b"><v>1</v></c>' : '" t="b"><v>0</v></c>');
+      } else {
+        const first = data[start]!;
+        // Formula-shaped (= + - @ tab CR first): Text format, as rowXml does.
+        if (first === 61 || first === 43 || first === 45 || first === 64 || first === 9 || first === 13) at = ascii(buffer, at, '" s="1');
+        at = ascii(buffer, at, isXmlSpace(first) || isXmlSpace(data[stop - 1]!) ? '" t="inlineStr"><is><t xml:space="preserve">' : '" t="inlineStr"><is><t>');
+        if (this.escape[f] === 0) at = copyBytes(data, start, stop, buffer, at);
+        else at = quoted ? copyEscapedQuoted(data, start, stop, buffer, at) : copyEscaped(data, start, stop, buffer, at);
+        at = ascii(buffer, at, '</t></is></c>');
+      }
+    }
+    at = ascii(buffer, at, '</row>');
+    out.wrote(at);
+    return true;
+  }
+
+  /** `<c r="B12` for column `column` of row `r`. */
+  private open(buffer: Buffer, at: number, column: number, r: number): number {
+    const open = this.cellOpen[column]!;
+    return digits(buffer, copyBytes(open, 0, open.length, buffer, at), r);
+  }
+
+  /**
+   * Whether a number or boolean field's value is what the trusted check makes of it, and for a
+   * number, written as rowXml writes it (the field's own text); notes a boolean's value.
+   */
+  private typedValue(data: Buffer, start: number, stop: number, f: number): boolean {
+    for (let i = start; i < stop; i++) if (data[i]! >= 0x80 || data[i] === QUOTE) return false;
+    const text = data.toString('latin1', start, stop);
+    const column = this.columns[f]!;
+    const value = column.check ? column.check(text) : text;
+    if (column.kind === 'number') {
+      if (typeof value !== 'number' || !Number.isFinite(value)) return false;
+      this.numbers[f] = value;
+      this.escape[f] = plainNumber(text) === value ? 0 : 1;
+      return true;
+    }
+    if (typeof value !== 'boolean') return false;
+    this.booleans[f] = value ? 1 : 0;
+    return true;
+  }
+
+  /** A record's fields as text, as SheetRowsRenderer's text path reads them. */
+  private fieldsAsText(data: Buffer, start: number, contentEnd: number, dialect: ScanDialect): string[] {
+    const { starts, ends, kinds } = this.sink;
+    const fields: string[] = [];
+    for (let f = 0; f < starts.length; f++) {
+      if (kinds[f] === FIELD_PLAIN) fields.push(data.toString('utf8', starts[f]!, ends[f]!));
+      else if (kinds[f] === FIELD_QUOTED) fields.push(data.toString('utf8', starts[f]! + 1, ends[f]! - 1).replaceAll('""', '"'));
+      else return parseRecords(data.subarray(start, contentEnd), { delimiter: String.fromCharCode(dialect.delimiter), lineEnd: dialect.lineEnd as 1 | 2 | 3 })[0] ?? [''];
+    }
+    return fields;
+  }
+}
+
+/** Space, tab, line feed, carriage return: what XML counts as white space. */
+function isXmlSpace(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13;
+}
+
+const WRITABLE = 0;
+const NEEDS_ESCAPING = 1;
+const NOT_WRITABLE = 2;
+
+/**
+ * Whether a text field's bytes can be copied as they are (WRITABLE), with & < > CR escaped
+ * (NEEDS_ESCAPING), or not at all (NOT_WRITABLE: a character XML cannot hold, C0 controls but
+ * tab and LF, U+FFFE and U+FFFF, which are EF BF BE and EF BF BF in UTF-8).
+ */
+function textBytes(data: Buffer, start: number, stop: number): number {
+  let found = WRITABLE;
+  for (let i = start; i < stop; i++) {
+    const b = data[i]!;
+    if (b < 0x20) {
+      if (b === 13) found = NEEDS_ESCAPING;
+      else if (b !== 9 && b !== 10) return NOT_WRITABLE;
+    } else if (b === 0x26 || b === 0x3c || b === 0x3e) found = NEEDS_ESCAPING;
+    else if (b === 0xef && data[i + 1] === 0xbf && (data[i + 2] === 0xbe || data[i + 2] === 0xbf)) return NOT_WRITABLE;
+  }
+  return found;
+}
+
+function ascii(buffer: Buffer, at: number, text: string): number {
+  for (let i = 0; i < text.length; i++) buffer[at + i] = text.charCodeAt(i);
+  return at + text.length;
+}
+
+/** A non-negative integer's decimal digits. */
+function digits(buffer: Buffer, at: number, n: number): number {
+  let length = 1;
+  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) length++;
+  for (let i = at + length - 1, rest = n; i >= at; i--, rest = Math.floor(rest / 10)) buffer[i] = 48 + (rest % 10);
+  return at + length;
+}
+
+/** Copies bytes: short runs byte by byte (Buffer.copy makes a view per call), long ones natively. */
+function copyBytes(from: Uint8Array, start: number, stop: number, to: Uint8Array, at: number): number {
+  if (stop - start > 64) {
+    to.set(from.subarray(start, stop), at);
+    return at + stop - start;
+  }
+  for (let i = start; i < stop; i++) to[at++] = from[i]!;
+  return at;
+}
+
+/** Copies text, escaping & < > and CR as xmlText does. */
+function copyEscaped(data: Buffer, start: number, stop: number, buffer: Buffer, at: number): number {
+  for (let i = start; i < stop; i++) at = escapedByte(data[i]!, buffer, at);
+  return at;
+}
+
+/** The same for the inside of a quoted field, whose "" are one quote. */
+function copyEscapedQuoted(data: Buffer, start: number, stop: number, buffer: Buffer, at: number): number {
+  for (let i = start; i < stop; i++) {
+    const b = data[i]!;
+    if (b === QUOTE) i++; // the second of ""
+    at = escapedByte(b, buffer, at);
+  }
+  return at;
+}
+
+function escapedByte(b: number, buffer: Buffer, at: number): number {
+  switch (b) {
+    case 0x26:
+      return ascii(buffer, at, '&amp;');
+    case 0x3c:
+      return ascii(buffer, at, '&lt;');
+    case 0x3e:
+      return ascii(buffer, at, '&gt;');
+    case 0x0d:
+      return ascii(buffer, at, '&#xD;');
+    default:
+      buffer[at] = b;
+      return at + 1;
+  }
+}
