@@ -98,16 +98,17 @@ export async function writeWorkbook(redis: Redis, prefix: string, record: Import
 }
 
 /**
- * Success-list elements (whole chunks of rows) sent to the renderer at a time: a couple of MB of
- * XML each, so that the batches in flight stay small beside the rest of the report's memory.
+ * Success-list elements (whole chunks of rows) sent to the renderer at a time: one, about a MB
+ * of XML. Rendering from the rows' bytes outruns the deflater, so the batches ahead are always
+ * full: two elements a batch held ~15 MB more at the report's peak for no speed (farm-bench).
  */
-const IMPORTED_BATCH = 2;
+const IMPORTED_BATCH = 1;
 
 /**
  * Batches rendered or being rendered ahead of the one being written: enough for this thread to
  * render one while the worker thread has its own two (rows-renderer.ts).
  */
-const RENDER_AHEAD = 4;
+const RENDER_AHEAD = 3;
 
 /**
  * The rows of one outcome list into their sheet: batches go to the renderer as they are read,

@@ -10,7 +10,7 @@ import { addDeliveryOptions, addS3EndpointOption, deliveryOptions, type Delivery
  * The report's young generation: its rows die young, and V8's own 32 MB held ~35 MB more of
  * them for a few percent less CPU (BENCHMARKS.md).
  */
-export const REPORT_YOUNG_GENERATION_MB = 4;
+export const REPORT_YOUNG_GENERATION_MB = 2;
 
 interface ReportFlags extends GlobalFlags, DeliveryFlags {
   readonly wait?: boolean;

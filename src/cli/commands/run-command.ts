@@ -30,8 +30,8 @@ export function registerRun(program: Command): void {
     .option('--json', 'print the summary as JSON on stdout')
     .action(async (file: string, _options: unknown, command: Command) => {
       keepHeapGrowthSmall();
-      // The report is this process's largest: its young generation suits the enqueue as well.
-      capYoungGeneration(REPORT_YOUNG_GENERATION_MB);
+      // The enqueue and the report share this process: twice the report's own suits both.
+      capYoungGeneration(2 * REPORT_YOUNG_GENERATION_MB);
       const flags = command.optsWithGlobals<RunFlags>();
       const out = flags.out ?? defaultReportPath(file);
       const result = await withRedis(
