@@ -128,9 +128,11 @@ export class ImportedXmlFromBytes {
       if (column.kind === 'text') {
         const found = textBytes(data, start, stop);
         if (found === NOT_WRITABLE) return false;
-        this.escape[f] = found === NEEDS_ESCAPING || (quoted && data.indexOf(QUOTE, start) < stop) ? 1 : 0;
+        const quote = quoted ? data.indexOf(QUOTE, start) : -1;
+        this.escape[f] = found === NEEDS_ESCAPING || (quote >= 0 && quote < stop) ? 1 : 0;
       } else if (!this.typedValue(data, start, stop, f)) return false;
-      bound += 80 + 5 * length;
+      // A cell's markup is under 96 bytes; a character escaped takes 5 at most.
+      bound += 96 + 5 * length;
     }
     const r = next();
     const { buffer, at: from } = out.room(bound);

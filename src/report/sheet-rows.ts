@@ -48,10 +48,9 @@ export class SheetRowsRenderer {
   private readonly record: ImportRecord;
   private readonly rowsPerSheet: number;
   private validate: RowValidator | null = null;
+  private readonly fromValuesOnly: boolean;
   /** Imported rows rendered from their bytes (undefined until first needed; null when it cannot). */
   private fromBytes: ImportedXmlFromBytes | null | undefined;
-
-  private readonly fromValuesOnly: boolean;
 
   constructor(setup: RowsSetup) {
     this.record = setup.record;
