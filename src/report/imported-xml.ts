@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { ImportRecord } from '../import-record.js';
+import { projectFields, type ImportRecord, type KeepColumns } from '../import-record.js';
 import { rawChunkLayout } from '../chunks/chunk-codec.js';
 import { successEntryLayout } from '../redis/codec.js';
 import { compileSchema } from '../schema/compile-schema.js';
@@ -36,7 +36,8 @@ const NO_WANTED = new Int32Array(0);
  * which a test compares it with), at a fraction of the CPU: no string per chunk, field or row.
  *
  * Only for what it is sure of: an import whose schema the trusted fast check reads column by
- * column (or no schema), every column kept, chunks of the file's own text in valid UTF-8. A row
+ * column (or no schema), chunks of the file's own text in valid UTF-8; the file's ignored
+ * columns are left out as projectFields leaves them. A row
  * it cannot write as it is (a control character, a number not written as JavaScript writes it,
  * a boolean word, a field of stray quotes, a very long field) goes to `asText` with its fields.
  */
@@ -45,6 +46,12 @@ export class ImportedXmlFromBytes {
   private readonly cellOpen: Buffer[];
   private readonly columns: readonly CompiledColumn[];
   private readonly width: number;
+  /** The import's columns kept from the file's (ignored columns left out), or null when all are. */
+  private readonly kept: KeepColumns | null;
+  /** Per column of the import: the index of its field in the file's record. */
+  private readonly source: readonly number[];
+  /** Fields of a record of the file. */
+  private readonly recordWidth: number;
   /** The row being written: each boolean field's value, each number's. */
   private readonly booleans: Uint8Array;
   private readonly numbers: Float64Array;
@@ -53,9 +60,12 @@ export class ImportedXmlFromBytes {
   private readonly out = newScannedRecord(0);
   private readonly sink: FieldSink = { starts: [], ends: [], kinds: [] };
 
-  private constructor(columns: readonly CompiledColumn[]) {
+  private constructor(columns: readonly CompiledColumn[], kept: KeepColumns | null) {
     this.columns = columns;
     this.width = columns.length;
+    this.kept = kept;
+    this.source = kept ? kept.keep : columns.map((_, i) => i);
+    this.recordWidth = kept ? kept.width : columns.length;
     this.booleans = new Uint8Array(columns.length);
     this.numbers = new Float64Array(columns.length);
     this.escape = new Uint8Array(columns.length);
@@ -64,11 +74,12 @@ export class ImportedXmlFromBytes {
 
   /** Null when the import is beyond it (see the class). */
   static forImport(record: ImportRecord): ImportedXmlFromBytes | null {
-    if (record.keepColumns) return null;
-    if (!record.schema) return new ImportedXmlFromBytes(record.columns.map(() => ({ kind: 'text', required: false, check: null })));
+    const kept = record.keepColumns;
+    if (kept && (kept.keep.length !== record.columns.length || kept.keep.some((i) => !(i >= 0 && i < kept.width)))) return null;
+    if (!record.schema) return new ImportedXmlFromBytes(record.columns.map(() => ({ kind: 'text', required: false, check: null })), kept);
     const schema = compileSchema(JSON.parse(record.schema));
     const columns = trustedColumns(record.columns, schema.root, schema.format);
-    return columns ? new ImportedXmlFromBytes(columns) : null;
+    return columns ? new ImportedXmlFromBytes(columns, kept) : null;
   }
 
   /**
@@ -82,7 +93,7 @@ export class ImportedXmlFromBytes {
     const chunk = rawChunkLayout(entry, layout.payloadStart);
     if (!chunk || chunk.delimiter > 0x7f || chunk.lineEnd < 1 || chunk.lineEnd > 3 || !isUtf8(entry)) return false;
     const dialect: ScanDialect = { delimiter: chunk.delimiter, lineEnd: chunk.lineEnd as LineEnd };
-    const { sink, out: scanned, width } = this;
+    const { sink, out: scanned, recordWidth, kept } = this;
     const end = entry.length;
     let pos = chunk.textStart;
     let index = 0;
@@ -98,8 +109,9 @@ export class ImportedXmlFromBytes {
       if (scanned.blank) continue;
       if (layout.failedIndexes.has(index++)) continue;
       const row = chunk.firstRow + index - 1;
-      if (sink.starts.length !== width || !this.writeRow(entry, row, next, out)) {
-        asText(row, this.fieldsAsText(entry, start, scanned.contentEnd, dialect));
+      if (sink.starts.length !== recordWidth || !this.writeRow(entry, row, next, out)) {
+        const fields = this.fieldsAsText(entry, start, scanned.contentEnd, dialect);
+        asText(row, kept ? projectFields(fields, kept) : fields);
       }
     }
     if (index !== chunk.rows) throw new Error(`chunk of rows ${chunk.firstRow}..${chunk.firstRow + chunk.rows - 1} reads as ${index} rows instead of ${chunk.rows}`);
@@ -109,14 +121,16 @@ export class ImportedXmlFromBytes {
   /** Writes the scanned row; false, having written nothing, when it must go as text. */
   private writeRow(data: Buffer, row: number, next: NextRow, out: XmlBytesOut): boolean {
     const { starts, ends, kinds: fieldKinds } = this.sink;
-    const width = this.width;
+    const { width, source } = this;
+    // Stray quotes anywhere: csv-parse itself reads the record (fieldsAsText).
+    for (let k = 0; k < fieldKinds.length; k++) if (fieldKinds[k] !== FIELD_PLAIN && fieldKinds[k] !== FIELD_QUOTED) return false;
     // Checked first: a row goes as bytes or as text, never half of each.
     let bound = 64;
     for (let f = 0; f < width; f++) {
-      const quoted = fieldKinds[f] === FIELD_QUOTED;
-      if (!quoted && fieldKinds[f] !== FIELD_PLAIN) return false;
-      const start = quoted ? starts[f]! + 1 : starts[f]!;
-      const stop = quoted ? ends[f]! - 1 : ends[f]!;
+      const s = source[f]!;
+      const quoted = fieldKinds[s] === FIELD_QUOTED;
+      const start = quoted ? starts[s]! + 1 : starts[s]!;
+      const stop = quoted ? ends[s]! - 1 : ends[s]!;
       const length = stop - start;
       // A field's characters are at most its bytes: one this long may be too long for a cell.
       if (length > MAX_CELL_CHARS) return false;
@@ -145,9 +159,10 @@ export class ImportedXmlFromBytes {
     at = digits(buffer, at, row);
     at = ascii(buffer, at, '</v></c>');
     for (let f = 0; f < width; f++) {
-      let start = starts[f]!;
-      let stop = ends[f]!;
-      const quoted = fieldKinds[f] === FIELD_QUOTED;
+      const s = source[f]!;
+      let start = starts[s]!;
+      let stop = ends[s]!;
+      const quoted = fieldKinds[s] === FIELD_QUOTED;
       if (quoted) {
         start++;
         stop--;
