@@ -4,7 +4,7 @@ import { rawChunkLayout } from '../chunks/chunk-codec.js';
 import { successEntryLayout } from '../redis/codec.js';
 import { compileSchema } from '../schema/compile-schema.js';
 import { trustedColumns, type CompiledColumn } from '../schema/fast-row-check.js';
-import { plainNumber } from '../schema/plain-number.js';
+import { plainNumber, plainNumberBytes } from '../schema/plain-number.js';
 import { parseRecords } from '../sources/csv-fields.js';
 import { FIELD_PLAIN, FIELD_QUOTED, newScannedRecord, SCAN_RECORD, scanRecord, type FieldSink, type LineEnd, type ScanDialect } from '../sources/csv-scan.js';
 import { MAX_CELL_CHARS } from './cells.js';
@@ -76,7 +76,7 @@ export class ImportedXmlFromBytes {
   static forImport(record: ImportRecord): ImportedXmlFromBytes | null {
     const kept = record.keepColumns;
     if (kept && (kept.keep.length !== record.columns.length || kept.keep.some((i) => !(i >= 0 && i < kept.width)))) return null;
-    if (!record.schema) return new ImportedXmlFromBytes(record.columns.map(() => ({ kind: 'text', required: false, check: null })), kept);
+    if (!record.schema) return new ImportedXmlFromBytes(record.columns.map(() => ({ kind: 'text', required: false, check: null, numberOk: null })), kept);
     const schema = compileSchema(JSON.parse(record.schema));
     const columns = trustedColumns(record.columns, schema.root, schema.format);
     return columns ? new ImportedXmlFromBytes(columns, kept) : null;
@@ -203,9 +203,19 @@ export class ImportedXmlFromBytes {
    * number, written as rowXml writes it (the field's own text); notes a boolean's value.
    */
   private typedValue(data: Buffer, start: number, stop: number, f: number): boolean {
+    const column = this.columns[f]!;
+    if (column.numberOk) {
+      // Most numbers: read from the bytes, written back as they are.
+      const plain = plainNumberBytes(data, start, stop);
+      if (plain !== undefined) {
+        if (!column.numberOk(plain)) return false;
+        this.numbers[f] = plain;
+        this.escape[f] = 0;
+        return true;
+      }
+    }
     for (let i = start; i < stop; i++) if (data[i]! >= 0x80 || data[i] === QUOTE) return false;
     const text = data.toString('latin1', start, stop);
-    const column = this.columns[f]!;
     const value = column.check ? column.check(text) : text;
     if (column.kind === 'number') {
       if (typeof value !== 'number' || !Number.isFinite(value)) return false;

@@ -25,6 +25,8 @@ export interface RowWritten {
 export type FormatLookup = (name: string) => unknown;
 
 type ValueCheck = (field: string) => CellValue | undefined;
+/** A number column's check, with the part that judges the number once read. */
+type NumberCheck = ValueCheck & { numberOk?: (value: number) => boolean };
 
 // ajv's runtime helpers ship as CommonJS: the function is the module's default export.
 type Ucs2Length = (text: string) => number;
@@ -148,18 +150,23 @@ function columnCheck(property: unknown, formats: FormatLookup, row: RowWritten, 
     const exclusiveMax = bound(property['exclusiveMaximum']);
     if (min === null || max === null || exclusiveMin === null || exclusiveMax === null) return null;
     const integer = type === 'integer';
-    return (field) => {
+    const numberOk = (value: number): boolean => {
+      if (!Number.isFinite(value) || (integer && value % 1 !== 0)) return false;
+      if (min !== undefined && value < min) return false;
+      if (max !== undefined && value > max) return false;
+      if (exclusiveMin !== undefined && value <= exclusiveMin) return false;
+      if (exclusiveMax !== undefined && value >= exclusiveMax) return false;
+      return inEnum(value);
+    };
+    const check: NumberCheck = (field) => {
       // ajv's coercion: a string `s` with `s == +s` becomes `+s`. Infinity and NaN are left to ajv.
       const plain = plainNumber(field);
       if (plain === undefined) row.written = false;
       const value = plain ?? +field;
-      if (!Number.isFinite(value) || (integer && value % 1 !== 0)) return undefined;
-      if (min !== undefined && value < min) return undefined;
-      if (max !== undefined && value > max) return undefined;
-      if (exclusiveMin !== undefined && value <= exclusiveMin) return undefined;
-      if (exclusiveMax !== undefined && value >= exclusiveMax) return undefined;
-      return inEnum(value) ? value : undefined;
+      return numberOk(value) ? value : undefined;
     };
+    check.numberOk = numberOk;
+    return check;
   }
 
   if (type !== undefined && type !== 'string') return null;
@@ -255,6 +262,8 @@ export interface CompiledColumn {
   readonly required: boolean;
   /** A non-empty cell's value, or undefined when ajv must decide; null: the cell is its text. */
   readonly check: ValueCheck | null;
+  /** For a number column: whether a number read from a cell is one the check passes. */
+  readonly numberOk: ((value: number) => boolean) | null;
 }
 
 /**
@@ -293,7 +302,8 @@ function compileColumns(columns: readonly string[], root: unknown, formats: Form
     const property = Object.prototype.hasOwnProperty.call(properties, column) ? properties[column] : undefined;
     const check = columnCheck(property, formats, row, trusted);
     if (check === null) return null;
-    compiled.push({ kind: propertyKind(property), required: required.includes(column), check: property === undefined ? null : check });
+    const numberOk = (check as NumberCheck).numberOk ?? null;
+    compiled.push({ kind: propertyKind(property), required: required.includes(column), check: property === undefined ? null : check, numberOk });
   }
   return compiled;
 }

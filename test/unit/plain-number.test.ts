@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { plainNumber } from '../../src/schema/plain-number.js';
+import { plainNumber, plainNumberBytes } from '../../src/schema/plain-number.js';
 import { randomNumberField, seededRandom } from '../helpers/random-numbers.js';
 
 describe('plainNumber', () => {
@@ -10,6 +10,9 @@ describe('plainNumber', () => {
     for (let i = 0; i < 200_000 + edges.length; i++) {
       const field = edges[i - 200_000] ?? randomNumberField(random, 17, 8);
       const value = plainNumber(field);
+      // The same read from the field's bytes, inside a larger buffer.
+      const bytes = Buffer.from(`x${field}y`, 'utf8');
+      expect(Object.is(plainNumberBytes(bytes, 1, bytes.length - 1), value), field).toBe(true);
       const number = Number(field);
       // Plain: JavaScript's text of the number is the field, and at most 15 digits.
       const expected = /^-?[0-9.]+$/.test(field) && String(number) === field && field.replace(/[^0-9]/g, '').length <= 15;
