@@ -26,6 +26,8 @@ export type NextRow = () => number;
 export type RowAsText = (row: number, fields: string[]) => void;
 
 const QUOTE = 0x22;
+/** The Text format's attribute, closing the cell reference before it. */
+const TEXT_STYLE = `" s="${Style.text}`;
 const NO_WANTED = new Int32Array(0);
 
 /**
@@ -37,9 +39,9 @@ const NO_WANTED = new Int32Array(0);
  *
  * Only for what it is sure of: an import whose schema the trusted fast check reads column by
  * column (or no schema), chunks of the file's own text in valid UTF-8; the file's ignored
- * columns are left out as projectFields leaves them. A row
- * it cannot write as it is (a control character, a number not written as JavaScript writes it,
- * a boolean word, a field of stray quotes, a very long field) goes to `asText` with its fields.
+ * columns are left out as projectFields leaves them. A row it cannot write as it is (a
+ * character XML cannot hold, stray quotes, a very long field, an empty required one, a number
+ * or boolean the check refuses, another width) goes to `asText` with its fields.
  */
 export class ImportedXmlFromBytes {
   /** Per column of the sheet (Row first, then the import's columns): `<c r="B`. */
@@ -180,7 +182,7 @@ export class ImportedXmlFromBytes {
       } else {
         const first = data[start]!;
         // Formula-shaped (= + - @ tab CR first): Text format, as rowXml does.
-        if (first === 61 || first === 43 || first === 45 || first === 64 || first === 9 || first === 13) at = ascii(buffer, at, '" s="1');
+        if (first === 61 || first === 43 || first === 45 || first === 64 || first === 9 || first === 13) at = ascii(buffer, at, TEXT_STYLE);
         at = ascii(buffer, at, isXmlSpace(first) || isXmlSpace(data[stop - 1]!) ? '" t="inlineStr"><is><t xml:space="preserve">' : '" t="inlineStr"><is><t>');
         if (this.escape[f] === 0) at = copyBytes(data, start, stop, buffer, at);
         else at = quoted ? copyEscapedQuoted(data, start, stop, buffer, at) : copyEscaped(data, start, stop, buffer, at);
