@@ -36,9 +36,10 @@ const YOUNG_GENERATION_MB = 2;
 
 /**
  * Batches the rendering thread may hold before this thread renders the next one itself: one
- * being rendered and one waiting, so that it never idles between two.
+ * being rendered and two waiting, so that it never idles between two while this thread is busy
+ * writing (batches of one chunk render in a few milliseconds).
  */
-const THREAD_AHEAD = 2;
+const THREAD_AHEAD = 3;
 
 /** The compiled worker beside this module; absent when running from the TypeScript sources. */
 const WORKER_URL = new URL('./render-worker.js', import.meta.url);
