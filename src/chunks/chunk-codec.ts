@@ -105,7 +105,6 @@ export function unreadableChunk(entryId: string, fields: readonly string[]): Dec
   };
 }
 
-/** The numbers of a raw chunk's header line: mark (NaN), first row, first line, separator, line end, rows. */
 /** Where a raw chunk's rows are in its bytes, and how to read them. */
 export interface RawChunkLayout {
   readonly firstRow: number;
@@ -127,6 +126,7 @@ export function rawChunkLayout(bytes: Buffer, payloadStart: number): RawChunkLay
   return { firstRow: firstRow!, delimiter: delimiter!, lineEnd: lineEnd!, rows: rows!, textStart: newline + 1 };
 }
 
+/** The numbers of a raw chunk's header line: mark (NaN), first row, first line, separator, line end, rows. */
 function rawHeader(payload: string): number[] {
   const newline = payload.indexOf('\n');
   return payload.slice(0, newline < 0 ? payload.length : newline).split(',').map(Number);

@@ -138,8 +138,7 @@ function successHeader(failedIndexes: readonly number[]): string {
 export function decodeSuccessEntry(entry: string): { failedIndexes: Set<number>; payload: string } {
   const newline = entry.indexOf('\n');
   if (!entry.startsWith(SUCCESS_MARK) || newline < 0) throw new Error('not an entry of the success list');
-  const failedIndexes = new Set(entry.slice(1, newline).split(',').filter(Boolean).map(Number));
-  return { failedIndexes, payload: entry.slice(newline + 1) };
+  return { failedIndexes: failedIndexesOf(entry.slice(1, newline)), payload: entry.slice(newline + 1) };
 }
 
 /**
@@ -149,8 +148,12 @@ export function decodeSuccessEntry(entry: string): { failedIndexes: Set<number>;
 export function successEntryLayout(entry: Buffer): { failedIndexes: Set<number>; payloadStart: number } | null {
   const newline = entry.indexOf(10);
   if (entry[0] !== SUCCESS_MARK.charCodeAt(0) || newline < 0) return null;
-  const failedIndexes = new Set(entry.toString('latin1', 1, newline).split(',').filter(Boolean).map(Number));
-  return { failedIndexes, payloadStart: newline + 1 };
+  return { failedIndexes: failedIndexesOf(entry.toString('latin1', 1, newline)), payloadStart: newline + 1 };
+}
+
+/** `,<index>,<index>...` of a success entry's first line, read. */
+function failedIndexesOf(list: string): Set<number> {
+  return new Set(list.split(',').filter(Boolean).map(Number));
 }
 
 /** A success-list element's entry as bytes, inflated in the calling thread; null for one stored as text. */
@@ -204,17 +207,21 @@ export function packFailedRows(entries: readonly string[], groups?: ReadonlyMap<
  * they first appear), or null for an element stored without them: then its rows' messages say.
  */
 export function packedMessageGroups(element: Uint8Array): [string, number][] | null {
+  const head = countedHead(element);
+  if (!head) return null;
+  return JSON.parse(inflateRawSync(element.subarray(COUNTED_HEAD, head.entriesAt)).toString('utf8')) as [string, number][];
+}
+
+/** A mark-3 element's row count and where its entries start; null for any other element. */
+function countedHead(element: Uint8Array): { rows: number; entriesAt: number } | null {
   if (element[0] !== PACKED_FAILED_COUNTED || element.length < COUNTED_HEAD) return null;
-  const bytes = Buffer.from(element.buffer, element.byteOffset, element.byteLength);
-  const counted = bytes.subarray(COUNTED_HEAD, COUNTED_HEAD + bytes.readUInt32LE(5));
-  return JSON.parse(inflateRawSync(counted).toString('utf8')) as [string, number][];
+  const view = new DataView(element.buffer, element.byteOffset, element.byteLength);
+  return { rows: view.getUint32(1, true), entriesAt: COUNTED_HEAD + view.getUint32(5, true) };
 }
 
 /** The deflated bytes of a packed element's entries (behind its mark, and its counts if it has them). */
 function packedEntries(element: Uint8Array): Uint8Array {
-  if (element[0] !== PACKED_FAILED_COUNTED) return element.subarray(1);
-  const bytes = Buffer.from(element.buffer, element.byteOffset, element.byteLength);
-  return bytes.subarray(COUNTED_HEAD + bytes.readUInt32LE(5));
+  return element.subarray(countedHead(element)?.entriesAt ?? 1);
 }
 
 function pack(mark: number, text: string): Buffer {
@@ -251,7 +258,8 @@ export function listElementRows(element: Uint8Array, successRows: (entryStart: s
     const text = Buffer.from(element.buffer, element.byteOffset, element.byteLength).toString('utf8');
     return text.startsWith(SUCCESS_MARK) ? successRows(text, true)! : 1;
   }
-  if (element[0] === PACKED_FAILED_COUNTED) return Buffer.from(element.buffer, element.byteOffset, element.byteLength).readUInt32LE(1);
+  const counted = countedHead(element);
+  if (counted) return counted.rows;
   if (element[0] === PACKED_FAILED) {
     const text = inflateRawSync(element.subarray(1));
     if (text.length === 0) return 0;

@@ -8,9 +8,12 @@ export const MAX_CELL_CHARS = 32_767;
  * with `=`, `+`, `-`, `@`, a tab or a carriage return.
  */
 export function isFormulaShaped(value: unknown): boolean {
-  if (typeof value !== 'string') return false;
-  const first = value.charCodeAt(0);
-  // = + - @ tab CR, compared as codes: this runs for every cell of a report.
+  return typeof value === 'string' && isFormulaLead(value.charCodeAt(0));
+}
+
+/** Whether text starting with this character (or byte) code is formula-shaped: = + - @ tab CR. */
+export function isFormulaLead(first: number): boolean {
+  // Compared as codes: this runs for every cell of a report.
   return first === 61 || first === 43 || first === 45 || first === 64 || first === 9 || first === 13;
 }
 

@@ -2,13 +2,14 @@ import { isUtf8 } from 'node:buffer';
 import { projectFields, type ImportRecord, type KeepColumns } from '../import-record.js';
 import { rawChunkLayout } from '../chunks/chunk-codec.js';
 import { successEntryLayout } from '../redis/codec.js';
-import { compileSchema } from '../schema/compile-schema.js';
+import type { ImportSchema } from '../schema/compile-schema.js';
 import { trustedColumns, type CompiledColumn } from '../schema/fast-row-check.js';
 import { plainNumber, plainNumberBytes } from '../schema/plain-number.js';
 import { parseRecords } from '../sources/csv-fields.js';
 import { FIELD_PLAIN, FIELD_QUOTED, newScannedRecord, SCAN_RECORD, scanRecord, type FieldSink, type LineEnd, type ScanDialect } from '../sources/csv-scan.js';
-import { MAX_CELL_CHARS } from './cells.js';
+import { isFormulaLead, MAX_CELL_CHARS } from './cells.js';
 import { Style } from './xlsx/parts.js';
+import { isXmlSpace } from './xlsx/row-xml.js';
 import { columnLetters } from './xlsx/xml-text.js';
 
 /** Where the rows' XML goes: room is asked for before each row, then the row's end is told. */
@@ -74,12 +75,11 @@ export class ImportedXmlFromBytes {
     this.cellOpen = Array.from({ length: columns.length + 1 }, (_, i) => Buffer.from(`<c r="${columnLetters(i)}`, 'latin1'));
   }
 
-  /** Null when the import is beyond it (see the class). */
-  static forImport(record: ImportRecord): ImportedXmlFromBytes | null {
+  /** Null when the import is beyond it (see the class). `schema` is the record's, compiled. */
+  static forImport(record: ImportRecord, schema: ImportSchema | null): ImportedXmlFromBytes | null {
     const kept = record.keepColumns;
     if (kept && (kept.keep.length !== record.columns.length || kept.keep.some((i) => !(i >= 0 && i < kept.width)))) return null;
-    if (!record.schema) return new ImportedXmlFromBytes(record.columns.map(() => ({ kind: 'text', required: false, check: null, numberOk: null })), kept);
-    const schema = compileSchema(JSON.parse(record.schema));
+    if (!schema) return new ImportedXmlFromBytes(record.columns.map(() => ({ kind: 'text', required: false, check: null, numberOk: null })), kept);
     const columns = trustedColumns(record.columns, schema.root, schema.format);
     return columns ? new ImportedXmlFromBytes(columns, kept) : null;
   }
@@ -181,8 +181,8 @@ export class ImportedXmlFromBytes {
         at = ascii(buffer, at, this.booleans[f] === 1 ? '" t="b"><v>1</v></c>' : '" t="b"><v>0</v></c>');
       } else {
         const first = data[start]!;
-        // Formula-shaped (= + - @ tab CR first): Text format, as rowXml does.
-        if (first === 61 || first === 43 || first === 45 || first === 64 || first === 9 || first === 13) at = ascii(buffer, at, TEXT_STYLE);
+        // Formula-shaped: Text format, as rowXml does.
+        if (isFormulaLead(first)) at = ascii(buffer, at, TEXT_STYLE);
         at = ascii(buffer, at, isXmlSpace(first) || isXmlSpace(data[stop - 1]!) ? '" t="inlineStr"><is><t xml:space="preserve">' : '" t="inlineStr"><is><t>');
         if (this.escape[f] === 0) at = copyBytes(data, start, stop, buffer, at);
         else at = quoted ? copyEscapedQuoted(data, start, stop, buffer, at) : copyEscaped(data, start, stop, buffer, at);
@@ -241,11 +241,6 @@ export class ImportedXmlFromBytes {
     }
     return fields;
   }
-}
-
-/** Space, tab, line feed, carriage return: what XML counts as white space. */
-function isXmlSpace(code: number): boolean {
-  return code === 32 || code === 9 || code === 10 || code === 13;
 }
 
 const WRITABLE = 0;

@@ -1,5 +1,5 @@
 import type { ImportRecord } from '../import-record.js';
-import { compileSchema } from '../schema/compile-schema.js';
+import { compileSchema, type ImportSchema } from '../schema/compile-schema.js';
 import { createRowValidator, type RowValidator } from '../schema/row-validator.js';
 import { decodeFailedRow, packedSuccessBytes, unpackListElementSync } from '../redis/codec.js';
 import { forEachSuccessRow } from '../chunks/chunk-codec.js';
@@ -49,6 +49,7 @@ export class SheetRowsRenderer {
   private readonly rowsPerSheet: number;
   private validate: RowValidator | null = null;
   private readonly fromValuesOnly: boolean;
+  private compiled: ImportSchema | null | undefined;
   /** Imported rows rendered from their bytes (undefined until first needed; null when it cannot). */
   private fromBytes: ImportedXmlFromBytes | null | undefined;
 
@@ -98,7 +99,7 @@ export class SheetRowsRenderer {
         }
         continue;
       }
-      if (this.fromBytes === undefined) this.fromBytes = this.fromValuesOnly ? null : ImportedXmlFromBytes.forImport(this.record);
+      if (this.fromBytes === undefined) this.fromBytes = this.fromValuesOnly ? null : ImportedXmlFromBytes.forImport(this.record, this.schema());
       const bytes = this.fromBytes ? packedSuccessBytes(element) : null;
       if (bytes && this.fromBytes!.render(bytes, nextRow, out, addImported)) continue;
       for (const entry of bytes ? [bytes.toString('utf8')] : unpackListElementSync(element)) forEachSuccessRow(entry, this.record.keepColumns, addImported);
@@ -108,7 +109,13 @@ export class SheetRowsRenderer {
 
   private importValidator(): RowValidator {
     const { record } = this;
-    return createRowValidator(record.columns, record.schema ? compileSchema(JSON.parse(record.schema)) : null, { headerWidth: record.keepColumns?.width, trusted: true });
+    return createRowValidator(record.columns, this.schema(), { headerWidth: record.keepColumns?.width, trusted: true });
+  }
+
+  /** The import's schema, compiled once for both ways of rendering imported rows. */
+  private schema(): ImportSchema | null {
+    if (this.compiled === undefined) this.compiled = this.record.schema ? compileSchema(JSON.parse(this.record.schema)) : null;
+    return this.compiled;
   }
 }
 

@@ -3,7 +3,7 @@ import { Style, type StyleId } from './parts.js';
 import { columnLetters, xmlText } from './xml-text.js';
 
 /** Space, tab, line feed, carriage return: what XML counts as white space. */
-function isXmlSpace(code: number): boolean {
+export function isXmlSpace(code: number): boolean {
   return code === 32 || code === 9 || code === 10 || code === 13;
 }
 
