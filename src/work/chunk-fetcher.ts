@@ -4,18 +4,20 @@ import { runScript, type ImporterRedis } from '../redis/scripts.js';
 import { errorMessage } from '../errors.js';
 import { buildImportContext, type ImportContext } from './import-context.js';
 import { loadHandler } from '../handler/load-handler.js';
-import { decodeChunkFields } from '../redis/codec.js';
+import { decodeChunkFields, readChunkEntry } from '../redis/codec.js';
 
 /** A chunk handed to this worker: the stream entry and the import it belongs to. */
 export interface FetchedChunk {
   readonly context: ImportContext;
   readonly entryId: string;
   readonly fields: string[];
+  /** The payload's bytes as stored, when read (readChunkEntry). */
+  readonly payloadBytes?: Buffer | null;
   /** How many times the queue has handed this entry out, this time included. */
   readonly deliveries: number;
 }
 
-type StreamEntry = [id: string, fields: string[]];
+type StreamEntry = [id: Buffer, fields: Buffer[] | null];
 
 const REFRESH_IMPORTS_MS = 1000;
 const RETRY_BROKEN_MS = 10_000;
@@ -168,10 +170,11 @@ export class ChunkFetcher {
   }
 
   private async readNew(context: ImportContext, count: number): Promise<FetchedChunk[]> {
-    let reply: [string, StreamEntry[]][] | null;
+    let reply: [Buffer, StreamEntry[]][] | null;
     try {
-      reply = (await this.redis.xreadgroup('GROUP', CHUNK_GROUP, this.consumer, 'COUNT', Math.max(1, count), 'STREAMS', context.keys.chunks, '>')) as
-        | [string, StreamEntry[]][]
+      // In bytes: a payload is read as text once here, and packed as it came (packSuccessPayload).
+      reply = (await this.redis.xreadgroupBuffer('GROUP', CHUNK_GROUP, this.consumer, 'COUNT', Math.max(1, count), 'STREAMS', context.keys.chunks, '>')) as
+        | [Buffer, StreamEntry[]][]
         | null;
     } catch (err) {
       if (errorMessage(err).includes('NOGROUP')) {
@@ -180,7 +183,7 @@ export class ChunkFetcher {
       }
       throw err;
     }
-    return (reply?.[0]?.[1] ?? []).map((entry) => ({ context, entryId: entry[0], fields: entry[1], deliveries: 1 }));
+    return (reply?.[0]?.[1] ?? []).map((entry) => ({ context, ...readChunkEntry(entry[0], entry[1] ?? []), deliveries: 1 }));
   }
 
   private async claimStale(context: ImportContext): Promise<FetchedChunk | null> {
@@ -188,18 +191,19 @@ export class ChunkFetcher {
     const now = Date.now();
     if (now - (this.claimedAt.get(id) ?? 0) < this.visibilityTimeoutMs / 4) return null;
     const cursor = this.claimCursor.get(id) ?? '0-0';
-    const reply = (await this.redis.xautoclaim(context.keys.chunks, CHUNK_GROUP, this.consumer, this.visibilityTimeoutMs, cursor, 'COUNT', 1)) as [
-      string,
+    const reply = (await this.redis.callBuffer('XAUTOCLAIM', context.keys.chunks, CHUNK_GROUP, this.consumer, this.visibilityTimeoutMs, cursor, 'COUNT', 1)) as [
+      Buffer,
       StreamEntry[],
-      string[]?,
+      Buffer[]?,
     ];
-    const [nextCursor, entries] = reply;
+    const nextCursor = reply[0].toString('latin1');
     this.claimCursor.set(id, nextCursor);
     if (nextCursor === '0-0') this.claimedAt.set(id, now);
-    const entry = entries.find((e) => e && e[1]);
+    const entry = reply[1].find((e) => e && e[1]);
     if (!entry) return null;
-    const pending = (await this.redis.xpending(context.keys.chunks, CHUNK_GROUP, entry[0], entry[0], 1)) as [string, string, number, number][];
-    return { context, entryId: entry[0], fields: entry[1], deliveries: pending[0]?.[3] ?? 2 };
+    const read = readChunkEntry(entry[0], entry[1]!);
+    const pending = (await this.redis.xpending(context.keys.chunks, CHUNK_GROUP, read.entryId, read.entryId, 1)) as [string, string, number, number][];
+    return { context, ...read, deliveries: pending[0]?.[3] ?? 2 };
   }
 }
 

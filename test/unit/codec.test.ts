@@ -14,10 +14,15 @@ import {
   listElementRows,
   packedMessageGroups,
   packFailedRows,
+  packedSuccessBytes,
   packSuccessEntry,
+  packSuccessPayload,
+  readChunkEntry,
   unpackListElement,
+  unpackListElementSync,
 } from '../../src/redis/codec.js';
-import { decodeSuccessRows, encodeRawChunk } from '../../src/chunks/chunk-codec.js';
+import { deflateRawSync } from 'node:zlib';
+import { countSuccessRows, decodeSuccessRows, encodeRawChunk } from '../../src/chunks/chunk-codec.js';
 import { countMessageGroups } from '../../src/message-groups.js';
 
 const sample = {
@@ -128,7 +133,7 @@ describe('outcome list entries', () => {
     const payload = encodeRawChunk({ firstRow: 41, firstLine: 42, rows: 3, delimiter: ',', lineEnd: 1 }, text).toString('utf8');
     const entry = encodeSuccessEntry([1], payload);
     const packed = packSuccessEntry(entry);
-    expect(packed.length).toBeLessThan(Buffer.byteLength(entry) + 8);
+    expect(packed.length).toBeLessThan(Buffer.byteLength(entry) + 12);
     const [unpacked, ...more] = await unpackListElement(packed);
     expect(more).toEqual([]);
     expect(unpacked).toBe(entry);
@@ -138,7 +143,63 @@ describe('outcome list entries', () => {
     ]);
   });
 
-  it('deflates a chunk of realistic rows to a fraction of its text', async () => {
+  it('keeps a success entry\'s first two lines as they are, so that its rows are counted without unpacking it', async () => {
+    const rows = ['a,1', 'b,2', '"c\nd",3', 'e,4'];
+    const payload = encodeRawChunk({ firstRow: 7, firstLine: 8, rows: 4, delimiter: ',', lineEnd: 1 }, Buffer.from(rows.join('\n') + '\n')).toString('utf8');
+    const entry = encodeSuccessEntry([0, 2], payload);
+    const packed = packSuccessEntry(entry);
+    expect(packed[0]).toBe(0x04);
+    const head = entry.slice(0, entry.indexOf('\n', entry.indexOf('\n') + 1) + 1);
+    expect(packed.subarray(5, 5 + packed.readUInt32LE(1)).toString('utf8')).toBe(head);
+    expect(packedSuccessBytes(packed)!.toString('utf8')).toBe(entry);
+    expect(unpackListElementSync(packed)).toEqual([entry]);
+    expect(await unpackListElement(packed)).toEqual([entry]);
+    expect(listElementRows(packed, countSuccessRows)).toBe(2);
+    // The compressed part cut off: the count still comes from the head alone.
+    expect(listElementRows(packed.subarray(0, 5 + head.length + 1), countSuccessRows)).toBe(2);
+  });
+
+  it('packs a success entry whose payload starts with a long line with that line compressed, and reads it back', async () => {
+    const payload = `[1,2,${JSON.stringify(Array.from({ length: 300 }, (_, i) => [`value ${i}`]))}]`;
+    const entry = encodeSuccessEntry([5], payload);
+    const packed = packSuccessEntry(entry);
+    expect(packed.readUInt32LE(1)).toBe('S,5\n'.length);
+    expect(packed.length).toBeLessThan(Buffer.byteLength(entry) / 3);
+    expect(await unpackListElement(packed)).toEqual([entry]);
+    expect(listElementRows(packed, countSuccessRows)).toBe(299);
+    for (const odd of ['S', 'S,1,2', 'S\n']) expect(unpackListElementSync(packSuccessEntry(odd))).toEqual([odd]);
+  });
+
+  it('packs a payload read in bytes to the same element as its text, and reads a stream entry in bytes', () => {
+    const text = Buffer.from('Zoë,"a\nb, ""c"""\n李,\n"محمد",x\n');
+    const payload = encodeRawChunk({ firstRow: 3, firstLine: 4, rows: 3, delimiter: ',', lineEnd: 1 }, text);
+    for (const failed of [[], [0, 2], [1]]) {
+      expect(packSuccessPayload(failed, payload).equals(packSuccessEntry(encodeSuccessEntry(failed, payload.toString('utf8'))))).toBe(true);
+    }
+    const longFirstLine = Buffer.from(`${'x'.repeat(3000)}\nmore`);
+    expect(packSuccessPayload([4], longFirstLine).equals(packSuccessEntry(encodeSuccessEntry([4], longFirstLine.toString('utf8'))))).toBe(true);
+    expect(packSuccessPayload([], Buffer.from('no line break')).equals(packSuccessEntry(encodeSuccessEntry([], 'no line break')))).toBe(true);
+
+    const fields = encodeChunkFields({ payload: payload.toString('utf8'), incarnation: 'inc-1', duplicates: [{ index: 1, uniqueSlot: 0, firstRow: 2 }] }).map((f) => Buffer.from(f, 'utf8'));
+    const read = readChunkEntry(Buffer.from('17-1'), fields);
+    expect(read.entryId).toBe('17-1');
+    expect(read.payloadBytes!.equals(payload)).toBe(true);
+    expect(decodeChunkFields(read.fields)).toEqual({ payload: payload.toString('utf8'), incarnation: 'inc-1', duplicates: [{ index: 1, uniqueSlot: 0, firstRow: 2 }] });
+    expect(readChunkEntry(Buffer.from('1-1'), [Buffer.from('i'), Buffer.from('x')]).payloadBytes).toBeNull();
+  });
+
+  it('reads success entries deflated by earlier versions (mark 1)', async () => {
+    const text = Buffer.from('Zoë,"a\nb"\n李,\n');
+    const entry = encodeSuccessEntry([1], encodeRawChunk({ firstRow: 3, firstLine: 4, rows: 2, delimiter: ',', lineEnd: 1 }, text).toString('utf8'));
+    const old = Buffer.concat([Buffer.of(0x01), deflateRawSync(Buffer.from(entry, 'utf8'), { level: 1 })]);
+    expect(isPacked(old)).toBe(true);
+    expect(packedSuccessBytes(old)!.toString('utf8')).toBe(entry);
+    expect(unpackListElementSync(old)).toEqual([entry]);
+    expect(await unpackListElement(old)).toEqual([entry]);
+    expect(listElementRows(old, countSuccessRows)).toBe(1);
+  });
+
+  it('packs a chunk of realistic rows to a fraction of its text', async () => {
     const rows = Array.from({ length: 2000 }, (_, i) => `user${i}.x@example.org,José García ${i % 70},${18 + (i % 70)},FR,${i % 5 ? '' : `"likes ""quotes"", commas,\nand line breaks ${i}"`}`);
     const entry = encodeSuccessEntry([], encodeRawChunk({ firstRow: 1, firstLine: 2, rows: 2000, delimiter: ',', lineEnd: 1 }, Buffer.from(rows.join('\n') + '\n')).toString('utf8'));
     expect((packSuccessEntry(entry)).length).toBeLessThan(Buffer.byteLength(entry) * 0.35);
