@@ -73,7 +73,7 @@ export function addEnqueueOptions(command: Command): Command {
     .option('--s3-endpoint <url>', 'endpoint of an S3-compatible store, path-style (default: $AWS_ENDPOINT_URL, else AWS)')
     .option(
       '--max-pending <rows>',
-      `pause reading the file while more than this many rows wait in Redis for workers (0: no limit; default: none for enqueue, ${DEFAULT_RUN_MAX_PENDING.toLocaleString('en-US')} for run)`,
+      `pause reading the file while more than this many rows wait in Redis for workers (0: no limit; default: none for enqueue, ${formatCount(DEFAULT_RUN_MAX_PENDING)} for run)`,
       wholeNumber('--max-pending'),
     );
 }
