@@ -108,7 +108,7 @@ export function decodeDuplicates(text: string): Duplicate[] {
 //
 // Each list holds, per recorded chunk, one packed element: a mark byte and the compressed bytes
 // of what the chunk adds to the list. An import at rest is kept for --ttl after its report: stored
-// as text, its lists held about 1.3x the file in Redis; deflated, about a fifth. Elements
+// as text, its lists held about 1.3x the file in Redis; packed, about a third. Elements
 // written as text by earlier versions (one per chunk in the success list, one per row in the
 // error list) are read as before: an import in flight through an upgrade has both.
 
@@ -143,9 +143,9 @@ const DEFLATE_OPTIONS = { level: 1, strategy: constants.Z_DEFAULT_STRATEGY };
 /** A window as large as a chunk's text (MAX_CHUNK_BYTES) at most. */
 const BROTLI_WINDOW_BITS = 20;
 
-// The report inflates in libuv's thread pool: its event loop goes on writing the workbook meanwhile,
-// on another core. A worker deflates at once (a fraction of a millisecond for a chunk): chunks
-// are then recorded in the order their saves end.
+// The report unpacks in libuv's thread pool: its event loop goes on writing the workbook meanwhile,
+// on another core. A worker packs at once (about a millisecond for a chunk): chunks are then
+// recorded in the order their saves end.
 const inflate = promisify(inflateRaw);
 const brotliUnpack = promisify(brotliDecompress);
 
