@@ -290,6 +290,14 @@ export function packedMessageGroups(element: Uint8Array): [string, number][] | n
   return JSON.parse(inflateRawSync(element.subarray(COUNTED_HEAD, head.entriesAt)).toString('utf8')) as [string, number][];
 }
 
+/**
+ * An error-list element's entries as bytes (encodeFailedRow's JSON joined by line feeds),
+ * inflated in the calling thread; null for one stored as text (one row per element).
+ */
+export function packedFailedBytes(element: Uint8Array): Buffer | null {
+  return element[0] === PACKED_FAILED || element[0] === PACKED_FAILED_COUNTED ? inflateRawSync(packedEntries(element)) : null;
+}
+
 /** A mark-3 element's row count and where its entries start; null for any other element. */
 function countedHead(element: Uint8Array): { rows: number; entriesAt: number } | null {
   if (element[0] !== PACKED_FAILED_COUNTED || element.length < COUNTED_HEAD) return null;

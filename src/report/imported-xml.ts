@@ -11,6 +11,7 @@ import { isFormulaLead, MAX_CELL_CHARS } from './cells.js';
 import { Style } from './xlsx/parts.js';
 import { isXmlSpace } from './xlsx/row-xml.js';
 import { columnLetters } from './xlsx/xml-text.js';
+import { ascii, copyBytes, digits, escapedByte } from './xml-bytes.js';
 
 /** Where the rows' XML goes: room is asked for before each row, then the row's end is told. */
 export interface XmlBytesOut {
@@ -265,29 +266,6 @@ function textBytes(data: Buffer, start: number, stop: number): number {
   return found;
 }
 
-function ascii(buffer: Buffer, at: number, text: string): number {
-  for (let i = 0; i < text.length; i++) buffer[at + i] = text.charCodeAt(i);
-  return at + text.length;
-}
-
-/** A non-negative integer's decimal digits. */
-function digits(buffer: Buffer, at: number, n: number): number {
-  let length = 1;
-  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) length++;
-  for (let i = at + length - 1, rest = n; i >= at; i--, rest = Math.floor(rest / 10)) buffer[i] = 48 + (rest % 10);
-  return at + length;
-}
-
-/** Copies bytes: short runs byte by byte (Buffer.copy makes a view per call), long ones natively. */
-function copyBytes(from: Uint8Array, start: number, stop: number, to: Uint8Array, at: number): number {
-  if (stop - start > 64) {
-    to.set(from.subarray(start, stop), at);
-    return at + stop - start;
-  }
-  for (let i = start; i < stop; i++) to[at++] = from[i]!;
-  return at;
-}
-
 /** Copies text, escaping & < > and CR as xmlText does. */
 function copyEscaped(data: Buffer, start: number, stop: number, buffer: Buffer, at: number): number {
   for (let i = start; i < stop; i++) at = escapedByte(data[i]!, buffer, at);
@@ -302,20 +280,4 @@ function copyEscapedQuoted(data: Buffer, start: number, stop: number, buffer: Bu
     at = escapedByte(b, buffer, at);
   }
   return at;
-}
-
-function escapedByte(b: number, buffer: Buffer, at: number): number {
-  switch (b) {
-    case 0x26:
-      return ascii(buffer, at, '&amp;');
-    case 0x3c:
-      return ascii(buffer, at, '&lt;');
-    case 0x3e:
-      return ascii(buffer, at, '&gt;');
-    case 0x0d:
-      return ascii(buffer, at, '&#xD;');
-    default:
-      buffer[at] = b;
-      return at + 1;
-  }
 }

@@ -1,12 +1,13 @@
 import type { ImportRecord } from '../import-record.js';
 import { compileSchema, type ImportSchema } from '../schema/compile-schema.js';
 import { createRowValidator, type RowValidator } from '../schema/row-validator.js';
-import { decodeFailedRow, packedSuccessBytes, unpackListElementSync } from '../redis/codec.js';
+import { decodeFailedRow, packedFailedBytes, packedSuccessBytes, unpackListElementSync } from '../redis/codec.js';
 import { forEachSuccessRow } from '../chunks/chunk-codec.js';
 import { cell, type CellInput } from './cells.js';
 import { forUploader } from './uploader-text.js';
 import { rowXml } from './xlsx/row-xml.js';
 import { ImportedXmlFromBytes, type XmlBytesOut } from './imported-xml.js';
+import { FailedXmlFromBytes } from './failed-xml.js';
 
 /** The two sheets whose rows come from an outcome list. */
 export type RowsSheet = 'errors' | 'imported';
@@ -16,7 +17,7 @@ export interface RowsSetup {
   readonly record: ImportRecord;
   /** Data rows per sheet before the next one starts. */
   readonly rowsPerSheet: number;
-  /** Imported rows always rendered from their values, never from their bytes (a test compares the two). */
+  /** Rows always rendered from their values, never from their bytes (tests compare the two). */
   readonly fromValuesOnly?: boolean;
 }
 
@@ -52,11 +53,14 @@ export class SheetRowsRenderer {
   private compiled: ImportSchema | null | undefined;
   /** Imported rows rendered from their bytes (undefined until first needed; null when it cannot). */
   private fromBytes: ImportedXmlFromBytes | null | undefined;
+  /** Failed rows rendered from their bytes (null when rows go by their values only). */
+  private readonly failedFromBytes: FailedXmlFromBytes | null;
 
   constructor(setup: RowsSetup) {
     this.record = setup.record;
     this.rowsPerSheet = setup.rowsPerSheet;
     this.fromValuesOnly = setup.fromValuesOnly === true;
+    this.failedFromBytes = this.fromValuesOnly ? null : new FailedXmlFromBytes(setup.record);
   }
 
   /**
@@ -91,12 +95,15 @@ export class SheetRowsRenderer {
       const check = (this.validate ??= this.importValidator())(fields);
       add([row, ...(check.ok ? check.values : fields).map(cell)]);
     };
+    const addFailed = (entry: string): void => {
+      const failed = decodeFailedRow(entry);
+      add([failed.row, failed.line, cell(forUploader(this.record, failed.messages.join('; '))), ...failed.values.map(cell)], ERRORS_TEXT_FROM);
+    };
     for (const element of elements) {
       if (sheet === 'errors') {
-        for (const entry of unpackListElementSync(element)) {
-          const failed = decodeFailedRow(entry);
-          add([failed.row, failed.line, cell(forUploader(this.record, failed.messages.join('; '))), ...failed.values.map(cell)], ERRORS_TEXT_FROM);
-        }
+        const bytes = this.failedFromBytes ? packedFailedBytes(element) : null;
+        if (bytes) this.failedFromBytes!.render(bytes, nextRow, out, addFailed);
+        else for (const entry of unpackListElementSync(element)) addFailed(entry);
         continue;
       }
       if (this.fromBytes === undefined) this.fromBytes = this.fromValuesOnly ? null : ImportedXmlFromBytes.forImport(this.record, this.schema());

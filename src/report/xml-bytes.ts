@@ -1,0 +1,45 @@
+/**
+ * Writing sheet XML straight into bytes (imported-xml.ts, failed-xml.ts): markup, numbers, and
+ * text copied with the few characters XML needs escaped, as xmlText escapes them.
+ */
+
+/** Writes ASCII text (markup); returns where it ends. */
+export function ascii(buffer: Buffer, at: number, text: string): number {
+  for (let i = 0; i < text.length; i++) buffer[at + i] = text.charCodeAt(i);
+  return at + text.length;
+}
+
+/** A non-negative integer's decimal digits. */
+export function digits(buffer: Buffer, at: number, n: number): number {
+  let length = 1;
+  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) length++;
+  for (let i = at + length - 1, rest = n; i >= at; i--, rest = Math.floor(rest / 10)) buffer[i] = 48 + (rest % 10);
+  return at + length;
+}
+
+/** Copies bytes: short runs byte by byte (Buffer.copy makes a view per call), long ones natively. */
+export function copyBytes(from: Uint8Array, start: number, stop: number, to: Uint8Array, at: number): number {
+  if (stop - start > 64) {
+    to.set(from.subarray(start, stop), at);
+    return at + stop - start;
+  }
+  for (let i = start; i < stop; i++) to[at++] = from[i]!;
+  return at;
+}
+
+/** One byte of text, & < > and CR escaped as xmlText escapes them. */
+export function escapedByte(b: number, buffer: Buffer, at: number): number {
+  switch (b) {
+    case 0x26:
+      return ascii(buffer, at, '&amp;');
+    case 0x3c:
+      return ascii(buffer, at, '&lt;');
+    case 0x3e:
+      return ascii(buffer, at, '&gt;');
+    case 0x0d:
+      return ascii(buffer, at, '&#xD;');
+    default:
+      buffer[at] = b;
+      return at + 1;
+  }
+}
