@@ -5,7 +5,7 @@ import { forUploader } from './uploader-text.js';
 import { Style } from './xlsx/parts.js';
 import { isXmlSpace } from './xlsx/row-xml.js';
 import { columnLetters, xmlText } from './xlsx/xml-text.js';
-import { ascii, copyBytes, digits, escapedByte } from './xml-bytes.js';
+import { ascii, copyBytes, digits, escapedByte, KeptDigits } from './xml-bytes.js';
 
 /** A failed row's entry the bytes cannot be rendered from as they are: its text, to be rendered from its values. */
 export type EntryAsValues = (entry: string) => void;
@@ -52,6 +52,8 @@ export class FailedXmlFromBytes {
   private readonly kinds: number[] = [];
   private readonly firsts: number[] = [];
   private readonly lasts: number[] = [];
+  /** The sheet row number of the row being written, for each of its cells' references. */
+  private readonly rowDigits = new KeptDigits();
 
   constructor(private readonly record: Pick<ImportRecord, 'source' | 'target'>) {}
 
@@ -115,6 +117,7 @@ export class FailedXmlFromBytes {
     const problems = cell(forUploader(this.record, messages.join('; '))) as string;
 
     const r = next();
+    this.rowDigits.set(r);
     // A cell's markup is under 96 bytes; an escaped byte takes 5 at most (&amp;), a problem's
     // character 6 (&amp; of a UTF-16 unit's 3 bytes is less).
     const { buffer, at: from } = out.room(256 + 6 * problems.length + 5 * bytes + 96 * starts.length);
@@ -122,18 +125,18 @@ export class FailedXmlFromBytes {
     o = ascii(buffer, o, '<row r="');
     o = digits(buffer, o, r);
     o = ascii(buffer, o, '">');
-    o = this.open(buffer, o, 0, r);
+    o = this.open(buffer, o, 0);
     o = ascii(buffer, o, '"><v>');
     o = copyBytes(data, rowStart, rowEnd, buffer, o);
     o = ascii(buffer, o, '</v></c>');
     if (!noLine) {
-      o = this.open(buffer, o, 1, r);
+      o = this.open(buffer, o, 1);
       o = ascii(buffer, o, '"><v>');
       o = copyBytes(data, lineStart, lineEnd, buffer, o);
       o = ascii(buffer, o, '</v></c>');
     }
     if (problems !== '') {
-      o = this.open(buffer, o, 2, r);
+      o = this.open(buffer, o, 2);
       if (isFormulaLead(problems.charCodeAt(0))) o = ascii(buffer, o, TEXT_STYLE);
       const space = isXmlSpace(problems.charCodeAt(0)) || isXmlSpace(problems.charCodeAt(problems.length - 1));
       o = ascii(buffer, o, space ? '" t="inlineStr"><is><t xml:space="preserve">' : '" t="inlineStr"><is><t>');
@@ -141,7 +144,7 @@ export class FailedXmlFromBytes {
       o = ascii(buffer, o, '</t></is></c>');
     }
     for (let v = 0; v < starts.length; v++) {
-      o = this.open(buffer, o, v + 3, r);
+      o = this.open(buffer, o, v + 3);
       o = ascii(buffer, o, TEXT_STYLE);
       const s = starts[v]!;
       const e = ends[v]!;
@@ -196,10 +199,10 @@ export class FailedXmlFromBytes {
     return -1;
   }
 
-  /** `<c r="D12` for column `column` of row `r`. */
-  private open(buffer: Buffer, at: number, column: number, r: number): number {
+  /** `<c r="D12` for column `column` of the row being written (its number in `rowDigits`). */
+  private open(buffer: Buffer, at: number, column: number): number {
     const open = (this.cellOpen[column] ??= Buffer.from(`<c r="${columnLetters(column)}`, 'latin1'));
-    return digits(buffer, copyBytes(open, 0, open.length, buffer, at), r);
+    return this.rowDigits.copy(buffer, copyBytes(open, 0, open.length, buffer, at));
   }
 }
 

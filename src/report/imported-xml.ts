@@ -11,7 +11,7 @@ import { isFormulaLead, MAX_CELL_CHARS } from './cells.js';
 import { Style } from './xlsx/parts.js';
 import { isXmlSpace } from './xlsx/row-xml.js';
 import { columnLetters } from './xlsx/xml-text.js';
-import { ascii, copyBytes, digits, escapedByte } from './xml-bytes.js';
+import { ascii, copyBytes, digits, escapedByte, KeptDigits } from './xml-bytes.js';
 
 /** Where the rows' XML goes: room is asked for before each row, then the row's end is told. */
 export interface XmlBytesOut {
@@ -63,6 +63,8 @@ export class ImportedXmlFromBytes {
   private readonly escape: Uint8Array;
   private readonly out = newScannedRecord(0);
   private readonly sink: FieldSink = { starts: [], ends: [], kinds: [] };
+  /** The sheet row number of the row being written, for each of its cells' references. */
+  private readonly rowDigits = new KeptDigits();
 
   private constructor(columns: readonly CompiledColumn[], kept: KeepColumns | null) {
     this.columns = columns;
@@ -152,12 +154,13 @@ export class ImportedXmlFromBytes {
       bound += 96 + 5 * length;
     }
     const r = next();
+    this.rowDigits.set(r);
     const { buffer, at: from } = out.room(bound);
     let at = from;
     at = ascii(buffer, at, '<row r="');
     at = digits(buffer, at, r);
     at = ascii(buffer, at, '">');
-    at = this.open(buffer, at, 0, r);
+    at = this.open(buffer, at, 0);
     at = ascii(buffer, at, '"><v>');
     at = digits(buffer, at, row);
     at = ascii(buffer, at, '</v></c>');
@@ -172,7 +175,7 @@ export class ImportedXmlFromBytes {
       }
       if (start === stop) continue; // empty: no value, no cell
       const kind = this.columns[f]!.kind;
-      at = this.open(buffer, at, f + 1, r);
+      at = this.open(buffer, at, f + 1);
       if (kind === 'number') {
         at = ascii(buffer, at, '"><v>');
         // Written as it is when JavaScript writes the number so; else as rowXml writes it.
@@ -195,10 +198,10 @@ export class ImportedXmlFromBytes {
     return true;
   }
 
-  /** `<c r="B12` for column `column` of row `r`. */
-  private open(buffer: Buffer, at: number, column: number, r: number): number {
+  /** `<c r="B12` for column `column` of the row being written (its number in `rowDigits`). */
+  private open(buffer: Buffer, at: number, column: number): number {
     const open = this.cellOpen[column]!;
-    return digits(buffer, copyBytes(open, 0, open.length, buffer, at), r);
+    return this.rowDigits.copy(buffer, copyBytes(open, 0, open.length, buffer, at));
   }
 
   /**

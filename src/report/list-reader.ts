@@ -62,7 +62,7 @@ export interface ImportedRow {
  * by the import's schema, as the worker did before saving them.
  */
 export async function* readImportedRows(redis: Redis, record: ImportRecord, key: string): AsyncGenerator<ImportedRow> {
-  const validate = createRowValidator(record.columns, record.schema ? compileSchema(JSON.parse(record.schema)) : null, { headerWidth: record.keepColumns?.width, trusted: true });
+  const validate = createRowValidator(record.columns, record.schema ? compileSchema(JSON.parse(record.schema), { lazy: true }) : null, { headerWidth: record.keepColumns?.width, trusted: true });
   for await (const entry of readList(redis, key, ENTRY_BATCH)) {
     for (const { row, fields } of decodeSuccessRows(entry, record.keepColumns)) {
       const check = validate(fields);

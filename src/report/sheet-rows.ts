@@ -119,9 +119,12 @@ export class SheetRowsRenderer {
     return createRowValidator(record.columns, this.schema(), { headerWidth: record.keepColumns?.width, trusted: true });
   }
 
-  /** The import's schema, compiled once for both ways of rendering imported rows. */
+  /**
+   * The import's schema, compiled once for both ways of rendering imported rows; ajv's part only
+   * when a row needs it (the enqueue compiled the schema whole: it is known to be valid).
+   */
   private schema(): ImportSchema | null {
-    if (this.compiled === undefined) this.compiled = this.record.schema ? compileSchema(JSON.parse(this.record.schema)) : null;
+    if (this.compiled === undefined) this.compiled = this.record.schema ? compileSchema(JSON.parse(this.record.schema), { lazy: true }) : null;
     return this.compiled;
   }
 }

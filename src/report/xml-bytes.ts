@@ -43,3 +43,20 @@ export function escapedByte(b: number, buffer: Buffer, at: number): number {
       return at + 1;
   }
 }
+
+/** A number's decimal digits, written once and copied many times (a row's number, into each of its cells). */
+export class KeptDigits {
+  private readonly bytes = new Uint8Array(16);
+  private length = 0;
+
+  /** Keeps the digits of the non-negative integer `n`. */
+  set(n: number): void {
+    this.length = digits(this.bytes as Buffer, 0, n);
+  }
+
+  /** Writes the kept digits; returns where they end. */
+  copy(buffer: Buffer, at: number): number {
+    for (let i = 0; i < this.length; i++) buffer[at + i] = this.bytes[i]!;
+    return at + this.length;
+  }
+}
