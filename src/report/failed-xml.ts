@@ -5,7 +5,7 @@ import { forUploader } from './uploader-text.js';
 import { Style } from './xlsx/parts.js';
 import { isXmlSpace } from './xlsx/row-xml.js';
 import { columnLetters, xmlText } from './xlsx/xml-text.js';
-import { ascii, copyBytes, digits, escapedByte, KeptDigits } from './xml-bytes.js';
+import { ascii, copyBytes, digits, escapedByte, KeptDigits, markup, put } from './xml-bytes.js';
 
 /** A failed row's entry the bytes cannot be rendered from as they are: its text, to be rendered from its values. */
 export type EntryAsValues = (entry: string) => void;
@@ -17,7 +17,17 @@ const OPEN = 0x5b;
 const CLOSE = 0x5d;
 const LF = 0x0a;
 /** The Text format's attribute, closing the cell reference before it. */
-const TEXT_STYLE = `" s="${Style.text}`;
+const TEXT_STYLE = markup(`" s="${Style.text}`);
+const ROW_OPEN = markup('<row r="');
+const ROW_OPENED = markup('">');
+const VALUE_OPEN = markup('"><v>');
+const VALUE_CLOSE = markup('</v></c>');
+const TEXT_OPEN = markup('" t="inlineStr"><is><t>');
+const TEXT_OPEN_SPACED = markup('" t="inlineStr"><is><t xml:space="preserve">');
+const TEXT_CLOSE = markup('</t></is></c>');
+const ROW_CLOSE = markup('</row>');
+const EMPTY_CLOSE = markup('"/>');
+
 /**
  * A value's bytes beyond this may hold more characters than a cell takes (cell() cuts them):
  * such a row goes by its values. Its characters (UTF-16 units) are never more than its bytes.
@@ -122,42 +132,42 @@ export class FailedXmlFromBytes {
     // character 6 (&amp; of a UTF-16 unit's 3 bytes is less).
     const { buffer, at: from } = out.room(256 + 6 * problems.length + 5 * bytes + 96 * starts.length);
     let o = from;
-    o = ascii(buffer, o, '<row r="');
+    o = put(buffer, o, ROW_OPEN);
     o = digits(buffer, o, r);
-    o = ascii(buffer, o, '">');
+    o = put(buffer, o, ROW_OPENED);
     o = this.open(buffer, o, 0);
-    o = ascii(buffer, o, '"><v>');
+    o = put(buffer, o, VALUE_OPEN);
     o = copyBytes(data, rowStart, rowEnd, buffer, o);
-    o = ascii(buffer, o, '</v></c>');
+    o = put(buffer, o, VALUE_CLOSE);
     if (!noLine) {
       o = this.open(buffer, o, 1);
-      o = ascii(buffer, o, '"><v>');
+      o = put(buffer, o, VALUE_OPEN);
       o = copyBytes(data, lineStart, lineEnd, buffer, o);
-      o = ascii(buffer, o, '</v></c>');
+      o = put(buffer, o, VALUE_CLOSE);
     }
     if (problems !== '') {
       o = this.open(buffer, o, 2);
-      if (isFormulaLead(problems.charCodeAt(0))) o = ascii(buffer, o, TEXT_STYLE);
+      if (isFormulaLead(problems.charCodeAt(0))) o = put(buffer, o, TEXT_STYLE);
       const space = isXmlSpace(problems.charCodeAt(0)) || isXmlSpace(problems.charCodeAt(problems.length - 1));
-      o = ascii(buffer, o, space ? '" t="inlineStr"><is><t xml:space="preserve">' : '" t="inlineStr"><is><t>');
+      o = put(buffer, o, space ? TEXT_OPEN_SPACED : TEXT_OPEN);
       o += buffer.write(xmlText(problems), o, 'utf8');
-      o = ascii(buffer, o, '</t></is></c>');
+      o = put(buffer, o, TEXT_CLOSE);
     }
     for (let v = 0; v < starts.length; v++) {
       o = this.open(buffer, o, v + 3);
-      o = ascii(buffer, o, TEXT_STYLE);
+      o = put(buffer, o, TEXT_STYLE);
       const s = starts[v]!;
       const e = ends[v]!;
       if (s === e) {
-        o = ascii(buffer, o, '"/>');
+        o = put(buffer, o, EMPTY_CLOSE);
         continue;
       }
       const space = isXmlSpace(firsts[v]!) || isXmlSpace(lasts[v]!);
-      o = ascii(buffer, o, space ? '" t="inlineStr"><is><t xml:space="preserve">' : '" t="inlineStr"><is><t>');
+      o = put(buffer, o, space ? TEXT_OPEN_SPACED : TEXT_OPEN);
       o = kinds[v] === PLAIN ? copyBytes(data, s, e, buffer, o) : copyValue(data, s, e, buffer, o);
-      o = ascii(buffer, o, '</t></is></c>');
+      o = put(buffer, o, TEXT_CLOSE);
     }
-    o = ascii(buffer, o, '</row>');
+    o = put(buffer, o, ROW_CLOSE);
     out.wrote(o);
     return true;
   }

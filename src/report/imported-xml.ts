@@ -11,7 +11,7 @@ import { isFormulaLead, MAX_CELL_CHARS } from './cells.js';
 import { Style } from './xlsx/parts.js';
 import { isXmlSpace } from './xlsx/row-xml.js';
 import { columnLetters } from './xlsx/xml-text.js';
-import { ascii, copyBytes, digits, escapedByte, KeptDigits } from './xml-bytes.js';
+import { ascii, copyBytes, digits, escapedByte, KeptDigits, markup, put } from './xml-bytes.js';
 
 /** Where the rows' XML goes: room is asked for before each row, then the row's end is told. */
 export interface XmlBytesOut {
@@ -29,7 +29,18 @@ export type RowAsText = (row: number, fields: string[]) => void;
 
 const QUOTE = 0x22;
 /** The Text format's attribute, closing the cell reference before it. */
-const TEXT_STYLE = `" s="${Style.text}`;
+const TEXT_STYLE = markup(`" s="${Style.text}`);
+const ROW_OPEN = markup('<row r="');
+const ROW_OPENED = markup('">');
+const VALUE_OPEN = markup('"><v>');
+const VALUE_CLOSE = markup('</v></c>');
+const TEXT_OPEN = markup('" t="inlineStr"><is><t>');
+const TEXT_OPEN_SPACED = markup('" t="inlineStr"><is><t xml:space="preserve">');
+const TEXT_CLOSE = markup('</t></is></c>');
+const ROW_CLOSE = markup('</row>');
+const TRUE_CELL = markup('" t="b"><v>1</v></c>');
+const FALSE_CELL = markup('" t="b"><v>0</v></c>');
+
 const NO_WANTED = new Int32Array(0);
 
 /**
@@ -157,13 +168,13 @@ export class ImportedXmlFromBytes {
     this.rowDigits.set(r);
     const { buffer, at: from } = out.room(bound);
     let at = from;
-    at = ascii(buffer, at, '<row r="');
+    at = put(buffer, at, ROW_OPEN);
     at = digits(buffer, at, r);
-    at = ascii(buffer, at, '">');
+    at = put(buffer, at, ROW_OPENED);
     at = this.open(buffer, at, 0);
-    at = ascii(buffer, at, '"><v>');
+    at = put(buffer, at, VALUE_OPEN);
     at = digits(buffer, at, row);
-    at = ascii(buffer, at, '</v></c>');
+    at = put(buffer, at, VALUE_CLOSE);
     for (let f = 0; f < width; f++) {
       const s = source[f]!;
       let start = starts[s]!;
@@ -177,23 +188,23 @@ export class ImportedXmlFromBytes {
       const kind = this.columns[f]!.kind;
       at = this.open(buffer, at, f + 1);
       if (kind === 'number') {
-        at = ascii(buffer, at, '"><v>');
+        at = put(buffer, at, VALUE_OPEN);
         // Written as it is when JavaScript writes the number so; else as rowXml writes it.
         at = this.escape[f] === 0 ? copyBytes(data, start, stop, buffer, at) : ascii(buffer, at, String(this.numbers[f]));
-        at = ascii(buffer, at, '</v></c>');
+        at = put(buffer, at, VALUE_CLOSE);
       } else if (kind === 'boolean') {
-        at = ascii(buffer, at, this.booleans[f] === 1 ? '" t="b"><v>1</v></c>' : '" t="b"><v>0</v></c>');
+        at = put(buffer, at, this.booleans[f] === 1 ? TRUE_CELL : FALSE_CELL);
       } else {
         const first = data[start]!;
         // Formula-shaped: Text format, as rowXml does.
-        if (isFormulaLead(first)) at = ascii(buffer, at, TEXT_STYLE);
-        at = ascii(buffer, at, isXmlSpace(first) || isXmlSpace(data[stop - 1]!) ? '" t="inlineStr"><is><t xml:space="preserve">' : '" t="inlineStr"><is><t>');
+        if (isFormulaLead(first)) at = put(buffer, at, TEXT_STYLE);
+        at = put(buffer, at, isXmlSpace(first) || isXmlSpace(data[stop - 1]!) ? TEXT_OPEN_SPACED : TEXT_OPEN);
         if (this.escape[f] === 0) at = copyBytes(data, start, stop, buffer, at);
         else at = quoted ? copyEscapedQuoted(data, start, stop, buffer, at) : copyEscaped(data, start, stop, buffer, at);
-        at = ascii(buffer, at, '</t></is></c>');
+        at = put(buffer, at, TEXT_CLOSE);
       }
     }
-    at = ascii(buffer, at, '</row>');
+    at = put(buffer, at, ROW_CLOSE);
     out.wrote(at);
     return true;
   }

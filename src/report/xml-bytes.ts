@@ -3,7 +3,18 @@
  * text copied with the few characters XML needs escaped, as xmlText escapes them.
  */
 
-/** Writes ASCII text (markup); returns where it ends. */
+/** Markup as bytes, to be written by `put`: copying bytes beats reading a string's characters. */
+export function markup(text: string): Uint8Array {
+  return new Uint8Array(Buffer.from(text, 'latin1'));
+}
+
+/** Writes markup made by `markup`; returns where it ends. */
+export function put(buffer: Buffer, at: number, bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) buffer[at + i] = bytes[i]!;
+  return at + bytes.length;
+}
+
+/** Writes ASCII text; returns where it ends. */
 export function ascii(buffer: Buffer, at: number, text: string): number {
   for (let i = 0; i < text.length; i++) buffer[at + i] = text.charCodeAt(i);
   return at + text.length;
