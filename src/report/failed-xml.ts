@@ -2,10 +2,9 @@ import type { ImportRecord } from '../import-record.js';
 import { cell, isFormulaLead } from './cells.js';
 import type { NextRow, XmlBytesOut } from './imported-xml.js';
 import { forUploader } from './uploader-text.js';
-import { Style } from './xlsx/parts.js';
 import { isXmlSpace } from './xlsx/row-xml.js';
 import { columnLetters, xmlText } from './xlsx/xml-text.js';
-import { ascii, copyBytes, digits, escapedByte, KeptDigits, markup, put } from './xml-bytes.js';
+import { copyBytes, escapedByte, KeptDigits, markup, put, ROW_CLOSE, ROW_OPEN, ROW_OPENED, TEXT_CLOSE, TEXT_OPEN, TEXT_OPEN_SPACED, TEXT_STYLE, VALUE_CLOSE, VALUE_OPEN } from './xml-bytes.js';
 
 /** A failed row's entry the bytes cannot be rendered from as they are: its text, to be rendered from its values. */
 export type EntryAsValues = (entry: string) => void;
@@ -16,16 +15,6 @@ const COMMA = 0x2c;
 const OPEN = 0x5b;
 const CLOSE = 0x5d;
 const LF = 0x0a;
-/** The Text format's attribute, closing the cell reference before it. */
-const TEXT_STYLE = markup(`" s="${Style.text}`);
-const ROW_OPEN = markup('<row r="');
-const ROW_OPENED = markup('">');
-const VALUE_OPEN = markup('"><v>');
-const VALUE_CLOSE = markup('</v></c>');
-const TEXT_OPEN = markup('" t="inlineStr"><is><t>');
-const TEXT_OPEN_SPACED = markup('" t="inlineStr"><is><t xml:space="preserve">');
-const TEXT_CLOSE = markup('</t></is></c>');
-const ROW_CLOSE = markup('</row>');
 const EMPTY_CLOSE = markup('"/>');
 
 /**
@@ -133,7 +122,7 @@ export class FailedXmlFromBytes {
     const { buffer, at: from } = out.room(256 + 6 * problems.length + 5 * bytes + 96 * starts.length);
     let o = from;
     o = put(buffer, o, ROW_OPEN);
-    o = digits(buffer, o, r);
+    o = this.rowDigits.copy(buffer, o);
     o = put(buffer, o, ROW_OPENED);
     o = this.open(buffer, o, 0);
     o = put(buffer, o, VALUE_OPEN);

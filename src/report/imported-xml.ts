@@ -8,10 +8,9 @@ import { plainNumber, plainNumberBytes } from '../schema/plain-number.js';
 import { parseRecords } from '../sources/csv-fields.js';
 import { FIELD_PLAIN, FIELD_QUOTED, newScannedRecord, SCAN_RECORD, scanRecord, type FieldSink, type LineEnd, type ScanDialect } from '../sources/csv-scan.js';
 import { isFormulaLead, MAX_CELL_CHARS } from './cells.js';
-import { Style } from './xlsx/parts.js';
 import { isXmlSpace } from './xlsx/row-xml.js';
 import { columnLetters } from './xlsx/xml-text.js';
-import { ascii, copyBytes, digits, escapedByte, KeptDigits, markup, put } from './xml-bytes.js';
+import { ascii, copyBytes, digits, escapedByte, KeptDigits, markup, put, ROW_CLOSE, ROW_OPEN, ROW_OPENED, TEXT_CLOSE, TEXT_OPEN, TEXT_OPEN_SPACED, TEXT_STYLE, VALUE_CLOSE, VALUE_OPEN } from './xml-bytes.js';
 
 /** Where the rows' XML goes: room is asked for before each row, then the row's end is told. */
 export interface XmlBytesOut {
@@ -28,16 +27,6 @@ export type NextRow = () => number;
 export type RowAsText = (row: number, fields: string[]) => void;
 
 const QUOTE = 0x22;
-/** The Text format's attribute, closing the cell reference before it. */
-const TEXT_STYLE = markup(`" s="${Style.text}`);
-const ROW_OPEN = markup('<row r="');
-const ROW_OPENED = markup('">');
-const VALUE_OPEN = markup('"><v>');
-const VALUE_CLOSE = markup('</v></c>');
-const TEXT_OPEN = markup('" t="inlineStr"><is><t>');
-const TEXT_OPEN_SPACED = markup('" t="inlineStr"><is><t xml:space="preserve">');
-const TEXT_CLOSE = markup('</t></is></c>');
-const ROW_CLOSE = markup('</row>');
 const TRUE_CELL = markup('" t="b"><v>1</v></c>');
 const FALSE_CELL = markup('" t="b"><v>0</v></c>');
 
@@ -169,7 +158,7 @@ export class ImportedXmlFromBytes {
     const { buffer, at: from } = out.room(bound);
     let at = from;
     at = put(buffer, at, ROW_OPEN);
-    at = digits(buffer, at, r);
+    at = this.rowDigits.copy(buffer, at);
     at = put(buffer, at, ROW_OPENED);
     at = this.open(buffer, at, 0);
     at = put(buffer, at, VALUE_OPEN);

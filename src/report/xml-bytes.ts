@@ -1,3 +1,5 @@
+import { Style } from './xlsx/parts.js';
+
 /**
  * Writing sheet XML straight into bytes (imported-xml.ts, failed-xml.ts): markup, numbers, and
  * text copied with the few characters XML needs escaped, as xmlText escapes them.
@@ -7,6 +9,18 @@
 export function markup(text: string): Uint8Array {
   return new Uint8Array(Buffer.from(text, 'latin1'));
 }
+
+/** Pieces of a row's markup. */
+export const ROW_OPEN = markup('<row r="');
+export const ROW_OPENED = markup('">');
+export const VALUE_OPEN = markup('"><v>');
+export const VALUE_CLOSE = markup('</v></c>');
+export const TEXT_OPEN = markup('" t="inlineStr"><is><t>');
+export const TEXT_OPEN_SPACED = markup('" t="inlineStr"><is><t xml:space="preserve">');
+export const TEXT_CLOSE = markup('</t></is></c>');
+export const ROW_CLOSE = markup('</row>');
+/** The Text format's attribute, closing the cell reference before it. */
+export const TEXT_STYLE = markup(`" s="${Style.text}`);
 
 /** Writes markup made by `markup`; returns where it ends. */
 export function put(buffer: Buffer, at: number, bytes: Uint8Array): number {
