@@ -233,10 +233,10 @@ export function decodeFailedRow(text: string): FailedRowEntry {
 
 /** A chunk's success entry (encodeSuccessEntry) as stored: packed (PACKED_SUCCESS_HEADED). */
 export function packSuccessEntry(entry: string): Buffer {
-  const first = entry.indexOf('\n');
-  const second = first < 0 ? -1 : entry.indexOf('\n', first + 1);
-  const headEnd = first < 0 ? entry.length : second >= 0 && second - first <= HEAD_LINE_LIMIT ? second + 1 : first + 1;
-  return packHeaded(Buffer.from(entry.slice(0, headEnd), 'utf8'), Buffer.from(entry.slice(headEnd), 'utf8'));
+  const newline = entry.indexOf('\n');
+  // Not an entry encodeSuccessEntry makes: kept whole in the head.
+  if (newline < 0) return packHeaded(Buffer.from(entry, 'utf8'), Buffer.alloc(0));
+  return packSuccess(entry.slice(0, newline), Buffer.from(entry.slice(newline + 1), 'utf8'));
 }
 
 /**
@@ -244,9 +244,14 @@ export function packSuccessEntry(entry: string): Buffer {
  * (ChunkEntryRead.payloadBytes): the same element, without encoding the payload's text again.
  */
 export function packSuccessPayload(failedIndexes: readonly number[], payload: Buffer): Buffer {
+  return packSuccess(successHeader(failedIndexes), payload);
+}
+
+/** A success entry of first line `header` and payload `payload`, packed. */
+function packSuccess(header: string, payload: Buffer): Buffer {
   const line = payload.indexOf(10);
   const headEnd = line >= 0 && line < HEAD_LINE_LIMIT ? line + 1 : 0;
-  const head = Buffer.concat([Buffer.from(`${successHeader(failedIndexes)}\n`, 'latin1'), payload.subarray(0, headEnd)]);
+  const head = Buffer.concat([Buffer.from(`${header}\n`, 'utf8'), payload.subarray(0, headEnd)]);
   return packHeaded(head, payload.subarray(headEnd));
 }
 
@@ -343,7 +348,7 @@ const HEAD_BYTES = 4096;
  */
 export function listElementRows(element: Uint8Array, successRows: (entryStart: string, whole: boolean) => number | null): number {
   if (!isPacked(element)) {
-    const text = Buffer.from(element.buffer, element.byteOffset, element.byteLength).toString('utf8');
+    const text = utf8Text(element);
     return text.startsWith(SUCCESS_MARK) ? successRows(text, true)! : 1;
   }
   const counted = countedHead(element);
@@ -367,7 +372,7 @@ export function listElementRows(element: Uint8Array, successRows: (entryStart: s
 
 /** unpackListElement in the calling thread: for a worker thread, whose own thread is the spare one. */
 export function unpackListElementSync(element: Uint8Array): string[] {
-  if (!isPacked(element)) return [Buffer.from(element.buffer, element.byteOffset, element.byteLength).toString('utf8')];
+  if (!isPacked(element)) return [utf8Text(element)];
   if (element[0] === PACKED_SUCCESS_HEADED) return [packedSuccessBytes(element)!.toString('utf8')];
   const text = inflateRawSync(packedEntries(element)).toString('utf8');
   if (element[0] === PACKED_SUCCESS) return [text];

@@ -1,10 +1,11 @@
 import type { ImportRecord } from '../import-record.js';
-import { cell, isFormulaLead } from './cells.js';
+import { cell } from './cells.js';
 import type { NextRow, XmlBytesOut } from './imported-xml.js';
 import { forUploader } from './uploader-text.js';
-import { isXmlSpace } from './xlsx/row-xml.js';
-import { columnLetters, xmlText } from './xlsx/xml-text.js';
-import { copyBytes, escapedByte, KeptDigits, markup, put, ROW_CLOSE, ROW_OPEN, ROW_OPENED, TEXT_CLOSE, TEXT_OPEN, TEXT_OPEN_SPACED, TEXT_STYLE, VALUE_CLOSE, VALUE_OPEN } from './xml-bytes.js';
+import { Style } from './xlsx/parts.js';
+import { cellXml, isXmlSpace } from './xlsx/row-xml.js';
+import { columnLetters } from './xlsx/xml-text.js';
+import { copyBytes, escapedByte, markup, put, ROW_CLOSE, RowMarkup, TEXT_CLOSE, TEXT_OPEN, TEXT_OPEN_SPACED, TEXT_STYLE, VALUE_CLOSE, VALUE_OPEN } from './xml-bytes.js';
 
 /** A failed row's entry the bytes cannot be rendered from as they are: its text, to be rendered from its values. */
 export type EntryAsValues = (entry: string) => void;
@@ -16,6 +17,9 @@ const OPEN = 0x5b;
 const CLOSE = 0x5d;
 const LF = 0x0a;
 const EMPTY_CLOSE = markup('"/>');
+/** Column of the Errors sheet holding a row's problems (after Row and Line). */
+const PROBLEMS_COLUMN = 2;
+const PROBLEMS_LETTERS = columnLetters(PROBLEMS_COLUMN);
 
 /**
  * A value's bytes beyond this may hold more characters than a cell takes (cell() cuts them):
@@ -23,12 +27,10 @@ const EMPTY_CLOSE = markup('"/>');
  */
 const MAX_VALUE_BYTES = 32_767;
 
-/** What the scan of a JSON string found (valueScan). */
+/** What the scan of a JSON string found (valueScan): nothing to undo or escape. */
 const PLAIN = 0;
 /** Has an escape or a character XML escapes: written by copyValue. */
 const NEEDS_WORK = 1;
-/** Holds what only the values path writes right (\u escapes, \b, \f, U+FFFE, U+FFFF): the row goes by its values. */
-const BEYOND = 2;
 
 /**
  * The Errors sheet's rows straight from the bytes of a chunk's failed rows (encodeFailedRow's
@@ -40,9 +42,8 @@ const BEYOND = 2;
  * takes, any other shape) goes to `asValues` whole.
  */
 export class FailedXmlFromBytes {
-  /** Per column of the sheet: `<c r="D`. */
-  private readonly cellOpen: Buffer[] = [];
-  /** The value being scanned: its first and last characters once unescaped. */
+  /** The value scanned last (valueScan): its kind, and its first and last characters once unescaped. */
+  private kindFound = PLAIN;
   private first = 0;
   private last = 0;
   /** The row being written: where each value's text is (inside its quotes) and how it reads. */
@@ -51,8 +52,8 @@ export class FailedXmlFromBytes {
   private readonly kinds: number[] = [];
   private readonly firsts: number[] = [];
   private readonly lasts: number[] = [];
-  /** The sheet row number of the row being written, for each of its cells' references. */
-  private readonly rowDigits = new KeptDigits();
+  /** The row's opening markup and its cells' references. */
+  private readonly markup = new RowMarkup();
 
   constructor(private readonly record: Pick<ImportRecord, 'source' | 'target'>) {}
 
@@ -88,12 +89,10 @@ export class FailedXmlFromBytes {
       for (;;) {
         if (data[at] !== QUOTE) return false;
         const close = this.valueScan(data, at + 1, end);
-        if (close < 0) return false;
-        const kind = close === -2 ? BEYOND : this.kindFound;
-        if (kind === BEYOND || close - at - 1 > MAX_VALUE_BYTES) return false;
+        if (close < 0 || close - at - 1 > MAX_VALUE_BYTES) return false;
         starts.push(at + 1);
         ends.push(close);
-        kinds.push(kind);
+        kinds.push(this.kindFound);
         firsts.push(this.first);
         lasts.push(this.last);
         bytes += close - at;
@@ -116,34 +115,22 @@ export class FailedXmlFromBytes {
     const problems = cell(forUploader(this.record, messages.join('; '))) as string;
 
     const r = next();
-    this.rowDigits.set(r);
     // A cell's markup is under 96 bytes; an escaped byte takes 5 at most (&amp;), a problem's
     // character 6 (&amp; of a UTF-16 unit's 3 bytes is less).
     const { buffer, at: from } = out.room(256 + 6 * problems.length + 5 * bytes + 96 * starts.length);
-    let o = from;
-    o = put(buffer, o, ROW_OPEN);
-    o = this.rowDigits.copy(buffer, o);
-    o = put(buffer, o, ROW_OPENED);
-    o = this.open(buffer, o, 0);
-    o = put(buffer, o, VALUE_OPEN);
+    let o = this.markup.startRow(buffer, from, r);
     o = copyBytes(data, rowStart, rowEnd, buffer, o);
     o = put(buffer, o, VALUE_CLOSE);
     if (!noLine) {
-      o = this.open(buffer, o, 1);
+      o = this.markup.openCell(buffer, o, 1);
       o = put(buffer, o, VALUE_OPEN);
       o = copyBytes(data, lineStart, lineEnd, buffer, o);
       o = put(buffer, o, VALUE_CLOSE);
     }
-    if (problems !== '') {
-      o = this.open(buffer, o, 2);
-      if (isFormulaLead(problems.charCodeAt(0))) o = put(buffer, o, TEXT_STYLE);
-      const space = isXmlSpace(problems.charCodeAt(0)) || isXmlSpace(problems.charCodeAt(problems.length - 1));
-      o = put(buffer, o, space ? TEXT_OPEN_SPACED : TEXT_OPEN);
-      o += buffer.write(xmlText(problems), o, 'utf8');
-      o = put(buffer, o, TEXT_CLOSE);
-    }
+    // Short text that went through forUploader: written as rowXml writes it.
+    o += buffer.write(cellXml(PROBLEMS_LETTERS + r, problems, Style.plain, false), o, 'utf8');
     for (let v = 0; v < starts.length; v++) {
-      o = this.open(buffer, o, v + 3);
+      o = this.markup.openCell(buffer, o, v + 3);
       o = put(buffer, o, TEXT_STYLE);
       const s = starts[v]!;
       const e = ends[v]!;
@@ -161,13 +148,11 @@ export class FailedXmlFromBytes {
     return true;
   }
 
-  /** What valueScan found of the last value. */
-  private kindFound = PLAIN;
-
   /**
    * Scans the JSON string starting at `from` (after its opening quote): returns the index of its
-   * closing quote, -1 when there is none, -2 when it holds what only the values path writes
-   * right; notes its kind and its first and last characters once unescaped.
+   * closing quote; -1 when there is none, or when it holds what only the values path writes right
+   * (\u escapes, \b, \f, U+FFFE, U+FFFF). Notes its kind and its first and last characters once
+   * unescaped.
    */
   private valueScan(data: Buffer, from: number, end: number): number {
     let kind = PLAIN;
@@ -187,22 +172,17 @@ export class FailedXmlFromBytes {
         else if (e === 0x74) b = 0x09;
         else if (e === 0x72) b = 0x0d;
         else if (e === QUOTE || e === BACKSLASH || e === 0x2f) b = e;
-        else return -2; // \u, \b, \f: what xmlText replaces or JSON escapes by code
+        else return -1; // \u, \b, \f: what xmlText replaces or JSON escapes by code
         kind = NEEDS_WORK;
       } else if (b === 0x26 || b === 0x3c || b === 0x3e) kind = NEEDS_WORK;
-      else if (b === 0xef && data[i + 1] === 0xbf && (data[i + 2] === 0xbe || data[i + 2] === 0xbf)) return -2;
-      else if (b < 0x20) return -2; // never raw in JSON
+      else if (b === 0xef && data[i + 1] === 0xbf && (data[i + 2] === 0xbe || data[i + 2] === 0xbf)) return -1;
+      else if (b < 0x20) return -1; // never raw in JSON
       if (first < 0) first = b;
       last = b;
     }
     return -1;
   }
 
-  /** `<c r="D12` for column `column` of the row being written (its number in `rowDigits`). */
-  private open(buffer: Buffer, at: number, column: number): number {
-    const open = (this.cellOpen[column] ??= Buffer.from(`<c r="${columnLetters(column)}`, 'latin1'));
-    return this.rowDigits.copy(buffer, copyBytes(open, 0, open.length, buffer, at));
-  }
 }
 
 /** Where a non-negative JSON integer starting at `from` ends; -1 when there is none. */

@@ -9,8 +9,7 @@ import { parseRecords } from '../sources/csv-fields.js';
 import { FIELD_PLAIN, FIELD_QUOTED, newScannedRecord, SCAN_RECORD, scanRecord, type FieldSink, type LineEnd, type ScanDialect } from '../sources/csv-scan.js';
 import { isFormulaLead, MAX_CELL_CHARS } from './cells.js';
 import { isXmlSpace } from './xlsx/row-xml.js';
-import { columnLetters } from './xlsx/xml-text.js';
-import { ascii, copyBytes, digits, escapedByte, KeptDigits, markup, put, ROW_CLOSE, ROW_OPEN, ROW_OPENED, TEXT_CLOSE, TEXT_OPEN, TEXT_OPEN_SPACED, TEXT_STYLE, VALUE_CLOSE, VALUE_OPEN } from './xml-bytes.js';
+import { ascii, copyBytes, digits, escapedByte, markup, put, ROW_CLOSE, RowMarkup, TEXT_CLOSE, TEXT_OPEN, TEXT_OPEN_SPACED, TEXT_STYLE, VALUE_CLOSE, VALUE_OPEN } from './xml-bytes.js';
 
 /** Where the rows' XML goes: room is asked for before each row, then the row's end is told. */
 export interface XmlBytesOut {
@@ -46,8 +45,6 @@ const NO_WANTED = new Int32Array(0);
  * or boolean the check refuses, another width) goes to `asText` with its fields.
  */
 export class ImportedXmlFromBytes {
-  /** Per column of the sheet (Row first, then the import's columns): `<c r="B`. */
-  private readonly cellOpen: Buffer[];
   private readonly columns: readonly CompiledColumn[];
   private readonly width: number;
   /** The import's columns kept from the file's (ignored columns left out), or null when all are. */
@@ -63,8 +60,8 @@ export class ImportedXmlFromBytes {
   private readonly escape: Uint8Array;
   private readonly out = newScannedRecord(0);
   private readonly sink: FieldSink = { starts: [], ends: [], kinds: [] };
-  /** The sheet row number of the row being written, for each of its cells' references. */
-  private readonly rowDigits = new KeptDigits();
+  /** The row's opening markup and its cells' references. */
+  private readonly markup = new RowMarkup();
 
   private constructor(columns: readonly CompiledColumn[], kept: KeepColumns | null) {
     this.columns = columns;
@@ -75,7 +72,6 @@ export class ImportedXmlFromBytes {
     this.booleans = new Uint8Array(columns.length);
     this.numbers = new Float64Array(columns.length);
     this.escape = new Uint8Array(columns.length);
-    this.cellOpen = Array.from({ length: columns.length + 1 }, (_, i) => Buffer.from(`<c r="${columnLetters(i)}`, 'latin1'));
   }
 
   /** Null when the import is beyond it (see the class). `schema` is the record's, compiled. */
@@ -153,15 +149,10 @@ export class ImportedXmlFromBytes {
       // A cell's markup is under 96 bytes; a character escaped takes 5 at most.
       bound += 96 + 5 * length;
     }
+    // The row's number first: a new sheet may start with it, before room is asked for.
     const r = next();
-    this.rowDigits.set(r);
     const { buffer, at: from } = out.room(bound);
-    let at = from;
-    at = put(buffer, at, ROW_OPEN);
-    at = this.rowDigits.copy(buffer, at);
-    at = put(buffer, at, ROW_OPENED);
-    at = this.open(buffer, at, 0);
-    at = put(buffer, at, VALUE_OPEN);
+    let at = this.markup.startRow(buffer, from, r);
     at = digits(buffer, at, row);
     at = put(buffer, at, VALUE_CLOSE);
     for (let f = 0; f < width; f++) {
@@ -175,7 +166,7 @@ export class ImportedXmlFromBytes {
       }
       if (start === stop) continue; // empty: no value, no cell
       const kind = this.columns[f]!.kind;
-      at = this.open(buffer, at, f + 1);
+      at = this.markup.openCell(buffer, at, f + 1);
       if (kind === 'number') {
         at = put(buffer, at, VALUE_OPEN);
         // Written as it is when JavaScript writes the number so; else as rowXml writes it.
@@ -196,12 +187,6 @@ export class ImportedXmlFromBytes {
     at = put(buffer, at, ROW_CLOSE);
     out.wrote(at);
     return true;
-  }
-
-  /** `<c r="B12` for column `column` of the row being written (its number in `rowDigits`). */
-  private open(buffer: Buffer, at: number, column: number): number {
-    const open = this.cellOpen[column]!;
-    return this.rowDigits.copy(buffer, copyBytes(open, 0, open.length, buffer, at));
   }
 
   /**

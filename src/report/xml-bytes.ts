@@ -1,4 +1,5 @@
 import { Style } from './xlsx/parts.js';
+import { columnLetters } from './xlsx/xml-text.js';
 
 /**
  * Writing sheet XML straight into bytes (imported-xml.ts, failed-xml.ts): markup, numbers, and
@@ -69,18 +70,31 @@ export function escapedByte(b: number, buffer: Buffer, at: number): number {
   }
 }
 
-/** A number's decimal digits, written once and copied many times (a row's number, into each of its cells). */
-export class KeptDigits {
+/**
+ * A row's opening markup and its cells' references: `<row r="12"><c r="A12"><v>` to start the
+ * row (its first cell holds the row's number in the file), `<c r="D12` to open any other cell.
+ * The row's number is written once and copied into each reference.
+ */
+export class RowMarkup {
+  /** Per column of the sheet: `<c r="D`, made when first needed. */
+  private readonly cellOpen: Uint8Array[] = [];
   private readonly bytes = new Uint8Array(16);
   private length = 0;
 
-  /** Keeps the digits of the non-negative integer `n`. */
-  set(n: number): void {
-    this.length = digits(this.bytes as Buffer, 0, n);
+  /** Starts sheet row `r`: writes up to the first cell's value; returns where it ends. */
+  startRow(buffer: Buffer, at: number, r: number): number {
+    this.length = digits(this.bytes as Buffer, 0, r);
+    at = this.rowNumber(buffer, put(buffer, at, ROW_OPEN));
+    return put(buffer, this.openCell(buffer, put(buffer, at, ROW_OPENED), 0), VALUE_OPEN);
   }
 
-  /** Writes the kept digits; returns where they end. */
-  copy(buffer: Buffer, at: number): number {
+  /** `<c r="D12` for column `column` of the row started last. */
+  openCell(buffer: Buffer, at: number, column: number): number {
+    const open = (this.cellOpen[column] ??= markup(`<c r="${columnLetters(column)}`));
+    return this.rowNumber(buffer, put(buffer, at, open));
+  }
+
+  private rowNumber(buffer: Buffer, at: number): number {
     for (let i = 0; i < this.length; i++) buffer[at + i] = this.bytes[i]!;
     return at + this.length;
   }

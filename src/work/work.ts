@@ -4,7 +4,7 @@ import { DEFAULT_CONCURRENCY, DEFAULT_GIVE_UP_AFTER_MS, DEFAULT_PREFIX, DEFAULT_
 import { errorMessage, ImporterError } from '../errors.js';
 import { enqueueStalled, readRecord, resumable } from '../import-record.js';
 import { globalKeys, importKeys, CHUNK_GROUP } from '../redis/keys.js';
-import { chunkFromEntryId, encodeSuccessEntry, packFailedRows, packSuccessEntry, packSuccessPayload } from '../redis/codec.js';
+import { chunkFromEntryId, packFailedRows, packSuccessPayload } from '../redis/codec.js';
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
 import { replicated } from '../redis/replication.js';
 import { openTarget } from '../targets/open-target.js';
@@ -484,12 +484,7 @@ class WorkerPool {
     const keys = fetched.context.keys;
     // Packed here so that Redis stores each chunk's outcome compactly: the payload travels back
     // compressed rather than being copied from the chunk by the script.
-    const succeeded =
-      outcome.importedRows === 0
-        ? ''
-        : fetched.payloadBytes
-          ? packSuccessPayload(outcome.failedIndexes, fetched.payloadBytes)
-          : packSuccessEntry(encodeSuccessEntry(outcome.failedIndexes, chunk.payload));
+    const succeeded = outcome.importedRows === 0 ? '' : packSuccessPayload(outcome.failedIndexes, fetched.payloadBytes ?? Buffer.from(chunk.payload, 'utf8'));
     const failed = outcome.failed.entries.length === 0 ? null : packFailedRows(outcome.failed.entries, outcome.failed.groups);
     return (await runScript(
       this.options.redis,

@@ -20,29 +20,27 @@ const LETTERS: string[] = [];
 /**
  * One `<row>` of SpreadsheetML, row number `r`. `styles` gives each column's look (plain when
  * absent); columns from `textFrom` on get the Text format whatever they hold, empty ones included
- * (a person types into them). A string is always a string cell (inline), never a formula, and a
- * formula-shaped one also gets the Text format so that editing it in Excel keeps it text.
+ * (a person types into them).
  */
 export function rowXml(r: number, values: readonly CellInput[], styles: readonly StyleId[] = [], textFrom = Infinity): string {
   let xml = `<row r="${r}">`;
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i];
-    let style: StyleId = styles[i] ?? Style.plain;
-    if (i >= textFrom || (typeof value === 'string' && isFormulaShaped(value))) style = asText(style);
-    const s = style === Style.plain ? '' : ` s="${style}"`;
-    const ref = (LETTERS[i] ??= columnLetters(i)) + r;
-    if (value === null || value === undefined || value === '') {
-      if (s !== '') xml += `<c r="${ref}"${s}/>`;
-    } else if (typeof value === 'number' && Number.isFinite(value)) {
-      xml += `<c r="${ref}"${s}><v>${value}</v></c>`;
-    } else if (typeof value === 'boolean') {
-      xml += `<c r="${ref}"${s} t="b"><v>${value ? 1 : 0}</v></c>`;
-    } else {
-      const text = String(value);
-      // Without it Excel drops the spaces, tabs and line breaks a value starts or ends with.
-      const space = isXmlSpace(text.charCodeAt(0)) || isXmlSpace(text.charCodeAt(text.length - 1)) ? ' xml:space="preserve"' : '';
-      xml += `<c r="${ref}"${s} t="inlineStr"><is><t${space}>${xmlText(text)}</t></is></c>`;
-    }
-  }
+  for (let i = 0; i < values.length; i++) xml += cellXml((LETTERS[i] ??= columnLetters(i)) + r, values[i], styles[i] ?? Style.plain, i >= textFrom);
   return `${xml}</row>`;
+}
+
+/**
+ * One cell, `ref` (such as `C12`), in `style`, with the Text format too when `asText`. A string is
+ * always a string cell (inline), never a formula, and a formula-shaped one also gets the Text
+ * format so that editing it in Excel keeps it text. An empty cell is written only for its format.
+ */
+export function cellXml(ref: string, value: CellInput | undefined, style: StyleId, asTextFormat: boolean): string {
+  if (asTextFormat || (typeof value === 'string' && isFormulaShaped(value))) style = asText(style);
+  const s = style === Style.plain ? '' : ` s="${style}"`;
+  if (value === null || value === undefined || value === '') return s === '' ? '' : `<c r="${ref}"${s}/>`;
+  if (typeof value === 'number' && Number.isFinite(value)) return `<c r="${ref}"${s}><v>${value}</v></c>`;
+  if (typeof value === 'boolean') return `<c r="${ref}"${s} t="b"><v>${value ? 1 : 0}</v></c>`;
+  const text = String(value);
+  // Without it Excel drops the spaces, tabs and line breaks a value starts or ends with.
+  const space = isXmlSpace(text.charCodeAt(0)) || isXmlSpace(text.charCodeAt(text.length - 1)) ? ' xml:space="preserve"' : '';
+  return `<c r="${ref}"${s} t="inlineStr"><is><t${space}>${xmlText(text)}</t></is></c>`;
 }
