@@ -94,6 +94,9 @@ describe('the streaming XLSX writer', () => {
     expect(sheet).toContain('<t>=SUM(A1)</t>');
     // No character XML 1.0 forbids, whatever the input held.
     expect(sheet).not.toMatch(/[\x00-\x08\x0B\x0C\x0E-\x1F]/);
+    // ASCII: characters beyond it as references, one per code point (never a surrogate's).
+    expect(sheet).not.toMatch(/[^\x00-\x7F]/);
+    expect(sheet).toContain('<t>Zo&#xEB; &#x674E; &#x645;&#x62D;&#x645;&#x62F; &#x1F600;</t>');
   });
 
   it('writes a row wider than its batch whole, between rows that are batched', async () => {

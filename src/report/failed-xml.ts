@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { ImportRecord } from '../import-record.js';
 import { cell } from './cells.js';
 import type { NextRow, XmlBytesOut } from './imported-xml.js';
@@ -5,7 +6,7 @@ import { forUploader } from './uploader-text.js';
 import { Style } from './xlsx/parts.js';
 import { cellXml, isXmlSpace } from './xlsx/row-xml.js';
 import { columnLetters } from './xlsx/xml-text.js';
-import { copyBytes, escapedByte, markup, put, ROW_CLOSE, RowMarkup, TEXT_CLOSE, TEXT_OPEN, TEXT_OPEN_SPACED, TEXT_STYLE, VALUE_CLOSE, VALUE_OPEN } from './xml-bytes.js';
+import { charReference, copyBytes, escapedByte, markup, put, ROW_CLOSE, RowMarkup, TEXT_CLOSE, TEXT_OPEN, TEXT_OPEN_SPACED, TEXT_STYLE, utf8Length, VALUE_CLOSE, VALUE_OPEN } from './xml-bytes.js';
 
 /** A failed row's entry the bytes cannot be rendered from as they are: its text, to be rendered from its values. */
 export type EntryAsValues = (entry: string) => void;
@@ -29,13 +30,14 @@ const MAX_VALUE_BYTES = 32_767;
 
 /** What the scan of a JSON string found (valueScan): nothing to undo or escape. */
 const PLAIN = 0;
-/** Has an escape or a character XML escapes: written by copyValue. */
+/** Has an escape, a character XML escapes or one beyond ASCII: written by copyValue. */
 const NEEDS_WORK = 1;
 
 /**
  * The Errors sheet's rows straight from the bytes of a chunk's failed rows (encodeFailedRow's
  * JSON, `[row, line, [values], [messages]]`, one a line): the file's values are copied into the
- * sheet's XML with JSON's escapes undone and the few characters XML needs escaped; the messages,
+ * sheet's XML with JSON's escapes undone, the few characters XML needs escaped and the
+ * characters beyond ASCII as references (xml-bytes.ts); the messages,
  * a short text that goes through forUploader, are read as text. The same XML as rowXml on the
  * row's values (SheetRowsRenderer's values path, which a test compares it with), without a
  * string per value or row. An entry it is unsure of (a \u escape, a value longer than a cell
@@ -59,11 +61,13 @@ export class FailedXmlFromBytes {
 
   /** Renders every entry of `text` (entries joined by line feeds). */
   render(text: Buffer, next: NextRow, out: XmlBytesOut, asValues: EntryAsValues): void {
+    // Bytes that are not UTF-8 (no worker writes them): the values path reads them as text.
+    const readable = isUtf8(text);
     let start = 0;
     while (start < text.length) {
       let end = text.indexOf(LF, start);
       if (end < 0) end = text.length;
-      if (!this.writeEntry(text, start, end, next, out)) asValues(text.toString('utf8', start, end));
+      if (!readable || !this.writeEntry(text, start, end, next, out)) asValues(text.toString('utf8', start, end));
       start = end + 1;
     }
   }
@@ -115,9 +119,10 @@ export class FailedXmlFromBytes {
     const problems = cell(forUploader(this.record, messages.join('; '))) as string;
 
     const r = next();
-    // A cell's markup is under 96 bytes; an escaped byte takes 5 at most (&amp;), a problem's
-    // character 6 (&amp; of a UTF-16 unit's 3 bytes is less).
-    const { buffer, at: from } = out.room(256 + 6 * problems.length + 5 * bytes + 96 * starts.length);
+    // A cell's markup is under 96 bytes; an escaped byte takes 5 at most (&amp;; a character
+    // beyond ASCII, 2 to 4 bytes, takes 7 to 10 as a reference), a problem's UTF-16 unit 8
+    // (&#xFFFD;).
+    const { buffer, at: from } = out.room(256 + 8 * problems.length + 5 * bytes + 96 * starts.length);
     let o = this.markup.startRow(buffer, from, r);
     o = copyBytes(data, rowStart, rowEnd, buffer, o);
     o = put(buffer, o, VALUE_CLOSE);
@@ -174,8 +179,10 @@ export class FailedXmlFromBytes {
         else if (e === QUOTE || e === BACKSLASH || e === 0x2f) b = e;
         else return -1; // \u, \b, \f: what xmlText replaces or JSON escapes by code
         kind = NEEDS_WORK;
+      } else if (b >= 0x80) {
+        if (b === 0xef && data[i + 1] === 0xbf && (data[i + 2] === 0xbe || data[i + 2] === 0xbf)) return -1;
+        kind = NEEDS_WORK; // written as references
       } else if (b === 0x26 || b === 0x3c || b === 0x3e) kind = NEEDS_WORK;
-      else if (b === 0xef && data[i + 1] === 0xbf && (data[i + 2] === 0xbe || data[i + 2] === 0xbf)) return -1;
       else if (b < 0x20) return -1; // never raw in JSON
       if (first < 0) first = b;
       last = b;
@@ -193,13 +200,20 @@ function integerEnd(data: Buffer, from: number, end: number): number {
   return i;
 }
 
-/** Copies a JSON string's inside (valueScan found it fit), undoing its escapes and escaping & < > CR for XML. */
+/**
+ * Copies a JSON string's inside (valueScan found it fit), undoing its escapes, escaping & < > CR
+ * for XML and writing the characters beyond ASCII as references (the text is valid UTF-8).
+ */
 function copyValue(data: Buffer, start: number, stop: number, buffer: Buffer, at: number): number {
   for (let i = start; i < stop; i++) {
     let b = data[i]!;
     if (b === BACKSLASH) {
       const e = data[++i]!;
       b = e === 0x6e ? LF : e === 0x74 ? 0x09 : e === 0x72 ? 0x0d : e;
+    } else if (b >= 0x80) {
+      at = charReference(data, i, buffer, at);
+      i += utf8Length(b) - 1;
+      continue;
     }
     at = escapedByte(b, buffer, at);
   }

@@ -9,7 +9,7 @@ import { parseRecords } from '../sources/csv-fields.js';
 import { FIELD_PLAIN, FIELD_QUOTED, newScannedRecord, SCAN_RECORD, scanRecord, type FieldSink, type LineEnd, type ScanDialect } from '../sources/csv-scan.js';
 import { isFormulaLead, MAX_CELL_CHARS } from './cells.js';
 import { isXmlSpace } from './xlsx/row-xml.js';
-import { ascii, copyBytes, digits, escapedByte, markup, put, ROW_CLOSE, RowMarkup, TEXT_CLOSE, TEXT_OPEN, TEXT_OPEN_SPACED, TEXT_STYLE, VALUE_CLOSE, VALUE_OPEN } from './xml-bytes.js';
+import { ascii, charReference, copyBytes, copyEscaped, digits, escapedByte, markup, put, ROW_CLOSE, RowMarkup, TEXT_CLOSE, TEXT_OPEN, TEXT_OPEN_SPACED, TEXT_STYLE, utf8Length, VALUE_CLOSE, VALUE_OPEN } from './xml-bytes.js';
 
 /** Where the rows' XML goes: room is asked for before each row, then the row's end is told. */
 export interface XmlBytesOut {
@@ -34,7 +34,8 @@ const NO_WANTED = new Int32Array(0);
 /**
  * The Imported sheet's rows straight from a success-list element's bytes: the chunk's own CSV
  * text, scanned where it lies (csv-scan.ts, the enqueue's own scanner) and copied into the
- * sheet's XML with the few characters XML needs escaped, numbers and booleans typed by the
+ * sheet's XML with the few characters XML needs escaped and the characters beyond ASCII as
+ * references (xml-bytes.ts), numbers and booleans typed by the
  * import's schema. The same XML as rowXml on the rows' values (SheetRowsRenderer's text path,
  * which a test compares it with), at a fraction of the CPU: no string per chunk, field or row.
  *
@@ -237,8 +238,8 @@ const NEEDS_ESCAPING = 1;
 const NOT_WRITABLE = 2;
 
 /**
- * Whether a text field's bytes can be copied as they are (WRITABLE), with & < > CR escaped
- * (NEEDS_ESCAPING), or not at all (NOT_WRITABLE: a character XML cannot hold, C0 controls but
+ * Whether a text field's bytes can be copied as they are (WRITABLE), with & < > CR escaped and
+ * the characters beyond ASCII as references (NEEDS_ESCAPING), or not at all (NOT_WRITABLE: a character XML cannot hold, C0 controls but
  * tab and LF, U+FFFE and U+FFFF, which are EF BF BE and EF BF BF in UTF-8).
  */
 function textBytes(data: Buffer, start: number, stop: number): number {
@@ -248,24 +249,24 @@ function textBytes(data: Buffer, start: number, stop: number): number {
     if (b < 0x20) {
       if (b === 13) found = NEEDS_ESCAPING;
       else if (b !== 9 && b !== 10) return NOT_WRITABLE;
+    } else if (b >= 0x80) {
+      if (b === 0xef && data[i + 1] === 0xbf && (data[i + 2] === 0xbe || data[i + 2] === 0xbf)) return NOT_WRITABLE;
+      found = NEEDS_ESCAPING; // written as references
     } else if (b === 0x26 || b === 0x3c || b === 0x3e) found = NEEDS_ESCAPING;
-    else if (b === 0xef && data[i + 1] === 0xbf && (data[i + 2] === 0xbe || data[i + 2] === 0xbf)) return NOT_WRITABLE;
   }
   return found;
 }
 
-/** Copies text, escaping & < > and CR as xmlText does. */
-function copyEscaped(data: Buffer, start: number, stop: number, buffer: Buffer, at: number): number {
-  for (let i = start; i < stop; i++) at = escapedByte(data[i]!, buffer, at);
-  return at;
-}
-
-/** The same for the inside of a quoted field, whose "" are one quote. */
+/** copyEscaped for the inside of a quoted field, whose "" are one quote. */
 function copyEscapedQuoted(data: Buffer, start: number, stop: number, buffer: Buffer, at: number): number {
   for (let i = start; i < stop; i++) {
     const b = data[i]!;
     if (b === QUOTE) i++; // the second of ""
-    at = escapedByte(b, buffer, at);
+    if (b < 0x80) at = escapedByte(b, buffer, at);
+    else {
+      at = charReference(data, i, buffer, at);
+      i += utf8Length(b) - 1;
+    }
   }
   return at;
 }

@@ -3,7 +3,8 @@ import { columnLetters } from './xlsx/xml-text.js';
 
 /**
  * Writing sheet XML straight into bytes (imported-xml.ts, failed-xml.ts): markup, numbers, and
- * text copied with the few characters XML needs escaped, as xmlText escapes them.
+ * text copied with the few characters XML needs escaped and the characters beyond ASCII as
+ * references, as xmlText writes them.
  */
 
 /** Markup as bytes, to be written by `put`: copying bytes beats reading a string's characters. */
@@ -50,6 +51,51 @@ export function copyBytes(from: Uint8Array, start: number, stop: number, to: Uin
     return at + stop - start;
   }
   for (let i = start; i < stop; i++) to[at++] = from[i]!;
+  return at;
+}
+
+const HEX = markup('0123456789ABCDEF');
+
+/**
+ * The character whose UTF-8 bytes start at data[i] (a lead byte, 0xC2 to 0xF4, of a sequence
+ * known to be valid) as a character reference, `&#x4E2D;`, as xmlText writes it: the sheets'
+ * XML is ASCII, so that no reader can split a character between two pieces of it. Returns where
+ * the reference ends; the sequence is utf8Length(data[i]) bytes long.
+ */
+export function charReference(data: Uint8Array, i: number, buffer: Buffer, at: number): number {
+  const lead = data[i]!;
+  let code: number;
+  if (lead < 0xe0) code = ((lead & 0x1f) << 6) | (data[i + 1]! & 0x3f);
+  else if (lead < 0xf0) code = ((lead & 0x0f) << 12) | ((data[i + 1]! & 0x3f) << 6) | (data[i + 2]! & 0x3f);
+  else code = ((lead & 0x07) << 18) | ((data[i + 1]! & 0x3f) << 12) | ((data[i + 2]! & 0x3f) << 6) | (data[i + 3]! & 0x3f);
+  buffer[at++] = 0x26; // &
+  buffer[at++] = 0x23; // #
+  buffer[at++] = 0x78; // x
+  let shift = 0;
+  while (code >>> (shift + 4) !== 0) shift += 4;
+  for (; shift >= 0; shift -= 4) buffer[at++] = HEX[(code >>> shift) & 0xf]!;
+  buffer[at++] = 0x3b; // ;
+  return at;
+}
+
+/** Bytes of the UTF-8 sequence a lead byte (0xC2 to 0xF4) starts. */
+export function utf8Length(lead: number): number {
+  return lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4;
+}
+
+/**
+ * Copies valid UTF-8 text, escaping & < > and CR as xmlText does and writing every character
+ * beyond ASCII as a reference (charReference).
+ */
+export function copyEscaped(data: Uint8Array, start: number, stop: number, buffer: Buffer, at: number): number {
+  for (let i = start; i < stop; i++) {
+    const b = data[i]!;
+    if (b < 0x80) at = escapedByte(b, buffer, at);
+    else {
+      at = charReference(data, i, buffer, at);
+      i += utf8Length(b) - 1;
+    }
+  }
   return at;
 }
 
