@@ -100,9 +100,6 @@ export class ImportedXmlFromBytes {
     let pos = chunk.textStart;
     let index = 0;
     while (pos < end) {
-      sink.starts.length = 0;
-      sink.ends.length = 0;
-      sink.kinds.length = 0;
       if (scanRecord(entry, pos, end, true, dialect, Number.MAX_SAFE_INTEGER, NO_WANTED, scanned, sink) !== SCAN_RECORD) {
         throw new Error(`the imported rows from row ${chunk.firstRow} end inside a quoted field`);
       }
@@ -111,7 +108,7 @@ export class ImportedXmlFromBytes {
       if (scanned.blank) continue;
       if (layout.failedIndexes.has(index++)) continue;
       const row = chunk.firstRow + index - 1;
-      if (sink.starts.length !== recordWidth || !this.writeRow(entry, row, next, out)) {
+      if (scanned.fields !== recordWidth || !this.writeRow(entry, row, next, out)) {
         const fields = this.fieldsAsText(entry, start, scanned.contentEnd, dialect);
         asText(row, kept ? projectFields(fields, kept) : fields);
       }
@@ -125,7 +122,7 @@ export class ImportedXmlFromBytes {
     const { starts, ends, kinds: fieldKinds } = this.sink;
     const { width, source } = this;
     // Stray quotes anywhere: csv-parse itself reads the record (fieldsAsText).
-    for (let k = 0; k < fieldKinds.length; k++) if (fieldKinds[k] !== FIELD_PLAIN && fieldKinds[k] !== FIELD_QUOTED) return false;
+    for (let k = 0; k < this.recordWidth; k++) if (fieldKinds[k] !== FIELD_PLAIN && fieldKinds[k] !== FIELD_QUOTED) return false;
     // Checked first: a row goes as bytes or as text, never half of each.
     let bound = 64;
     for (let f = 0; f < width; f++) {
@@ -224,7 +221,7 @@ export class ImportedXmlFromBytes {
   private fieldsAsText(data: Buffer, start: number, contentEnd: number, dialect: ScanDialect): string[] {
     const { starts, ends, kinds } = this.sink;
     const fields: string[] = [];
-    for (let f = 0; f < starts.length; f++) {
+    for (let f = 0; f < this.out.fields; f++) {
       if (kinds[f] === FIELD_PLAIN) fields.push(data.toString('utf8', starts[f]!, ends[f]!));
       else if (kinds[f] === FIELD_QUOTED) fields.push(data.toString('utf8', starts[f]! + 1, ends[f]! - 1).replaceAll('""', '"'));
       else return parseRecords(data.subarray(start, contentEnd), { delimiter: String.fromCharCode(dialect.delimiter), lineEnd: dialect.lineEnd as 1 | 2 | 3 })[0] ?? [''];

@@ -121,12 +121,9 @@ class RecordScanner {
   /** Reads the record at `pos`, hands it to `onRecord`; returns where the next one starts. */
   record(pos: number, onRecord: OnRecord): number {
     const { text, out, sink } = this;
-    sink.starts.length = 0;
-    sink.ends.length = 0;
-    sink.kinds.length = 0;
     const result = scanRecord(this.units, pos, text.length, true, this.scan, Number.MAX_SAFE_INTEGER, NO_FIELDS, out, sink);
     if (result !== SCAN_RECORD) throw new Error(`the text of a chunk ends inside a quoted field (at character ${pos})`);
-    const count = sink.starts.length;
+    const count = out.fields;
     let fields: string[] = new Array<string>(count);
     // Whether COPY's CSV reads the record's own text as these fields (see OnRecord).
     let asWritten = true;

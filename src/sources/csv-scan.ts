@@ -69,7 +69,12 @@ export function newScannedRecord(wantedCount: number): ScannedRecord {
   };
 }
 
-/** Receives every field of a record (when the caller wants them all): start, end, kind (FIELD_*). */
+/**
+ * Receives every field of a record (when the caller wants them all): start, end, kind (FIELD_*),
+ * field n at index n. The record's fields are the first ScannedRecord.fields; what lies past them
+ * is an earlier record's. Written by index, never emptied: arrays emptied for each of millions of
+ * records were given new backing stores each time, for the collector to free.
+ */
 export interface FieldSink {
   readonly starts: number[];
   readonly ends: number[];
@@ -140,9 +145,9 @@ function lineEndAt(data: Uint8Array | Uint16Array, j: number, limit: number, fin
 /** Notes field number `field` (start, end, kind) in the sink and, when wanted, in `out`; returns the next wanted position. */
 function noteField(sink: FieldSink | null, out: ScannedRecord, wanted: Int32Array, nextWanted: number, field: number, start: number, end: number, kind: number): number {
   if (sink) {
-    sink.starts.push(start);
-    sink.ends.push(end);
-    sink.kinds.push(kind);
+    sink.starts[field] = start;
+    sink.ends[field] = end;
+    sink.kinds[field] = kind;
   }
   if (nextWanted < wanted.length && wanted[nextWanted] === field) {
     out.wantedStart[nextWanted] = start;
