@@ -9,7 +9,7 @@ import { parseRecords } from '../sources/csv-fields.js';
 import { FIELD_PLAIN, FIELD_QUOTED, newScannedRecord, SCAN_RECORD, scanRecord, type FieldSink, type LineEnd, type ScanDialect } from '../sources/csv-scan.js';
 import { isFormulaLead, MAX_CELL_CHARS } from './cells.js';
 import { isXmlSpace } from './xlsx/row-xml.js';
-import { ascii, charReference, copyBytes, copyEscaped, digits, escapedByte, markup, put, ROW_CLOSE, RowMarkup, TEXT_CLOSE, TEXT_OPEN, TEXT_OPEN_SPACED, TEXT_STYLE, utf8Length, VALUE_CLOSE, VALUE_OPEN } from './xml-bytes.js';
+import { ascii, charReference, copyBytes, copyEscaped, digits, escapedByte, markup, put, RowMarkup, TEXT_CELL, TEXT_OPEN, TEXT_OPEN_SPACED, TEXT_STYLE, utf8Length, VALUE_CELL, VALUE_OPEN, type CellEnd } from './xml-bytes.js';
 
 /** Where the rows' XML goes: room is asked for before each row, then the row's end is told. */
 export interface XmlBytesOut {
@@ -26,10 +26,14 @@ export type NextRow = () => number;
 export type RowAsText = (row: number, fields: string[]) => void;
 
 const QUOTE = 0x22;
-const TRUE_CELL = markup('" t="b"><v>1</v></c>');
-const FALSE_CELL = markup('" t="b"><v>0</v></c>');
+const TRUE_VALUE = markup('" t="b"><v>1');
+const FALSE_VALUE = markup('" t="b"><v>0');
 
 const NO_WANTED = new Int32Array(0);
+/** Boolean fields up to this long are checked once per word (booleanValue). */
+const BOOLEAN_KEY_BYTES = 6;
+/** Words remembered per boolean column. */
+const BOOLEAN_WORDS_KEPT = 64;
 
 /**
  * The Imported sheet's rows straight from a success-list element's bytes: the chunk's own CSV
@@ -63,6 +67,8 @@ export class ImportedXmlFromBytes {
   private readonly sink: FieldSink = { starts: [], ends: [], kinds: [] };
   /** The row's opening markup and its cells' references. */
   private readonly markup = new RowMarkup();
+  /** Per boolean column: what its check made of each short word met (booleanValue); null, not a boolean. */
+  private readonly booleanWords: Map<number, boolean | null>[] = [];
 
   private constructor(columns: readonly CompiledColumn[], kept: KeepColumns | null) {
     this.columns = columns;
@@ -152,7 +158,8 @@ export class ImportedXmlFromBytes {
     const { buffer, at: from } = out.room(bound);
     let at = this.markup.startRow(buffer, from, r);
     at = digits(buffer, at, row);
-    at = put(buffer, at, VALUE_CLOSE);
+    // How the cell written last ends: written with the next cell's start, or the row's end.
+    let end: CellEnd = VALUE_CELL;
     for (let f = 0; f < width; f++) {
       const s = source[f]!;
       let start = starts[s]!;
@@ -164,14 +171,15 @@ export class ImportedXmlFromBytes {
       }
       if (start === stop) continue; // empty: no value, no cell
       const kind = this.columns[f]!.kind;
-      at = this.markup.openCell(buffer, at, f + 1);
+      at = this.markup.nextCell(buffer, at, end, f + 1);
       if (kind === 'number') {
         at = put(buffer, at, VALUE_OPEN);
         // Written as it is when JavaScript writes the number so; else as rowXml writes it.
         at = this.escape[f] === 0 ? copyBytes(data, start, stop, buffer, at) : ascii(buffer, at, String(this.numbers[f]));
-        at = put(buffer, at, VALUE_CLOSE);
+        end = VALUE_CELL;
       } else if (kind === 'boolean') {
-        at = put(buffer, at, this.booleans[f] === 1 ? TRUE_CELL : FALSE_CELL);
+        at = put(buffer, at, this.booleans[f] === 1 ? TRUE_VALUE : FALSE_VALUE);
+        end = VALUE_CELL;
       } else {
         const first = data[start]!;
         // Formula-shaped: Text format, as rowXml does.
@@ -179,10 +187,10 @@ export class ImportedXmlFromBytes {
         at = put(buffer, at, isXmlSpace(first) || isXmlSpace(data[stop - 1]!) ? TEXT_OPEN_SPACED : TEXT_OPEN);
         if (this.escape[f] === 0) at = copyBytes(data, start, stop, buffer, at);
         else at = quoted ? copyEscapedQuoted(data, start, stop, buffer, at) : copyEscaped(data, start, stop, buffer, at);
-        at = put(buffer, at, TEXT_CLOSE);
+        end = TEXT_CELL;
       }
     }
-    at = put(buffer, at, ROW_CLOSE);
+    at = this.markup.endRow(buffer, at, end);
     out.wrote(at);
     return true;
   }
@@ -203,6 +211,7 @@ export class ImportedXmlFromBytes {
         return true;
       }
     }
+    if (column.kind === 'boolean' && stop - start <= BOOLEAN_KEY_BYTES) return this.booleanValue(data, start, stop, f);
     for (let i = start; i < stop; i++) if (data[i]! >= 0x80 || data[i] === QUOTE) return false;
     const text = data.toString('latin1', start, stop);
     const value = column.check ? column.check(text) : text;
@@ -213,6 +222,34 @@ export class ImportedXmlFromBytes {
       return true;
     }
     if (typeof value !== 'boolean') return false;
+    this.booleans[f] = value ? 1 : 0;
+    return true;
+  }
+
+  /**
+   * typedValue for a short boolean field: the column's check of each word is remembered by the
+   * word's bytes (a boolean column holds a few words, written again and again), so that most
+   * fields are read without a string made of them.
+   */
+  private booleanValue(data: Buffer, start: number, stop: number, f: number): boolean {
+    // The bytes and their count as one number: below 2^53 for up to 6 bytes.
+    let key = stop - start;
+    for (let i = start; i < stop; i++) key = key * 256 + data[i]!;
+    const words = (this.booleanWords[f] ??= new Map());
+    let value = words.get(key);
+    if (value === undefined) {
+      let word: boolean | null = null;
+      let plain = true;
+      for (let i = start; i < stop; i++) if (data[i]! >= 0x80 || data[i] === QUOTE) plain = false;
+      if (plain) {
+        const checked = this.columns[f]!.check?.(data.toString('latin1', start, stop));
+        if (typeof checked === 'boolean') word = checked;
+      }
+      value = word;
+      // Bounded: a column of many different short words checks the others each time.
+      if (words.size < BOOLEAN_WORDS_KEPT) words.set(key, value);
+    }
+    if (value === null) return false;
     this.booleans[f] = value ? 1 : 0;
     return true;
   }

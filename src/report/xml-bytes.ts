@@ -14,7 +14,8 @@ export function markup(text: string): Uint8Array {
 
 /** Pieces of a row's markup. */
 export const ROW_OPEN = markup('<row r="');
-export const ROW_OPENED = markup('">');
+/** The row's opening closed, and its first cell (column A) opened. */
+const FIRST_CELL_OPEN = markup('"><c r="A');
 export const VALUE_OPEN = markup('"><v>');
 export const VALUE_CLOSE = markup('</v></c>');
 export const TEXT_OPEN = markup('" t="inlineStr"><is><t>');
@@ -116,14 +117,25 @@ export function escapedByte(b: number, buffer: Buffer, at: number): number {
   }
 }
 
+/** How the cell written last ends: `</v></c>` or `</t></is></c>` (RowMarkup.nextCell, endRow). */
+export const VALUE_CELL = 0;
+export const TEXT_CELL = 1;
+export type CellEnd = typeof VALUE_CELL | typeof TEXT_CELL;
+
+const CELL_CLOSE = ['</v></c>', '</t></is></c>'] as const;
+const ROW_ENDS = [markup(`${CELL_CLOSE[VALUE_CELL]}</row>`), markup(`${CELL_CLOSE[TEXT_CELL]}</row>`)] as const;
+
 /**
  * A row's opening markup and its cells' references: `<row r="12"><c r="A12"><v>` to start the
  * row (its first cell holds the row's number in the file), `<c r="D12` to open any other cell.
- * The row's number is written once and copied into each reference.
+ * The row's number is written once and copied into each reference. A cell's end and the next
+ * cell's start go as one piece of markup (nextCell): copying markup is much of a row's work.
  */
 export class RowMarkup {
   /** Per column of the sheet: `<c r="D`, made when first needed. */
   private readonly cellOpen: Uint8Array[] = [];
+  /** Per way a cell ends, per column: that end and `<c r="D`, made when first needed. */
+  private readonly afterCell: [Uint8Array[], Uint8Array[]] = [[], []];
   private readonly bytes = new Uint8Array(16);
   private length = 0;
 
@@ -131,13 +143,24 @@ export class RowMarkup {
   startRow(buffer: Buffer, at: number, r: number): number {
     this.length = digits(this.bytes as Buffer, 0, r);
     at = this.rowNumber(buffer, put(buffer, at, ROW_OPEN));
-    return put(buffer, this.openCell(buffer, put(buffer, at, ROW_OPENED), 0), VALUE_OPEN);
+    return put(buffer, this.rowNumber(buffer, put(buffer, at, FIRST_CELL_OPEN)), VALUE_OPEN);
   }
 
   /** `<c r="D12` for column `column` of the row started last. */
   openCell(buffer: Buffer, at: number, column: number): number {
     const open = (this.cellOpen[column] ??= markup(`<c r="${columnLetters(column)}`));
     return this.rowNumber(buffer, put(buffer, at, open));
+  }
+
+  /** Ends the cell written last (as `end` says) and opens column `column`'s: `</v></c><c r="D12`. */
+  nextCell(buffer: Buffer, at: number, end: CellEnd, column: number): number {
+    const open = (this.afterCell[end][column] ??= markup(`${CELL_CLOSE[end]}<c r="${columnLetters(column)}`));
+    return this.rowNumber(buffer, put(buffer, at, open));
+  }
+
+  /** Ends the cell written last (as `end` says) and the row. */
+  endRow(buffer: Buffer, at: number, end: CellEnd): number {
+    return put(buffer, at, ROW_ENDS[end]);
   }
 
   private rowNumber(buffer: Buffer, at: number): number {
