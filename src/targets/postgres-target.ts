@@ -92,6 +92,7 @@ export class PostgresTarget implements Target {
         await this.createIgnoringRace(
           `CREATE TABLE IF NOT EXISTS ${ledger} (incarnation text NOT NULL, chunk integer NOT NULL, import_id text NOT NULL, rejected jsonb NOT NULL DEFAULT '[]', ` +
             'saved_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (incarnation, chunk))',
+          ledger,
         );
         await this.pool.query(`DELETE FROM ${ledger} WHERE saved_at < now() - make_interval(days => $1)`, [LEDGER_KEEP_DAYS]);
         this.ledgers.add(ledger);
@@ -102,7 +103,7 @@ export class PostgresTarget implements Target {
         if (!definition.create) throw optionError((o) => `table ${definition.table} does not exist: create it, or use ${o('createTable')}`, 'state');
         const columns = definition.columns.map((c) => `${quotePg(c.name)} ${PG_TYPES[c.type]}`);
         if (definition.uniqueKey.length > 0) columns.push(`UNIQUE (${definition.uniqueKey.map(quotePg).join(', ')})`);
-        await this.createIgnoringRace(`CREATE TABLE IF NOT EXISTS ${table} (${columns.join(', ')})`);
+        await this.createIgnoringRace(`CREATE TABLE IF NOT EXISTS ${table} (${columns.join(', ')})`, table);
       }
       const booleans = await this.pool.query<{ name: string }>(
         "SELECT attname AS name FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped AND atttypid = 'boolean'::regtype",
@@ -114,13 +115,21 @@ export class PostgresTarget implements Target {
     }
   }
 
-  /** Two workers creating the same table at once: the loser's unique violation means it exists. */
-  private async createIgnoringRace(sql: string): Promise<void> {
+  /**
+   * Two workers creating the same table at once: CREATE TABLE IF NOT EXISTS is not safe against
+   * that, and the loser sees a unique violation (23505), "relation already exists" (42P07) or
+   * "type already exists" (42710, the table's row type). Each of those is taken as the other
+   * worker's success once the table `name` is there; else (a type of that name that is no
+   * table) the error stands.
+   */
+  private async createIgnoringRace(sql: string, name: string): Promise<void> {
     try {
       await this.pool.query(sql);
     } catch (err) {
       const code = (err as { code?: string }).code;
-      if (code !== '23505' && code !== '42P07') throw err;
+      if (code !== '23505' && code !== '42P07' && code !== '42710') throw err;
+      const found = await this.pool.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [name]);
+      if (!found.rows[0]?.t) throw err;
     }
   }
 
