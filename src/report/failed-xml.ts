@@ -37,8 +37,8 @@ const NEEDS_WORK = 1;
  * The Errors sheet's rows straight from the bytes of a chunk's failed rows (encodeFailedRow's
  * JSON, `[row, line, [values], [messages]]`, one a line): the file's values are copied into the
  * sheet's XML with JSON's escapes undone, the few characters XML needs escaped and the
- * characters beyond ASCII as references (xml-bytes.ts); the messages,
- * a short text that goes through forUploader, are read as text. The same XML as rowXml on the
+ * characters beyond ASCII as references (xml-bytes.ts); the messages, a short text that goes
+ * through forUploader, are read as text. The same XML as rowXml on the
  * row's values (SheetRowsRenderer's values path, which a test compares it with), without a
  * string per value or row. An entry it is unsure of (a \u escape, a value longer than a cell
  * takes, any other shape) goes to `asValues` whole.

@@ -39,8 +39,7 @@ const BOOLEAN_WORDS_KEPT = 64;
  * The Imported sheet's rows straight from a success-list element's bytes: the chunk's own CSV
  * text, scanned where it lies (csv-scan.ts, the enqueue's own scanner) and copied into the
  * sheet's XML with the few characters XML needs escaped and the characters beyond ASCII as
- * references (xml-bytes.ts), numbers and booleans typed by the
- * import's schema. The same XML as rowXml on the rows' values (SheetRowsRenderer's text path,
+ * references (xml-bytes.ts), numbers and booleans typed by the import's schema. The same XML as rowXml on the rows' values (SheetRowsRenderer's text path,
  * which a test compares it with), at a fraction of the CPU: no string per chunk, field or row.
  *
  * Only for what it is sure of: an import whose schema the trusted fast check reads column by
@@ -273,8 +272,9 @@ const NOT_WRITABLE = 2;
 
 /**
  * Whether a text field's bytes can be copied as they are (WRITABLE), with & < > CR escaped and
- * the characters beyond ASCII as references (NEEDS_ESCAPING), or not at all (NOT_WRITABLE: a character XML cannot hold, C0 controls but
- * tab and LF, U+FFFE and U+FFFF, which are EF BF BE and EF BF BF in UTF-8).
+ * the characters beyond ASCII as references (NEEDS_ESCAPING), or not at all (NOT_WRITABLE: a
+ * character XML cannot hold, C0 controls but tab and LF, U+FFFE and U+FFFF, which are EF BF BE
+ * and EF BF BF in UTF-8).
  */
 function textBytes(data: Buffer, start: number, stop: number): number {
   let found = WRITABLE;
