@@ -14,7 +14,7 @@ import { parse } from 'csv-parse/sync';
 import { enqueue, report, work } from '../src/index.js';
 import type { ImporterRedis } from '../src/redis/scripts.js';
 import { useRedisScratch } from './helpers/redis.js';
-import { csvLine, writeFile } from './helpers/files.js';
+import { writeFile } from './helpers/files.js';
 import { seededRandom } from './helpers/random-numbers.js';
 
 let redis: ImporterRedis;
@@ -42,31 +42,52 @@ async function readStreaming(path: string): Promise<Map<string, unknown[][]>> {
   return sheets;
 }
 
-describe('the report read back with a streaming reader', () => {
+/** A record of the file, quoted where it must be. */
+function line(fields: readonly string[], delimiter: string): string {
+  return fields.map((f) => (f.includes(delimiter) || /["\r\n]/.test(f) ? `"${f.replaceAll('"', '""')}"` : f)).join(delimiter);
+}
+
+const DIALECTS = [
+  { name: 'commas and LF', delimiter: ',', lineEnd: '\n', file: 'people.csv' },
+  { name: 'tabs and CRLF', delimiter: '\t', lineEnd: '\r\n', file: 'people.tsv' },
+] as const;
+
+describe.each(DIALECTS)('the report of a file with $name, read back with a streaming reader', ({ delimiter, lineEnd, file: fileName }) => {
   it('gives every row of the file once, in Errors or Imported, with its own text; the sheets are ASCII', { timeout: 120_000 }, async () => {
     const random = seededRandom(2026);
     const pick = (): string => WORDS[random(WORDS.length)]!;
     const rows: string[][] = [];
+    const codes: string[] = [];
     for (let n = 1; n <= 6000; n++) {
       const name = `${pick()} ${pick()} ${pick()}`;
-      const notes = Array.from({ length: 1 + random(12) }, pick).join(random(5) === 0 ? '\n' : ' ');
-      // About 8% invalid: a negative age.
-      const age = random(100) < 8 ? '-1' : String(random(90));
-      rows.push([String(n), name, `p${n}@example.org`, age, notes]);
+      const notes = Array.from({ length: 1 + random(12) }, pick).join(random(5) === 0 ? lineEnd : random(7) === 0 ? '\t' : ' ');
+      // About 8% invalid: a negative age, or a code an earlier row has (a unique text key).
+      const age = random(100) < 5 ? '-1' : String(random(90));
+      const code = codes.length > 0 && random(100) < 3 ? codes[random(codes.length)]! : `K-${pick()}-${n}`;
+      codes.push(code);
+      rows.push([String(n), code, name, age, ['yes', 'no', 'true', '0'][random(4)]!, notes]);
     }
-    const source = writeFile(dir.path, 'people.csv', `id,name,email,age,notes\n${rows.map(csvLine).join('\n')}\n`);
+    const header = ['id', 'code', 'name', 'age', 'active', 'notes'];
+    const source = writeFile(dir.path, fileName, [header, ...rows].map((r) => line(r, delimiter) + lineEnd).join(''));
     const schemaPath = writeFile(
       dir.path,
       'people.schema.json',
       JSON.stringify({
         type: 'object',
-        properties: { id: { type: 'integer' }, name: { type: 'string' }, email: { type: 'string', format: 'email', unique: true }, age: { type: 'integer', minimum: 0 }, notes: { type: 'string' } },
-        required: ['id', 'email'],
+        properties: {
+          id: { type: 'integer' },
+          code: { type: 'string', unique: true },
+          name: { type: 'string' },
+          age: { type: 'integer', minimum: 0 },
+          active: { type: 'boolean' },
+          notes: { type: 'string' },
+        },
+        required: ['id', 'code'],
       }),
     );
-    const { id } = await enqueue({ redis, prefix, source, schemaPath, chunkSize: 500, target: `sqlite://${join(dir.path, 'people.db')}` });
+    const { id } = await enqueue({ redis, prefix, source, schemaPath, chunkSize: 500, target: `sqlite://${join(dir.path, `${fileName}.db`)}` });
     const summary = await work({ redis, prefix, importId: id, untilIdle: true, concurrency: 2 });
-    const out = join(dir.path, 'report.xlsx');
+    const out = join(dir.path, `${fileName}.xlsx`);
     await report({ redis, prefix, id, out, ttlSeconds: 0 });
 
     // Every sheet's XML is ASCII.
@@ -76,23 +97,30 @@ describe('the report read back with a streaming reader', () => {
       expect(bytes.findIndex((b) => b >= 0x80), name).toBe(-1);
     }
 
-    const file = (parse(readFileSync(source), { columns: false, from_line: 2 }) as string[][]).map((fields, i) => ({ row: i + 1, fields }));
+    const file = (parse(readFileSync(source), { delimiter, from_line: 2 }) as string[][]).map((fields, i) => ({ row: i + 1, fields }));
+    expect(file.map(({ fields }) => fields)).toEqual(rows);
+    // Invalid: a negative age, or a code met in an earlier row (the first one keeps it).
+    const met = new Set<string>();
+    const invalid = new Set<number>();
+    for (const { row, fields } of file) {
+      if (fields[3] === '-1' || met.has(fields[1]!)) invalid.add(row);
+      met.add(fields[1]!);
+    }
     const sheets = await readStreaming(out);
     const imported = sheets.get('Imported')!.slice(1);
     const errors = sheets.get('Errors')!.slice(1);
-    const invalid = file.filter(({ fields }) => fields[3] === '-1');
-    expect(summary.failed).toBe(invalid.length);
+    expect(summary.failed).toBe(invalid.size);
     // Each sheet in the order the chunks were done: compared as sets, each row once.
     const rowsOf = (sheet: unknown[][]): number[] => sheet.map((r) => r[0] as number).sort((a, b) => a - b);
-    expect(rowsOf(errors)).toEqual(invalid.map(({ row }) => row));
-    expect(rowsOf(imported)).toEqual(file.filter(({ fields }) => fields[3] !== '-1').map(({ row }) => row));
+    expect(rowsOf(errors)).toEqual(file.filter(({ row }) => invalid.has(row)).map(({ row }) => row));
+    expect(rowsOf(imported)).toEqual(file.filter(({ row }) => !invalid.has(row)).map(({ row }) => row));
     // Errors: Row, Line, Problems, then the file's values as text.
     const byRow = new Map(file.map(({ row, fields }) => [row, fields]));
     for (const r of errors) expect(r.slice(3), `row ${String(r[0])}`).toEqual(byRow.get(r[0] as number));
     // Imported: Row, then the values as the schema types them.
     for (const r of imported) {
-      const [n, name, email, age, notes] = byRow.get(r[0] as number)!;
-      expect(r.slice(1), `row ${String(r[0])}`).toEqual([Number(n), name, email, Number(age), notes]);
+      const [n, code, name, age, active, notes] = byRow.get(r[0] as number)!;
+      expect(r.slice(1), `row ${String(r[0])}`).toEqual([Number(n), code, name, Number(age), active === 'yes' || active === 'true', notes]);
     }
     const text = JSON.stringify([...sheets.values()]);
     expect(text).not.toContain('\uFFFD');
