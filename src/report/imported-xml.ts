@@ -210,8 +210,8 @@ export class ImportedXmlFromBytes {
         return true;
       }
     }
-    if (column.kind === 'boolean' && stop - start <= BOOLEAN_KEY_BYTES) return this.booleanValue(data, start, stop, f);
     for (let i = start; i < stop; i++) if (data[i]! >= 0x80 || data[i] === QUOTE) return false;
+    if (column.kind === 'boolean' && stop - start <= BOOLEAN_KEY_BYTES) return this.booleanValue(data, start, stop, f);
     const text = data.toString('latin1', start, stop);
     const value = column.check ? column.check(text) : text;
     if (column.kind === 'number') {
@@ -226,9 +226,9 @@ export class ImportedXmlFromBytes {
   }
 
   /**
-   * typedValue for a short boolean field: the column's check of each word is remembered by the
-   * word's bytes (a boolean column holds a few words, written again and again), so that most
-   * fields are read without a string made of them.
+   * typedValue for a short boolean field of ASCII without quotes: the column's check of each word
+   * is remembered by the word's bytes (a boolean column holds a few words, written again and
+   * again), so that most fields are read without a string made of them.
    */
   private booleanValue(data: Buffer, start: number, stop: number, f: number): boolean {
     // The bytes and their count as one number: below 2^53 for up to 6 bytes.
@@ -237,14 +237,8 @@ export class ImportedXmlFromBytes {
     const words = (this.booleanWords[f] ??= new Map());
     let value = words.get(key);
     if (value === undefined) {
-      let word: boolean | null = null;
-      let plain = true;
-      for (let i = start; i < stop; i++) if (data[i]! >= 0x80 || data[i] === QUOTE) plain = false;
-      if (plain) {
-        const checked = this.columns[f]!.check?.(data.toString('latin1', start, stop));
-        if (typeof checked === 'boolean') word = checked;
-      }
-      value = word;
+      const checked = this.columns[f]!.check?.(data.toString('latin1', start, stop));
+      value = typeof checked === 'boolean' ? checked : null;
       // Bounded: a column of many different short words checks the others each time.
       if (words.size < BOOLEAN_WORDS_KEPT) words.set(key, value);
     }

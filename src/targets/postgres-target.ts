@@ -98,8 +98,7 @@ export class PostgresTarget implements Target {
         this.ledgers.add(ledger);
       }
       const table = qualified(definition.table, quotePg);
-      const found = await this.pool.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [table]);
-      if (!found.rows[0]?.t) {
+      if (!(await this.tableExists(table))) {
         if (!definition.create) throw optionError((o) => `table ${definition.table} does not exist: create it, or use ${o('createTable')}`, 'state');
         const columns = definition.columns.map((c) => `${quotePg(c.name)} ${PG_TYPES[c.type]}`);
         if (definition.uniqueKey.length > 0) columns.push(`UNIQUE (${definition.uniqueKey.map(quotePg).join(', ')})`);
@@ -128,9 +127,14 @@ export class PostgresTarget implements Target {
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code !== '23505' && code !== '42P07' && code !== '42710') throw err;
-      const found = await this.pool.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [name]);
-      if (!found.rows[0]?.t) throw err;
+      if (!(await this.tableExists(name))) throw err;
     }
+  }
+
+  /** Whether the table `name` (quoted, maybe qualified) exists. */
+  private async tableExists(name: string): Promise<boolean> {
+    const found = await this.pool.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [name]);
+    return Boolean(found.rows[0]?.t);
   }
 
   async save(request: SaveRequest): Promise<RowRejection[]> {
