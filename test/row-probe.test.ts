@@ -22,7 +22,7 @@ const chunk: DecodedChunk = {
   lines: [202, 203, 204, 205, 206],
   rows: [['a'], ['b'], ['c'], ['d'], ['c']],
   duplicates: [],
-  payload: '',
+  payload: Buffer.alloc(0),
 };
 
 /** A context whose handler never settles on the rows whose value is in `hangOn`; `checked` collects what was checked. */

@@ -6,6 +6,7 @@ import { useRedisScratch } from './helpers/redis.js';
 import { writeFile } from './helpers/files.js';
 import type { ImporterRedis } from '../src/redis/scripts.js';
 import { importKeys } from '../src/redis/keys.js';
+import { chunkEntryFromText } from '../src/redis/codec.js';
 
 let redis: ImporterRedis;
 const { prefix, dir } = useRedisScratch((client) => (redis = client));
@@ -14,7 +15,7 @@ const { prefix, dir } = useRedisScratch((client) => (redis = client));
 async function markedDuplicates(id: string): Promise<Map<string, number>> {
   const marked = new Map<string, number>();
   for (const [entryId, fields] of await redis.xrange(importKeys(prefix, id).chunks, '-', '+')) {
-    const chunk = decodeChunk(entryId, fields);
+    const chunk = decodeChunk(chunkEntryFromText(entryId, fields));
     for (const dup of chunk.duplicates) marked.set(`${chunk.firstRow + dup.index}:${dup.uniqueSlot}`, dup.firstRow);
   }
   return marked;

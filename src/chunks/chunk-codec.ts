@@ -1,6 +1,6 @@
 import { projectFields, type KeepColumns } from '../import-record.js';
-import { chunkFromEntryId, decodeChunkFields, decodeSuccessEntry, type Duplicate } from '../redis/codec.js';
-import { splitRecords } from '../sources/csv-fields.js';
+import { chunkFromEntryId, decodeChunkFields, decodeSuccessEntry, type ChunkEntryRead, type Duplicate } from '../redis/codec.js';
+import { splitRecordBytes, splitRecords } from '../sources/csv-fields.js';
 
 /**
  * A chunk's payload (the `d` field of its stream entry, src/redis/codec.ts) and the chunk as a
@@ -20,17 +20,17 @@ export interface DecodedChunk {
   readonly duplicates: readonly Duplicate[];
   /**
    * For a chunk of the file's own text separated by commas, rows keeping every field of the file:
-   * where each row's own text is, when it has no quote and no line break character (a target may
-   * send that text as it is: see copy-text.ts).
+   * where each row's own bytes are in the payload, when COPY reads them as the row's fields (a
+   * target may send them as they are: see copy-text.ts).
    */
   readonly plain?: PlainRows;
-  /** The chunk's payload as queued: kept whole in its success entry (src/redis/codec.ts). */
-  readonly payload: string;
+  /** The chunk's payload as queued, in bytes: kept whole in its success entry (src/redis/codec.ts). */
+  readonly payload: Buffer;
 }
 
-/** Rows' own text: row i is text[starts[i], ends[i]), or has none (-1) when COPY would not read it as its fields (splitRecords). */
+/** Rows' own bytes: row i is bytes[starts[i], ends[i]), or has none (-1) when COPY would not read it as its fields (splitRecords). */
 export interface PlainRows {
-  readonly text: string;
+  readonly bytes: Buffer;
   readonly starts: readonly number[];
   readonly ends: readonly number[];
 }
@@ -64,6 +64,7 @@ export interface RawChunkHeader {
 }
 
 const RAW_MARK = 'R';
+const RAW_MARK_BYTE = RAW_MARK.charCodeAt(0);
 
 /**
  * A chunk of CSV rows as the file's own bytes, behind one header line,
@@ -79,9 +80,9 @@ export function encodeRawChunk(header: RawChunkHeader, text: Buffer | readonly B
  * Decodes a chunk from its stream entry. `keepColumns` is the import's (see ImportSettings): a raw
  * chunk holds whole records of the file, which keep only the import's columns once parsed.
  */
-export function decodeChunk(entryId: string, fields: readonly string[], keepColumns: KeepColumns | null = null): DecodedChunk {
-  const { payload, duplicates } = decodeChunkFields(fields);
-  return { chunk: chunkFromEntryId(entryId), ...decodePayload(payload, keepColumns), duplicates, payload };
+export function decodeChunk(entry: ChunkEntryRead, keepColumns: KeepColumns | null = null): DecodedChunk {
+  const { duplicates } = decodeChunkFields(entry.fields);
+  return { chunk: chunkFromEntryId(entry.entryId), ...decodePayload(entry.payload, keepColumns), duplicates, payload: entry.payload };
 }
 
 /**
@@ -90,13 +91,13 @@ export function decodeChunk(entryId: string, fields: readonly string[], keepColu
  * of that many rows with no fields, so that they can be failed instead of the chunk being handed
  * out again and again. Null when not even the raw chunk's header line can be read.
  */
-export function unreadableChunk(entryId: string, fields: readonly string[]): DecodedChunk | null {
-  const { payload } = decodeChunkFields(fields);
-  if (!payload.startsWith(RAW_MARK)) return null;
-  const [, firstRow, firstLine, , , count] = rawHeader(payload);
+export function unreadableChunk(entry: ChunkEntryRead): DecodedChunk | null {
+  const { payload } = entry;
+  if (payload[0] !== RAW_MARK_BYTE) return null;
+  const [, firstRow, firstLine, , , count] = rawHeader(rawHeaderLine(payload));
   if (![firstRow, firstLine, count].every((n) => Number.isSafeInteger(n) && n! >= 0) || count! > 1_000_000) return null;
   return {
-    chunk: chunkFromEntryId(entryId),
+    chunk: chunkFromEntryId(entry.entryId),
     firstRow: firstRow!,
     lines: Array.from({ length: count! }, (_, i) => (i === 0 ? firstLine! : null)),
     rows: Array.from({ length: count! }, () => []),
@@ -118,12 +119,18 @@ export interface RawChunkLayout {
 
 /** The header of a raw chunk whose payload starts at `payloadStart` in `bytes`; null for another payload. */
 export function rawChunkLayout(bytes: Buffer, payloadStart: number): RawChunkLayout | null {
-  if (bytes[payloadStart] !== RAW_MARK.charCodeAt(0)) return null;
+  if (bytes[payloadStart] !== RAW_MARK_BYTE) return null;
   const newline = bytes.indexOf(10, payloadStart);
   if (newline < 0) return null;
   const [, firstRow, , delimiter, lineEnd, rows] = rawHeader(bytes.toString('latin1', payloadStart, newline));
   if (![firstRow, delimiter, lineEnd, rows].every((n) => Number.isSafeInteger(n) && n! >= 0)) return null;
   return { firstRow: firstRow!, delimiter: delimiter!, lineEnd: lineEnd!, rows: rows!, textStart: newline + 1 };
+}
+
+/** A raw chunk's header line, read from its payload's bytes. */
+function rawHeaderLine(payload: Buffer): string {
+  const newline = payload.indexOf(10);
+  return payload.toString('latin1', 0, newline < 0 ? payload.length : newline);
 }
 
 /** The numbers of a raw chunk's header line: mark (NaN), first row, first line, separator, line end, rows. */
@@ -133,8 +140,13 @@ function rawHeader(payload: string): number[] {
 }
 
 /** The rows of a chunk's payload, raw CSV text or JSON, with their row numbers' start and lines. */
-export function decodePayload(payload: string, keepColumns: KeepColumns | null): Pick<DecodedChunk, 'firstRow' | 'lines' | 'rows' | 'plain' | 'problems'> {
-  if (payload.startsWith(RAW_MARK)) return decodeRawRows(payload, keepColumns);
+export function decodePayload(payload: Buffer, keepColumns: KeepColumns | null): Pick<DecodedChunk, 'firstRow' | 'lines' | 'rows' | 'plain' | 'problems'> {
+  if (payload[0] === RAW_MARK_BYTE) return decodeRawRows(payload, keepColumns);
+  return decodeJsonRows(payload.toString('utf8'));
+}
+
+/** The rows of a JSON payload (encodeChunk). */
+function decodeJsonRows(payload: string): Pick<DecodedChunk, 'firstRow' | 'lines' | 'rows' | 'problems'> {
   const [firstRow, lineInfo, rows, problems] = JSON.parse(payload) as [number, number | number[], string[][], [number, string[]][] | undefined];
   const lines = typeof lineInfo === 'number' ? rows.map((_, i) => lineInfo + i) : lineInfo;
   return problems ? { firstRow, lines, rows, problems: new Map(problems) } : { firstRow, lines, rows };
@@ -161,7 +173,7 @@ export function countSuccessRows(entryStart: string, whole: boolean): number | n
   const { failedIndexes, payload } = decodeSuccessEntry(whole ? entryStart : entryStart.slice(0, second + 1));
   if (payload.startsWith(RAW_MARK)) return rawHeader(payload)[5]! - failedIndexes.size;
   if (!whole) return null;
-  return decodePayload(payload, null).rows.length - failedIndexes.size;
+  return decodeJsonRows(payload).rows.length - failedIndexes.size;
 }
 
 /**
@@ -172,7 +184,7 @@ export function countSuccessRows(entryStart: string, whole: boolean): number | n
 export function forEachSuccessRow(entry: string, keepColumns: KeepColumns | null, onRow: (row: number, fields: string[]) => void): void {
   const { failedIndexes, payload } = decodeSuccessEntry(entry);
   if (!payload.startsWith(RAW_MARK)) {
-    const { firstRow, rows } = decodePayload(payload, keepColumns);
+    const { firstRow, rows } = decodeJsonRows(payload);
     rows.forEach((fields, index) => {
       if (!failedIndexes.has(index)) onRow(firstRow + index, fields as string[]);
     });
@@ -189,17 +201,17 @@ export function forEachSuccessRow(entry: string, keepColumns: KeepColumns | null
   if (index !== count) throw new Error(`chunk of rows ${firstRow}..${firstRow + count - 1} reads as ${index} rows instead of ${count}`);
 }
 
-function decodeRawRows(payload: string, keepColumns: KeepColumns | null): Pick<DecodedChunk, 'firstRow' | 'lines' | 'rows' | 'plain'> {
-  const newline = payload.indexOf('\n');
-  const [, firstRow, firstLine, delimiter, lineEnd, count] = rawHeader(payload) as [number, number, number, number, number, number];
+/** The rows of a raw chunk, split from its bytes: a record at a time is decoded (splitRecordBytes). */
+function decodeRawRows(payload: Buffer, keepColumns: KeepColumns | null): Pick<DecodedChunk, 'firstRow' | 'lines' | 'rows' | 'plain'> {
+  const header = rawHeaderLine(payload);
+  const [, firstRow, firstLine, delimiter, lineEnd, count] = rawHeader(header) as [number, number, number, number, number, number];
   const rows: string[][] = [];
   const lines: number[] = [];
   const withPlain = keepColumns === null && delimiter === COMMA;
   const starts: number[] = [];
   const ends: number[] = [];
   let line = firstLine;
-  const text = payload.slice(newline + 1);
-  splitRecords(text, { delimiter: String.fromCharCode(delimiter), lineEnd: lineEnd as 1 | 2 | 3 }, (fields, blank, breaks, plainStart, plainEnd) => {
+  splitRecordBytes(payload, Math.min(header.length + 1, payload.length), { delimiter: String.fromCharCode(delimiter), lineEnd: lineEnd as 1 | 2 | 3 }, (fields, blank, breaks, plainStart, plainEnd) => {
     // Blank lines between rows are skipped and counted, as the reader does.
     if (!blank) {
       rows.push(keepColumns ? projectFields(fields, keepColumns) : fields);
@@ -210,7 +222,7 @@ function decodeRawRows(payload: string, keepColumns: KeepColumns | null): Pick<D
     line += 1 + breaks;
   });
   if (rows.length !== count) throw new Error(`chunk of rows ${firstRow}..${firstRow + count - 1} reads as ${rows.length} rows instead of ${count}`);
-  return withPlain ? { firstRow, lines, rows, plain: { text, starts, ends } } : { firstRow, lines, rows };
+  return withPlain ? { firstRow, lines, rows, plain: { bytes: payload, starts, ends } } : { firstRow, lines, rows };
 }
 
 const COMMA = 44;

@@ -58,24 +58,39 @@ export function encodeChunkFields(fields: { payload: string; incarnation: string
   return out;
 }
 
-/** A chunk's stream entry as read in bytes (XREADGROUP's Buffer form), its payload's bytes kept beside its text. */
+/**
+ * A chunk's stream entry as a worker reads it: its payload in bytes, as stored (decoded a record at
+ * a time, sent to a database and packed into a success entry without being encoded again), and
+ * its other fields as text.
+ */
 export interface ChunkEntryRead {
   readonly entryId: string;
-  /** The fields as text (decodeChunkFields reads them). */
+  /** The fields as text (decodeChunkFields reads them), but for the payload's value, left ''. */
   readonly fields: string[];
-  /** The payload's bytes as stored: a success entry packs them without encoding the text again. */
-  readonly payloadBytes: Buffer | null;
+  /** The payload's bytes (empty when the entry has none). */
+  readonly payload: Buffer;
 }
 
 /** A stream entry read in bytes, as XREADGROUP and XAUTOCLAIM return them (name, value, ...). */
 export function readChunkEntry(id: Buffer, fields: readonly Buffer[]): ChunkEntryRead {
-  let payloadBytes: Buffer | null = null;
+  let payload: Buffer = EMPTY;
   const text = fields.map((field, i) => {
-    if (i % 2 === 1 && fields[i - 1]!.toString('latin1') === CHUNK_FIELD.payload) payloadBytes = field;
+    if (i % 2 === 1 && fields[i - 1]!.toString('latin1') === CHUNK_FIELD.payload) {
+      payload = field;
+      return '';
+    }
     return field.toString('utf8');
   });
-  return { entryId: id.toString('latin1'), fields: text, payloadBytes };
+  return { entryId: id.toString('latin1'), fields: text, payload };
 }
+
+/** A chunk's stream entry from its fields as text (XRANGE's reply; tests), as readChunkEntry gives it. */
+export function chunkEntryFromText(entryId: string, fields: readonly string[]): ChunkEntryRead {
+  const payload = Buffer.from(decodeChunkFields(fields).payload, 'utf8');
+  return { entryId, fields: fields.map((field, i) => (i % 2 === 1 && fields[i - 1] === CHUNK_FIELD.payload ? '' : field)), payload };
+}
+
+const EMPTY: Buffer = Buffer.alloc(0);
 
 /** Reads a chunk's stream entry fields, as XREADGROUP returns them (name, value, ...). */
 export function decodeChunkFields(fields: readonly string[]): ChunkFields {
@@ -241,7 +256,7 @@ export function packSuccessEntry(entry: string): Buffer {
 
 /**
  * packSuccessEntry(encodeSuccessEntry(failedIndexes, payload)) for the payload's bytes as stored
- * (ChunkEntryRead.payloadBytes): the same element, without encoding the payload's text again.
+ * (ChunkEntryRead.payload): the same element, without encoding the payload's text again.
  */
 export function packSuccessPayload(failedIndexes: readonly number[], payload: Buffer): Buffer {
   return packSuccess(successHeader(failedIndexes), payload);

@@ -53,10 +53,87 @@ export type OnRecord = (fields: string[], blank: boolean, breaks: number, plainS
 
 const NO_FIELDS = new Int32Array(0);
 
-/** The next index of `char` in `text` at or after `from`, or the text's length when none. */
-function nextIndex(text: string, char: string, from: number): number {
-  const at = text.indexOf(char, from);
-  return at < 0 ? text.length : at;
+const QUOTE = 34;
+const BACKSLASH = 92;
+const LF = 10;
+const CR = 13;
+
+/**
+ * Text holding whole records, as splitRecords reads it: a string (offsets in UTF-16 code units)
+ * or UTF-8 bytes (offsets in bytes). Only ASCII characters are looked for, which both hold as
+ * themselves.
+ */
+interface RecordText {
+  /** Where the records end. */
+  readonly end: number;
+  /** Offset of the next `code` (an ASCII character) at or after `from`; `end` when none. */
+  next(code: number, from: number): number;
+  codeAt(at: number): number;
+  /** The characters between two offsets. */
+  text(start: number, end: number): string;
+  /** The units csv-scan.ts scans (bytes, or UTF-16 code units). */
+  units(): Uint8Array | Uint16Array;
+  /** The UTF-8 bytes between two offsets, for csv-parse. */
+  utf8(start: number, end: number): Buffer;
+}
+
+class StringRecords implements RecordText {
+  readonly end: number;
+
+  constructor(private readonly source: string) {
+    this.end = source.length;
+  }
+
+  next(code: number, from: number): number {
+    const at = this.source.indexOf(String.fromCharCode(code), from);
+    return at < 0 ? this.end : at;
+  }
+
+  codeAt(at: number): number {
+    return this.source.charCodeAt(at);
+  }
+
+  text(start: number, end: number): string {
+    return this.source.slice(start, end);
+  }
+
+  units(): Uint16Array {
+    const bytes = Buffer.from(this.source, 'utf16le');
+    return bytes.byteOffset % 2 === 0 ? new Uint16Array(bytes.buffer, bytes.byteOffset, this.end) : new Uint16Array(Buffer.from(bytes).buffer, 0, this.end);
+  }
+
+  utf8(start: number, end: number): Buffer {
+    return Buffer.from(this.source.slice(start, end), 'utf8');
+  }
+}
+
+class ByteRecords implements RecordText {
+  readonly end: number;
+
+  constructor(private readonly bytes: Buffer) {
+    this.end = bytes.length;
+  }
+
+  next(code: number, from: number): number {
+    const at = this.bytes.indexOf(code, from);
+    return at < 0 ? this.end : at;
+  }
+
+  codeAt(at: number): number {
+    return this.bytes[at]!;
+  }
+
+  text(start: number, end: number): string {
+    return this.bytes.toString('utf8', start, end);
+  }
+
+  units(): Uint8Array {
+    return this.bytes;
+  }
+
+  utf8(start: number, end: number): Buffer {
+    return this.bytes.subarray(start, end);
+  }
 }
 
 /**
@@ -65,30 +142,46 @@ function nextIndex(text: string, char: string, from: number): number {
  * than its own line end is split by the separator (String.split: most records of most files);
  * the others are scanned over the string's UTF-16 code units, so that fields are slices of the
  * string; a record with stray quotes (which csv-parse keeps as text in its own way) is left to
- * csv-parse.
+ * csv-parse. Offsets given to `onRecord` are the string's.
  */
 export function splitRecords(text: string, dialect: RecordDialect, onRecord: OnRecord): void {
+  splitRecordText(new StringRecords(text), 0, dialect, onRecord);
+}
+
+/**
+ * splitRecords over UTF-8 bytes, from `from` to their end: each record (or field) is decoded on
+ * its own, never the whole text at once (a text of many scripts would become one two-byte string,
+ * decoded at several times the cost and then copied from by every field). Offsets given to
+ * `onRecord` are byte offsets into `bytes`, so that a record's own bytes can be sent as they are.
+ * The separator must be ASCII (rawDelimiterSupported).
+ */
+export function splitRecordBytes(bytes: Buffer, from: number, dialect: RecordDialect, onRecord: OnRecord): void {
+  splitRecordText(new ByteRecords(bytes), from, dialect, onRecord);
+}
+
+function splitRecordText(text: RecordText, from: number, dialect: RecordDialect, onRecord: OnRecord): void {
   const delimiter = dialect.delimiter;
   // The line end's last character, and what must not be in a record split plainly.
-  const lastChar = dialect.lineEnd === LINE_END_CR ? '\r' : '\n';
-  const otherChar = dialect.lineEnd === LINE_END_CR ? '\n' : '\r';
+  const lastChar = dialect.lineEnd === LINE_END_CR ? CR : LF;
+  const otherChar = dialect.lineEnd === LINE_END_CR ? LF : CR;
   const crlf = dialect.lineEnd === LINE_END_CRLF;
   const plain = delimiter.length === 1;
+  const end = text.end;
   let scanner: RecordScanner | null = null;
   // Where the next quote and the next other line break character are: looked up again only once passed.
   let quoteAt = -1;
   let otherAt = -1;
-  let pos = 0;
-  while (pos < text.length) {
+  let pos = from;
+  while (pos < end) {
     if (plain) {
-      const last = nextIndex(text, lastChar, pos);
-      const contentEnd = crlf && last < text.length ? last - 1 : last;
-      if (quoteAt < pos) quoteAt = nextIndex(text, '"', pos);
-      if (otherAt < pos) otherAt = nextIndex(text, otherChar, pos);
+      const last = text.next(lastChar, pos);
+      const contentEnd = crlf && last < end ? last - 1 : last;
+      if (quoteAt < pos) quoteAt = text.next(QUOTE, pos);
+      if (otherAt < pos) otherAt = text.next(otherChar, pos);
       // A CRLF line end is CR LF (a lone LF is text); then no quote and no other line break character before it.
-      const lineEndOk = !crlf || last === text.length || (last > pos && text.charCodeAt(last - 1) === 13);
+      const lineEndOk = !crlf || last === end || (last > pos && text.codeAt(last - 1) === CR);
       if (lineEndOk && quoteAt >= contentEnd && otherAt >= contentEnd) {
-        const line = text.slice(pos, contentEnd);
+        const line = text.text(pos, contentEnd);
         const fields = line.split(delimiter);
         onRecord(fields, line.length === fields.length - 1, 0, pos, contentEnd);
         pos = last + 1;
@@ -100,29 +193,28 @@ export function splitRecords(text: string, dialect: RecordDialect, onRecord: OnR
   }
 }
 
-/** The general path of splitRecords: csv-scan.ts's scanner over the text's UTF-16 code units. */
+/** The general path of splitRecords: csv-scan.ts's scanner over the text's bytes or UTF-16 code units. */
 class RecordScanner {
-  private readonly units: Uint16Array;
+  private readonly units: Uint8Array | Uint16Array;
   private readonly scan: ScanDialect;
   private readonly out = newScannedRecord(0);
   private readonly sink: FieldSink = { starts: [], ends: [], kinds: [] };
-  /** The next backslash at or after the last record looked at (the text's length when none). */
+  /** The next backslash at or after the last record looked at (the text's end when none). */
   private backslashAt = -1;
 
   constructor(
-    private readonly text: string,
+    private readonly text: RecordText,
     private readonly dialect: RecordDialect,
   ) {
-    const bytes = Buffer.from(text, 'utf16le');
-    this.units = bytes.byteOffset % 2 === 0 ? new Uint16Array(bytes.buffer, bytes.byteOffset, text.length) : new Uint16Array(Buffer.from(bytes).buffer, 0, text.length);
+    this.units = text.units();
     this.scan = { delimiter: dialect.delimiter.charCodeAt(0), lineEnd: dialect.lineEnd };
   }
 
   /** Reads the record at `pos`, hands it to `onRecord`; returns where the next one starts. */
   record(pos: number, onRecord: OnRecord): number {
     const { text, out, sink } = this;
-    const result = scanRecord(this.units, pos, text.length, true, this.scan, Number.MAX_SAFE_INTEGER, NO_FIELDS, out, sink);
-    if (result !== SCAN_RECORD) throw new Error(`the text of a chunk ends inside a quoted field (at character ${pos})`);
+    const result = scanRecord(this.units, pos, text.end, true, this.scan, Number.MAX_SAFE_INTEGER, NO_FIELDS, out, sink);
+    if (result !== SCAN_RECORD) throw new Error(`the text of a chunk ends inside a quoted field (at offset ${pos})`);
     const count = out.fields;
     let fields: string[] = new Array<string>(count);
     // Whether COPY's CSV reads the record's own text as these fields (see OnRecord).
@@ -131,20 +223,20 @@ class RecordScanner {
       const kind = sink.kinds[f];
       const start = sink.starts[f]!;
       const end = sink.ends[f]!;
-      if (kind === FIELD_PLAIN) fields[f] = text.slice(start, end);
+      if (kind === FIELD_PLAIN) fields[f] = text.text(start, end);
       else if (kind === FIELD_QUOTED) {
-        const value = text.slice(start + 1, end - 1);
+        const value = text.text(start + 1, end - 1);
         fields[f] = value.includes('"') ? value.replaceAll('""', '"') : value;
         if (value === '') asWritten = false;
       } else {
-        fields = parseRecords(Buffer.from(text.slice(pos, out.contentEnd), 'utf8'), this.dialect)[0] ?? [''];
+        fields = parseRecords(text.utf8(pos, out.contentEnd), this.dialect)[0] ?? [''];
         asWritten = false;
         break;
       }
     }
     if (asWritten) {
       // Looked up again only once passed: one search over the text for all its records.
-      if (this.backslashAt < pos) this.backslashAt = nextIndex(text, '\\', pos);
+      if (this.backslashAt < pos) this.backslashAt = text.next(BACKSLASH, pos);
       asWritten = this.backslashAt >= out.contentEnd;
     }
     onRecord(fields, out.blank, out.breaks, asWritten ? pos : -1, asWritten ? out.contentEnd : -1);

@@ -31,16 +31,16 @@ export function copyText(rows: readonly (readonly CellValue[])[], start = 0, end
   return text;
 }
 
-/** The file's own text of checked rows, for sending as is where it says the same (copyRowsText). */
+/** The file's own text of checked rows, for sending as is where it says the same (copyRowsBytes). */
 export interface RowOriginals {
   /** Each row's fields as the file holds them (in column order). */
   readonly fields: readonly (readonly string[])[];
   /**
-   * Row i's own text is text[starts[i], ends[i]) (without its line end), fields separated by
-   * commas, which COPY's CSV reads as the row's fields (see splitRecords' OnRecord: quoted
-   * fields only closed cleanly and not empty, no backslash); -1 when the row has no such text.
+   * Row i's own text is bytes[starts[i], ends[i]) (UTF-8, without its line end), fields
+   * separated by commas, which COPY's CSV reads as the row's fields (see splitRecords' OnRecord:
+   * quoted fields only closed cleanly and not empty, no backslash); -1 when the row has no such text.
    */
-  readonly text: string;
+  readonly bytes: Buffer;
   readonly starts: readonly number[];
   readonly ends: readonly number[];
   /**
@@ -79,12 +79,13 @@ function saysTheSame(value: CellValue, field: string, booleanColumn: boolean): b
  * copyField's own text of the checked value or (into a boolean column, `booleanColumns[c]`) a
  * word PostgreSQL reads as that value. Most rows of most files are such rows; building their
  * text again would be a sizeable share of the workers' CPU. Consecutive such rows of a file with LF line
- * ends go as one piece of it. The pieces are encoded straight into the bytes, not joined into
- * one string first (which V8 then copies whole to encode it).
+ * ends go as one piece of it. Those pieces are copied from the file's bytes; the rows built
+ * again are encoded straight into the output, not joined into one string first (which V8 then
+ * copies whole to encode it).
  */
 export function copyRowsBytes(rows: readonly (readonly CellValue[])[], originals: RowOriginals, booleanColumns: readonly boolean[]): Buffer {
-  const { text: source, starts, ends, written } = originals;
-  const out = new LineWriter(source.length * 3);
+  const { bytes: source, starts, ends, written } = originals;
+  const out = new LineWriter(source.length + 256);
   // The piece of the file's text made of the rows sent as they are since the last built one.
   let runStart = -1;
   let runEnd = -1;
@@ -93,7 +94,7 @@ export function copyRowsBytes(rows: readonly (readonly CellValue[])[], originals
     const start = starts[i]!;
     const end = ends[i]!;
     const fields = originals.fields[i]!;
-    let same = start >= 0 && fields.length === row.length && !(end - start === 2 && source.startsWith('\\.', start));
+    let same = start >= 0 && fields.length === row.length && !(end - start === 2 && source[start] === BACKSLASH && source[start + 1] === DOT);
     // A row the check found written as its text: only its booleans are compared.
     const onlyBooleans = written?.[i] === true;
     for (let c = 0; same && c < row.length; c++) {
@@ -101,22 +102,26 @@ export function copyRowsBytes(rows: readonly (readonly CellValue[])[], originals
     }
     if (same) {
       // Right after the run, behind one LF: the run goes on.
-      if (runStart >= 0 && start === runEnd + 1 && source.charCodeAt(runEnd) === 10) {
+      if (runStart >= 0 && start === runEnd + 1 && source[runEnd] === LF) {
         runEnd = end;
         continue;
       }
-      if (runStart >= 0) out.line(source.slice(runStart, runEnd));
+      if (runStart >= 0) out.piece(source, runStart, runEnd);
       runStart = start;
       runEnd = end;
       continue;
     }
-    if (runStart >= 0) out.line(source.slice(runStart, runEnd));
+    if (runStart >= 0) out.piece(source, runStart, runEnd);
     runStart = -1;
     out.line(copyLine(row));
   }
-  if (runStart >= 0) out.line(source.slice(runStart, runEnd));
+  if (runStart >= 0) out.piece(source, runStart, runEnd);
   return out.bytes();
 }
+
+const LF = 10;
+const BACKSLASH = 92;
+const DOT = 46;
 
 /** Lines of text written as UTF-8 into a buffer that grows as needed. */
 class LineWriter {
@@ -129,14 +134,23 @@ class LineWriter {
 
   /** Writes the text and a LF. */
   line(text: string): void {
-    const room = text.length * 3 + 1;
-    if (this.buffer.length - this.length < room) {
-      const bigger = Buffer.allocUnsafe(Math.max(2 * this.buffer.length, this.length + room));
-      this.buffer.copy(bigger, 0, 0, this.length);
-      this.buffer = bigger;
-    }
+    this.reserve(text.length * 3 + 1);
     this.length += this.buffer.write(text, this.length);
-    this.buffer[this.length++] = 10;
+    this.buffer[this.length++] = LF;
+  }
+
+  /** Writes bytes[start, end) and a LF. */
+  piece(bytes: Buffer, start: number, end: number): void {
+    this.reserve(end - start + 1);
+    this.length += bytes.copy(this.buffer, this.length, start, end);
+    this.buffer[this.length++] = LF;
+  }
+
+  private reserve(room: number): void {
+    if (this.buffer.length - this.length >= room) return;
+    const bigger = Buffer.allocUnsafe(Math.max(2 * this.buffer.length, this.length + room));
+    this.buffer.copy(bigger, 0, 0, this.length);
+    this.buffer = bigger;
   }
 
   /** The bytes written, in a buffer of their size: a worker holds a batch's bytes until its COPY is sent. */

@@ -6,7 +6,6 @@ import type { FetchedChunk } from './chunk-fetcher.js';
 export interface ChunkMeta {
   readonly chunk: number;
   readonly rows: number;
-  readonly payload: string;
 }
 
 /** A chunk read back, with its outcome already decided when its rows cannot be worked on. */
@@ -71,7 +70,7 @@ export class AttemptChunks {
         else this.onLeft(attempted.fetched, err);
         continue;
       }
-      attempted.chunk = { chunk: read.chunk.chunk, rows: read.chunk.rows.length, payload: read.chunk.payload };
+      attempted.chunk = { chunk: read.chunk.chunk, rows: read.chunk.rows.length };
       if (read.outcome) {
         attempted.outcome = read.outcome;
         continue;

@@ -10,9 +10,10 @@ import { decodeChunkFields, readChunkEntry } from '../redis/codec.js';
 export interface FetchedChunk {
   readonly context: ImportContext;
   readonly entryId: string;
+  /** The fields as text, but for the payload (readChunkEntry). */
   readonly fields: string[];
-  /** The payload's bytes as stored, when read (readChunkEntry). */
-  readonly payloadBytes?: Buffer | null;
+  /** The payload's bytes as stored. */
+  readonly payload: Buffer;
   /** How many times the queue has handed this entry out, this time included. */
   readonly deliveries: number;
 }
@@ -172,7 +173,7 @@ export class ChunkFetcher {
   private async readNew(context: ImportContext, count: number): Promise<FetchedChunk[]> {
     let reply: [Buffer, StreamEntry[]][] | null;
     try {
-      // In bytes: a payload is read as text once here, and packed as it came (packSuccessPayload).
+      // In bytes: a payload stays bytes, decoded a record at a time (decodeChunk) and packed as it came (packSuccessPayload).
       reply = (await this.redis.xreadgroupBuffer('GROUP', CHUNK_GROUP, this.consumer, 'COUNT', Math.max(1, count), 'STREAMS', context.keys.chunks, '>')) as
         | [Buffer, StreamEntry[]][]
         | null;

@@ -241,7 +241,7 @@ async function saveTogether(context: ImportContext, target: Target, chunks: Iter
     const originals = plain
       ? {
           fields: indexes.map((index) => chunk.rows[index]!),
-          text: plain.text,
+          bytes: plain.bytes,
           starts: indexes.map((index) => plain.starts[index]!),
           ends: indexes.map((index) => plain.ends[index]!),
           written,
@@ -300,7 +300,7 @@ interface CheckedMeta {
   readonly chunk: number;
   readonly firstRow: number;
   readonly rowCount: number;
-  readonly payload: string;
+  readonly payload: Buffer;
   readonly duplicates: DecodedChunk['duplicates'];
 }
 

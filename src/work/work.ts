@@ -348,7 +348,7 @@ class WorkerPool {
   private async probe(fetched: FetchedChunk): Promise<FetchedChunk> {
     let chunk: DecodedChunk;
     try {
-      chunk = decodeChunk(fetched.entryId, fetched.fields, fetched.context.record.keepColumns);
+      chunk = decodeChunk(fetched, fetched.context.record.keepColumns);
     } catch {
       return fetched; // readChunk fails its rows
     }
@@ -433,10 +433,10 @@ class WorkerPool {
   private readChunk(fetched: FetchedChunk): ReadChunk {
     let chunk: DecodedChunk;
     try {
-      chunk = decodeChunk(fetched.entryId, fetched.fields, fetched.context.record.keepColumns);
+      chunk = decodeChunk(fetched, fetched.context.record.keepColumns);
     } catch (err) {
       // Would fail the same way on every delivery: its rows fail, the chunk is not handed out again.
-      const rows = unreadableChunk(fetched.entryId, fetched.fields);
+      const rows = unreadableChunk(fetched);
       if (!rows) {
         if (fetched.deliveries >= UNREADABLE_DELIVERIES) throw new UnreadableChunkError(errorMessage(err));
         throw err;
@@ -484,7 +484,7 @@ class WorkerPool {
     const keys = fetched.context.keys;
     // Packed here so that Redis stores each chunk's outcome compactly: the payload travels back
     // compressed rather than being copied from the chunk by the script.
-    const succeeded = outcome.importedRows === 0 ? '' : packSuccessPayload(outcome.failedIndexes, fetched.payloadBytes ?? Buffer.from(chunk.payload, 'utf8'));
+    const succeeded = outcome.importedRows === 0 ? '' : packSuccessPayload(outcome.failedIndexes, fetched.payload);
     const failed = outcome.failed.entries.length === 0 ? null : packFailedRows(outcome.failed.entries, outcome.failed.groups);
     return (await runScript(
       this.options.redis,

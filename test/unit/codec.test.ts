@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   chunkEntryId,
   chunkFromEntryId,
+  chunkEntryFromText,
   decodeChunkFields,
   decodeDuplicates,
   decodeFailedRow,
@@ -183,9 +184,13 @@ describe('outcome list entries', () => {
     const fields = encodeChunkFields({ payload: payload.toString('utf8'), incarnation: 'inc-1', duplicates: [{ index: 1, uniqueSlot: 0, firstRow: 2 }] }).map((f) => Buffer.from(f, 'utf8'));
     const read = readChunkEntry(Buffer.from('17-1'), fields);
     expect(read.entryId).toBe('17-1');
-    expect(read.payloadBytes!.equals(payload)).toBe(true);
-    expect(decodeChunkFields(read.fields)).toEqual({ payload: payload.toString('utf8'), incarnation: 'inc-1', duplicates: [{ index: 1, uniqueSlot: 0, firstRow: 2 }] });
-    expect(readChunkEntry(Buffer.from('1-1'), [Buffer.from('i'), Buffer.from('x')]).payloadBytes).toBeNull();
+    expect(read.payload.equals(payload)).toBe(true);
+    // The payload is not decoded as text: its field reads as ''.
+    expect(decodeChunkFields(read.fields)).toEqual({ payload: '', incarnation: 'inc-1', duplicates: [{ index: 1, uniqueSlot: 0, firstRow: 2 }] });
+    expect(readChunkEntry(Buffer.from('1-1'), [Buffer.from('i'), Buffer.from('x')]).payload.length).toBe(0);
+    // The same entry read from its fields as text.
+    const fromText = chunkEntryFromText('17-1', encodeChunkFields({ payload: payload.toString('utf8'), incarnation: 'inc-1', duplicates: [{ index: 1, uniqueSlot: 0, firstRow: 2 }] }));
+    expect(fromText).toEqual(read);
   });
 
   it('reads success entries deflated by earlier versions (mark 1)', async () => {

@@ -7,19 +7,19 @@ import { randomNumberField, seededRandom } from '../helpers/random-numbers.js';
 const copyRowsText = (rows: readonly (readonly CellValue[])[], originals: RowOriginals, booleanColumns: readonly boolean[]): string =>
   copyRowsBytes(rows, originals, booleanColumns).toString('utf8');
 
-/** Rows' originals as a chunk's text holds them: the lines one after the other, LF between; null: no plain text. */
+/** Rows' originals as a chunk's bytes hold them: the lines one after the other, LF between; null: no plain text. */
 function originals(fields: string[][], lines: (string | null)[]): RowOriginals {
   let text = '';
   const starts: number[] = [];
   const ends: number[] = [];
   for (const line of lines) {
     if (text !== '') text += '\n';
-    const start = text.length;
+    const start = Buffer.byteLength(text);
     text += line ?? fields[starts.length]!.map((f) => `"${f}"`).join(',');
     starts.push(line === null ? -1 : start);
-    ends.push(line === null ? -1 : text.length);
+    ends.push(line === null ? -1 : Buffer.byteLength(text));
   }
-  return { fields, text, starts, ends };
+  return { fields, bytes: Buffer.from(text), starts, ends };
 }
 
 describe('copyField (COPY ... FORMAT csv)', () => {
@@ -65,8 +65,14 @@ describe('copyField (COPY ... FORMAT csv)', () => {
     const from = originals(fields, lines);
     expect(copyRowsText(rows, from, [false, false])).toBe('1,a\n2,b\n3,c c\n4,d\n5,""\n6,f\n');
     // Rows 2 and 4 only (their neighbours failed): not adjacent, two pieces.
-    const some = { fields: [fields[1]!, fields[3]!], text: from.text, starts: [from.starts[1]!, from.starts[3]!], ends: [from.ends[1]!, from.ends[3]!] };
+    const some = { fields: [fields[1]!, fields[3]!], bytes: from.bytes, starts: [from.starts[1]!, from.starts[3]!], ends: [from.ends[1]!, from.ends[3]!] };
     expect(copyRowsText([rows[1]!, rows[3]!], some, [false, false])).toBe('2,b\n4,d\n');
+    // Offsets are bytes: rows in several scripts, sent as they are, one piece or two.
+    const names = [['1', 'Zoë'], ['2', '李小龙'], ['3', 'محمد 😀'], ['4', 'Ἀθῆναι']];
+    const many = originals(names, ['1,Zoë', '2,李小龙', '3,"محمد 😀"', '4,Ἀθῆναι']);
+    expect(copyRowsText(names.map(([n, t]) => [Number(n), t!]), many, [false, false])).toBe('1,Zoë\n2,李小龙\n3,"محمد 😀"\n4,Ἀθῆναι\n');
+    const apart = { fields: [names[1]!, names[3]!], bytes: many.bytes, starts: [many.starts[1]!, many.starts[3]!], ends: [many.ends[1]!, many.ends[3]!] };
+    expect(copyRowsText([[2, '李小龙'], [4, 'Ἀθῆναι']], apart, [false, false])).toBe('2,李小龙\n4,Ἀθῆναι\n');
     // The end-of-data line alone is never sent as it is.
     expect(copyRowsText([['\\.']], originals([['\\.']], ['\\.']), [false])).toBe('"\\."\n');
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse as parseSync } from 'csv-parse/sync';
 import { createCsvParseCore } from '../../src/sources/csv-parse-api.js';
-import { isBlank, lineBreaksIn, parseRecords, splitRecords } from '../../src/sources/csv-fields.js';
+import { isBlank, lineBreaksIn, parseRecords, splitRecordBytes, splitRecords } from '../../src/sources/csv-fields.js';
 import {
   FIELD_OTHER,
   FIELD_QUOTED,
@@ -143,6 +143,12 @@ describe('scanRecord finds the records csv-parse finds', () => {
         split.push({ fields, blank, breaks, plainText: start < 0 ? null : string.slice(start, end) }),
       );
       expect(split.map((r) => r.fields), context).toEqual(expected.records);
+      // Read from the bytes, a record at a time: the same records, their own text at byte offsets.
+      const fromBytes: typeof split = [];
+      splitRecordBytes(text, 0, { delimiter, lineEnd: dialect.lineEnd === 0 ? 1 : dialect.lineEnd }, (fields, blank, breaks, start, end) =>
+        fromBytes.push({ fields, blank, breaks, plainText: start < 0 ? null : text.toString('utf8', start, end) }),
+      );
+      expect(fromBytes, context).toEqual(split);
       // A record given with its own text is either split plainly (its fields joined by the
       // separator, no quote or line break), or text that CSV reads alone as the same fields, with
       // no empty quoted field (COPY reads "" as empty text, not as no value) and no backslash.
@@ -204,6 +210,11 @@ describe('scanRecord finds the records csv-parse finds', () => {
     const given: (string | null)[] = [];
     splitRecords(text, { delimiter: ',', lineEnd: 1 }, (_fields, _blank, _breaks, start, end) => given.push(start < 0 ? null : text.slice(start, end)));
     expect(given).toEqual(['1,"García, María","said ""hi""\nthen left",12', null, null, null, '5,plain,x,6']);
+    // The same from the bytes, after a header line: offsets in bytes.
+    const bytes = Buffer.from(`header\n${text}`);
+    const fromBytes: (string | null)[] = [];
+    splitRecordBytes(bytes, 7, { delimiter: ',', lineEnd: 1 }, (_fields, _blank, _breaks, start, end) => fromBytes.push(start < 0 ? null : bytes.toString('utf8', start, end)));
+    expect(fromBytes).toEqual(given);
   });
 
   it('reports a record that runs past the data, and an unclosed quote at the end', () => {
