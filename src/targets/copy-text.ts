@@ -153,9 +153,13 @@ class LineWriter {
     this.buffer = bigger;
   }
 
-  /** The bytes written, in a buffer of their size: a worker holds a batch's bytes until its COPY is sent. */
+  /**
+   * The bytes written. A worker holds a batch's bytes until its COPY is sent: unless they fill
+   * most of the buffer, they are copied into one of their size.
+   */
   bytes(): Buffer {
-    return Buffer.from(this.buffer.subarray(0, this.length));
+    const written = this.buffer.subarray(0, this.length);
+    return this.length >= this.buffer.length * 0.75 ? written : Buffer.from(written);
   }
 }
 

@@ -221,7 +221,7 @@ export class PostgresTarget implements Target {
         client,
         chunks.map(({ request }) => request.chunk),
         first,
-        Buffer.concat(chunks.map((chunk) => chunk.encoded)),
+        chunks.map((chunk) => chunk.encoded),
       ),
     );
   }
@@ -235,7 +235,7 @@ export class PostgresTarget implements Target {
    * ROLLBACK the careful path finds out what (it claims a chunk, and names the refused rows).
    * Transient errors are thrown, for the retry.
    */
-  private async copyInOneTrip(client: pg.PoolClient, chunks: readonly number[], request: Pick<SaveRequest, 'importId' | 'ledgerKey' | 'table' | 'columns'>, text: string | Buffer): Promise<boolean> {
+  private async copyInOneTrip(client: pg.PoolClient, chunks: readonly number[], request: Pick<SaveRequest, 'importId' | 'ledgerKey' | 'table' | 'columns'>, text: string | readonly Buffer[]): Promise<boolean> {
     const id = client.escapeLiteral(request.importId);
     const key = client.escapeLiteral(request.ledgerKey);
     const sql =
@@ -255,16 +255,21 @@ export class PostgresTarget implements Target {
     return `COPY ${into} (${request.columns.map(quotePg).join(', ')}) FROM STDIN WITH (FORMAT csv)`;
   }
 
-  /** Runs a COPY FROM STDIN query with `text` as its data. */
-  private copy(client: pg.PoolClient, sql: string, text: string | Buffer): Promise<void> {
+  /** Runs a COPY FROM STDIN query with `text` (or the pieces of it, in order) as its data. */
+  private copy(client: pg.PoolClient, sql: string, text: string | readonly Buffer[]): Promise<void> {
     const copy = client.query(copyFrom(sql));
     // 'finish' comes once PostgreSQL answered the whole query (pg-copy-streams 4+). The text
-    // goes in one write: a write per row makes as many CopyData messages and socket writes,
-    // which cost more than the COPY itself.
+    // goes in a write per chunk, not per row: a write per row makes as many CopyData messages
+    // and socket writes, which cost more than the COPY itself. The chunks' pieces are not
+    // joined first (a copy of every byte sent).
     return new Promise<void>((resolve, reject) => {
       copy.once('finish', resolve);
       copy.once('error', reject);
-      copy.end(text);
+      if (typeof text === 'string') copy.end(text);
+      else {
+        for (const piece of text) copy.write(piece);
+        copy.end();
+      }
     });
   }
 
