@@ -86,8 +86,7 @@ export function readChunkEntry(id: Buffer, fields: readonly Buffer[]): ChunkEntr
 
 /** A chunk's stream entry from its fields as text (XRANGE's reply; tests), as readChunkEntry gives it. */
 export function chunkEntryFromText(entryId: string, fields: readonly string[]): ChunkEntryRead {
-  const payload = Buffer.from(decodeChunkFields(fields).payload, 'utf8');
-  return { entryId, fields: fields.map((field, i) => (i % 2 === 1 && fields[i - 1] === CHUNK_FIELD.payload ? '' : field)), payload };
+  return readChunkEntry(Buffer.from(entryId, 'latin1'), fields.map((field) => Buffer.from(field, 'utf8')));
 }
 
 const EMPTY: Buffer = Buffer.alloc(0);

@@ -4,16 +4,11 @@ import { runScript, type ImporterRedis } from '../redis/scripts.js';
 import { errorMessage } from '../errors.js';
 import { buildImportContext, type ImportContext } from './import-context.js';
 import { loadHandler } from '../handler/load-handler.js';
-import { decodeChunkFields, readChunkEntry } from '../redis/codec.js';
+import { decodeChunkFields, readChunkEntry, type ChunkEntryRead } from '../redis/codec.js';
 
-/** A chunk handed to this worker: the stream entry and the import it belongs to. */
-export interface FetchedChunk {
+/** A chunk handed to this worker: the stream entry (readChunkEntry) and the import it belongs to. */
+export interface FetchedChunk extends ChunkEntryRead {
   readonly context: ImportContext;
-  readonly entryId: string;
-  /** The fields as text, but for the payload (readChunkEntry). */
-  readonly fields: string[];
-  /** The payload's bytes as stored. */
-  readonly payload: Buffer;
   /** How many times the queue has handed this entry out, this time included. */
   readonly deliveries: number;
 }
