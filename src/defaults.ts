@@ -20,6 +20,12 @@ export const MAX_CHUNK_SIZE = 5000;
  */
 export const MAX_CHUNK_BYTES = 1 << 20;
 /**
+ * Unique values (other than plain integers) that an enqueue tells apart in its own memory, 16
+ * bytes each in tables of at most 32 MiB; past them, values are claimed in Redis's bucket hashes
+ * (src/enqueue/claimed-values.ts).
+ */
+export const UNIQUE_VALUES_IN_MEMORY = 1_500_000;
+/**
  * `run --max-pending`: rows queued in Redis and not yet recorded, at most, while the workers
  * catch up with the file (about 15-30 MB of Redis for rows of 60-120 bytes). Far more than the
  * workers hold at once (processes x concurrency x chunk size), so they never wait for the

@@ -41,9 +41,11 @@ const SCHEMA = JSON.stringify({
 });
 
 describe('unique values in Redis', () => {
-  it('are kept while the file is read and deleted once it is queued, repeats across chunks still found', async () => {
+  // 0: no text value held in the enqueue's memory, all in the bucket hashes; undefined: the
+  // default, every text value in memory and only the integers' arrays in Redis.
+  it.each([0, undefined])('are kept while the file is read and deleted once it is queued, repeats across chunks still found (%s text values in memory)', async (inMemory) => {
     const schemaPath = writeFile(dir.path, 'codes.schema.json', SCHEMA);
-    const id = 'unique-window';
+    const id = `unique-window-${inMemory}`;
     const keys = importKeys(prefix, id);
     // Codes are text (the bucket hashes), n plain integers (the arrays); the last rows repeat
     // values of the first ones, chunks apart.
@@ -51,12 +53,12 @@ describe('unique values in Redis', () => {
     rows.push('C2,21,repeats code of row 2', 'C21,1,repeats n of row 1', 'C1,3,repeats both');
     const source = writeFile(dir.path, `${id}.csv`, `code,n,name\n${rows.join('\n')}\n`);
     // With no worker yet, the enqueue stops part way at its limit: the file is not read whole.
-    const enqueued = enqueue({ redis, prefix, source, id, schemaPath, chunkSize: 2, maxPending: 4, target: `sqlite://${join(dir.path, 'codes.db')}` });
+    const enqueued = enqueue({ redis, prefix, source, id, schemaPath, chunkSize: 2, maxPending: 4, uniqueValuesInMemory: inMemory, target: `sqlite://${join(dir.path, `${id}.db`)}` });
     await waitFor('the enqueue held back', async () => Number(await redis.hget(keys.meta, 'enqueuedRows')) >= 4, 10_000);
     await sleep(300);
     expect(await redis.hget(keys.meta, 'state')).toBe('enqueuing');
     const held = await uniqueKeys(id);
-    expect(held.some((k) => /:unique:0:\d+$/.test(k))).toBe(true);
+    expect(held.some((k) => /:unique:0:\d+$/.test(k))).toBe(inMemory === 0);
     expect(held.some((k) => /:unique:1:n0$/.test(k))).toBe(true);
     const reading = await importMemory({ redis, prefix, id });
     expect(reading.byKind['unique']).toBeGreaterThan(0);

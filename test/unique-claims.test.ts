@@ -38,12 +38,22 @@ function expectedDuplicates(rows: readonly (readonly string[])[]): Map<string, n
   return expected;
 }
 
-/** `trim` takes the parsed path (csv-parse's records) instead of the raw one (the file's own bytes). */
-async function enqueueRows(id: string, rows: readonly (readonly string[])[], chunkSize: number, trim = false, cells = rows): Promise<void> {
-  const schema = writeFile(dir.path, `${id}.json`, JSON.stringify({ type: 'object', properties: { a: { type: 'string', unique: true }, b: { type: 'string', unique: true } } }));
-  const source = writeFile(dir.path, `${id}.csv`, ['a,b', ...cells.map((r) => r.join(','))].join('\n') + '\n');
-  const { total } = await enqueue({ redis, prefix, source, schemaPath: schema, id, chunkSize, trim });
+/**
+ * `trim` takes the parsed path (csv-parse's records) instead of the raw one (the file's own
+ * bytes); `inMemory` is how many values the enqueue tells apart itself before Redis's hashes.
+ */
+async function enqueueRows(id: string, rows: readonly (readonly string[])[], chunkSize: number, trim = false, cells = rows, inMemory?: number): Promise<void> {
+  const { schema, source } = writeRows(id, cells);
+  const { total } = await enqueue({ redis, prefix, source, schemaPath: schema, id, chunkSize, trim, uniqueValuesInMemory: inMemory });
   expect(total).toBe(rows.length);
+}
+
+/** The schema (a and b unique, c a padding column) and the file of `cells`. */
+function writeRows(id: string, cells: readonly (readonly string[])[], padding = 0): { schema: string; source: string } {
+  const schema = writeFile(dir.path, `${id}.json`, JSON.stringify({ type: 'object', properties: { a: { type: 'string', unique: true }, b: { type: 'string', unique: true }, c: { type: 'string' } } }));
+  const pad = 'p'.repeat(padding);
+  const source = writeFile(dir.path, `${id}.csv`, ['a,b,c', ...cells.map((r) => `${r.join(',')},${pad}`)].join('\n') + '\n');
+  return { schema, source };
 }
 
 describe('unique values', () => {
@@ -71,9 +81,10 @@ describe('unique values', () => {
       ];
       rows.push([a, kinds[random(kinds.length)]!()]);
     }
-    for (const [chunkSize, trim] of [[1, false], [7, false], [500, false], [500, true]] as const) {
-      const id = `mixed-${chunkSize}-${trim}`;
-      await enqueueRows(id, rows, chunkSize, trim);
+    // In memory: all values, none (Redis's hashes claim them all), or the first 150.
+    for (const [chunkSize, trim, inMemory] of [[1, false, undefined], [7, false, 0], [7, false, 150], [500, false, undefined], [500, false, 150], [500, true, undefined], [500, true, 150]] as const) {
+      const id = `mixed-${chunkSize}-${trim}-${inMemory}`;
+      await enqueueRows(id, rows, chunkSize, trim, rows, inMemory);
       const marked = await markedDuplicates(id);
       const expected = expectedDuplicates(rows);
       expect(expected.size).toBeGreaterThan(400);
@@ -105,9 +116,9 @@ describe('unique values', () => {
       rows.push([pick[0]!, b]);
       cells.push([written, /[",\n]/.test(b) ? `"${b.replaceAll('"', '""')}"` : b]);
     }
-    for (const [chunkSize, trim] of [[1, false], [33, false], [500, false], [33, true]] as const) {
-      const id = `written-${chunkSize}-${trim}`;
-      await enqueueRows(id, rows, chunkSize, trim, cells);
+    for (const [chunkSize, trim, inMemory] of [[1, false, undefined], [33, false, undefined], [33, false, 20], [500, false, 0], [33, true, undefined], [33, true, 20]] as const) {
+      const id = `written-${chunkSize}-${trim}-${inMemory}`;
+      await enqueueRows(id, rows, chunkSize, trim, cells, inMemory);
       const marked = await markedDuplicates(id);
       const expected = expectedDuplicates(rows);
       expect(expected.size).toBeGreaterThan(380);
@@ -124,5 +135,32 @@ describe('unique values', () => {
       ['20:0', 6],
       ['20:1', 4],
     ]);
+  });
+
+  it('finds the repeats of values claimed before an enqueue stopped, when another resumes it, whatever each held in memory', async () => {
+    let seed = 3;
+    const random = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+    const rows: string[][] = [];
+    for (let i = 1; i <= 3000; i++) rows.push([random(8) === 0 ? `w${random(i)}` : `w${i}`, random(8) === 0 ? String(random(i)) : `x${i}`]);
+    const expected = expectedDuplicates(rows);
+    expect(expected.size).toBeGreaterThan(500);
+    // Undefined: the default (all of them); 0: Redis's hashes only.
+    for (const [first, second] of [[undefined, undefined], [200, 200], [0, undefined], [undefined, 0], [900, 150], [150, 900]] as const) {
+      const id = `resumed-${first}-${second}`;
+      // Wide rows: the file comes in several batches, and the first enqueue stops after one.
+      const { schema, source } = writeRows(id, rows, 200);
+      const stop = new Error('stopped');
+      const stopped = enqueue({ redis, prefix, source, schemaPath: schema, id, chunkSize: 50, uniqueValuesInMemory: first, onProgress: ({ rows: read }) => {
+        if (read > 0) throw stop;
+      } });
+      await expect(stopped).rejects.toBe(stop);
+      const queued = Number(await redis.hget(importKeys(prefix, id).meta, 'enqueuedChunks'));
+      expect(queued).toBeGreaterThan(2);
+      expect(queued).toBeLessThan(3000 / 50);
+      const resumed = await enqueue({ redis, prefix, source, schemaPath: schema, id, chunkSize: 50, uniqueValuesInMemory: second });
+      expect(resumed).toMatchObject({ total: 3000, resumed: true });
+      const marked = await markedDuplicates(id);
+      expect(new Map([...marked].sort())).toEqual(new Map([...expected].sort()));
+    }
   });
 });

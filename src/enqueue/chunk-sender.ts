@@ -5,6 +5,9 @@ import type { ImportKeys } from '../redis/keys.js';
 import { isTransientRedisError, replicated } from '../redis/replication.js';
 import { runScript, type ImporterRedis } from '../redis/scripts.js';
 import { ChunkGapError } from '../redis/script-errors.js';
+import { UNIQUE_VALUES_IN_MEMORY } from '../defaults.js';
+import { ClaimedValues } from './claimed-values.js';
+import { uniqueBucket, uniqueField } from './unique-hash.js';
 import { ARRAY_VALUES_PER_KEY, MAX_ARRAY_ROW, UNIQUE_BUCKETS } from './unique-values.js';
 
 /**
@@ -23,11 +26,12 @@ export interface UniqueClaim {
   readonly index: number;
   /** Position of the column among the import's unique columns. */
   readonly slot: number;
-  /** The value's place in the arrays (arrayIndex), or -1: it is claimed in the bucket hashes. */
+  /** The value's place in the arrays (arrayIndex), or -1: it is claimed by its hash. */
   readonly place: number;
-  /** When place is -1: the value's UniqueHasher field and its bucket. */
-  readonly field: string;
-  readonly bucket: number;
+  /** When place is -1: the value's UniqueHasher hash. */
+  readonly h0: number;
+  readonly h1: number;
+  readonly h2: number;
 }
 
 interface SentChunk {
@@ -57,18 +61,24 @@ export class ChunkSender {
   /** Rows recorded by workers (succeeded + failed), as last read from the import's record. */
   private recorded = 0;
 
+  /** The values (not plain integers) claimed in the enqueue's memory, before Redis's hashes. */
+  private readonly claimed: ClaimedValues;
+
   /**
    * `maxPending`: rows queued and not yet recorded that the sender lets Redis hold (null: no
    * limit). Over it, send() waits for workers to record rows before queueing more: the file is
    * read no further meanwhile, so Redis holds a window of the file rather than all of it.
+   * `valuesInMemory`: see ClaimedValues.
    */
   constructor(
     private readonly redis: ImporterRedis,
     private readonly keys: ImportKeys,
     private readonly settings: ImportSettings,
     private readonly maxPending: number | null = null,
+    valuesInMemory = UNIQUE_VALUES_IN_MEMORY,
   ) {
     this.bucketNames = settings.uniqueColumns.map((column) => keys.uniquePrefix(column));
+    this.claimed = new ClaimedValues(settings.uniqueColumns.length, valuesInMemory);
   }
 
   /**
@@ -78,9 +88,10 @@ export class ChunkSender {
   async send(chunkNo: number, firstRow: number, rows: number, payload: string | Buffer, claims: readonly UniqueClaim[]): Promise<void> {
     await this.waitForRoom(firstRow - 1, rows);
     const scriptKeys = [this.keys.meta, this.keys.chunks];
-    const { groups, repeats, arrays, slices } = groupClaims(claims, firstRow, 10 + this.bucketNames.length);
+    const local = this.claimLocally(claims, firstRow);
+    const { groups, repeats, arrays, slices } = groupClaims(local.remaining, firstRow, 10 + this.bucketNames.length);
     const args = [
-      chunkNo, firstRow, rows, payload, Date.now(), JSON.stringify(groups), JSON.stringify(repeats), JSON.stringify(arrays), this.settings.incarnation,
+      chunkNo, firstRow, rows, payload, Date.now(), JSON.stringify(groups), JSON.stringify(local.repeats.concat(repeats)), JSON.stringify(arrays), this.settings.incarnation,
       ...this.bucketNames, ...slices,
     ];
     const confirmed = this.call(scriptKeys, args).then(async () => {
@@ -89,6 +100,44 @@ export class ChunkSender {
     confirmed.catch(() => {}); // surfaced by drain() or a later send()
     this.sent.push({ chunkNo, keys: scriptKeys, args, confirmed });
     if (this.sent.length >= IN_FLIGHT_CHUNKS) await this.confirmOldest();
+  }
+
+  /**
+   * Notes the unique values of a chunk already queued (by an enqueue that stopped part way), so
+   * that later chunks find them: in memory, as the first enqueue did; those past what memory
+   * holds are claimed in Redis's hashes unless they are there already (HSETNX: the first
+   * enqueue put them there, unless it held more values in memory than this one).
+   */
+  async skip(firstRow: number, claims: readonly UniqueClaim[]): Promise<void> {
+    const unheld = this.claimLocally(claims, firstRow).remaining.filter((claim) => claim.place < 0);
+    if (unheld.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const { slot, index, h0, h1, h2 } of unheld) pipeline.hsetnx(this.keys.unique(this.settings.uniqueColumns[slot]!, uniqueBucket(h2)), uniqueField(h0, h1, h2), String(firstRow + index));
+    const replies = await pipeline.exec();
+    const failed = replies?.find(([err]) => err);
+    if (failed) throw failed[0];
+  }
+
+  /**
+   * Claims a chunk's values in memory (ClaimedValues). Returns the rows whose value an earlier
+   * row claimed there (row index, slot, that row's number, as the script takes repeats), and the
+   * claims left to the script: plain integers, and values memory does not hold once it is full.
+   */
+  private claimLocally(claims: readonly UniqueClaim[], firstRow: number): { remaining: readonly UniqueClaim[]; repeats: (number | string)[] } {
+    const { claimed } = this;
+    const remaining: UniqueClaim[] = [];
+    const repeats: (number | string)[] = [];
+    for (const claim of claims) {
+      const { slot, h0, h1, h2 } = claim;
+      if (claim.place >= 0) {
+        remaining.push(claim);
+        continue;
+      }
+      const owner = claimed.owner(slot, h0, h1, h2);
+      if (owner !== 0) repeats.push(claim.index, slot, String(owner));
+      else if (!claimed.claim(slot, h0, h1, h2, firstRow + claim.index)) remaining.push(claim);
+    }
+    return { remaining, repeats };
   }
 
   /**
@@ -218,7 +267,8 @@ export function groupClaims(claims: readonly UniqueClaim[], firstRow: number, fi
       values.indexes.push(claim.index);
       continue;
     }
-    const { field, bucket } = claim;
+    const field = uniqueField(claim.h0, claim.h1, claim.h2);
+    const bucket = uniqueBucket(claim.h2);
     // Fields are base64: no NUL in them.
     const seen = claim.slot === 0 ? field : `${claim.slot}\u0000${field}`;
     const first = firsts.get(seen);

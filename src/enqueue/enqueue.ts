@@ -65,6 +65,11 @@ export interface EnqueueOptions extends ReadOptions {
    * any worker does). `runImport` defaults to DEFAULT_RUN_MAX_PENDING.
    */
   readonly maxPending?: number;
+  /**
+   * Unique values (other than plain integers) told apart in the enqueue's memory before Redis's
+   * hashes take the rest (default UNIQUE_VALUES_IN_MEMORY, see ClaimedValues).
+   */
+  readonly uniqueValuesInMemory?: number;
 }
 
 export interface EnqueueResult {
@@ -133,7 +138,7 @@ async function enqueueAs(id: string, options: EnqueueOptions): Promise<EnqueueRe
       rows = count;
       progress();
     };
-    rows = await queueFile({ redis, prefix, keys, settings, input, startChunk: start.startChunk, maxPending, onRows });
+    rows = await queueFile({ redis, prefix, keys, settings, input, startChunk: start.startChunk, maxPending, valuesInMemory: options.uniqueValuesInMemory, onRows });
     progress();
   } finally {
     stopBeat();

@@ -19,6 +19,8 @@ export interface QueueFileOptions {
   readonly startChunk: number;
   /** See ChunkSender. */
   readonly maxPending: number | null;
+  /** See ChunkSender. */
+  readonly valuesInMemory?: number;
   /** Hears the running row count. */
   readonly onRows: (rows: number) => void;
 }
@@ -31,7 +33,7 @@ export interface QueueFileOptions {
  */
 export async function queueFile(options: QueueFileOptions): Promise<number> {
   const { redis, keys, settings, input, startChunk, onRows } = options;
-  const sender = new ChunkSender(redis, keys, settings, options.maxPending);
+  const sender = new ChunkSender(redis, keys, settings, options.maxPending, options.valuesInMemory);
   try {
     // CSV text: chunks of the file's own bytes, cut without parsing fields; workbooks and --trim: parsed records.
     const { raw, batches } = input.source;

@@ -149,14 +149,14 @@ export class RawChunker {
         if (start === end) return;
         // Ids are mostly plain integers: their array place is read from the bytes, no string made.
         const place = arrayIndexOfBytes(batch.data, start, end);
-        if (place >= 0) claims.push({ index: this.rows, slot: s, place, field: '', bucket: 0 });
-        else claims.push({ index: this.rows, slot: s, place, field: this.hasher.ofBytes(batch.data, start, end), bucket: this.hasher.bucket });
+        if (place < 0) this.hasher.hashBytes(batch.data, start, end);
+        claims.push(this.hashedClaim(s, place));
       } else if (kind === FIELD_QUOTED) {
         if (end - start === 2) return;
         // "17" is the value 17, as unquoted: the same place.
         const place = arrayIndexOfBytes(batch.data, start + 1, end - 1);
-        if (place >= 0) claims.push({ index: this.rows, slot: s, place, field: '', bucket: 0 });
-        else claims.push({ index: this.rows, slot: s, place, field: this.hasher.ofQuoted(batch.data, start, end), bucket: this.hasher.bucket });
+        if (place < 0) this.hasher.hashQuoted(batch.data, start, end);
+        claims.push(this.hashedClaim(s, place));
       } else {
         // Stray quotes: csv-parse says what the value is.
         parsed ??= parseRecords(batch.data.subarray(batch.starts[r], batch.contentEnds[r]), { delimiter: this.delimiter, lineEnd: this.lineEnd })[0] ?? [];
@@ -165,12 +165,18 @@ export class RawChunker {
       }
     });
   }
+
+  /** The current row's claim in slot `s`: at array place `place`, or (-1) of the hash just made. */
+  private hashedClaim(s: number, place: number): UniqueClaim {
+    const { hasher } = this;
+    return place >= 0 ? { index: this.rows, slot: s, place, h0: 0, h1: 0, h2: 0 } : { index: this.rows, slot: s, place, h0: hasher.h0, h1: hasher.h1, h2: hasher.h2 };
+  }
 }
 
 /**
  * Queues CSV text in chunks of `settings.chunkSize` rows cut from the file's own bytes, skipping
- * the chunks before `startChunk` (already queued by an enqueue that stopped part way). `onRows`
- * hears the running row count.
+ * the chunks before `startChunk` (already queued by an enqueue that stopped part way: only their
+ * unique values are noted). `onRows` hears the running row count.
  */
 export async function sendRawChunks(
   reader: RawCsvReader,
@@ -181,7 +187,7 @@ export async function sendRawChunks(
 ): Promise<number> {
   const chunker = new RawChunker({ chunkSize: settings.chunkSize, width: settings.columns.length, uniqueColumns: settings.uniqueColumns, keepColumns: settings.keepColumns, hashKey: settings.incarnation });
   const send = (chunk: RawChunk): Promise<void> =>
-    chunk.chunkNo >= startChunk ? sender.send(chunk.chunkNo, chunk.firstRow, chunk.rows, chunk.payload, chunk.claims) : Promise.resolve();
+    chunk.chunkNo >= startChunk ? sender.send(chunk.chunkNo, chunk.firstRow, chunk.rows, chunk.payload, chunk.claims) : sender.skip(chunk.firstRow, chunk.claims);
   for await (const batch of reader.batches(chunker.wantedFields)) {
     for (const chunk of chunker.take(batch)) await send(chunk);
     onRows(chunker.rowCount);

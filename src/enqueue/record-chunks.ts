@@ -9,7 +9,8 @@ import { textClaim, UniqueHasher } from './unique-hash.js';
  * Queues parsed records (workbooks, `--trim`, multi-byte separators) in chunks of
  * `settings.chunkSize` rows, or fewer where their text reaches MAX_CHUNK_BYTES (counted in
  * characters of the values), each as compact JSON, skipping the chunks before `startChunk`
- * (already queued by an enqueue that stopped part way). `onRows` hears the running row count.
+ * (already queued by an enqueue that stopped part way: only their unique values are noted).
+ * `onRows` hears the running row count.
  */
 export async function sendRecordChunks(
   batches: AsyncIterable<SourceRecord[]>,
@@ -28,7 +29,9 @@ export async function sendRecordChunks(
   const sendChunk = async (): Promise<void> => {
     const firstRow = rows - chunk.length + 1;
     const fields = chunk.map((r) => r.fields);
-    if (chunkNo >= startChunk) await sender.send(chunkNo, firstRow, chunk.length, encodeChunk(firstRow, chunk.map((r) => r.line), fields, chunk.map((r) => r.problems)), recordClaims(fields, settings, hasher));
+    const claims = recordClaims(fields, settings, hasher);
+    if (chunkNo >= startChunk) await sender.send(chunkNo, firstRow, chunk.length, encodeChunk(firstRow, chunk.map((r) => r.line), fields, chunk.map((r) => r.problems)), claims);
+    else await sender.skip(firstRow, claims);
     chunkNo++;
     chunk = [];
     chunkChars = 0;

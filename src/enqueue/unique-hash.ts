@@ -23,28 +23,28 @@ function fnv1a(text: string, basis: number): number {
 }
 
 /**
- * The field a unique value is claimed under in the bucket hashes: a 96-bit hash of its UTF-8
- * bytes, 16 characters, whatever the value's length. Short fixed fields keep the hashes small
- * and quick to search, and the CSV reader hashes a value where it lies in the file's bytes,
- * without making a string of it. By chance, two of n different values share a field with
- * probability about n^2 / 2^97 (below 10^-15 for 10 million values). The hash is keyed by the
- * import's incarnation (random, never shown to the uploader), so values found to collide in one
- * import do not collide in the next; values made to collide could only fail the uploader's own
- * later row as a repeat, which a repeated value does anyway. `bucket` is the bucket of the last
- * field made.
+ * A 96-bit hash of a unique value's UTF-8 bytes (h0, h1, h2), made where the value lies in the
+ * file's bytes, without making a string of it. The enqueue tells repeated values by it
+ * (ClaimedValues) and, past what it holds itself, claims them in Redis under uniqueField(). By
+ * chance, two of n different values share a hash with probability about n^2 / 2^97 (below
+ * 10^-15 for 10 million values). The hash is keyed by the import's incarnation (random, never
+ * shown to the uploader), so values found to collide in one import do not collide in the next;
+ * values made to collide could only fail the uploader's own later row as a repeat, which a
+ * repeated value does anyway. Each method leaves the hash of its value in h0, h1, h2.
  */
 export class UniqueHasher {
   private readonly seeds: readonly [number, number, number];
-  private readonly digest = Buffer.alloc(12);
   private scratch = Buffer.alloc(256);
-  bucket = 0;
+  h0 = 0;
+  h1 = 0;
+  h2 = 0;
 
   constructor(key: string) {
     this.seeds = [fnv1a(key, 0x811c9dc5), fnv1a(key, 0x050c5d1f), fnv1a(key, 0x6b43a9b5)];
   }
 
-  /** The field of the value bytes[start, end). */
-  ofBytes(bytes: Uint8Array, start: number, end: number): string {
+  /** Hashes the value bytes[start, end). */
+  hashBytes(bytes: Uint8Array, start: number, end: number): void {
     let [a, b, c] = this.seeds;
     for (let i = start; i < end; i++) {
       const byte = bytes[i]!;
@@ -53,14 +53,14 @@ export class UniqueHasher {
       c = Math.imul(c ^ byte, 0x27d4eb2d);
       c ^= c >>> 15;
     }
-    return this.finish(a, b, c, end - start);
+    this.finish(a, b, c, end - start);
   }
 
   /**
-   * The field of the value inside the quoted CSV field bytes[start, end) (quotes included): the
-   * text between the quotes, each doubled quote taken once, as the value a parser would read.
+   * Hashes the value inside the quoted CSV field bytes[start, end) (quotes included): the text
+   * between the quotes, each doubled quote taken once, as the value a parser would read.
    */
-  ofQuoted(bytes: Uint8Array, start: number, end: number): string {
+  hashQuoted(bytes: Uint8Array, start: number, end: number): void {
     let [a, b, c] = this.seeds;
     let length = 0;
     for (let i = start + 1; i < end - 1; i++) {
@@ -72,32 +72,45 @@ export class UniqueHasher {
       c ^= c >>> 15;
       length++;
     }
-    return this.finish(a, b, c, length);
+    this.finish(a, b, c, length);
   }
 
-  /** The field of a value read as text (its UTF-8 bytes, as ofBytes). */
-  ofText(text: string): string {
+  /** Hashes a value read as text (its UTF-8 bytes, as hashBytes). */
+  hashText(text: string): void {
     if (this.scratch.length < text.length * 3) this.scratch = Buffer.alloc(text.length * 3);
     const length = this.scratch.write(text, 0, 'utf8');
-    return this.ofBytes(this.scratch, 0, length);
+    this.hashBytes(this.scratch, 0, length);
   }
 
-  private finish(a: number, b: number, c: number, length: number): string {
-    const x = mix(a ^ length);
-    const y = mix(b ^ x);
-    const z = mix(c ^ y);
-    this.digest.writeUInt32LE(x, 0);
-    this.digest.writeUInt32LE(y, 4);
-    this.digest.writeUInt32LE(z, 8);
-    this.bucket = z & (UNIQUE_BUCKETS - 1);
-    return this.digest.toString('base64');
+  private finish(a: number, b: number, c: number, length: number): void {
+    this.h0 = mix(a ^ length);
+    this.h1 = mix(b ^ this.h0);
+    this.h2 = mix(c ^ this.h1);
   }
+}
+
+const digest = Buffer.alloc(12);
+
+/**
+ * The field a value of hash (h0, h1, h2) is claimed under in Redis's bucket hashes: 16
+ * characters. Short fixed fields keep the hashes small and quick to search.
+ */
+export function uniqueField(h0: number, h1: number, h2: number): string {
+  digest.writeUInt32LE(h0 >>> 0, 0);
+  digest.writeUInt32LE(h1 >>> 0, 4);
+  digest.writeUInt32LE(h2 >>> 0, 8);
+  return digest.toString('base64');
+}
+
+/** The bucket hash a value of hash (h0, h1, h2) is claimed in. */
+export function uniqueBucket(h2: number): number {
+  return h2 & (UNIQUE_BUCKETS - 1);
 }
 
 /** The claim of row `index` of a chunk on the value `text` of unique slot `slot`. */
 export function textClaim(hasher: UniqueHasher, index: number, slot: number, text: string): UniqueClaim {
   const place = arrayIndex(text);
-  if (place >= 0) return { index, slot, place, field: '', bucket: 0 };
-  const field = hasher.ofText(text);
-  return { index, slot, place, field, bucket: hasher.bucket };
+  if (place >= 0) return { index, slot, place, h0: 0, h1: 0, h2: 0 };
+  hasher.hashText(text);
+  return { index, slot, place, h0: hasher.h0, h1: hasher.h1, h2: hasher.h2 };
 }

@@ -106,7 +106,10 @@ function checkRows(context: ImportContext, chunk: DecodedChunk, rows: ChunkRows)
 }
 
 function failDuplicates(context: ImportContext, chunk: DecodedChunk, rows: ChunkRows): void {
-  for (const dup of chunk.duplicates) {
+  // A row's repeats in the order of its unique columns (as `importer check` words them), however
+  // the enqueue found each one (in its memory, Redis's hashes or arrays).
+  const inColumnOrder = chunk.duplicates.length > 1 ? [...chunk.duplicates].sort((a, b) => a.uniqueSlot - b.uniqueSlot) : chunk.duplicates;
+  for (const dup of inColumnOrder) {
     const column = context.uniqueColumnNames[dup.uniqueSlot] ?? 'value';
     rows.fail(dup.index, [duplicateMessage(column, dup.firstRow)]);
   }

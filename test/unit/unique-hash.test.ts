@@ -1,34 +1,85 @@
 import { describe, expect, it } from 'vitest';
-import { UniqueHasher, UNIQUE_FIELD_LENGTH } from '../../src/enqueue/unique-hash.js';
+import { uniqueBucket, uniqueField, UniqueHasher, UNIQUE_FIELD_LENGTH } from '../../src/enqueue/unique-hash.js';
 import { UNIQUE_BUCKETS } from '../../src/enqueue/unique-values.js';
+import { ClaimedValues } from '../../src/enqueue/claimed-values.js';
+
+/** The bucket-hash field of the value the hasher hashed last. */
+const fieldOf = (hasher: UniqueHasher): string => uniqueField(hasher.h0, hasher.h1, hasher.h2);
+const textField = (hasher: UniqueHasher, text: string): string => {
+  hasher.hashText(text);
+  return fieldOf(hasher);
+};
 
 describe('UniqueHasher', () => {
-  it('gives a value the same field from its text, its bytes and its quoted CSV form', () => {
+  it('gives a value the same hash from its text, its bytes and its quoted CSV form', () => {
     const hasher = new UniqueHasher('incarnation-1');
     for (const value of ['a', 'say "hi"', '""', 'Émile 王 👀', 'x'.repeat(1000), 'two\r\nlines']) {
       const bytes = Buffer.from(value);
       const quoted = Buffer.from(`,"${value.replaceAll('"', '""')}",`);
-      const field = hasher.ofText(value);
+      const field = textField(hasher, value);
       expect(field).toHaveLength(UNIQUE_FIELD_LENGTH);
-      expect(hasher.ofBytes(bytes, 0, bytes.length)).toBe(field);
-      expect(hasher.ofQuoted(quoted, 1, quoted.length - 1)).toBe(field);
+      hasher.hashBytes(bytes, 0, bytes.length);
+      expect(fieldOf(hasher)).toBe(field);
+      hasher.hashQuoted(quoted, 1, quoted.length - 1);
+      expect(fieldOf(hasher)).toBe(field);
     }
   });
 
-  it('gives different values different fields, spread over the buckets, and depends on its key', () => {
+  it('gives different values different hashes, spread over the buckets, and depends on its key', () => {
     const hasher = new UniqueHasher('incarnation-1');
     const fields = new Set<string>();
     const buckets = new Array<number>(UNIQUE_BUCKETS).fill(0);
     const values = 200_000;
     for (let i = 0; i < values; i++) {
       // Values that differ little: a number's digits, a byte moved, a prefix of another.
-      fields.add(hasher.ofText(`user.${i}@example.org`));
-      buckets[hasher.bucket]!++;
+      fields.add(textField(hasher, `user.${i}@example.org`));
+      buckets[uniqueBucket(hasher.h2)]!++;
     }
-    fields.add(hasher.ofText('user.1@example.or'));
-    fields.add(hasher.ofText(''));
+    fields.add(textField(hasher, 'user.1@example.or'));
+    fields.add(textField(hasher, ''));
     expect(fields.size).toBe(values + 2);
     for (const count of buckets) expect(Math.abs(count - values / UNIQUE_BUCKETS)).toBeLessThan(values / UNIQUE_BUCKETS / 10);
-    expect(new UniqueHasher('incarnation-2').ofText('user.1@example.org')).not.toBe(hasher.ofText('user.1@example.org'));
+    expect(textField(new UniqueHasher('incarnation-2'), 'user.1@example.org')).not.toBe(textField(hasher, 'user.1@example.org'));
+  });
+});
+
+describe('ClaimedValues', () => {
+  it('gives each value the row that claimed it first, per slot, through its tables growing, until full', () => {
+    const hasher = new UniqueHasher('k');
+    const limit = 50_000;
+    const claimed = new ClaimedValues(2, limit);
+    const hashOf = (text: string): [number, number, number] => {
+      hasher.hashText(text);
+      return [hasher.h0, hasher.h1, hasher.h2];
+    };
+    // Values that differ in one word of the hash only: h0 alone decides the place.
+    for (let i = 0; i < limit; i++) {
+      const [h0, h1, h2] = hashOf(`v${i}`);
+      const slot = i % 2;
+      expect(claimed.owner(slot, h0, h1, h2)).toBe(0);
+      expect(claimed.claim(slot, h0, h1, h2, i + 1)).toBe(true);
+      expect(claimed.owner(slot, h0, h1, h2)).toBe(i + 1);
+      expect(claimed.owner(slot, h0, h1 ^ 1, h2)).toBe(0);
+      expect(claimed.owner(slot, h0, h1, h2 ^ 1)).toBe(0);
+      expect(claimed.owner(1 - slot, h0, h1, h2)).toBe(0);
+    }
+    for (let i = 0; i < limit; i++) {
+      const [h0, h1, h2] = hashOf(`v${i}`);
+      expect(claimed.owner(i % 2, h0, h1, h2)).toBe(i + 1);
+    }
+    expect(claimed.full).toBe(false);
+    const [h0, h1, h2] = hashOf('one more');
+    expect(claimed.claim(0, h0, h1, h2, limit + 1)).toBe(false);
+    expect(claimed.full).toBe(true);
+    expect(claimed.owner(0, h0, h1, h2)).toBe(0);
+    // Full stays full: what was held is still found.
+    expect(claimed.owner(1, ...hashOf('v1'))).toBe(2);
+  });
+
+  it('holds entries whose hashes share their low bits (linear probing)', () => {
+    const claimed = new ClaimedValues(1, 100);
+    for (let i = 0; i < 90; i++) expect(claimed.claim(0, 7, i, 0xffffffff, i + 1)).toBe(true);
+    for (let i = 0; i < 90; i++) expect(claimed.owner(0, 7, i, 0xffffffff)).toBe(i + 1);
+    expect(claimed.owner(0, 7, 90, 0xffffffff)).toBe(0);
   });
 });

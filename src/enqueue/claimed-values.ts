@@ -1,0 +1,107 @@
+/**
+ * The enqueue's own record of the unique values it has claimed (those that are not plain
+ * integers, see unique-values.ts): each value's 96-bit UniqueHasher hash and the row number of
+ * its first occurrence, per unique slot, in open-addressed tables of typed arrays (16 bytes a
+ * value, outside the JavaScript heap).
+ *
+ * The enqueue is the only reader of an import's file, and reads it in order: it can tell a
+ * repeated value itself, without asking Redis twice per value (HMGET, then HSET in
+ * enqueue-chunk.lua, ~2 µs of Redis's CPU a value, most of it on big hashes). An enqueue that
+ * resumes a stopped one reads the file from its start and feeds the chunks already queued
+ * through the same record (`ChunkSender.skip`), so the record is the same when it goes on.
+ *
+ * The record is bounded: once it holds `limit` values it is full, and stays full; values it
+ * does not hold are then claimed in Redis's bucket hashes as before, after being looked up here.
+ * A value first met before the record filled is here; one first met after is in Redis: a repeat
+ * of either is found. Whether it is full depends only on the values met, in file order, so a
+ * resumed enqueue fills it at the same row.
+ */
+export class ClaimedValues {
+  private readonly tables: HashTable[];
+  private values = 0;
+  private filled = false;
+
+  /** `slots`: the import's unique columns; `limit`: the values held at most (over all slots). */
+  constructor(
+    slots: number,
+    private readonly limit: number,
+  ) {
+    this.tables = Array.from({ length: slots }, () => new HashTable());
+  }
+
+  /** True once the record holds `limit` values: from then on it takes no more. */
+  get full(): boolean {
+    return this.filled;
+  }
+
+  /** The row that claimed the value of hash (h0, h1, h2) in `slot`, or 0 when none here did. */
+  owner(slot: number, h0: number, h1: number, h2: number): number {
+    return this.tables[slot]!.find(h0, h1, h2);
+  }
+
+  /**
+   * Records `row` as the owner of a value owner() does not know; false when the record is full
+   * (the value must be claimed in Redis).
+   */
+  claim(slot: number, h0: number, h1: number, h2: number, row: number): boolean {
+    // Row numbers are held in 32 bits.
+    if (this.filled || this.values >= this.limit || row > 0xffffffff) {
+      this.filled = true;
+      return false;
+    }
+    this.tables[slot]!.add(h0, h1, h2, row);
+    this.values++;
+    return true;
+  }
+}
+
+/** Words per entry: the hash's three words and the row number (0: an empty entry). */
+const WORDS = 4;
+const FIRST_CAPACITY = 1 << 12;
+
+/** Open addressing with linear probing, at most 3/4 full; grows by doubling. */
+class HashTable {
+  private entries = new Uint32Array(FIRST_CAPACITY * WORDS);
+  private mask = FIRST_CAPACITY - 1;
+  private size = 0;
+
+  find(h0: number, h1: number, h2: number): number {
+    const entries = this.entries;
+    for (let i = h0 & this.mask; ; i = (i + 1) & this.mask) {
+      const at = i * WORDS;
+      const row = entries[at + 3]!;
+      if (row === 0) return 0;
+      if (entries[at] === h0 >>> 0 && entries[at + 1] === h1 >>> 0 && entries[at + 2] === h2 >>> 0) return row;
+    }
+  }
+
+  /** Adds an entry not in the table. */
+  add(h0: number, h1: number, h2: number, row: number): void {
+    if ((this.size + 1) * 4 > (this.mask + 1) * 3) this.grow();
+    this.place(this.entries, this.mask, h0 >>> 0, h1 >>> 0, h2 >>> 0, row);
+    this.size++;
+  }
+
+  private place(entries: Uint32Array, mask: number, h0: number, h1: number, h2: number, row: number): void {
+    let i = h0 & mask;
+    while (entries[i * WORDS + 3] !== 0) i = (i + 1) & mask;
+    const at = i * WORDS;
+    entries[at] = h0;
+    entries[at + 1] = h1;
+    entries[at + 2] = h2;
+    entries[at + 3] = row;
+  }
+
+  private grow(): void {
+    const old = this.entries;
+    const capacity = (this.mask + 1) * 2;
+    const entries = new Uint32Array(capacity * WORDS);
+    const mask = capacity - 1;
+    for (let at = 0; at < old.length; at += WORDS) {
+      const row = old[at + 3]!;
+      if (row !== 0) this.place(entries, mask, old[at]!, old[at + 1]!, old[at + 2]!, row);
+    }
+    this.entries = entries;
+    this.mask = mask;
+  }
+}
