@@ -2,7 +2,7 @@
  * The enqueue's own record of the unique values it has claimed (those that are not plain
  * integers, see unique-values.ts): each value's 96-bit UniqueHasher hash and the row number of
  * its first occurrence, per unique slot, in open-addressed tables of typed arrays (16 bytes a
- * value, outside the JavaScript heap).
+ * value, outside the JavaScript heap, at most 32 MiB for the default 1,500,000 values).
  *
  * The enqueue is the only reader of an import's file, and reads it in order: it can tell a
  * repeated value itself, without asking Redis twice per value (HMGET, then HSET in
@@ -17,7 +17,8 @@
  * resumed enqueue fills it at the same row.
  */
 export class ClaimedValues {
-  private readonly tables: HashTable[];
+  /** Per slot, SHARDS tables: each grows alone, so a doubling never copies more than a 64th. */
+  private readonly tables: HashTable[][];
   private values = 0;
   private filled = false;
 
@@ -26,7 +27,7 @@ export class ClaimedValues {
     slots: number,
     private readonly limit: number,
   ) {
-    this.tables = Array.from({ length: slots }, () => new HashTable());
+    this.tables = Array.from({ length: slots }, () => Array.from({ length: SHARDS }, () => new HashTable()));
   }
 
   /** True once the record holds `limit` values: from then on it takes no more. */
@@ -36,7 +37,7 @@ export class ClaimedValues {
 
   /** The row that claimed the value of hash (h0, h1, h2) in `slot`, or 0 when none here did. */
   owner(slot: number, h0: number, h1: number, h2: number): number {
-    return this.tables[slot]!.find(h0, h1, h2);
+    return this.tables[slot]![h1 >>> SHARD_SHIFT]!.find(h0, h1, h2);
   }
 
   /**
@@ -49,15 +50,18 @@ export class ClaimedValues {
       this.filled = true;
       return false;
     }
-    this.tables[slot]!.add(h0, h1, h2, row);
+    this.tables[slot]![h1 >>> SHARD_SHIFT]!.add(h0, h1, h2, row);
     this.values++;
     return true;
   }
 }
 
+const SHARDS = 64;
+/** A hash's shard: the top bits of its second word (its first places it in the shard). */
+const SHARD_SHIFT = 32 - Math.log2(SHARDS);
 /** Words per entry: the hash's three words and the row number (0: an empty entry). */
 const WORDS = 4;
-const FIRST_CAPACITY = 1 << 12;
+const FIRST_CAPACITY = 1 << 8;
 
 /** Open addressing with linear probing, at most 3/4 full; grows by doubling. */
 class HashTable {
