@@ -7,6 +7,7 @@ import { runScript, type ImporterRedis } from '../redis/scripts.js';
 import { ChunkGapError } from '../redis/script-errors.js';
 import { UNIQUE_VALUES_IN_MEMORY } from '../defaults.js';
 import { ClaimedValues } from './claimed-values.js';
+import { ChunkClaims } from './chunk-claims.js';
 import { uniqueBucket, uniqueField } from './unique-hash.js';
 import { ARRAY_VALUES_PER_KEY, MAX_ARRAY_ROW, UNIQUE_BUCKETS } from './unique-values.js';
 
@@ -19,20 +20,6 @@ const IN_FLIGHT_CHUNKS = 6;
 const RECOVER_MS = 60_000;
 /** How often a sender held back by its pending rows' limit asks how many were recorded. */
 const PENDING_POLL_MS = 100;
-
-/** A unique value of a row of a chunk, to be claimed in file order. */
-export interface UniqueClaim {
-  /** Index of the row in its chunk. */
-  readonly index: number;
-  /** Position of the column among the import's unique columns. */
-  readonly slot: number;
-  /** The value's place in the arrays (arrayIndex), or -1: it is claimed by its hash. */
-  readonly place: number;
-  /** When place is -1: the value's UniqueHasher hash. */
-  readonly h0: number;
-  readonly h1: number;
-  readonly h2: number;
-}
 
 interface SentChunk {
   readonly chunkNo: number;
@@ -85,7 +72,7 @@ export class ChunkSender {
    * Queues chunk `chunkNo` (rows firstRow .. firstRow + rows - 1) with its encoded payload, and
    * claims its unique values (in file order within each unique column).
    */
-  async send(chunkNo: number, firstRow: number, rows: number, payload: string | Buffer, claims: readonly UniqueClaim[]): Promise<void> {
+  async send(chunkNo: number, firstRow: number, rows: number, payload: string | Buffer, claims: ChunkClaims): Promise<void> {
     await this.waitForRoom(firstRow - 1, rows);
     const scriptKeys = [this.keys.meta, this.keys.chunks];
     const local = this.claimLocally(claims, firstRow);
@@ -108,11 +95,15 @@ export class ChunkSender {
    * holds are claimed in Redis's hashes unless they are there already (HSETNX: the first
    * enqueue put them there, unless it held more values in memory than this one).
    */
-  async skip(firstRow: number, claims: readonly UniqueClaim[]): Promise<void> {
-    const unheld = this.claimLocally(claims, firstRow).remaining.filter((claim) => claim.place < 0);
-    if (unheld.length === 0) return;
+  async skip(firstRow: number, claims: ChunkClaims): Promise<void> {
+    const unheld = this.claimLocally(claims, firstRow).remaining;
     const pipeline = this.redis.pipeline();
-    for (const { slot, index, h0, h1, h2 } of unheld) pipeline.hsetnx(this.keys.unique(this.settings.uniqueColumns[slot]!, uniqueBucket(h2)), uniqueField(h0, h1, h2), String(firstRow + index));
+    for (let i = 0; i < unheld.length; i++) {
+      if (unheld.place(i) >= 0) continue;
+      const [h0, h1, h2] = [unheld.h0(i), unheld.h1(i), unheld.h2(i)];
+      pipeline.hsetnx(this.keys.unique(this.settings.uniqueColumns[unheld.slot(i)]!, uniqueBucket(h2)), uniqueField(h0, h1, h2), String(firstRow + unheld.index(i)));
+    }
+    if (pipeline.length === 0) return;
     const replies = await pipeline.exec();
     const failed = replies?.find(([err]) => err);
     if (failed) throw failed[0];
@@ -123,19 +114,19 @@ export class ChunkSender {
    * row claimed there (row index, slot, that row's number, as the script takes repeats), and the
    * claims left to the script: plain integers, and values memory does not hold once it is full.
    */
-  private claimLocally(claims: readonly UniqueClaim[], firstRow: number): { remaining: readonly UniqueClaim[]; repeats: (number | string)[] } {
+  private claimLocally(claims: ChunkClaims, firstRow: number): { remaining: ChunkClaims; repeats: (number | string)[] } {
     const { claimed } = this;
-    const remaining: UniqueClaim[] = [];
+    const remaining = new ChunkClaims(16);
     const repeats: (number | string)[] = [];
-    for (const claim of claims) {
-      const { slot, h0, h1, h2 } = claim;
-      if (claim.place >= 0) {
-        remaining.push(claim);
+    for (let i = 0; i < claims.length; i++) {
+      if (claims.place(i) >= 0) {
+        remaining.addFrom(claims, i);
         continue;
       }
-      const owner = claimed.owner(slot, h0, h1, h2);
-      if (owner !== 0) repeats.push(claim.index, slot, String(owner));
-      else if (!claimed.claim(slot, h0, h1, h2, firstRow + claim.index)) remaining.push(claim);
+      const slot = claims.slot(i);
+      const owner = claimed.claim(slot, claims.h0(i), claims.h1(i), claims.h2(i), firstRow + claims.index(i));
+      if (owner > 0) repeats.push(claims.index(i), slot, String(owner));
+      else if (owner < 0) remaining.addFrom(claims, i);
     }
     return { remaining, repeats };
   }
@@ -251,36 +242,37 @@ const SLICE_DENSITY = 4;
  * the bucket hashes, grouped by bucket, with the row number as text (stored and compared as is).
  * `firstSliceArg` is the ARGV index (1-based) the first slice will have.
  */
-export function groupClaims(claims: readonly UniqueClaim[], firstRow: number, firstSliceArg = 0): GroupedClaims {
+export function groupClaims(claims: ChunkClaims, firstRow: number, firstSliceArg = 0): GroupedClaims {
   const groups = new Map<number, ClaimGroup>();
   const inArrays = new Map<number, { slot: number; array: number; offsets: number[]; indexes: number[] }>();
   const firsts = new Map<string, string>();
   const repeats: (number | string)[] = [];
-  for (const claim of claims) {
-    const index = claim.place;
+  for (let i = 0; i < claims.length; i++) {
+    const index = claims.place(i);
+    const slot = claims.slot(i);
     if (index >= 0) {
       const array = Math.floor(index / ARRAY_VALUES_PER_KEY);
-      const id = claim.slot * 2 ** 16 + array;
+      const id = slot * 2 ** 16 + array;
       let values = inArrays.get(id);
-      if (!values) inArrays.set(id, (values = { slot: claim.slot, array, offsets: [], indexes: [] }));
+      if (!values) inArrays.set(id, (values = { slot, array, offsets: [], indexes: [] }));
       values.offsets.push(index - array * ARRAY_VALUES_PER_KEY);
-      values.indexes.push(claim.index);
+      values.indexes.push(claims.index(i));
       continue;
     }
-    const field = uniqueField(claim.h0, claim.h1, claim.h2);
-    const bucket = uniqueBucket(claim.h2);
+    const field = uniqueField(claims.h0(i), claims.h1(i), claims.h2(i));
+    const bucket = uniqueBucket(claims.h2(i));
     // Fields are base64: no NUL in them.
-    const seen = claim.slot === 0 ? field : `${claim.slot}\u0000${field}`;
+    const seen = slot === 0 ? field : `${slot}\u0000${field}`;
     const first = firsts.get(seen);
     if (first !== undefined) {
-      repeats.push(claim.index, claim.slot, first);
+      repeats.push(claims.index(i), slot, first);
       continue;
     }
-    const row = String(firstRow + claim.index);
+    const row = String(firstRow + claims.index(i));
     firsts.set(seen, row);
-    const id = claim.slot * UNIQUE_BUCKETS + bucket;
+    const id = slot * UNIQUE_BUCKETS + bucket;
     let group = groups.get(id);
-    if (!group) groups.set(id, (group = [claim.slot, bucket, [], []]));
+    if (!group) groups.set(id, (group = [slot, bucket, [], []]));
     group[2].push(field);
     group[3].push(row);
   }

@@ -30,29 +30,28 @@ export class ClaimedValues {
     this.tables = Array.from({ length: slots }, () => Array.from({ length: SHARDS }, () => new HashTable()));
   }
 
-  /** True once the record holds `limit` values: from then on it takes no more. */
+  /** True once the record held `limit` values and was asked for another: it takes no more. */
   get full(): boolean {
     return this.filled;
   }
 
-  /** The row that claimed the value of hash (h0, h1, h2) in `slot`, or 0 when none here did. */
-  owner(slot: number, h0: number, h1: number, h2: number): number {
-    return this.tables[slot]![h1 >>> SHARD_SHIFT]!.find(h0, h1, h2);
-  }
-
   /**
-   * Records `row` as the owner of a value owner() does not know; false when the record is full
-   * (the value must be claimed in Redis).
+   * Claims the value of hash (h0, h1, h2) in `slot` for `row`: returns the row that claimed it
+   * before (it stays that value's owner), 0 when `row` now owns it, or -1 when the record is full
+   * and does not hold the value (it must be claimed in Redis).
    */
-  claim(slot: number, h0: number, h1: number, h2: number, row: number): boolean {
+  claim(slot: number, h0: number, h1: number, h2: number, row: number): number {
+    const table = this.tables[slot]![h1 >>> SHARD_SHIFT]!;
+    const owner = table.find(h0, h1, h2);
+    if (owner !== 0) return owner;
     // Row numbers are held in 32 bits.
     if (this.filled || this.values >= this.limit || row > 0xffffffff) {
       this.filled = true;
-      return false;
+      return -1;
     }
-    this.tables[slot]![h1 >>> SHARD_SHIFT]!.add(h0, h1, h2, row);
+    table.addAfterFind(h0, h1, h2, row);
     this.values++;
-    return true;
+    return 0;
   }
 }
 
@@ -69,20 +68,38 @@ class HashTable {
   private mask = FIRST_CAPACITY - 1;
   private size = 0;
 
+  /** Where find() stopped: the empty entry the hash it did not find would take. */
+  private empty = 0;
+
+  /** The row of the entry of hash (h0, h1, h2), or 0. */
   find(h0: number, h1: number, h2: number): number {
     const entries = this.entries;
+    h0 >>>= 0;
+    h1 >>>= 0;
+    h2 >>>= 0;
     for (let i = h0 & this.mask; ; i = (i + 1) & this.mask) {
       const at = i * WORDS;
       const row = entries[at + 3]!;
-      if (row === 0) return 0;
-      if (entries[at] === h0 >>> 0 && entries[at + 1] === h1 >>> 0 && entries[at + 2] === h2 >>> 0) return row;
+      if (row === 0) {
+        this.empty = i;
+        return 0;
+      }
+      if (entries[at] === h0 && entries[at + 1] === h1 && entries[at + 2] === h2) return row;
     }
   }
 
-  /** Adds an entry not in the table. */
-  add(h0: number, h1: number, h2: number, row: number): void {
-    if ((this.size + 1) * 4 > (this.mask + 1) * 3) this.grow();
-    this.place(this.entries, this.mask, h0 >>> 0, h1 >>> 0, h2 >>> 0, row);
+  /** Adds the entry the last find() did not find, where it stopped (no second probe). */
+  addAfterFind(h0: number, h1: number, h2: number, row: number): void {
+    if ((this.size + 1) * 4 > (this.mask + 1) * 3) {
+      this.grow();
+      this.place(this.entries, this.mask, h0 >>> 0, h1 >>> 0, h2 >>> 0, row);
+    } else {
+      const at = this.empty * WORDS;
+      this.entries[at] = h0;
+      this.entries[at + 1] = h1;
+      this.entries[at + 2] = h2;
+      this.entries[at + 3] = row;
+    }
     this.size++;
   }
 

@@ -4,8 +4,9 @@ import { parseRecords, type RecordDialect } from '../sources/csv-fields.js';
 import { FIELD_PLAIN, FIELD_QUOTED, LINE_END_LF, LINE_END_UNKNOWN } from '../sources/csv-scan.js';
 import type { RawCsvBatch, RawCsvReader } from '../sources/raw-csv-batches.js';
 import { encodeRawChunk } from '../chunks/chunk-codec.js';
-import type { ChunkSender, UniqueClaim } from './chunk-sender.js';
-import { textClaim, UniqueHasher } from './unique-hash.js';
+import type { ChunkSender } from './chunk-sender.js';
+import { ChunkClaims } from './chunk-claims.js';
+import { UniqueHasher } from './unique-hash.js';
 import { arrayIndexOfBytes } from './unique-values.js';
 
 /** A chunk of rows cut from the file's text, ready to queue. */
@@ -14,7 +15,7 @@ export interface RawChunk {
   readonly firstRow: number;
   readonly rows: number;
   readonly payload: Buffer;
-  readonly claims: UniqueClaim[];
+  readonly claims: ChunkClaims;
 }
 
 export interface RawChunkerOptions {
@@ -55,7 +56,7 @@ export class RawChunker {
   private firstLine = 0;
   private rowsSeen = 0;
   private chunkNo = 0;
-  private claims: UniqueClaim[][];
+  private claims: ChunkClaims;
   private lineEnd: RecordDialect['lineEnd'] = LINE_END_LF;
   private delimiter = ',';
   private readonly hasher: UniqueHasher;
@@ -66,7 +67,7 @@ export class RawChunker {
       const field = options.keepColumns?.keep[c] ?? c;
       return { field, wantedAt: this.wanted.indexOf(field) };
     });
-    this.claims = this.slots.map(() => []);
+    this.claims = this.newClaims();
     this.hasher = new UniqueHasher(options.hashKey);
   }
 
@@ -119,14 +120,17 @@ export class RawChunker {
     const firstRow = this.rowsSeen - this.rows + 1;
     // The pieces are copied once, behind the header.
     const payload = encodeRawChunk({ firstRow, firstLine: this.firstLine, rows: this.rows, delimiter: this.delimiter, lineEnd: this.lineEnd }, this.pieces);
-    // Not claims.flat(): V8's flat() is slow per claim, a visible share of the enqueue's CPU.
-    const claims = this.claims.length === 1 ? this.claims[0]! : ([] as UniqueClaim[]).concat(...this.claims);
-    const chunk: RawChunk = { chunkNo: this.chunkNo++, firstRow, rows: this.rows, payload, claims };
+    const chunk: RawChunk = { chunkNo: this.chunkNo++, firstRow, rows: this.rows, payload, claims: this.claims };
     this.pieces = [];
     this.piecesBytes = 0;
     this.rows = 0;
-    this.claims = this.slots.map(() => []);
+    this.claims = this.newClaims();
     return chunk;
+  }
+
+  /** An empty list for a chunk's claims, sized for one a row and unique column. */
+  private newClaims(): ChunkClaims {
+    return new ChunkClaims(Math.max(1, Math.min(this.options.chunkSize, 4096) * this.slots.length));
   }
 
   /** Notes the unique values of record r (a row whose width is right: a ragged row claims nothing). */
@@ -144,32 +148,26 @@ export class RawChunker {
       if (start < 0) return; // the record is shorter: an empty value, never a duplicate
       const end = batch.wantedEnds[at]!;
       const kind = batch.wantedKinds[at]!;
-      const claims = this.claims[s]!;
+      const { claims } = this;
       if (kind === FIELD_PLAIN) {
         if (start === end) return;
         // Ids are mostly plain integers: their array place is read from the bytes, no string made.
         const place = arrayIndexOfBytes(batch.data, start, end);
         if (place < 0) this.hasher.hashBytes(batch.data, start, end);
-        claims.push(this.hashedClaim(s, place));
+        claims.addHashed(this.rows, s, place, this.hasher);
       } else if (kind === FIELD_QUOTED) {
         if (end - start === 2) return;
         // "17" is the value 17, as unquoted: the same place.
         const place = arrayIndexOfBytes(batch.data, start + 1, end - 1);
         if (place < 0) this.hasher.hashQuoted(batch.data, start, end);
-        claims.push(this.hashedClaim(s, place));
+        claims.addHashed(this.rows, s, place, this.hasher);
       } else {
         // Stray quotes: csv-parse says what the value is.
         parsed ??= parseRecords(batch.data.subarray(batch.starts[r], batch.contentEnds[r]), { delimiter: this.delimiter, lineEnd: this.lineEnd })[0] ?? [];
         const value = parsed[slot.field] ?? '';
-        if (value !== '') claims.push(textClaim(this.hasher, this.rows, s, value));
+        if (value !== '') claims.addText(this.rows, s, value, this.hasher);
       }
     });
-  }
-
-  /** The current row's claim in slot `s`: at array place `place`, or (-1) of the hash just made. */
-  private hashedClaim(s: number, place: number): UniqueClaim {
-    const { hasher } = this;
-    return place >= 0 ? { index: this.rows, slot: s, place, h0: 0, h1: 0, h2: 0 } : { index: this.rows, slot: s, place, h0: hasher.h0, h1: hasher.h1, h2: hasher.h2 };
   }
 }
 

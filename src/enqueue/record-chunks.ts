@@ -2,8 +2,9 @@ import { MAX_CHUNK_BYTES } from '../defaults.js';
 import { projectFields, type ImportSettings } from '../import-record.js';
 import type { SourceRecord } from '../sources/read-options.js';
 import { encodeChunk } from '../chunks/chunk-codec.js';
-import type { ChunkSender, UniqueClaim } from './chunk-sender.js';
-import { textClaim, UniqueHasher } from './unique-hash.js';
+import type { ChunkSender } from './chunk-sender.js';
+import { ChunkClaims } from './chunk-claims.js';
+import { UniqueHasher } from './unique-hash.js';
 
 /**
  * Queues parsed records (workbooks, `--trim`, multi-byte separators) in chunks of
@@ -53,13 +54,14 @@ export async function sendRecordChunks(
 }
 
 /** The unique values of a chunk's rows, in file order within each unique column; a ragged row claims nothing. */
-function recordClaims(rows: readonly (readonly string[])[], settings: ImportSettings, hasher: UniqueHasher): UniqueClaim[] {
-  const claims: UniqueClaim[] = [];
+function recordClaims(rows: readonly (readonly string[])[], settings: ImportSettings, hasher: UniqueHasher): ChunkClaims {
+  const claims = new ChunkClaims(Math.max(1, rows.length * settings.uniqueColumns.length));
   const width = settings.columns.length;
-  settings.uniqueColumns.forEach((column, slot) => {
-    rows.forEach((row, index) => {
-      const value = row.length === width ? row[column] : undefined;
-      if (value) claims.push(textClaim(hasher, index, slot, value)); // empty: absent, never a duplicate
+  rows.forEach((row, index) => {
+    if (row.length !== width) return;
+    settings.uniqueColumns.forEach((column, slot) => {
+      const value = row[column];
+      if (value) claims.addText(index, slot, value, hasher); // empty: absent, never a duplicate
     });
   });
   return claims;

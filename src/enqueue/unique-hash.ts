@@ -1,5 +1,4 @@
-import type { UniqueClaim } from './chunk-sender.js';
-import { arrayIndex, UNIQUE_BUCKETS } from './unique-values.js';
+import { UNIQUE_BUCKETS } from './unique-values.js';
 
 /** Characters of a field: 96 bits in base64. */
 export const UNIQUE_FIELD_LENGTH = 16;
@@ -105,12 +104,4 @@ export function uniqueField(h0: number, h1: number, h2: number): string {
 /** The bucket hash a value of hash (h0, h1, h2) is claimed in. */
 export function uniqueBucket(h2: number): number {
   return h2 & (UNIQUE_BUCKETS - 1);
-}
-
-/** The claim of row `index` of a chunk on the value `text` of unique slot `slot`. */
-export function textClaim(hasher: UniqueHasher, index: number, slot: number, text: string): UniqueClaim {
-  const place = arrayIndex(text);
-  if (place >= 0) return { index, slot, place, h0: 0, h1: 0, h2: 0 };
-  hasher.hashText(text);
-  return { index, slot, place, h0: hasher.h0, h1: hasher.h1, h2: hasher.h2 };
 }

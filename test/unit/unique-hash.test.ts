@@ -52,34 +52,38 @@ describe('ClaimedValues', () => {
       hasher.hashText(text);
       return [hasher.h0, hasher.h1, hasher.h2];
     };
-    // Values that differ in one word of the hash only: h0 alone decides the place.
     for (let i = 0; i < limit; i++) {
       const [h0, h1, h2] = hashOf(`v${i}`);
       const slot = i % 2;
-      expect(claimed.owner(slot, h0, h1, h2)).toBe(0);
-      expect(claimed.claim(slot, h0, h1, h2, i + 1)).toBe(true);
-      expect(claimed.owner(slot, h0, h1, h2)).toBe(i + 1);
-      expect(claimed.owner(slot, h0, h1 ^ 1, h2)).toBe(0);
-      expect(claimed.owner(slot, h0, h1, h2 ^ 1)).toBe(0);
-      expect(claimed.owner(1 - slot, h0, h1, h2)).toBe(0);
-    }
-    for (let i = 0; i < limit; i++) {
-      const [h0, h1, h2] = hashOf(`v${i}`);
-      expect(claimed.owner(i % 2, h0, h1, h2)).toBe(i + 1);
+      expect(claimed.claim(slot, h0, h1, h2, i + 1)).toBe(0);
+      expect(claimed.claim(slot, h0, h1, h2, i + 2)).toBe(i + 1);
     }
     expect(claimed.full).toBe(false);
+    for (let i = 0; i < limit; i++) {
+      const [h0, h1, h2] = hashOf(`v${i}`);
+      expect(claimed.claim(i % 2, h0, h1, h2, limit + 1)).toBe(i + 1);
+    }
+    // Full: a new value is not taken (and stays unknown), held ones are still found.
     const [h0, h1, h2] = hashOf('one more');
-    expect(claimed.claim(0, h0, h1, h2, limit + 1)).toBe(false);
+    expect(claimed.claim(0, h0, h1, h2, limit + 1)).toBe(-1);
     expect(claimed.full).toBe(true);
-    expect(claimed.owner(0, h0, h1, h2)).toBe(0);
-    // Full stays full: what was held is still found.
-    expect(claimed.owner(1, ...hashOf('v1'))).toBe(2);
+    expect(claimed.claim(0, h0, h1, h2, limit + 2)).toBe(-1);
+    expect(claimed.claim(1, ...hashOf('v1'), limit + 3)).toBe(2);
+    // The same value in the other slot, and hashes differing in one word, are other values.
+    const other = new ClaimedValues(2, 10);
+    const [a, b, c] = hashOf('x');
+    expect(other.claim(0, a, b, c, 1)).toBe(0);
+    expect(other.claim(1, a, b, c, 2)).toBe(0);
+    expect(other.claim(0, a, b ^ 1, c, 3)).toBe(0);
+    expect(other.claim(0, a, b, c ^ 1, 4)).toBe(0);
+    expect(other.claim(0, a ^ 1, b, c, 5)).toBe(0);
+    expect(other.claim(0, a, b, c, 6)).toBe(1);
+    expect(other.claim(1, a, b, c, 7)).toBe(2);
   });
 
-  it('holds entries whose hashes share their low bits (linear probing)', () => {
-    const claimed = new ClaimedValues(1, 100);
-    for (let i = 0; i < 90; i++) expect(claimed.claim(0, 7, i, 0xffffffff, i + 1)).toBe(true);
-    for (let i = 0; i < 90; i++) expect(claimed.owner(0, 7, i, 0xffffffff)).toBe(i + 1);
-    expect(claimed.owner(0, 7, 90, 0xffffffff)).toBe(0);
+  it('holds entries whose hashes share their low bits (linear probing), across growth', () => {
+    const claimed = new ClaimedValues(1, 1000);
+    for (let i = 0; i < 900; i++) expect(claimed.claim(0, 7, i, 0xffffffff, i + 1)).toBe(0);
+    for (let i = 0; i < 900; i++) expect(claimed.claim(0, 7, i, 0xffffffff, 5000)).toBe(i + 1);
   });
 });
