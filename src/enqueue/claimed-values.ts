@@ -10,7 +10,8 @@
  * resumes a stopped one reads the file from its start and feeds the chunks already queued
  * through the same record (`ChunkSender.skip`), so the record is the same when it goes on.
  *
- * The record is bounded: once it holds `limit` values it is full, and stays full; values it
+ * The record is bounded: once it holds `limit` values it is full, and stays full (so too when
+ * a value would be placed past MAX_PROBES entries: values made to collide); values it
  * does not hold are then claimed in Redis's bucket hashes as before, after being looked up here.
  * A value first met before the record filled is here; one first met after is in Redis: a repeat
  * of either is found. Whether it is full depends only on the values met, in file order, so a
@@ -44,8 +45,9 @@ export class ClaimedValues {
     const table = this.tables[slot]![h1 >>> SHARD_SHIFT]!;
     const owner = table.find(h0, h1, h2);
     if (owner !== 0) return owner;
-    // Row numbers are held in 32 bits.
-    if (this.filled || this.values >= this.limit || row > 0xffffffff) {
+    // Row numbers are held in 32 bits. A long probe means values made to collide (the hash is
+    // keyed, so hardly by chance): the record stops growing, which bounds every later probe.
+    if (this.filled || this.values >= this.limit || row > 0xffffffff || table.probes > MAX_PROBES) {
       this.filled = true;
       return -1;
     }
@@ -56,6 +58,11 @@ export class ClaimedValues {
 }
 
 const SHARDS = 64;
+/**
+ * Entries a lookup may pass before the value is refused: far beyond what linear probing at 3/4
+ * load meets in tables of this size, reached only by values that share their hash's low bits.
+ */
+export const MAX_PROBES = 1024;
 /** A hash's shard: the top bits of its second word (its first places it in the shard). */
 const SHARD_SHIFT = 32 - Math.log2(SHARDS);
 /** Words per entry: the hash's three words and the row number (0: an empty entry). */
@@ -70,6 +77,8 @@ class HashTable {
 
   /** Where find() stopped: the empty entry the hash it did not find would take. */
   private empty = 0;
+  /** Entries the last find() passed. */
+  probes = 0;
 
   /** The row of the entry of hash (h0, h1, h2), or 0. */
   find(h0: number, h1: number, h2: number): number {
@@ -77,11 +86,12 @@ class HashTable {
     h0 >>>= 0;
     h1 >>>= 0;
     h2 >>>= 0;
-    for (let i = h0 & this.mask; ; i = (i + 1) & this.mask) {
+    for (let i = h0 & this.mask, probes = 0; ; i = (i + 1) & this.mask, probes++) {
       const at = i * WORDS;
       const row = entries[at + 3]!;
       if (row === 0) {
         this.empty = i;
+        this.probes = probes;
         return 0;
       }
       if (entries[at] === h0 && entries[at + 1] === h1 && entries[at + 2] === h2) return row;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { uniqueBucket, uniqueField, UniqueHasher, UNIQUE_FIELD_LENGTH } from '../../src/enqueue/unique-hash.js';
 import { UNIQUE_BUCKETS } from '../../src/enqueue/unique-values.js';
-import { ClaimedValues } from '../../src/enqueue/claimed-values.js';
+import { UNIQUE_VALUES_IN_MEMORY } from '../../src/defaults.js';
+import { ClaimedValues, MAX_PROBES } from '../../src/enqueue/claimed-values.js';
 
 /** The bucket-hash field of the value the hasher hashed last. */
 const fieldOf = (hasher: UniqueHasher): string => uniqueField(hasher.h0, hasher.h1, hasher.h2);
@@ -85,5 +86,28 @@ describe('ClaimedValues', () => {
     const claimed = new ClaimedValues(1, 1000);
     for (let i = 0; i < 900; i++) expect(claimed.claim(0, 7, i, 0xffffffff, i + 1)).toBe(0);
     for (let i = 0; i < 900; i++) expect(claimed.claim(0, 7, i, 0xffffffff, 5000)).toBe(i + 1);
+  });
+
+  it('stops growing when values pile up on one place (made to collide), still finding those it holds', () => {
+    const claimed = new ClaimedValues(1, 1_000_000);
+    let held = 0;
+    while (claimed.claim(0, 7, held, 1, held + 1) === 0) held++;
+    expect(held).toBe(MAX_PROBES + 1);
+    expect(claimed.full).toBe(true);
+    for (let i = 0; i < held; i++) expect(claimed.claim(0, 7, i, 1, 5000)).toBe(i + 1);
+    // Any new value now goes to Redis, however its hash falls.
+    expect(claimed.claim(0, 12345, 6789, 1, 5001)).toBe(-1);
+  });
+
+  it('takes the default 1,500,000 values of a real file without a probe long enough to stop it early', () => {
+    const hasher = new UniqueHasher('incarnation-3');
+    const claimed = new ClaimedValues(1, UNIQUE_VALUES_IN_MEMORY);
+    for (let i = 0; i < UNIQUE_VALUES_IN_MEMORY; i++) {
+      hasher.hashText(`user.${i}@example.org`);
+      if (claimed.claim(0, hasher.h0, hasher.h1, hasher.h2, i + 1) !== 0) throw new Error(`value ${i} refused`);
+    }
+    expect(claimed.full).toBe(false);
+    hasher.hashText('one more');
+    expect(claimed.claim(0, hasher.h0, hasher.h1, hasher.h2, UNIQUE_VALUES_IN_MEMORY + 1)).toBe(-1);
   });
 });
