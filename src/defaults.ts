@@ -21,9 +21,8 @@ export const MAX_CHUNK_SIZE = 5000;
 export const MAX_CHUNK_BYTES = 1 << 20;
 /**
  * Unique values (other than plain integers) that an enqueue tells apart in its own memory, 16
- * bytes each in tables at most twice that (32 MiB for one unique column, 64 MiB over several);
- * past them, values are claimed in Redis's bucket hashes
- * (src/enqueue/claimed-values.ts).
+ * bytes each in tables of at most 32 MiB for one unique column, 64 MiB over several; past them,
+ * values are claimed in Redis's bucket hashes (src/enqueue/claimed-values.ts).
  */
 export const UNIQUE_VALUES_IN_MEMORY = 1_500_000;
 /**

@@ -1,9 +1,9 @@
 /**
  * The enqueue's own record of the unique values it has claimed (those that are not plain
  * integers, see unique-values.ts): each value's 96-bit UniqueHasher hash and the row number of
- * its first occurrence, per unique slot, in open-addressed tables of typed arrays (16 bytes a
- * value in tables at most twice that, outside the JavaScript heap: for the default 1,500,000
- * values, 32 MiB for one unique column, up to 64 MiB over several).
+ * its first occurrence, per unique slot, in open-addressed tables of typed arrays outside the
+ * JavaScript heap (16 bytes a value; for the default 1,500,000 values, at most 32 MiB for one
+ * unique column, 64 MiB over several).
  *
  * The enqueue is the only reader of an import's file, and reads it in order: it can tell a
  * repeated value itself, without asking Redis twice per value (HMGET, then HSET in
