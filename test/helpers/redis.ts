@@ -15,14 +15,19 @@ export async function openRedis(url = REDIS_URL): Promise<ImporterRedis> {
   return connectRedis({ url });
 }
 
-/** Deletes only the keys under the test's own prefix (SCAN + DEL, never FLUSH). */
+/**
+ * Deletes only the keys under the test's own prefix (SCAN + DEL, never FLUSH), and under the
+ * prefixes a test makes from it (`<prefix>-<suffix>`, for runs that must not share keys).
+ */
 export async function cleanPrefix(redis: ImporterRedis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
+  for (const pattern of [`${prefix}:*`, `${prefix}-*`]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  }
 }
 
 export async function closeTestRedis(redis: ImporterRedis, prefix?: string): Promise<void> {
