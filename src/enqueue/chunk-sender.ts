@@ -100,8 +100,8 @@ export class ChunkSender {
     const pipeline = this.redis.pipeline();
     for (let i = 0; i < unheld.length; i++) {
       if (unheld.place(i) >= 0) continue;
-      const [h0, h1, h2] = [unheld.h0(i), unheld.h1(i), unheld.h2(i)];
-      pipeline.hsetnx(this.keys.unique(this.settings.uniqueColumns[unheld.slot(i)]!, uniqueBucket(h2)), uniqueField(h0, h1, h2), String(firstRow + unheld.index(i)));
+      const h2 = unheld.h2(i);
+      pipeline.hsetnx(`${this.bucketNames[unheld.slot(i)]!}${uniqueBucket(h2)}`, uniqueField(unheld.h0(i), unheld.h1(i), h2), String(firstRow + unheld.index(i)));
     }
     if (pipeline.length === 0) return;
     const replies = await pipeline.exec();

@@ -130,7 +130,7 @@ export class RawChunker {
 
   /** An empty list for a chunk's claims, sized for one a row and unique column. */
   private newClaims(): ChunkClaims {
-    return new ChunkClaims(Math.max(1, Math.min(this.options.chunkSize, 4096) * this.slots.length));
+    return new ChunkClaims(Math.max(1, this.options.chunkSize * this.slots.length));
   }
 
   /** Notes the unique values of record r (a row whose width is right: a ragged row claims nothing). */
