@@ -1,6 +1,9 @@
+import { isUtf8 } from 'node:buffer';
 import { projectFields, type KeepColumns } from '../import-record.js';
 import { chunkFromEntryId, decodeChunkFields, decodeSuccessEntry, type ChunkEntryRead, type Duplicate } from '../redis/codec.js';
+import type { ByteRowCheck } from '../schema/byte-row-check.js';
 import { splitRecordBytes, splitRecords } from '../sources/csv-fields.js';
+import { FIELD_PLAIN, FIELD_QUOTED, newPlainScan, newScannedRecord, SCAN_RECORD, scanPlainRecord, scanRecord, type LineEnd, type ScanDialect } from '../sources/csv-scan.js';
 
 /**
  * A chunk's payload (the `d` field of its stream entry, src/redis/codec.ts) and the chunk as a
@@ -24,6 +27,12 @@ export interface DecodedChunk {
    * target may send them as they are: see copy-text.ts).
    */
   readonly plain?: PlainRows;
+  /**
+   * Rows (1 by index) found valid on their bytes (decodeChunk's `onBytes`), to be sent as the file
+   * wrote them (`plain` says where): such a row is not split, its `rows` entry is empty
+   * (NOT_SPLIT). Only a caller that saves rows as written asks for this.
+   */
+  readonly asWritten?: Uint8Array;
   /** The chunk's payload as queued, in bytes: kept whole in its success entry (src/redis/codec.ts). */
   readonly payload: Buffer;
 }
@@ -80,9 +89,14 @@ export function encodeRawChunk(header: RawChunkHeader, text: Buffer | readonly B
  * Decodes a chunk from its stream entry. `keepColumns` is the import's (see ImportSettings): a raw
  * chunk holds whole records of the file, which keep only the import's columns once parsed.
  */
-export function decodeChunk(entry: ChunkEntryRead, keepColumns: KeepColumns | null = null): DecodedChunk {
+export function decodeChunk(entry: ChunkEntryRead, keepColumns: KeepColumns | null = null, onBytes: ByteRowCheck | null = null): DecodedChunk {
   const { duplicates } = decodeChunkFields(entry.fields);
-  return { chunk: chunkFromEntryId(entry.entryId), ...decodePayload(entry.payload, keepColumns), duplicates, payload: entry.payload };
+  const { payload } = entry;
+  const rows =
+    onBytes && keepColumns === null && payload[0] === RAW_MARK_BYTE
+      ? decodeRawRowsOnBytes(payload, onBytes, duplicates.length > 0 ? new Set(duplicates.map((d) => d.index)) : null)
+      : decodePayload(payload, keepColumns);
+  return { chunk: chunkFromEntryId(entry.entryId), ...rows, duplicates, payload };
 }
 
 /**
@@ -226,3 +240,148 @@ function decodeRawRows(payload: Buffer, keepColumns: KeepColumns | null): Pick<D
 }
 
 const COMMA = 44;
+const BACKSLASH = 92;
+const DOT = 46;
+const QUOTE = 34;
+
+/** The `rows` entry of a row found valid on its bytes and not split (DecodedChunk.asWritten). */
+export const NOT_SPLIT: readonly string[] = Object.freeze([]);
+
+/** What decodeRawRowsOnBytes reuses from row to row, per width. */
+interface FieldScan {
+  readonly wanted: Int32Array;
+  readonly out: ReturnType<typeof newScannedRecord>;
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  readonly quoted: Uint8Array;
+  readonly escaped: Uint8Array;
+}
+const fieldScans = new Map<number, FieldScan>();
+
+function fieldScan(width: number): FieldScan {
+  let scan = fieldScans.get(width);
+  if (!scan) {
+    scan = {
+      wanted: Int32Array.from({ length: width }, (_, i) => i),
+      out: newScannedRecord(width),
+      starts: new Int32Array(width),
+      ends: new Int32Array(width),
+      quoted: new Uint8Array(width),
+      escaped: new Uint8Array(width),
+    };
+    fieldScans.set(width, scan);
+  }
+  return scan;
+}
+
+/**
+ * decodeRawRows for a caller that sends rows as the file wrote them: each record is scanned where
+ * it lies (csv-scan.ts), and one that `check` finds valid as written is not split (NOT_SPLIT, noted
+ * in `asWritten`); the others (and rows in `skip`: repeats of a unique value) are split into their
+ * fields as decodeRawRows splits them, for the usual checks. A payload that is not the file's own
+ * text separated by commas, in valid UTF-8, is decoded by decodeRawRows.
+ */
+function decodeRawRowsOnBytes(payload: Buffer, check: ByteRowCheck, skip: ReadonlySet<number> | null): Pick<DecodedChunk, 'firstRow' | 'lines' | 'rows' | 'plain' | 'asWritten'> {
+  const header = rawHeaderLine(payload);
+  const [, firstRow, firstLine, delimiter, lineEnd, count] = rawHeader(header) as [number, number, number, number, number, number];
+  if (delimiter !== COMMA || lineEnd < 1 || lineEnd > 3 || !isUtf8(payload)) return decodeRawRows(payload, null);
+  const dialect: ScanDialect = { delimiter, lineEnd: lineEnd as LineEnd };
+  const splitDialect = { delimiter: ',', lineEnd: lineEnd as 1 | 2 | 3 };
+  const width = check.width;
+  const { wanted, out, starts: fieldStarts, ends: fieldEnds, quoted, escaped } = fieldScan(width);
+  const plainScan = newPlainScan(payload);
+  const rows: (readonly string[])[] = [];
+  const lines: number[] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const asWritten = new Uint8Array(Math.max(count, 0));
+  const end = payload.length;
+  let backslashAt = -1;
+  let line = firstLine;
+  let pos = Math.min(header.length + 1, end);
+  while (pos < end) {
+    if (!scanPlainRecord(plainScan, pos, dialect, width, wanted, out) && scanRecord(payload, pos, end, true, dialect, Number.MAX_SAFE_INTEGER, wanted, out) !== SCAN_RECORD) {
+      throw new Error(`the text of a chunk ends inside a quoted field (at offset ${pos})`);
+    }
+    const recordEnd = out.end;
+    if (out.blank) {
+      line += 1 + out.breaks;
+      pos = recordEnd;
+      continue;
+    }
+    const index = rows.length;
+    if (index < asWritten.length && !skip?.has(index) && fieldsOnBytes(payload, pos, width, out, fieldStarts, fieldEnds, quoted, escaped)) {
+      // A record with quoted fields goes as written only without a backslash (see OnRecord).
+      let plain = true;
+      if (quoted.includes(1)) {
+        if (backslashAt < pos) backslashAt = nextOrEnd(payload, BACKSLASH, pos);
+        plain = backslashAt >= out.contentEnd;
+      }
+      const endOfData = out.contentEnd - pos === 2 && payload[pos] === BACKSLASH && payload[pos + 1] === DOT;
+      if (plain && !endOfData && check.passes(payload, fieldStarts, fieldEnds, quoted, escaped)) {
+        rows.push(NOT_SPLIT);
+        lines.push(line);
+        starts.push(pos);
+        ends.push(out.contentEnd);
+        asWritten[index] = 1;
+        line += 1 + out.breaks;
+        pos = recordEnd;
+        continue;
+      }
+    }
+    // Split as decodeRawRows does: the text of this one record.
+    const breaks = out.breaks;
+    splitRecordBytes(payload.subarray(0, recordEnd), pos, splitDialect, (fields, _blank, _breaks, plainStart, plainEnd) => {
+      rows.push(fields);
+      starts.push(plainStart);
+      ends.push(plainEnd);
+    });
+    lines.push(line);
+    line += 1 + breaks;
+    pos = recordEnd;
+  }
+  if (rows.length !== count) throw new Error(`chunk of rows ${firstRow}..${firstRow + count - 1} reads as ${rows.length} rows instead of ${count}`);
+  return { firstRow, lines, rows, plain: { bytes: payload, starts, ends }, asWritten };
+}
+
+/** Offset of the next `byte` at or after `from`, or the end. */
+function nextOrEnd(bytes: Buffer, byte: number, from: number): number {
+  const at = bytes.indexOf(byte, from);
+  return at < 0 ? bytes.length : at;
+}
+
+/**
+ * The scanned record's fields (`out`'s wanted fields) as a ByteRowCheck reads them: false when it
+ * has another number of fields or one with stray quotes.
+ */
+function fieldsOnBytes(
+  data: Buffer,
+  pos: number,
+  width: number,
+  out: ReturnType<typeof newScannedRecord>,
+  starts: Int32Array,
+  ends: Int32Array,
+  quoted: Uint8Array,
+  escaped: Uint8Array,
+): boolean {
+  if (out.fields !== width) return false;
+  for (let f = 0; f < width; f++) {
+    const kind = out.wantedKind[f];
+    const start = out.wantedStart[f]!;
+    const end = out.wantedEnd[f]!;
+    if (start < pos) return false;
+    if (kind === FIELD_PLAIN) {
+      starts[f] = start;
+      ends[f] = end;
+      quoted[f] = 0;
+      escaped[f] = 0;
+    } else if (kind === FIELD_QUOTED) {
+      starts[f] = start + 1;
+      ends[f] = end - 1;
+      quoted[f] = 1;
+      const inner = data.indexOf(QUOTE, start + 1);
+      escaped[f] = inner >= 0 && inner < end - 1 ? 1 : 0;
+    } else return false;
+  }
+  return true;
+}

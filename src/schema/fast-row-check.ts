@@ -275,6 +275,16 @@ export function trustedColumns(columns: readonly string[], root: unknown, format
   return compileColumns(columns, root, formats, { written: true }, true);
 }
 
+/**
+ * The columns as the fast check reads rows not checked before (every keyword applies); null when
+ * the schema is beyond it. A worker checks rows on their bytes with these (byte-row-check.ts).
+ * Their number checks are not to be called (they note how a number is written elsewhere): use
+ * `numberOk`.
+ */
+export function checkedColumns(columns: readonly string[], root: unknown, formats: FormatLookup): CompiledColumn[] | null {
+  return compileColumns(columns, root, formats, { written: true }, false);
+}
+
 function propertyKind(property: unknown): ColumnKind {
   const type = isRecord(property) ? singleType(property['type']) : undefined;
   return type === 'boolean' ? 'boolean' : type === 'integer' || type === 'number' ? 'number' : 'text';

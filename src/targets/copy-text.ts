@@ -48,10 +48,15 @@ export interface RowOriginals {
    * (RowCheck's `written`): only their booleans need comparing with the text.
    */
   readonly written?: readonly boolean[];
+  /**
+   * Rows checked on their own text, found valid and written as the target reads their values
+   * (DecodedChunk.asWritten): sent as they are; their values and fields are not given.
+   */
+  readonly asWritten?: readonly boolean[];
 }
 
 /** The words PostgreSQL's boolean input reads, with their value (it also ignores case). */
-const POSTGRES_BOOLEAN_WORDS = new Map<string, boolean>();
+export const POSTGRES_BOOLEAN_WORDS = new Map<string, boolean>();
 for (const [words, value] of [
   [['true', 't', 'yes', 'y', 'on', '1'], true],
   [['false', 'f', 'no', 'n', 'off', '0'], false],
@@ -84,7 +89,7 @@ function saysTheSame(value: CellValue, field: string, booleanColumn: boolean): b
  * copies whole to encode it).
  */
 export function copyRowsBytes(rows: readonly (readonly CellValue[])[], originals: RowOriginals, booleanColumns: readonly boolean[]): Buffer {
-  const { bytes: source, starts, ends, written } = originals;
+  const { bytes: source, starts, ends, written, asWritten } = originals;
   const out = new LineWriter(source.length + 256);
   // The piece of the file's text made of the rows sent as they are since the last built one.
   let runStart = -1;
@@ -94,10 +99,12 @@ export function copyRowsBytes(rows: readonly (readonly CellValue[])[], originals
     const start = starts[i]!;
     const end = ends[i]!;
     const fields = originals.fields[i]!;
-    let same = start >= 0 && fields.length === row.length && !(end - start === 2 && source[start] === BACKSLASH && source[start + 1] === DOT);
+    const checkedOnText = asWritten?.[i] === true;
+    if (checkedOnText && start < 0) throw new Error(`row ${i} of a chunk was checked on its text, which it does not have`);
+    let same = checkedOnText || (start >= 0 && fields.length === row.length && !(end - start === 2 && source[start] === BACKSLASH && source[start + 1] === DOT));
     // A row the check found written as its text: only its booleans are compared.
     const onlyBooleans = written?.[i] === true;
-    for (let c = 0; same && c < row.length; c++) {
+    for (let c = 0; same && !checkedOnText && c < row.length; c++) {
       if (!onlyBooleans || typeof row[c] === 'boolean') same = saysTheSame(row[c]!, fields[c]!, booleanColumns[c] === true);
     }
     if (same) {

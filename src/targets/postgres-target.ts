@@ -2,7 +2,8 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { redactUrl } from '../redact.js';
 import type { CellValue } from '../schema/row-validator.js';
-import { copyRowsBytes, copyText, utf8Bytes, type RowOriginals } from './copy-text.js';
+import { copyRowsBytes, copyText, POSTGRES_BOOLEAN_WORDS, utf8Bytes, type RowOriginals } from './copy-text.js';
+import type { BooleanWordsRead } from '../schema/byte-row-check.js';
 import { writeFindingRefused } from './find-refused.js';
 import { onConflictClause, qualified, quotePg, splitTableName } from './sql-names.js';
 import { optionError } from '../errors.js';
@@ -69,6 +70,8 @@ export class PostgresTarget implements Target {
   private readonly checkColumns = new Map<string, string[]>();
   /** The boolean columns of each table ensured, which read yes/no, on/off... as true/false (encodeRows). */
   private readonly booleanColumns = new Map<string, Set<string>>();
+  /** booleanWordsRead's answers, by table and columns. */
+  private readonly wordsRead = new Map<string, BooleanWordsRead>();
   private readonly label: string;
 
   /** `password`: the target's own (the URL stored in Redis has none). */
@@ -109,6 +112,7 @@ export class PostgresTarget implements Target {
         [table],
       );
       this.booleanColumns.set(definition.table, new Set(booleans.rows.map((r) => r.name)));
+      this.wordsRead.clear();
     } catch (err) {
       throw wrap(err, this.label);
     }
@@ -212,6 +216,19 @@ export class PostgresTarget implements Target {
     if (!originals) return utf8Bytes(copyText(rows));
     const booleans = this.booleanColumns.get(request.table);
     return copyRowsBytes(rows, originals, request.columns.map((c) => booleans?.has(c) === true));
+  }
+
+  booleanWordsRead(request: Pick<SaveRequest, 'table' | 'columns'>): BooleanWordsRead | null {
+    const booleans = this.booleanColumns.get(request.table);
+    if (!booleans) return null;
+    // The same answer each time (a worker compiles its row check once per answer).
+    const key = JSON.stringify([request.table, request.columns]);
+    let words = this.wordsRead.get(key);
+    if (!words) {
+      words = request.columns.map((c) => (booleans.has(c) ? POSTGRES_BOOLEAN_WORDS : null));
+      this.wordsRead.set(key, words);
+    }
+    return words;
   }
 
   private saveAllInOneTrip(chunks: readonly EncodedRows[]): Promise<boolean> {

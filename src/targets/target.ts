@@ -1,5 +1,6 @@
 import type { CellValue } from '../schema/row-validator.js';
 import type { RowOriginals } from './copy-text.js';
+import type { BooleanWordsRead } from '../schema/byte-row-check.js';
 
 /** What a target needs to know to save one chunk of one import. */
 export interface SaveRequest {
@@ -75,6 +76,12 @@ export interface Target {
    * trees held at once cost more to collect than the encoding does.
    */
   encodeRows?(request: Pick<SaveRequest, 'table' | 'columns'>, rows: readonly (readonly CellValue[])[], originals: RowOriginals | null): Buffer;
+  /**
+   * For encodeRows of rows checked on their own text (RowOriginals.asWritten): per column, the
+   * boolean words the table's column reads as the value written (null: a column that does not);
+   * null while the table's columns are not known (before ensureTable), when no row is so checked.
+   */
+  booleanWordsRead?(request: Pick<SaveRequest, 'table' | 'columns'>): BooleanWordsRead | null;
   /**
    * Deletes the ledger rows of one import (by its ledger key) from the ledger beside `table`: once
    * its Redis keys are gone, no chunk of it can come back. How many were deleted.

@@ -7,6 +7,7 @@ import { decodePayload, type DecodedChunk } from '../chunks/chunk-codec.js';
 import { encodeFailedRow } from '../redis/codec.js';
 import { countMessageGroups } from '../message-groups.js';
 import type { ImportContext } from './import-context.js';
+import type { ByteRowCheck } from '../schema/byte-row-check.js';
 import { ledgerKey } from '../import-record.js';
 import { RetriesExhaustedError, TargetUnavailableError, withRetries, type RetryPolicy } from './retry.js';
 
@@ -67,6 +68,17 @@ export function savesTogether(context: ImportContext, target: Target): boolean {
 }
 
 /**
+ * How chunks of the import are to be read for saving (decodeChunk's `onBytes`): with the check of
+ * rows on their bytes when they are saved together by a target that takes rows as written and
+ * knows its columns; else null (every row split and checked as strings).
+ */
+export function rowsOnBytesFor(context: ImportContext, target: Target): ByteRowCheck | null {
+  if (!savesTogether(context, target)) return null;
+  const words = target.booleanWordsRead?.({ table: context.record.table, columns: context.record.columns });
+  return words ? context.rowsOnBytes(words) : null;
+}
+
+/**
  * processChunk() for several chunks of one import: each is checked alone, then their valid rows
  * are saved together when the target can (Target.saveMany: one statement for all of them, which
  * costs the database much less than one per chunk), else one chunk after the other. The chunks
@@ -101,6 +113,8 @@ export function failedRows(chunk: Pick<DecodedChunk, 'firstRow' | 'lines' | 'row
 }
 
 function checkRows(context: ImportContext, chunk: DecodedChunk, rows: ChunkRows): void {
+  // Rows checked on their bytes have no values to hand on: only saveTogether takes such chunks.
+  if (chunk.asWritten) throw new Error(`chunk ${chunk.chunk} was read for saving as written, which this import does not do`);
   const { indexes, values } = checkRowsInOrder(context, chunk, rows);
   indexes.forEach((index, i) => rows.values.set(index, values[i]!));
 }
@@ -115,6 +129,9 @@ function failDuplicates(context: ImportContext, chunk: DecodedChunk, rows: Chunk
   }
 }
 
+/** The values of a row checked on its bytes (DecodedChunk.asWritten): none are given. */
+const NO_VALUES: CellValue[] = [];
+
 /**
  * Checks a chunk's rows (schema, then uniqueness): the valid rows in row order, their indexes and
  * values in two arrays; the failed rows' messages in `rows`. (saveTogether keeps the arrays: no
@@ -126,7 +143,17 @@ function checkRowsInOrder(context: ImportContext, chunk: DecodedChunk, rows: Chu
   const values: CellValue[][] = [];
   const written: boolean[] = [];
   const all = chunk.rows;
+  const asWritten = chunk.asWritten;
   for (let index = 0; index < all.length; index++) {
+    if (asWritten?.[index] === 1) {
+      // Valid on its bytes, sent as written: no values (see DecodedChunk.asWritten).
+      if (!duplicates?.has(index)) {
+        indexes.push(index);
+        values.push(NO_VALUES);
+        written.push(true);
+      }
+      continue;
+    }
     const problems = chunk.problems?.get(index);
     if (problems) {
       rows.fail(index, problems);
@@ -241,6 +268,7 @@ async function saveTogether(context: ImportContext, target: Target, chunks: Iter
     const rows = new ChunkRows();
     const { indexes, values, written } = checkRowsInOrder(context, chunk, rows);
     const plain = chunk.plain;
+    if (chunk.asWritten && !plain) throw new Error(`chunk ${chunk.chunk} has rows checked on their text, which it does not have`);
     const originals = plain
       ? {
           fields: indexes.map((index) => chunk.rows[index]!),
@@ -248,6 +276,7 @@ async function saveTogether(context: ImportContext, target: Target, chunks: Iter
           starts: indexes.map((index) => plain.starts[index]!),
           ends: indexes.map((index) => plain.ends[index]!),
           written,
+          asWritten: chunk.asWritten ? indexes.map((index) => chunk.asWritten![index] === 1) : undefined,
         }
       : null;
     const encoded = indexes.length > 0 ? target.encodeRows!(table, values, originals) : Buffer.alloc(0);

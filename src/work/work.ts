@@ -11,7 +11,7 @@ import { openTarget } from '../targets/open-target.js';
 import type { Target } from '../targets/target.js';
 import type { TargetOptions } from '../targets/target-options.js';
 import { decodeChunk, unreadableChunk, type DecodedChunk } from '../chunks/chunk-codec.js';
-import { failedRows, processChunks, savesTogether, type ChunkOutcome } from './process-chunks.js';
+import { failedRows, processChunks, rowsOnBytesFor, savesTogether, type ChunkOutcome } from './process-chunks.js';
 import type { ImportContext } from './import-context.js';
 import { TargetUnavailableError, type RetryPolicy } from './retry.js';
 import { sleep } from '../sleep.js';
@@ -431,9 +431,12 @@ class WorkerPool {
    * that cannot be read back, or one every worker that took it stopped while holding.
    */
   private readChunk(fetched: FetchedChunk): ReadChunk {
+    // Every worker that took this chunk stopped while holding it: its rows fail (below), with their fields.
+    const givenUp = fetched.deliveries > Math.max(2 * this.retry.maxAttempts, 3);
+    const { context } = fetched;
     let chunk: DecodedChunk;
     try {
-      chunk = decodeChunk(fetched, fetched.context.record.keepColumns);
+      chunk = decodeChunk(fetched, context.record.keepColumns, givenUp ? null : rowsOnBytesFor(context, this.target(context.record.target)));
     } catch (err) {
       // Would fail the same way on every delivery: its rows fail, the chunk is not handed out again.
       const rows = unreadableChunk(fetched);
@@ -443,8 +446,8 @@ class WorkerPool {
       }
       return { chunk: rows, outcome: failEveryRow(rows, `the rows of this chunk could not be read back from it (${errorMessage(err)})`) };
     }
-    if (fetched.deliveries > Math.max(2 * this.retry.maxAttempts, 3)) {
-      // Every worker that took this chunk stopped while holding it: fail its rows, never loop.
+    if (givenUp) {
+      // Never loop.
       return { chunk, outcome: failEveryRow(chunk, `the chunk holding this row was started ${fetched.deliveries - 1} times and never finished`) };
     }
     return { chunk };
