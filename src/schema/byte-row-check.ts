@@ -24,19 +24,39 @@ export interface ByteRowCheck {
   passes(data: Uint8Array, starts: Int32Array, ends: Int32Array, quoted: Uint8Array, escaped: Uint8Array): boolean;
 }
 
-/**
- * Per column, the boolean words the target's column reads as the value written (a COPY into a
- * boolean column reads yes, on, true... itself); null for a column that does not (a boolean
- * field must then be rebuilt as the checked value, which the usual way does).
- */
-export type BooleanWordsRead = readonly (ReadonlyMap<string, boolean> | null)[];
+/** What the target's columns read as the checked values, for fields sent as written. */
+export interface ColumnsAsWritten {
+  /**
+   * Per column, the boolean words it reads as the value written (a COPY into a boolean column
+   * reads yes, on, true... itself); null for a column that does not (a boolean field must then be
+   * rebuilt as the checked value, which the usual way does).
+   */
+  readonly booleanWords: readonly (ReadonlyMap<string, boolean> | null)[];
+  /**
+   * Per column, whether it reads a decimal number as the nearest double, as JavaScript does
+   * (double precision): then `12.50` or `007.5` need not be rebuilt as the number's own text.
+   */
+  readonly decimals: readonly boolean[];
+}
 
 type FieldCheck = (data: Uint8Array, start: number, end: number, escaped: boolean) => boolean;
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
+/** Fields up to this long are read a byte at a time when ASCII (cheaper than a decoder call). */
+const SHORT_FIELD = 24;
 
 /** A field's text: its bytes as UTF-8, `""` read as `"` when escaped. */
 function fieldText(data: Uint8Array, start: number, end: number, escaped: boolean): string {
+  if (!escaped && end - start <= SHORT_FIELD) {
+    let text = '';
+    let i = start;
+    for (; i < end; i++) {
+      const c = data[i]!;
+      if (c >= 0x80) break;
+      text += String.fromCharCode(c);
+    }
+    if (i === end) return text;
+  }
   const text = decoder.decode(data.subarray(start, end));
   return escaped ? text.replaceAll('""', '"') : text;
 }
@@ -142,14 +162,51 @@ function textCheck(property: Record<string, unknown>, column: CompiledColumn, fo
   return decoded;
 }
 
-function numberCheck(column: CompiledColumn): FieldCheck {
+function numberCheck(column: CompiledColumn, decimals: boolean): FieldCheck {
   const numberOk = column.numberOk!;
-  // Only a number written as JavaScript writes it goes as written (copyField's text of the value).
+  // A number written as JavaScript writes it goes as written (copyField's text of the value); into
+  // a column that reads decimals as doubles, so does any plain decimal.
   return (data, start, end, escaped) => {
     if (escaped) return false;
-    const value = plainNumberBytes(data, start, end);
+    const value = decimals ? decimalBytes(data, start, end) : plainNumberBytes(data, start, end);
     return value !== undefined && numberOk(value);
   };
+}
+
+/** Exact powers of ten up to 10^22 (a double holds them exactly). */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
+/** Digits at most: their integer is below 2^53. */
+const MAX_DIGITS = 15;
+
+/**
+ * A decimal number written with digits, an optional minus and an optional point between digits
+ * (`-12.50`, `007`), as JavaScript's `+text` reads it: at most 15 digits make an integer below
+ * 2^53, and one division by an exact power of ten rounds correctly (Clinger's fast path), which is
+ * what strtod (PostgreSQL's float8in) gives too. Undefined for anything else, and for minus zero
+ * (which copyField would write as 0).
+ */
+export function decimalBytes(data: Uint8Array, start: number, end: number): number | undefined {
+  let i = start;
+  const negative = data[i] === 45;
+  if (negative) i++;
+  let n = 0;
+  let digits = 0;
+  let decimals = -1;
+  for (; i < end; i++) {
+    const c = data[i]!;
+    if (c === 46) {
+      if (decimals >= 0 || digits === 0) return undefined;
+      decimals = 0;
+      continue;
+    }
+    if (c < 48 || c > 57) return undefined;
+    n = n * 10 + (c - 48);
+    if (++digits > MAX_DIGITS) return undefined;
+    if (decimals >= 0) decimals++;
+  }
+  if (digits === 0 || decimals === 0 || (negative && n === 0)) return undefined;
+  const value = decimals > 0 ? n / POWERS_OF_TEN[decimals]! : n;
+  return negative ? -value : value;
 }
 
 /** Boolean words (at most this long) are looked up by their bytes as one number. */
@@ -176,10 +233,10 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 
 /**
  * The byte check of rows of `columns` under the schema's root (null: no schema, every field text),
- * for a target whose columns read boolean words as `booleanWords` says. Null when the schema is
+ * for a target whose columns read fields as `read` says. Null when the schema is
  * beyond the fast check (then ajv checks every row, from strings).
  */
-export function compileByteRowCheck(columns: readonly string[], root: unknown | null, formats: FormatLookup, booleanWords: BooleanWordsRead): ByteRowCheck | null {
+export function compileByteRowCheck(columns: readonly string[], root: unknown | null, formats: FormatLookup, read: ColumnsAsWritten): ByteRowCheck | null {
   const compiled = checkedColumns(columns, root ?? {}, formats);
   if (compiled === null) return null;
   const properties = isRecord(root) && isRecord(root['properties']) ? root['properties'] : {};
@@ -187,9 +244,9 @@ export function compileByteRowCheck(columns: readonly string[], root: unknown | 
   for (let c = 0; c < columns.length; c++) {
     const column = compiled[c]!;
     const property = Object.prototype.hasOwnProperty.call(properties, columns[c]!) ? properties[columns[c]!] : undefined;
-    if (column.kind === 'number') checks.push(numberCheck(column));
+    if (column.kind === 'number') checks.push(numberCheck(column, read.decimals[c] === true));
     else if (column.kind === 'boolean') {
-      const words = booleanWords[c];
+      const words = read.booleanWords[c];
       checks.push(words ? booleanCheck(column, words) : () => false);
     } else checks.push(textCheck(isRecord(property) ? property : {}, column, formats));
   }

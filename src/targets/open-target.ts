@@ -4,7 +4,7 @@ import { targetPassword, type TargetOptions } from './target-options.js';
 import type { CellValue } from '../schema/row-validator.js';
 import { copyText, utf8Bytes, type RowOriginals } from './copy-text.js';
 import type { EncodedRows, RowRejection, SaveRequest, TableDefinition, Target } from './target.js';
-import type { BooleanWordsRead } from '../schema/byte-row-check.js';
+import type { ColumnsAsWritten } from '../schema/byte-row-check.js';
 
 /**
  * Opens the target an import's record names. Database drivers are loaded on first use, so a
@@ -29,7 +29,7 @@ class LazyTarget implements Target {
   private target: Promise<Target> | null = null;
   readonly saveMany?: (chunks: readonly EncodedRows[]) => Promise<RowRejection[][]>;
   readonly encodeRows?: (request: Pick<SaveRequest, 'table' | 'columns'>, rows: readonly (readonly CellValue[])[], originals: RowOriginals | null) => Buffer;
-  readonly booleanWordsRead?: (request: Pick<SaveRequest, 'table' | 'columns'>) => BooleanWordsRead | null;
+  readonly columnsAsWritten?: (request: Pick<SaveRequest, 'table' | 'columns'>) => ColumnsAsWritten | null;
   private loaded: Target | null = null;
 
   constructor(
@@ -39,7 +39,7 @@ class LazyTarget implements Target {
     if (location.kind === 'postgres') {
       // Before the driver is loaded, COPY's text is built from the values alone.
       this.encodeRows = (request, rows, originals) => this.loaded?.encodeRows?.(request, rows, originals) ?? utf8Bytes(copyText(rows));
-      this.booleanWordsRead = (request) => this.loaded?.booleanWordsRead?.(request) ?? null;
+      this.columnsAsWritten = (request) => this.loaded?.columnsAsWritten?.(request) ?? null;
       this.saveMany = async (chunks) => {
         const target = await this.get();
         if (target.saveMany) return target.saveMany(chunks);

@@ -3,7 +3,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { redactUrl } from '../redact.js';
 import type { CellValue } from '../schema/row-validator.js';
 import { copyRowsBytes, copyText, POSTGRES_BOOLEAN_WORDS, utf8Bytes, type RowOriginals } from './copy-text.js';
-import type { BooleanWordsRead } from '../schema/byte-row-check.js';
+import type { ColumnsAsWritten } from '../schema/byte-row-check.js';
 import { writeFindingRefused } from './find-refused.js';
 import { onConflictClause, qualified, quotePg, splitTableName } from './sql-names.js';
 import { optionError } from '../errors.js';
@@ -70,8 +70,10 @@ export class PostgresTarget implements Target {
   private readonly checkColumns = new Map<string, string[]>();
   /** The boolean columns of each table ensured, which read yes/no, on/off... as true/false (encodeRows). */
   private readonly booleanColumns = new Map<string, Set<string>>();
-  /** booleanWordsRead's answers, by table and columns. */
-  private readonly wordsRead = new Map<string, BooleanWordsRead>();
+  /** The double precision columns of each table ensured, which read decimals as JavaScript does (columnsAsWritten). */
+  private readonly doubleColumns = new Map<string, Set<string>>();
+  /** columnsAsWritten's answers, by table and columns. */
+  private readonly asWritten = new Map<string, ColumnsAsWritten>();
   private readonly label: string;
 
   /** `password`: the target's own (the URL stored in Redis has none). */
@@ -107,12 +109,13 @@ export class PostgresTarget implements Target {
         if (definition.uniqueKey.length > 0) columns.push(`UNIQUE (${definition.uniqueKey.map(quotePg).join(', ')})`);
         await this.createIgnoringRace(`CREATE TABLE IF NOT EXISTS ${table} (${columns.join(', ')})`, table);
       }
-      const booleans = await this.pool.query<{ name: string }>(
-        "SELECT attname AS name FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped AND atttypid = 'boolean'::regtype",
+      const typed = await this.pool.query<{ name: string; boolean: boolean }>(
+        "SELECT attname AS name, atttypid = 'boolean'::regtype AS boolean FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped AND atttypid IN ('boolean'::regtype, 'double precision'::regtype)",
         [table],
       );
-      this.booleanColumns.set(definition.table, new Set(booleans.rows.map((r) => r.name)));
-      this.wordsRead.clear();
+      this.booleanColumns.set(definition.table, new Set(typed.rows.filter((r) => r.boolean).map((r) => r.name)));
+      this.doubleColumns.set(definition.table, new Set(typed.rows.filter((r) => !r.boolean).map((r) => r.name)));
+      this.asWritten.clear();
     } catch (err) {
       throw wrap(err, this.label);
     }
@@ -218,17 +221,21 @@ export class PostgresTarget implements Target {
     return copyRowsBytes(rows, originals, request.columns.map((c) => booleans?.has(c) === true));
   }
 
-  booleanWordsRead(request: Pick<SaveRequest, 'table' | 'columns'>): BooleanWordsRead | null {
+  columnsAsWritten(request: Pick<SaveRequest, 'table' | 'columns'>): ColumnsAsWritten | null {
     const booleans = this.booleanColumns.get(request.table);
-    if (!booleans) return null;
+    const doubles = this.doubleColumns.get(request.table);
+    if (!booleans || !doubles) return null;
     // The same answer each time (a worker compiles its row check once per answer).
     const key = JSON.stringify([request.table, request.columns]);
-    let words = this.wordsRead.get(key);
-    if (!words) {
-      words = request.columns.map((c) => (booleans.has(c) ? POSTGRES_BOOLEAN_WORDS : null));
-      this.wordsRead.set(key, words);
+    let read = this.asWritten.get(key);
+    if (!read) {
+      read = {
+        booleanWords: request.columns.map((c) => (booleans.has(c) ? POSTGRES_BOOLEAN_WORDS : null)),
+        decimals: request.columns.map((c) => doubles.has(c)),
+      };
+      this.asWritten.set(key, read);
     }
-    return words;
+    return read;
   }
 
   private saveAllInOneTrip(chunks: readonly EncodedRows[]): Promise<boolean> {

@@ -1,6 +1,6 @@
 import type { CellValue } from '../schema/row-validator.js';
 import type { RowOriginals } from './copy-text.js';
-import type { BooleanWordsRead } from '../schema/byte-row-check.js';
+import type { ColumnsAsWritten } from '../schema/byte-row-check.js';
 
 /** What a target needs to know to save one chunk of one import. */
 export interface SaveRequest {
@@ -77,11 +77,11 @@ export interface Target {
    */
   encodeRows?(request: Pick<SaveRequest, 'table' | 'columns'>, rows: readonly (readonly CellValue[])[], originals: RowOriginals | null): Buffer;
   /**
-   * For encodeRows of rows checked on their own text (RowOriginals.asWritten): per column, the
-   * boolean words the table's column reads as the value written (null: a column that does not);
-   * null while the table's columns are not known (before ensureTable), when no row is so checked.
+   * For encodeRows of rows checked on their own text (RowOriginals.asWritten): what the table's
+   * columns read as the checked values; null while they are not known (before ensureTable), when
+   * no row is so checked. The same object each time for the same table and columns.
    */
-  booleanWordsRead?(request: Pick<SaveRequest, 'table' | 'columns'>): BooleanWordsRead | null;
+  columnsAsWritten?(request: Pick<SaveRequest, 'table' | 'columns'>): ColumnsAsWritten | null;
   /**
    * Deletes the ledger rows of one import (by its ledger key) from the ledger beside `table`: once
    * its Redis keys are gone, no chunk of it can come back. How many were deleted.

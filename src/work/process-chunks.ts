@@ -74,8 +74,8 @@ export function savesTogether(context: ImportContext, target: Target): boolean {
  */
 export function rowsOnBytesFor(context: ImportContext, target: Target): ByteRowCheck | null {
   if (!savesTogether(context, target)) return null;
-  const words = target.booleanWordsRead?.({ table: context.record.table, columns: context.record.columns });
-  return words ? context.rowsOnBytes(words) : null;
+  const read = target.columnsAsWritten?.({ table: context.record.table, columns: context.record.columns });
+  return read ? context.rowsOnBytes(read) : null;
 }
 
 /**

@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { decodeChunk, encodeRawChunk } from '../../src/chunks/chunk-codec.js';
 import { chunkEntryFromText, readChunkEntry } from '../../src/redis/codec.js';
-import { compileByteRowCheck, isFullDateBytes, isFullEmailBytes, type BooleanWordsRead } from '../../src/schema/byte-row-check.js';
+import { parse } from 'csv-parse/sync';
+import { compileByteRowCheck, decimalBytes, isFullDateBytes, isFullEmailBytes, type ColumnsAsWritten } from '../../src/schema/byte-row-check.js';
 import { compileSchema } from '../../src/schema/compile-schema.js';
 import { isFullDate } from '../../src/schema/fast-row-check.js';
 import { createRowValidator, type CellValue } from '../../src/schema/row-validator.js';
 import { copyRowsBytes, POSTGRES_BOOLEAN_WORDS } from '../../src/targets/copy-text.js';
-import { seededRandom } from '../helpers/random-numbers.js';
+import { randomNumberField, seededRandom } from '../helpers/random-numbers.js';
 
 // A row the byte check passes is sent as the file wrote it, never split: it must be a row the
 // usual checks pass, and its bytes what COPY would have been sent for it. Rows it refuses go the
@@ -85,11 +86,11 @@ interface Encoded {
  * Encodes a chunk's valid rows as saveTogether does: checked as strings (check null), or on their
  * bytes first (rows found valid as written need no values).
  */
-function encodeChunk(payload: Buffer, columns: string[], schemaJson: Record<string, unknown> | null, booleanColumns: boolean[], withBytes: boolean): Encoded {
+function encodeChunk(payload: Buffer, columns: string[], schemaJson: Record<string, unknown> | null, booleanColumns: boolean[], doubleColumns: boolean[], withBytes: boolean): Encoded {
   const schema = schemaJson ? compileSchema(schemaJson) : null;
   const validate = createRowValidator(columns, schema);
-  const words: BooleanWordsRead = booleanColumns.map((b) => (b ? POSTGRES_BOOLEAN_WORDS : null));
-  const check = withBytes ? compileByteRowCheck(columns, schema?.root ?? null, schema?.format ?? (() => undefined), words) : null;
+  const read: ColumnsAsWritten = { booleanWords: booleanColumns.map((b) => (b ? POSTGRES_BOOLEAN_WORDS : null)), decimals: doubleColumns };
+  const check = withBytes ? compileByteRowCheck(columns, schema?.root ?? null, schema?.format ?? (() => undefined), read) : null;
   const chunk = decodeChunk(chunkEntryFromText('3-1', ['d', payload.toString('utf8')]), null, check);
   const valid: number[] = [];
   const values: CellValue[][] = [];
@@ -160,14 +161,34 @@ describe('rows checked on their bytes', () => {
     let onBytes = 0;
     let valid = 0;
     for (const schema of SCHEMAS) {
-      for (const booleanColumns of [COLUMNS.map((c) => c === 'newsletter'), COLUMNS.map(() => false)]) {
+      for (const [booleanColumns, doubleColumns] of [
+        [COLUMNS.map((c) => c === 'newsletter'), COLUMNS.map(() => false)],
+        [COLUMNS.map(() => false), COLUMNS.map(() => false)],
+        [COLUMNS.map((c) => c === 'newsletter'), COLUMNS.map((c) => c === 'score' || c === 'age')],
+      ]) {
         for (let round = 0; round < 40; round++) {
           const rows = 200;
           const payload = encodeRawChunk({ firstRow: 1, firstLine: 2, rows, delimiter: ',', lineEnd: 1 }, Buffer.from(chunkText(rand, rows)));
-          const strings = encodeChunk(payload, COLUMNS, schema, booleanColumns, false);
-          const bytes = encodeChunk(payload, COLUMNS, schema, booleanColumns, true);
+          const strings = encodeChunk(payload, COLUMNS, schema, booleanColumns!, doubleColumns!, false);
+          const bytes = encodeChunk(payload, COLUMNS, schema, booleanColumns!, doubleColumns!, true);
           expect(bytes.valid).toEqual(strings.valid);
-          expect(bytes.bytes).toBe(strings.bytes);
+          if (!doubleColumns!.includes(true)) expect(bytes.bytes).toBe(strings.bytes);
+          else {
+            // Into double precision columns a decimal may go as written (12.50 for 12.5), where the
+            // usual way rebuilds the row (and writes its booleans t or f): the database reads the
+            // same values; every other field is the same text.
+            const a = parse(bytes.bytes, { relax_column_count: true }) as string[][];
+            const b = parse(strings.bytes, { relax_column_count: true }) as string[][];
+            expect(a.length).toBe(b.length);
+            a.forEach((row, r) =>
+              row.forEach((field, c) => {
+                const other = b[r]![c]!;
+                if (doubleColumns![c] && field !== other) expect(Number(field), `${field} ${other}`).toBe(Number(other));
+                else if (booleanColumns![c] && field !== other) expect(POSTGRES_BOOLEAN_WORDS.get(field), `${field} ${other}`).toBe(POSTGRES_BOOLEAN_WORDS.get(other));
+                else expect(field).toBe(other);
+              }),
+            );
+          }
           onBytes += bytes.onBytes;
           valid += bytes.valid.length;
         }
@@ -177,11 +198,28 @@ describe('rows checked on their bytes', () => {
     expect(onBytes / valid).toBeGreaterThan(0.5);
   });
 
+  it('reads decimals as JavaScript does, or leaves them', () => {
+    const random = seededRandom(3);
+    const edges = ['0', '-0', '-0.0', '0.0', '007', '007.50', '12.50', '1.', '.5', '-', '', '1e5', '123456789012345', '1234567890123456', '0.000000000000001', '99.990', '--1', '1.2.3', ' 1'];
+    for (let n = 0; n < 100_000 + edges.length; n++) {
+      const text = edges[n - 100_000] ?? randomNumberField(random, 17, 9);
+      const got = decimalBytes(Buffer.from(text), 0, text.length);
+      if (got === undefined) continue;
+      expect(/^-?[0-9]+(\.[0-9]+)?$/.test(text), text).toBe(true);
+      expect(Object.is(got, +text), text).toBe(true);
+      expect(Object.is(got, -0), text).toBe(false);
+    }
+    expect(decimalBytes(Buffer.from('12.50'), 0, 5)).toBe(12.5);
+  });
+
   it('leaves to the usual checks a payload that is not UTF-8, and rows repeating a unique value', () => {
     const text = Buffer.concat([Buffer.from('1,Anna,a@b.co,42,FR,2020-01-31,yes,12.5,x\n2,Jo'), Buffer.from([0xff]), Buffer.from(',a@b.co,42,FR,2020-01-31,yes,12.5,x\n')]);
     const payload = encodeRawChunk({ firstRow: 1, firstLine: 2, rows: 2, delimiter: ',', lineEnd: 1 }, text);
     const schema = compileSchema(SCHEMAS[0]!);
-    const check = compileByteRowCheck(COLUMNS, schema.root, schema.format, COLUMNS.map((c) => (c === 'newsletter' ? POSTGRES_BOOLEAN_WORDS : null)));
+    const check = compileByteRowCheck(COLUMNS, schema.root, schema.format, {
+      booleanWords: COLUMNS.map((c) => (c === 'newsletter' ? POSTGRES_BOOLEAN_WORDS : null)),
+      decimals: COLUMNS.map(() => false),
+    });
     const notUtf8 = decodeChunk(readChunkEntry(Buffer.from('3-1'), [Buffer.from('d'), payload]), null, check);
     expect(notUtf8.asWritten).toBeUndefined();
 
