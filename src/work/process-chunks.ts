@@ -361,15 +361,31 @@ async function saveWithHandler(context: ImportContext, handler: Handler, chunk: 
   }
 }
 
-const ensured = new WeakMap<Target, Set<string>>();
+/** Per target, per table: ensured (true), or being ensured (by a slot the others wait for). */
+const ensured = new WeakMap<Target, Map<string, true | Promise<void>>>();
 
+/**
+ * Ensures the import's table once per target: slots starting together wait for the one that
+ * ensures it instead of each asking the database the same (a worker's first seconds). A failure
+ * is not remembered: the next call tries again.
+ */
 async function ensureTableOnce(context: ImportContext, target: Target): Promise<void> {
   let tables = ensured.get(target);
   if (!tables) {
-    tables = new Set();
+    tables = new Map();
     ensured.set(target, tables);
   }
-  if (tables.has(context.table.table)) return;
-  await target.ensureTable(context.table);
-  tables.add(context.table.table);
+  const table = context.table.table;
+  const state = tables.get(table);
+  if (state === true) return;
+  if (state) return state;
+  const ensuring = target.ensureTable(context.table).then(
+    () => void tables.set(table, true),
+    (err: unknown) => {
+      tables.delete(table);
+      throw err;
+    },
+  );
+  tables.set(table, ensuring);
+  return ensuring;
 }
