@@ -53,6 +53,8 @@ interface Found {
 }
 
 let plainRecords = 0;
+/** Records with quotes that scanPlainRecord took (jumping from quote to quote). */
+let quotedPlainRecords = 0;
 /** Records with quotes or line breaks given their own text in the random texts. */
 let quotedGiven = 0;
 
@@ -76,6 +78,7 @@ function scan(text: Buffer, delimiter: string, wanted: number[], cuts: number[])
       const result = scanRecord(text, pos, limit, final, dialect, 1_000_000, want, out);
       if (tookPlain) {
         plainRecords++;
+        if (text.subarray(pos, plainOut.end).includes(0x22)) quotedPlainRecords++;
         expect(result).toBe(SCAN_RECORD);
         const { wantedStart, wantedEnd, wantedKind, ...rest } = plainOut;
         expect(rest, JSON.stringify(text.toString())).toEqual({ contentEnd: out.contentEnd, end: out.end, fields: out.fields, blank: out.blank, breaks: out.breaks });
@@ -121,6 +124,7 @@ function randomText(rand: () => number, length: number, alphabet = ALPHABET): st
 describe('scanRecord finds the records csv-parse finds', () => {
   it('on 6,000 random texts (half of them of mostly plain records), whole and fed in pieces, for records, fields, blanks, lines and unique values', () => {
     plainRecords = 0;
+    quotedPlainRecords = 0;
     quotedGiven = 0;
     let seed = 12345;
     const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
@@ -196,7 +200,38 @@ describe('scanRecord finds the records csv-parse finds', () => {
     }
     // Enough records went by the plain path, and enough quoted ones got their own text, to have compared them.
     expect(plainRecords).toBeGreaterThan(4_000);
+    expect(quotedPlainRecords).toBeGreaterThan(150);
     expect(quotedGiven).toBeGreaterThan(100);
+  });
+
+  it('on records of cleanly quoted fields (commas, quotes and line breaks inside), LF and CRLF: scanPlainRecord finds what scanRecord finds', () => {
+    quotedPlainRecords = 0;
+    let seed = 777;
+    const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const values = ['', 'a', 'Zoë', '王伟', '😀', 'a,b', 'say "hi"', '""', 'two\nlines', 'cr\r\nlf', 'lone\rcr', ' ', '1.5', 'x;y'];
+    for (let n = 0; n < 3_000; n++) {
+      const delimiter = rand() < 0.8 ? ',' : ';';
+      const lineEnd = rand() < 0.7 ? '\n' : '\r\n';
+      let text = '';
+      const records = 1 + Math.floor(rand() * 6);
+      for (let r = 0; r < records; r++) {
+        const width = 1 + Math.floor(rand() * 5);
+        const fields: string[] = [];
+        for (let f = 0; f < width; f++) {
+          const value = values[Math.floor(rand() * values.length)]!;
+          const quote = /[",;\r\n]/.test(value) || rand() < 0.3;
+          // Now and then a record that is not clean: text after a closing quote, a quote inside a plain field.
+          const broken = rand() < 0.03 ? (rand() < 0.5 ? 'x' : '"') : '';
+          fields.push(quote ? `"${value.replaceAll('"', '""')}"${broken}` : `${value}${broken}`);
+        }
+        text += fields.join(delimiter) + (r < records - 1 || rand() < 0.9 ? lineEnd : '');
+      }
+      const bytes = Buffer.from(text);
+      const cuts = rand() < 0.5 ? [] : [Math.floor(rand() * bytes.length)];
+      const { error } = scan(bytes, delimiter, [0, 2], cuts);
+      expect(error, JSON.stringify(text)).toBe(csvParse(bytes, delimiter).error === 'CSV_QUOTE_NOT_CLOSED' ? 'CSV_QUOTE_NOT_CLOSED' : null);
+    }
+    expect(quotedPlainRecords).toBeGreaterThan(3_000);
   });
 
   it('gives records with cleanly quoted fields their own text, for COPY to take as it is; not those with "" or a backslash', () => {
