@@ -72,9 +72,14 @@ export class ChunkFetcher {
    * round robin, so that a small import is not stuck behind a large one. Up to `count` new
    * chunks (`count(context)`: how many the import's target saves together), or one chunk taken
    * over from a silent worker. Empty when there is nothing to do. Imports `skip` names are
-   * passed over (their target is unavailable).
+   * passed over (their target is unavailable); `waiting` is told of each import found with no
+   * chunk to take yet.
    */
-  async next(count: (context: ImportContext) => number = () => 1, skip: (context: ImportContext) => boolean = () => false): Promise<FetchedChunk[]> {
+  async next(
+    count: (context: ImportContext) => number = () => 1,
+    skip: (context: ImportContext) => boolean = () => false,
+    waiting: (context: ImportContext) => void = () => {},
+  ): Promise<FetchedChunk[]> {
     await this.scope();
     for (const tier of this.tiers) {
       const turn = this.turns.get(tier.priority) ?? 0;
@@ -90,6 +95,7 @@ export class ChunkFetcher {
           this.turns.set(tier.priority, (turn + k + 1) % tier.ids.length);
           return fetched;
         }
+        waiting(context);
       }
     }
     return [];

@@ -78,6 +78,24 @@ export function rowsOnBytesFor(context: ImportContext, target: Target): ByteRowC
   return read ? context.rowsOnBytes(read) : null;
 }
 
+const prepared = new WeakSet<ImportContext>();
+
+/**
+ * Makes the import's target ready before its first chunk comes, without waiting: its table
+ * ensured (loading the driver and connecting, a worker's first tenth of a second), and the check
+ * of rows on their bytes built. A failure is left for the save to meet, retry and report.
+ */
+export function prepareTarget(context: ImportContext, target: Target): void {
+  // Once per import (a worker asks again each time it finds nothing to do). A handler may save
+  // rows elsewhere: its target is opened when a save needs it.
+  if (context.handler || prepared.has(context)) return;
+  prepared.add(context);
+  ensureTableOnce(context, target).then(
+    () => rowsOnBytesFor(context, target),
+    () => {},
+  );
+}
+
 /**
  * processChunk() for several chunks of one import: each is checked alone, then their valid rows
  * are saved together when the target can (Target.saveMany: one statement for all of them, which

@@ -11,7 +11,7 @@ import { openTarget } from '../targets/open-target.js';
 import type { Target } from '../targets/target.js';
 import type { TargetOptions } from '../targets/target-options.js';
 import { decodeChunk, unreadableChunk, type DecodedChunk } from '../chunks/chunk-codec.js';
-import { failedRows, processChunks, rowsOnBytesFor, savesTogether, type ChunkOutcome } from './process-chunks.js';
+import { failedRows, prepareTarget, processChunks, rowsOnBytesFor, savesTogether, type ChunkOutcome } from './process-chunks.js';
 import type { ImportContext } from './import-context.js';
 import { TargetUnavailableError, type RetryPolicy } from './retry.js';
 import { sleep } from '../sleep.js';
@@ -171,6 +171,8 @@ class WorkerPool {
         fetched = await this.fetcher.next(
           (context) => this.chunksSavedTogether(context),
           (context) => this.skipImport(context),
+          // An import not fed yet (its enqueue starting): its target is made ready meanwhile.
+          (context) => prepareTarget(context, this.target(context.record.target)),
         );
       } catch (err) {
         this.warn(`cannot fetch chunks: ${errorMessage(err)}`);
