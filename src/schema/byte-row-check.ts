@@ -1,6 +1,7 @@
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { checkedColumns, type CompiledColumn, type FormatLookup } from './fast-row-check.js';
 import { plainNumberBytes } from './plain-number.js';
+import { compileBytePattern } from './byte-pattern.js';
 
 /**
  * Checks rows on their UTF-8 bytes where they lie in a chunk, without a string per row or field,
@@ -154,12 +155,17 @@ function textCheck(property: Record<string, unknown>, column: CompiledColumn, fo
   const decoded: FieldCheck = (data, start, end, escaped) => check(fieldText(data, start, end, escaped)) !== undefined;
   const others = present.filter((k) => k !== 'minLength' && k !== 'maxLength');
   if (others.length === 0) return (data, start, end, escaped) => (escaped ? decoded(data, start, end, escaped) : lengthOk(data, start, end));
+  let onBytes: ((data: Uint8Array, start: number, end: number) => boolean) | null = null;
   if (others.length === 1 && others[0] === 'format') {
     const format = formats(property['format'] as string);
-    const onBytes = format === fullFormats.date ? isFullDateBytes : format === fullFormats.email ? isFullEmailBytes : null;
-    if (onBytes) return (data, start, end, escaped) => (escaped ? decoded(data, start, end, escaped) : onBytes(data, start, end) && lengthOk(data, start, end));
+    onBytes = format === fullFormats.date ? isFullDateBytes : format === fullFormats.email ? isFullEmailBytes : null;
+  } else if (others.length === 1 && others[0] === 'pattern' && typeof property['pattern'] === 'string') {
+    onBytes = compileBytePattern(property['pattern']);
   }
-  return decoded;
+  if (!onBytes) return decoded;
+  const matches = onBytes;
+  // Not matched on the bytes (another value, or text beyond ASCII): the text decides.
+  return (data, start, end, escaped) => (!escaped && matches(data, start, end) ? lengthOk(data, start, end) : decoded(data, start, end, escaped));
 }
 
 function numberCheck(column: CompiledColumn, decimals: boolean): FieldCheck {
