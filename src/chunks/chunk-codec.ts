@@ -3,7 +3,7 @@ import { projectFields, type KeepColumns } from '../import-record.js';
 import { chunkFromEntryId, decodeChunkFields, decodeSuccessEntry, type ChunkEntryRead, type Duplicate } from '../redis/codec.js';
 import type { ByteRowCheck } from '../schema/byte-row-check.js';
 import { splitRecordBytes, splitRecords } from '../sources/csv-fields.js';
-import { FIELD_PLAIN, FIELD_QUOTED, newPlainScan, newScannedRecord, SCAN_RECORD, scanPlainRecord, scanRecord, type LineEnd, type ScanDialect } from '../sources/csv-scan.js';
+import { FIELD_PLAIN, FIELD_QUOTED, newScannedRecord, SCAN_RECORD, scanRecord, type LineEnd, type ScanDialect } from '../sources/csv-scan.js';
 
 /**
  * A chunk's payload (the `d` field of its stream entry, src/redis/codec.ts) and the chunk as a
@@ -289,7 +289,6 @@ function decodeRawRowsOnBytes(payload: Buffer, check: ByteRowCheck, skip: Readon
   const splitDialect = { delimiter: ',', lineEnd: lineEnd as 1 | 2 | 3 };
   const width = check.width;
   const { wanted, out, starts: fieldStarts, ends: fieldEnds, quoted, escaped } = fieldScan(width);
-  const plainScan = newPlainScan(payload);
   const rows: (readonly string[])[] = [];
   const lines: number[] = [];
   const starts: number[] = [];
@@ -300,7 +299,7 @@ function decodeRawRowsOnBytes(payload: Buffer, check: ByteRowCheck, skip: Readon
   let line = firstLine;
   let pos = Math.min(header.length + 1, end);
   while (pos < end) {
-    if (!scanPlainRecord(plainScan, pos, dialect, width, wanted, out) && scanRecord(payload, pos, end, true, dialect, Number.MAX_SAFE_INTEGER, wanted, out) !== SCAN_RECORD) {
+    if (scanRecord(payload, pos, end, true, dialect, Number.MAX_SAFE_INTEGER, wanted, out) !== SCAN_RECORD) {
       throw new Error(`the text of a chunk ends inside a quoted field (at offset ${pos})`);
     }
     const recordEnd = out.end;
@@ -310,10 +309,11 @@ function decodeRawRowsOnBytes(payload: Buffer, check: ByteRowCheck, skip: Readon
       continue;
     }
     const index = rows.length;
-    if (index < asWritten.length && !skip?.has(index) && fieldsOnBytes(payload, pos, width, out, fieldStarts, fieldEnds, quoted, escaped)) {
+    const found = index < asWritten.length && !skip?.has(index) ? fieldsOnBytes(payload, width, out, fieldStarts, fieldEnds, quoted, escaped) : NOT_READ;
+    if (found !== NOT_READ) {
       // A record with quoted fields goes as written only without a backslash (see OnRecord).
       let plain = true;
-      if (quoted.includes(1)) {
+      if (found === READ_QUOTED) {
         if (backslashAt < pos) backslashAt = nextOrEnd(payload, BACKSLASH, pos);
         plain = backslashAt >= out.contentEnd;
       }
@@ -344,6 +344,11 @@ function decodeRawRowsOnBytes(payload: Buffer, check: ByteRowCheck, skip: Readon
   return { firstRow, lines, rows, plain: { bytes: payload, starts, ends }, asWritten };
 }
 
+/** fieldsOnBytes: not read (another width, stray quotes), read, read with a quoted field. */
+const NOT_READ = 0;
+const READ_PLAIN = 1;
+const READ_QUOTED = 2;
+
 /** Offset of the next `byte` at or after `from`, or the end. */
 function nextOrEnd(bytes: Buffer, byte: number, from: number): number {
   const at = bytes.indexOf(byte, from);
@@ -351,25 +356,24 @@ function nextOrEnd(bytes: Buffer, byte: number, from: number): number {
 }
 
 /**
- * The scanned record's fields (`out`'s wanted fields) as a ByteRowCheck reads them: false when it
- * has another number of fields or one with stray quotes.
+ * The scanned record's fields (`out`'s wanted ones) as a ByteRowCheck reads them: NOT_READ when it has
+ * another number of fields or one with stray quotes.
  */
 function fieldsOnBytes(
   data: Buffer,
-  pos: number,
   width: number,
   out: ReturnType<typeof newScannedRecord>,
   starts: Int32Array,
   ends: Int32Array,
   quoted: Uint8Array,
   escaped: Uint8Array,
-): boolean {
-  if (out.fields !== width) return false;
+): number {
+  if (out.fields !== width) return NOT_READ;
+  let found = READ_PLAIN;
   for (let f = 0; f < width; f++) {
     const kind = out.wantedKind[f];
     const start = out.wantedStart[f]!;
     const end = out.wantedEnd[f]!;
-    if (start < pos) return false;
     if (kind === FIELD_PLAIN) {
       starts[f] = start;
       ends[f] = end;
@@ -381,7 +385,8 @@ function fieldsOnBytes(
       quoted[f] = 1;
       const inner = data.indexOf(QUOTE, start + 1);
       escaped[f] = inner >= 0 && inner < end - 1 ? 1 : 0;
-    } else return false;
+      found = READ_QUOTED;
+    } else return NOT_READ;
   }
-  return true;
+  return found;
 }
