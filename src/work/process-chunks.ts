@@ -86,9 +86,11 @@ const prepared = new WeakSet<ImportContext>();
  * of rows on their bytes built. A failure is left for the save to meet, retry and report.
  */
 export function prepareTarget(context: ImportContext, target: Target): void {
-  // Once per import (a worker asks again each time it finds nothing to do). A handler may save
-  // rows elsewhere: its target is opened when a save needs it.
-  if (context.handler || prepared.has(context)) return;
+  // Once per import (a worker asks again each time it finds nothing to do), only while its
+  // enqueue feeds it (chunks are coming), and for a target that saves chunks together (a
+  // database server: loading its driver and connecting are what take time). A target is
+  // otherwise never opened before a chunk is to be saved in it.
+  if (context.record.state !== 'enqueuing' || !savesTogether(context, target) || prepared.has(context)) return;
   prepared.add(context);
   ensureTableOnce(context, target).then(
     () => rowsOnBytesFor(context, target),
