@@ -1,4 +1,4 @@
-// The PostgreSQL case of the benchmark: the importer (enqueue + 2 worker processes by default, COPY per
+// The PostgreSQL case of the benchmark: the importer (enqueue + `work --processes N`, 1 by default as for `work`, COPY per
 // chunk) into a table, against `psql \copy` of the same file into an identical fresh table, which
 // validates nothing. Both tables live in a schema of the benchmark's own, dropped at the end.
 // The file has no invalid row (\copy would stop at the first bad date), so both load every row;
@@ -46,7 +46,7 @@ async function checkpoint(url) {
  * JSON output); `validCsv` resolves to the path of a file of `rows` valid rows whose columns are
  * `tableColumns`.
  */
-export async function benchPostgres({ url, rows, validCsv, tableColumns, schemaPath, bin, measure, runJson, redis, prefix, cleanKeys, runs = 3, processes = 2 }) {
+export async function benchPostgres({ url, rows, validCsv, tableColumns, schemaPath, bin, measure, runJson, redis, prefix, cleanKeys, runs = 3, processes = 1 }) {
   const csv = await validCsv();
   const schema = `bench_${process.pid}`;
   await psql(url, `DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
