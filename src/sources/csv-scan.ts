@@ -142,6 +142,13 @@ function lineEndAt(data: Uint8Array | Uint16Array, j: number, limit: number, fin
   }
 }
 
+/** Marks every wanted field absent (-1) before a record is scanned. */
+function clearWanted(out: ScannedRecord, wanted: Int32Array): void {
+  if (wanted.length === 0) return;
+  out.wantedStart.fill(-1);
+  out.wantedEnd.fill(-1);
+}
+
 /** Notes field number `field` (start, end, kind) in the sink and, when wanted, in `out`; returns the next wanted position. */
 function noteField(sink: FieldSink | null, out: ScannedRecord, wanted: Int32Array, nextWanted: number, field: number, start: number, end: number, kind: number): number {
   if (sink) {
@@ -176,10 +183,7 @@ export function scanRecord(
   sink: FieldSink | null = null,
 ): ScanResult {
   const cls = classTable(dialect.delimiter);
-  if (wanted.length > 0) {
-    out.wantedStart.fill(-1);
-    out.wantedEnd.fill(-1);
-  }
+  clearWanted(out, wanted);
   let nextWanted = 0;
   let field = 0;
   let fieldStart = pos;
@@ -341,10 +345,7 @@ export function scanPlainRecord(scan: PlainScan, pos: number, dialect: ScanDiale
   // In a CRLF file the first CR is the line end's own; in an LF file there is none before it.
   if (crlf ? scan.crAt !== contentEnd : scan.crAt < contentEnd) return false;
   const delimiter = String.fromCharCode(dialect.delimiter);
-  if (wanted.length > 0) {
-    out.wantedStart.fill(-1);
-    out.wantedEnd.fill(-1);
-  }
+  clearWanted(out, wanted);
   let nextWanted = 0;
   let field = 0;
   let start = pos;
@@ -394,10 +395,7 @@ function scanQuotedRecord(scan: PlainScan, pos: number, crlf: boolean, delimiter
   const text = scan.text;
   const length = text.length;
   const delimiter = String.fromCharCode(delimiterCode);
-  if (wanted.length > 0) {
-    out.wantedStart.fill(-1);
-    out.wantedEnd.fill(-1);
-  }
+  clearWanted(out, wanted);
   let nextWanted = 0;
   let field = 0;
   let blank = true;
