@@ -4,7 +4,6 @@ import { compileSchema, type ImportSchema, type PropertySchema } from '../schema
 import { createRowValidator, type RowValidator } from '../schema/row-validator.js';
 import type { ColumnType, TableDefinition } from '../targets/target.js';
 import type { Handler } from '../handler/handler-types.js';
-import { compileByteRowCheck, type ColumnsAsWritten, type ByteRowCheck } from '../schema/byte-row-check.js';
 
 /** What a worker keeps about one import while it works on it: built once, used per chunk. */
 export interface ImportContext {
@@ -16,11 +15,6 @@ export interface ImportContext {
   readonly uniqueColumnNames: readonly string[];
   /** The user's handler module, when the import has one. */
   readonly handler: Handler | null;
-  /**
-   * The check of rows on their bytes (byte-row-check.ts) for a target whose columns read fields
-   * as `read` says; null when the import's schema is beyond it. Built once per target's answer.
-   */
-  rowsOnBytes(read: ColumnsAsWritten): ByteRowCheck | null;
 }
 
 function columnType(schema: PropertySchema | undefined): ColumnType {
@@ -37,7 +31,6 @@ function columnType(schema: PropertySchema | undefined): ColumnType {
 export function buildImportContext(record: ImportRecord, prefix: string, handler: Handler | null = null): ImportContext {
   // Compiled by ajv only when a row needs it: the enqueue has checked the schema already.
   const schema: ImportSchema | null = record.schema ? compileSchema(JSON.parse(record.schema), { lazy: true }) : null;
-  const byteChecks = new WeakMap<ColumnsAsWritten, ByteRowCheck | null>();
   return {
     record,
     keys: importKeys(prefix, record.id),
@@ -50,13 +43,5 @@ export function buildImportContext(record: ImportRecord, prefix: string, handler
     },
     uniqueColumnNames: record.uniqueColumns.map((i) => record.columns[i] ?? `column ${i + 1}`),
     handler,
-    rowsOnBytes(read) {
-      let check = byteChecks.get(read);
-      if (check === undefined) {
-        check = compileByteRowCheck(record.columns, schema ? schema.root : null, schema ? schema.format : () => undefined, read);
-        byteChecks.set(read, check);
-      }
-      return check;
-    },
   };
 }

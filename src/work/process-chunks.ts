@@ -7,7 +7,8 @@ import { decodePayload, type DecodedChunk } from '../chunks/chunk-codec.js';
 import { encodeFailedRow } from '../redis/codec.js';
 import { countMessageGroups } from '../message-groups.js';
 import type { ImportContext } from './import-context.js';
-import type { ByteRowCheck } from '../schema/byte-row-check.js';
+import { compileByteRowCheck, type ByteRowCheck, type ColumnsAsWritten } from '../schema/byte-row-check.js';
+import { compileSchema } from '../schema/compile-schema.js';
 import { ledgerKey } from '../import-record.js';
 import { RetriesExhaustedError, TargetUnavailableError, withRetries, type RetryPolicy } from './retry.js';
 
@@ -75,8 +76,21 @@ export function savesTogether(context: ImportContext, target: Target): boolean {
 export function rowsOnBytesFor(context: ImportContext, target: Target): ByteRowCheck | null {
   if (!savesTogether(context, target)) return null;
   const read = target.columnsAsWritten?.({ table: context.record.table, columns: context.record.columns });
-  return read ? context.rowsOnBytes(read) : null;
+  if (!read) return null;
+  let checks = byteChecks.get(context);
+  if (!checks) byteChecks.set(context, (checks = new WeakMap()));
+  let check = checks.get(read);
+  if (check === undefined) {
+    // Compiled by ajv never: the byte check reads the schema's keywords alone.
+    const schema = context.record.schema ? compileSchema(JSON.parse(context.record.schema), { lazy: true }) : null;
+    check = compileByteRowCheck(context.record.columns, schema ? schema.root : null, schema ? schema.format : () => undefined, read);
+    checks.set(read, check);
+  }
+  return check;
 }
+
+/** rowsOnBytesFor's checks: built once per import and answer of its target (the same object each time). */
+const byteChecks = new WeakMap<ImportContext, WeakMap<ColumnsAsWritten, ByteRowCheck | null>>();
 
 const prepared = new WeakSet<ImportContext>();
 
