@@ -55,6 +55,20 @@ describe('the library', () => {
     expect(queryDb<{ a: string }>(db, 'SELECT a FROM late ORDER BY a').map((r) => r.a)).toEqual(['1', '3', '5']);
   });
 
+  it('a worker on one named import stops once it is done, without the grace of a worker on every import', async () => {
+    const source = writeFile(dir.path, 'prompt.csv', 'a,b\n1,2\n3,4\n5,6\n');
+    const db = join(dir.path, 'prompt.db');
+    await enqueue({ redis, prefix, source, id: 'prompt', chunkSize: 2, target: `sqlite:${db}` });
+    // A worker on every import (no importId) waits 1.5 s from its start before it may stop.
+    const started = Date.now();
+    expect(await work({ redis, prefix, importId: 'prompt', untilIdle: true })).toMatchObject({ chunks: 2, rows: 3, succeeded: 3 });
+    expect(Date.now() - started).toBeLessThan(1500);
+    const again = Date.now();
+    expect(await work({ redis, prefix, importId: 'prompt', untilIdle: true })).toMatchObject({ chunks: 0, rows: 0 });
+    expect(Date.now() - again).toBeLessThan(1500);
+    expect(queryDb<{ a: string }>(db, 'SELECT a FROM prompt ORDER BY a').map((r) => r.a)).toEqual(['1', '3', '5']);
+  });
+
   it('a second enqueue with the same id changes nothing', async () => {
     const source = writeFile(dir.path, 'twice.csv', 'a,b\n1,2\n3,4\n5,6\n');
     const first = await enqueue({ redis, prefix, source, id: 'twice', chunkSize: 2 });

@@ -30,10 +30,23 @@ import { WorkerHeartbeat, type WaitingFor } from './worker-registry.js';
  * large COPYs than on many small ones: see postgres-target.ts).
  */
 const CHUNKS_SAVED_TOGETHER = 8;
-/** `--until-idle` exits no sooner than this after start. */
+/**
+ * `--until-idle` without `--import` exits no sooner than this after start: an enqueue started at
+ * the same moment may not have created its import yet.
+ */
 const IDLE_GRACE_MS = 1500;
-/** ...and, working on one named import that does not exist yet, no sooner than this. */
+/**
+ * `--until-idle --import`: exits once that import takes no more rows and has no chunk left (the
+ * worker knows what it waits for), or, while it does not exist, no sooner than this.
+ */
 const NAMED_IMPORT_GRACE_MS = 10_000;
+/**
+ * Longest pause between two rounds that found nothing to do: the pauses double from 50 ms up to
+ * it. A worker given one import (`--import`, and `run`'s workers) waits for that import's enqueue
+ * to create it and feed it, and is a short-lived job: it looks again sooner.
+ */
+const IDLE_PAUSE_MAX_MS = 400;
+const NAMED_IDLE_PAUSE_MAX_MS = 100;
 /**
  * A chunk no worker can read, whose rows cannot even be counted, fails its import on this
  * delivery: not the first, since a worker of another version may read what this one cannot.
@@ -188,7 +201,8 @@ class WorkerPool {
         // With nothing to do, the list of open imports is read again on the next round, not once
         // a second: an import created meanwhile is taken up within one pause.
         this.fetcher.invalidate();
-        await sleep(Math.min(25 * 2 ** Math.min(emptyRounds, 4), 400), this.options.signal);
+        const longest = this.options.importId === undefined ? IDLE_PAUSE_MAX_MS : NAMED_IDLE_PAUSE_MAX_MS;
+        await sleep(Math.min(25 * 2 ** Math.min(emptyRounds, 4), longest), this.options.signal);
         continue;
       }
       emptyRounds = 0;
@@ -521,13 +535,14 @@ class WorkerPool {
     for (const entries of this.inFlight.values()) if (entries.size > 0) return false;
     // A worker started at the same moment as the enqueue that feeds it must not find "nothing to
     // do" before that enqueue has created its import: idleness counts only after a short grace.
-    if (Date.now() - this.startedAt < IDLE_GRACE_MS) return false;
+    // A worker given its import knows what it waits for (below): it stops once that is done.
+    const named = this.options.importId;
+    if (named === undefined && Date.now() - this.startedAt < IDLE_GRACE_MS) return false;
     this.fetcher.invalidate();
     const now = Date.now();
     const scope = await this.fetcher.scope();
     // A worker told to work on one import, started before the enqueue that creates it (`work
     // --import id` and `enqueue --id id` started together on a loaded machine), waits for it.
-    const named = this.options.importId;
     if (named !== undefined && scope.length === 0) {
       const record = await readRecord(this.options.redis, this.prefix, named);
       if (record === null) {
