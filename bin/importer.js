@@ -1,10 +1,8 @@
 #!/usr/bin/env node
 // Shim: the command line is compiled from src/cli/main.ts into dist/ and bundled into
-// dist/bundle/ (scripts/bundle.mjs) by `npm install` (prepare).
-// V8's young generation is held at its first size while the command line loads: loading alone
-// grew it several times over, and V8 never gives that back. Each command then lets it grow as far as
-// suits it (src/heap-flags.ts).
-import { setFlagsFromString } from 'node:v8';
-
-setFlagsFromString('--semi-space-growth-factor=1');
+// dist/bundle/ (scripts/bundle.mjs) by `npm install` (prepare). What must start before the
+// command line loads (V8's young generation held at its size, a report's rendering thread) is
+// src/cli/start-ahead.ts.
+const { startAhead } = await import('../dist/bundle/start-ahead.js');
+startAhead(process.argv.slice(2));
 await import('../dist/bundle/main.js');

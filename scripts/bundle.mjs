@@ -1,5 +1,6 @@
-// Bundles the command line (dist/cli/main.js) and the worker processes' entry
-// (dist/work/worker-entry.js) into dist/bundle/, with esbuild, from tsc's output.
+// Bundles the command line (dist/cli/main.js, and dist/cli/start-ahead.js, which bin/importer.js
+// runs before it), the worker processes' entry (dist/work/worker-entry.js) and the report's
+// rendering thread (dist/report/render-worker.js) into dist/bundle/, with esbuild, from tsc's output.
 //
 // Why: every `importer` process, and every worker process, starts by loading a couple of hundred
 // modules (commander, ioredis, pg, csv-parse, our own). Resolving and reading them is a large
@@ -16,7 +17,7 @@ import { cpSync, mkdirSync, rmSync } from 'node:fs';
 const out = 'dist/bundle';
 rmSync(out, { recursive: true, force: true });
 await build({
-  entryPoints: ['dist/cli/main.js', 'dist/work/worker-entry.js', 'dist/report/render-worker.js'],
+  entryPoints: ['dist/cli/start-ahead.js', 'dist/cli/main.js', 'dist/work/worker-entry.js', 'dist/report/render-worker.js'],
   entryNames: '[name]',
   outdir: out,
   bundle: true,

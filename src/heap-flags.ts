@@ -53,6 +53,14 @@ export function capYoungGeneration(megabytes: number): void {
   poll.unref();
 }
 
+/**
+ * Holds the young generation at its size (bin/importer.js, while the command line loads, through
+ * cli/start-ahead.ts), until a command lets it grow (capYoungGeneration, releaseYoungGeneration).
+ */
+export function holdYoungGeneration(): void {
+  apply('semi-space-growth-factor', 1);
+}
+
 /** Lets the young generation grow as V8 would (long-running work, where it costs less CPU). */
 export function releaseYoungGeneration(): void {
   apply('semi-space-growth-factor', DEFAULT_YOUNG_GROWTH);

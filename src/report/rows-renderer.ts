@@ -1,7 +1,5 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
-import { startThread } from '../heap-flags.js';
+import { renderThreadBuilt, startRenderThread } from './render-thread.js';
 import { PIECE_BYTES, SheetRowsRenderer, type RenderedRows, type RowsSetup, type RowsSheet } from './sheet-rows.js';
 
 export interface RenderRequest {
@@ -16,6 +14,13 @@ export interface RenderRequest {
 
 export type RenderReply = { readonly id: number; readonly parts: RenderedRows[] } | { readonly id: number; readonly error: string };
 
+/** The first message to a thread started before its report knew its import (prestartRenderThread). */
+export interface RenderSetup {
+  readonly setup: RowsSetup;
+}
+
+export { prestartRenderThread } from './render-thread.js';
+
 /**
  * Renders outcome-list elements as sheet rows (SheetRowsRenderer). Batches may be rendered in
  * any order: each says where its rows start in their list.
@@ -28,21 +33,11 @@ export interface RowsRenderer {
 }
 
 /**
- * The thread's new space: imported rows are rendered from their bytes with little made on the
- * JS heap, and V8's default (three 16 MB semi-spaces) added ~20 MB to the report's peak RSS for
- * no measurable speed.
- */
-const YOUNG_GENERATION_MB = 2;
-
-/**
  * Batches the rendering thread may hold before this thread renders the next one itself: one
  * being rendered and two waiting, so that it never idles between two while this thread is busy
  * writing (batches of one chunk render in a few milliseconds).
  */
 const THREAD_AHEAD = 3;
-
-/** The compiled worker beside this module; absent when running from the TypeScript sources. */
-const WORKER_URL = new URL('./render-worker.js', import.meta.url);
 
 /**
  * Rendering the rows is most of a report's work. A worker thread renders batches on the second
@@ -52,7 +47,7 @@ const WORKER_URL = new URL('./render-worker.js', import.meta.url);
  */
 export function startRowsRenderer(setup: RowsSetup): RowsRenderer {
   const here = new LocalRenderer(setup);
-  return existsSync(fileURLToPath(WORKER_URL)) ? new SharedRenderer(new ThreadRenderer(setup), here) : here;
+  return renderThreadBuilt() ? new SharedRenderer(new ThreadRenderer(setup), here) : here;
 }
 
 /** Renders in this thread. */
@@ -107,7 +102,7 @@ class ThreadRenderer implements RowsRenderer {
   private reused: ArrayBuffer[] = [];
 
   constructor(setup: RowsSetup) {
-    this.worker = startThread(WORKER_URL, { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+    this.worker = startRenderThread(setup);
     this.worker.on('message', (reply: RenderReply) => {
       const waiter = this.waiting.get(reply.id);
       this.waiting.delete(reply.id);
