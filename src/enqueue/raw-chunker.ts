@@ -142,21 +142,23 @@ export class RawChunker {
     if (fields !== (kept ? kept.width : this.options.width)) return;
     let parsed: string[] | null = null;
     const wantedCount = this.wanted.length;
-    this.slots.forEach((slot, s) => {
+    // A loop, not forEach: a closure per record was a tenth of what an enqueue allocated.
+    for (let s = 0; s < this.slots.length; s++) {
+      const slot = this.slots[s]!;
       const at = r * wantedCount + slot.wantedAt;
       const start = batch.wantedStarts[at]!;
-      if (start < 0) return; // the record is shorter: an empty value, never a duplicate
+      if (start < 0) continue; // the record is shorter: an empty value, never a duplicate
       const end = batch.wantedEnds[at]!;
       const kind = batch.wantedKinds[at]!;
       const { claims } = this;
       if (kind === FIELD_PLAIN) {
-        if (start === end) return;
+        if (start === end) continue;
         // Ids are mostly plain integers: their array place is read from the bytes, no string made.
         const place = arrayIndexOfBytes(batch.data, start, end);
         if (place < 0) this.hasher.hashBytes(batch.data, start, end);
         claims.addHashed(this.rows, s, place, this.hasher);
       } else if (kind === FIELD_QUOTED) {
-        if (end - start === 2) return;
+        if (end - start === 2) continue;
         // "17" is the value 17, as unquoted: the same place.
         const place = arrayIndexOfBytes(batch.data, start + 1, end - 1);
         if (place < 0) this.hasher.hashQuoted(batch.data, start, end);
@@ -167,7 +169,7 @@ export class RawChunker {
         const value = parsed[slot.field] ?? '';
         if (value !== '') claims.addText(this.rows, s, value, this.hasher);
       }
-    });
+    }
   }
 }
 

@@ -44,7 +44,11 @@ export class UniqueHasher {
 
   /** Hashes the value bytes[start, end). */
   hashBytes(bytes: Uint8Array, start: number, end: number): void {
-    let [a, b, c] = this.seeds;
+    // Read by index: destructuring made an iterator for each value hashed.
+    const seeds = this.seeds;
+    let a = seeds[0];
+    let b = seeds[1];
+    let c = seeds[2];
     for (let i = start; i < end; i++) {
       const byte = bytes[i]!;
       a = Math.imul(a ^ byte, 0x01000193);
@@ -60,7 +64,11 @@ export class UniqueHasher {
    * between the quotes, each doubled quote taken once, as the value a parser would read.
    */
   hashQuoted(bytes: Uint8Array, start: number, end: number): void {
-    let [a, b, c] = this.seeds;
+    // Read by index: destructuring made an iterator for each value hashed.
+    const seeds = this.seeds;
+    let a = seeds[0];
+    let b = seeds[1];
+    let c = seeds[2];
     let length = 0;
     for (let i = start + 1; i < end - 1; i++) {
       const byte = bytes[i]!;
