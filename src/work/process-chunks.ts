@@ -3,6 +3,7 @@ import { duplicateMessage } from '../schema/duplicate-message.js';
 import { isRowError, type Handler, type ImportRow } from '../handler/handler-types.js';
 import type { CellValue } from '../schema/row-validator.js';
 import { TransientError, type EncodedRows, type RowRejection, type SaveRequest, type Target } from '../targets/target.js';
+import type { RowOriginals } from '../targets/copy-text.js';
 import { decodePayload, type DecodedChunk } from '../chunks/chunk-codec.js';
 import { encodeFailedRow } from '../redis/codec.js';
 import { countMessageGroups } from '../message-groups.js';
@@ -303,16 +304,7 @@ async function saveTogether(context: ImportContext, target: Target, chunks: Iter
     const { indexes, values, written } = checkRowsInOrder(context, chunk, rows);
     const plain = chunk.plain;
     if (chunk.asWritten && !plain) throw new Error(`chunk ${chunk.chunk} has rows checked on their text, which it does not have`);
-    const originals = plain
-      ? {
-          fields: indexes.map((index) => chunk.rows[index]!),
-          bytes: plain.bytes,
-          starts: indexes.map((index) => plain.starts[index]!),
-          ends: indexes.map((index) => plain.ends[index]!),
-          written,
-          asWritten: chunk.asWritten ? indexes.map((index) => chunk.asWritten![index] === 1) : undefined,
-        }
-      : null;
+    const originals = plain ? originalsOf(chunk, plain, indexes, written) : null;
     const encoded = indexes.length > 0 ? target.encodeRows!(table, values, originals) : Buffer.alloc(0);
     // The rows failed so far, in words now; rows the database refuses later are read again.
     const failedIndexes = rows.failedIndexes();
@@ -354,6 +346,24 @@ async function saveTogether(context: ImportContext, target: Target, chunks: Iter
     }
     return outcome(again, c.rows);
   });
+}
+
+/** The rows `indexes` of a chunk as the file wrote them (RowOriginals), in one pass. */
+function originalsOf(chunk: DecodedChunk, plain: NonNullable<DecodedChunk['plain']>, indexes: readonly number[], written: readonly boolean[]): RowOriginals {
+  const n = indexes.length;
+  const fields = new Array<readonly string[]>(n);
+  const starts = new Array<number>(n);
+  const ends = new Array<number>(n);
+  const marks = chunk.asWritten;
+  const asWritten = marks ? new Array<boolean>(n) : undefined;
+  for (let i = 0; i < n; i++) {
+    const index = indexes[i]!;
+    fields[i] = chunk.rows[index]!;
+    starts[i] = plain.starts[index]!;
+    ends[i] = plain.ends[index]!;
+    if (asWritten) asWritten[i] = marks![index] === 1;
+  }
+  return { fields, bytes: plain.bytes, starts, ends, written, asWritten };
 }
 
 /** A target still unavailable after the quick retries: thrown on as TargetUnavailableError. */
