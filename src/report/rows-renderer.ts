@@ -19,8 +19,6 @@ export interface RenderSetup {
   readonly setup: RowsSetup;
 }
 
-export { prestartRenderThread } from './render-thread.js';
-
 /**
  * Renders outcome-list elements as sheet rows (SheetRowsRenderer). Batches may be rendered in
  * any order: each says where its rows start in their list.

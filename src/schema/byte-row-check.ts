@@ -1,5 +1,5 @@
 import { fullFormats } from 'ajv-formats/dist/formats.js';
-import { checkedColumns, type CompiledColumn, type FormatLookup } from './fast-row-check.js';
+import { checkedColumns, isDigit, isRealDay, isRecord, type CompiledColumn, type FormatLookup } from './fast-row-check.js';
 import { plainNumberBytes } from './plain-number.js';
 import { compileBytePattern } from './byte-pattern.js';
 
@@ -69,9 +69,6 @@ function characters(data: Uint8Array, start: number, end: number): number {
   return count;
 }
 
-const isDigit = (code: number): boolean => code >= 48 && code <= 57;
-const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
 /** isFullDate (fast-row-check.ts) on bytes: YYYY-MM-DD, a real day of a real month. */
 export function isFullDateBytes(data: Uint8Array, start: number, end: number): boolean {
   if (end - start !== 10 || data[start + 4] !== 45 || data[start + 7] !== 45) return false;
@@ -86,10 +83,7 @@ export function isFullDateBytes(data: Uint8Array, start: number, end: number): b
   const d1 = data[start + 8]!;
   const d2 = data[start + 9]!;
   if (!isDigit(m1) || !isDigit(m2) || !isDigit(d1) || !isDigit(d2)) return false;
-  const month = (m1 - 48) * 10 + m2 - 48;
-  const day = (d1 - 48) * 10 + d2 - 48;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  return month >= 1 && month <= 12 && day >= 1 && day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month]!);
+  return isRealDay(year, (m1 - 48) * 10 + m2 - 48, (d1 - 48) * 10 + d2 - 48);
 }
 
 /** Bytes of an email's local part in ajv-formats' full `email` (letters either case, digits, and these). */
@@ -234,8 +228,6 @@ function booleanCheck(column: CompiledColumn, wordsRead: ReadonlyMap<string, boo
   }
   return (data, start, end, escaped) => !escaped && end - start <= BOOLEAN_WORD_BYTES && accepted.has(wordKey(data, start, end));
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * The byte check of rows of `columns` under the schema's root (null: no schema, every field text),

@@ -52,7 +52,7 @@ const ROOT_KEYWORDS = new Set([...ANNOTATIONS, '$schema', '$id', 'type', 'proper
 const NUMERIC = new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']);
 const TEXTUAL = new Set(['minLength', 'maxLength', 'pattern', 'format']);
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * The column's one type: a string, or an array of one type and "null" (an empty cell is absent,
@@ -71,7 +71,7 @@ function singleType(type: unknown): string | undefined | null {
 const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 /** Where YYYY-MM-DD has its digits. */
 const DATE_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9];
-const isDigit = (code: number): boolean => code >= 48 && code <= 57;
+export const isDigit = (code: number): boolean => code >= 48 && code <= 57;
 const digits = (text: string, from: number, to: number): number => {
   let n = 0;
   for (let i = from; i < to; i++) n = n * 10 + text.charCodeAt(i) - 48;
@@ -85,9 +85,11 @@ const digits = (text: string, from: number, to: number): number => {
 export function isFullDate(text: string): boolean {
   if (text.length !== 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return false;
   for (let k = 0; k < DATE_DIGITS.length; k++) if (!isDigit(text.charCodeAt(DATE_DIGITS[k]!))) return false;
-  const year = digits(text, 0, 4);
-  const month = digits(text, 5, 7);
-  const day = digits(text, 8, 10);
+  return isRealDay(digits(text, 0, 4), digits(text, 5, 7), digits(text, 8, 10));
+}
+
+/** Whether day `day` of month `month` (1-12) of `year` exists. */
+export function isRealDay(year: number, month: number, day: number): boolean {
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   return month >= 1 && month <= 12 && day >= 1 && day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month]!);
 }

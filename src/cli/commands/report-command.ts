@@ -33,8 +33,6 @@ export function registerReport(program: Command): void {
       capYoungGeneration(REPORT_YOUNG_GENERATION_MB);
       const flags = command.optsWithGlobals<ReportFlags>();
       checkImportId(id);
-      // Loads while Redis is asked for the import.
-      (await import('../../report/rows-renderer.js')).prestartRenderThread();
       const result = await withRedis(
         flags,
         async (redis) => {
