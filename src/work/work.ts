@@ -48,6 +48,13 @@ const NAMED_IMPORT_GRACE_MS = 10_000;
 const IDLE_PAUSE_MAX_MS = 400;
 const NAMED_IDLE_PAUSE_MAX_MS = 100;
 /**
+ * A worker given one import looks this often until it is handed that import's first chunk: it
+ * was most likely started with the enqueue, which creates the import and queues its first chunk
+ * a tenth of a second or two later, and every pause then is time the whole import takes longer.
+ * Each look is a command or two; the wait ends with the first chunk (or NAMED_IMPORT_GRACE_MS).
+ */
+const NAMED_FIRST_CHUNK_PAUSE_MS = 10;
+/**
  * A chunk no worker can read, whose rows cannot even be counted, fails its import on this
  * delivery: not the first, since a worker of another version may read what this one cannot.
  */
@@ -131,6 +138,8 @@ class WorkerPool {
   private readonly probeGate = new ProbeGate();
   private readonly warn: (message: string) => void;
   private idle = false;
+  /** Whether any chunk has been handed to this worker yet. */
+  private handedChunks = false;
   /** Why the workers stopped without finishing: the named import never appeared. */
   private missing: ImporterError | null = null;
   private readonly startedAt = Date.now();
@@ -201,11 +210,11 @@ class WorkerPool {
         // With nothing to do, the list of open imports is read again on the next round, not once
         // a second: an import created meanwhile is taken up within one pause.
         this.fetcher.invalidate();
-        const longest = this.options.importId === undefined ? IDLE_PAUSE_MAX_MS : NAMED_IDLE_PAUSE_MAX_MS;
-        await sleep(Math.min(25 * 2 ** Math.min(emptyRounds, 4), longest), this.options.signal);
+        await sleep(this.idlePause(emptyRounds), this.options.signal);
         continue;
       }
       emptyRounds = 0;
+      this.handedChunks = true;
       this.probeGate.enter();
       try {
         await this.handle(fetched);
@@ -213,6 +222,13 @@ class WorkerPool {
         this.probeGate.leave();
       }
     }
+  }
+
+  /** The pause after the `emptyRounds`-th round in a row that found nothing to do. */
+  private idlePause(emptyRounds: number): number {
+    if (this.options.importId === undefined) return Math.min(25 * 2 ** Math.min(emptyRounds, 4), IDLE_PAUSE_MAX_MS);
+    if (!this.handedChunks) return NAMED_FIRST_CHUNK_PAUSE_MS;
+    return Math.min(25 * 2 ** Math.min(emptyRounds, 4), NAMED_IDLE_PAUSE_MAX_MS);
   }
 
   /**
