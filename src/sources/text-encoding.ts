@@ -1,4 +1,4 @@
-import iconv from 'iconv-lite';
+import { iconvLite } from './legacy-encodings.js';
 import { optionError } from '../errors.js';
 
 /** How a file's bytes become text: UTF-8 is checked and passed on; the rest is transcoded to UTF-8. */
@@ -17,7 +17,7 @@ export function parseEncoding(name: string): TextEncoding {
   if (label === 'utf-8' || label === 'utf8') return UTF8;
   if (['utf-16', 'utf16', 'utf-16le', 'utf16le', 'ucs-2', 'ucs2'].includes(label)) return { kind: 'utf-16le' };
   if (label === 'utf-16be' || label === 'utf16be') return { kind: 'utf-16be' };
-  if (label !== '' && iconv.encodingExists(label)) return { kind: 'legacy', name: label };
+  if (label !== '' && iconvLite().encodingExists(label)) return { kind: 'legacy', name: label };
   throw optionError((o) => `${o('encoding')}: unknown encoding "${name}"; use for example utf-8, utf-16le, utf-16be, windows-1252 or iso-8859-1`);
 }
 
@@ -35,6 +35,6 @@ export function decodeSample(bytes: Buffer, encoding: TextEncoding): string {
     case 'utf-16be':
       return Buffer.from(bytes.subarray(0, bytes.length & ~1)).swap16().toString('utf16le');
     case 'legacy':
-      return iconv.decode(bytes, encoding.name);
+      return iconvLite().decode(bytes, encoding.name);
   }
 }

@@ -1,9 +1,9 @@
-import iconv from 'iconv-lite';
 import { inputError } from '../errors.js';
 import { nulError } from './check-utf8.js';
 import { LineTracker } from './line-tracker.js';
 import { encodingName, type TextEncoding } from './text-encoding.js';
 import { skipLeadingBytes } from './skip-bytes.js';
+import { iconvLite } from './legacy-encodings.js';
 
 /** A UTF-16 code unit that is half of a pair without its other half. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -51,6 +51,7 @@ function utf16Decoder(bigEndian: boolean): ChunkDecoder {
 }
 
 function legacyDecoder(name: string): ChunkDecoder {
+  const iconv = iconvLite();
   const decoder = iconv.getDecoder(name);
   return {
     write: (bytes) => decoder.write(bytes),
