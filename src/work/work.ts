@@ -48,12 +48,16 @@ const NAMED_IMPORT_GRACE_MS = 10_000;
 const IDLE_PAUSE_MAX_MS = 400;
 const NAMED_IDLE_PAUSE_MAX_MS = 100;
 /**
- * A worker given one import looks this often until it is handed that import's first chunk: it
- * was most likely started with the enqueue, which creates the import and queues its first chunk
- * a tenth of a second or two later, and every pause then is time the whole import takes longer.
- * Each look is a command or two; the wait ends with the first chunk (or NAMED_IMPORT_GRACE_MS).
+ * A worker given one import looks this often until it is handed that import's first chunk, for at
+ * most NAMED_FIRST_CHUNK_WINDOW_MS after its start: it was most likely started with the enqueue,
+ * which creates the import and queues its first chunk a tenth of a second or two later, and every
+ * pause then is time the whole import takes longer. Each look is a command or two. Past the
+ * window (an enqueue keeping a large upload before its first row, a worker started long before
+ * its enqueue) it looks as after any other empty round: a fleet of such workers does not poll
+ * Redis a hundred times a second each for minutes.
  */
 const NAMED_FIRST_CHUNK_PAUSE_MS = 10;
+const NAMED_FIRST_CHUNK_WINDOW_MS = 5000;
 /**
  * A chunk no worker can read, whose rows cannot even be counted, fails its import on this
  * delivery: not the first, since a worker of another version may read what this one cannot.
@@ -227,7 +231,7 @@ class WorkerPool {
   /** The pause after the `emptyRounds`-th round in a row that found nothing to do. */
   private idlePause(emptyRounds: number): number {
     if (this.options.importId === undefined) return Math.min(25 * 2 ** Math.min(emptyRounds, 4), IDLE_PAUSE_MAX_MS);
-    if (!this.handedChunks) return NAMED_FIRST_CHUNK_PAUSE_MS;
+    if (!this.handedChunks && Date.now() - this.startedAt < NAMED_FIRST_CHUNK_WINDOW_MS) return NAMED_FIRST_CHUNK_PAUSE_MS;
     return Math.min(25 * 2 ** Math.min(emptyRounds, 4), NAMED_IDLE_PAUSE_MAX_MS);
   }
 
