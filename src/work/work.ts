@@ -15,6 +15,7 @@ import { failedRows, prepareTarget, processChunks, rowsOnBytesFor, savesTogether
 import type { ImportContext } from './import-context.js';
 import { TargetUnavailableError, type RetryPolicy } from './retry.js';
 import { sleep } from '../sleep.js';
+import { idlePause } from './idle-pause.js';
 import { TargetBreaker } from './target-breaker.js';
 import { noteSaved, noteUnavailable, releaseChunks } from './target-wait.js';
 import { ChunkFetcher, type FetchedChunk } from './chunk-fetcher.js';
@@ -40,24 +41,6 @@ const IDLE_GRACE_MS = 1500;
  * worker knows what it waits for), or, while it does not exist, no sooner than this.
  */
 const NAMED_IMPORT_GRACE_MS = 10_000;
-/**
- * Longest pause between two rounds that found nothing to do: the pauses double from 50 ms up to
- * it. A worker given one import (`--import`, and `run`'s workers) waits for that import's enqueue
- * to create it and feed it, and is a short-lived job: it looks again sooner.
- */
-const IDLE_PAUSE_MAX_MS = 400;
-const NAMED_IDLE_PAUSE_MAX_MS = 100;
-/**
- * A worker given one import looks this often until it is handed that import's first chunk, for at
- * most NAMED_FIRST_CHUNK_WINDOW_MS after its start: it was most likely started with the enqueue,
- * which creates the import and queues its first chunk a tenth of a second or two later, and every
- * pause then is time the whole import takes longer. Each look is a command or two. Past the
- * window (an enqueue keeping a large upload before its first row, a worker started long before
- * its enqueue) it looks as after any other empty round: a fleet of such workers does not poll
- * Redis a hundred times a second each for minutes.
- */
-const NAMED_FIRST_CHUNK_PAUSE_MS = 10;
-const NAMED_FIRST_CHUNK_WINDOW_MS = 5000;
 /**
  * A chunk no worker can read, whose rows cannot even be counted, fails its import on this
  * delivery: not the first, since a worker of another version may read what this one cannot.
@@ -214,7 +197,8 @@ class WorkerPool {
         // With nothing to do, the list of open imports is read again on the next round, not once
         // a second: an import created meanwhile is taken up within one pause.
         this.fetcher.invalidate();
-        await sleep(this.idlePause(emptyRounds), this.options.signal);
+        const pause = idlePause({ named: this.options.importId !== undefined, handedChunks: this.handedChunks, sinceStartMs: Date.now() - this.startedAt, emptyRounds });
+        await sleep(pause, this.options.signal);
         continue;
       }
       emptyRounds = 0;
@@ -226,13 +210,6 @@ class WorkerPool {
         this.probeGate.leave();
       }
     }
-  }
-
-  /** The pause after the `emptyRounds`-th round in a row that found nothing to do. */
-  private idlePause(emptyRounds: number): number {
-    if (this.options.importId === undefined) return Math.min(25 * 2 ** Math.min(emptyRounds, 4), IDLE_PAUSE_MAX_MS);
-    if (!this.handedChunks && Date.now() - this.startedAt < NAMED_FIRST_CHUNK_WINDOW_MS) return NAMED_FIRST_CHUNK_PAUSE_MS;
-    return Math.min(25 * 2 ** Math.min(emptyRounds, 4), NAMED_IDLE_PAUSE_MAX_MS);
   }
 
   /**
