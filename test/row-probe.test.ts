@@ -40,6 +40,7 @@ function contextFor(hangOn: ReadonlySet<string>, checked: string[]): ImportConte
     table: { table: 't', columns: [], create: false, uniqueKey: [] },
     uniqueColumnNames: [],
     handler,
+    schema: null,
   };
 }
 

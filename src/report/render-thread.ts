@@ -21,6 +21,11 @@ const WORKER_URL = new URL('./render-worker.js', import.meta.url);
  */
 const YOUNG_GENERATION_MB = 2;
 
+/** Starts the thread, with its setup as workerData or (started ahead) none yet. */
+function launch(workerData?: RowsSetup): Worker {
+  return startThread(WORKER_URL, { workerData, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+}
+
 /** A thread started ahead (prestartRenderThread), until a report takes it. */
 let ahead: { readonly worker: Worker; failed: boolean } | null = null;
 
@@ -37,7 +42,7 @@ export function renderThreadBuilt(): boolean {
  */
 export function prestartRenderThread(): void {
   if (ahead || !renderThreadBuilt()) return;
-  const started = { worker: startThread(WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } }), failed: false };
+  const started = { worker: launch(), failed: false };
   started.worker.once('error', () => (started.failed = true));
   started.worker.once('exit', () => (started.failed = true));
   started.worker.unref();
@@ -55,5 +60,5 @@ export function startRenderThread(setup: RowsSetup): Worker {
     return taken.worker;
   }
   if (taken) void taken.worker.terminate();
-  return startThread(WORKER_URL, { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+  return launch(setup);
 }

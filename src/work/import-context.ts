@@ -15,6 +15,8 @@ export interface ImportContext {
   readonly uniqueColumnNames: readonly string[];
   /** The user's handler module, when the import has one. */
   readonly handler: Handler | null;
+  /** The import's schema, parsed once (ajv compiles it only when a row needs it); null without one. */
+  readonly schema: ImportSchema | null;
 }
 
 function columnType(schema: PropertySchema | undefined): ColumnType {
@@ -43,5 +45,6 @@ export function buildImportContext(record: ImportRecord, prefix: string, handler
     },
     uniqueColumnNames: record.uniqueColumns.map((i) => record.columns[i] ?? `column ${i + 1}`),
     handler,
+    schema,
   };
 }

@@ -9,7 +9,6 @@ import { encodeFailedRow } from '../redis/codec.js';
 import { countMessageGroups } from '../message-groups.js';
 import type { ImportContext } from './import-context.js';
 import { compileByteRowCheck, type ByteRowCheck, type ColumnsAsWritten } from '../schema/byte-row-check.js';
-import { compileSchema } from '../schema/compile-schema.js';
 import { ledgerKey } from '../import-record.js';
 import { RetriesExhaustedError, TargetUnavailableError, withRetries, type RetryPolicy } from './retry.js';
 
@@ -82,8 +81,8 @@ export function rowsOnBytesFor(context: ImportContext, target: Target): ByteRowC
   if (!checks) byteChecks.set(context, (checks = new WeakMap()));
   let check = checks.get(read);
   if (check === undefined) {
-    // Compiled by ajv never: the byte check reads the schema's keywords alone.
-    const schema = context.record.schema ? compileSchema(JSON.parse(context.record.schema), { lazy: true }) : null;
+    // The byte check reads the schema's keywords alone: ajv never compiles it for this.
+    const { schema } = context;
     check = compileByteRowCheck(context.record.columns, schema ? schema.root : null, schema ? schema.format : () => undefined, read);
     checks.set(read, check);
   }
