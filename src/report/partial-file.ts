@@ -33,9 +33,17 @@ export class PartialFile {
     }
   }
 
-  /** Removes what was written. */
+  /**
+   * Removes what was written. The stream opens its file asynchronously: it is closed first, so
+   * that an open still under way cannot create the file again after it was removed (a failure
+   * met right after the start left the partial file behind).
+   */
   async discard(): Promise<void> {
-    this.stream.destroy();
+    if (!this.stream.closed) {
+      const closed = new Promise<void>((resolve) => this.stream.once('close', () => resolve()));
+      this.stream.destroy();
+      await closed;
+    }
     await rm(this.partial, { force: true });
   }
 
