@@ -1,37 +1,51 @@
-/** Characters XML 1.0 cannot hold at all (controls other than tab, LF, CR; U+FFFE, U+FFFF). */
-const NOT_XML = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/g;
-/** Half of a surrogate pair without its other half: not a character, cannot be encoded. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-/** A character beyond ASCII (a surrogate pair is one). */
-const BEYOND_ASCII = /[\uD800-\uDBFF][\uDC00-\uDFFF]|[^\x00-\x7F]/g;
 /** Anything but the ASCII characters written as they are. */
 const NEEDS_WORK = /[^\t\n\x20-\x25\x27-\x3B\x3D\x3F-\x7F]/;
 /** What stands for a character the file cannot hold: visible, so the reader sees something was there. */
 export const REPLACEMENT = '\uFFFD';
 
 /** `&#x4E2D;`: a character as a reference, hexadecimal in capitals (xml-bytes.ts writes the same). */
-function reference(character: string): string {
-  return `&#x${character.codePointAt(0)!.toString(16).toUpperCase()};`;
+function reference(codePoint: number): string {
+  return `&#x${codePoint.toString(16).toUpperCase()};`;
 }
+
+const REPLACEMENT_REFERENCE = reference(0xfffd);
 
 /**
  * Text as the content of an XML element, in ASCII: every character beyond it is written as a
  * reference (`&#x4E2D;`), so that a reader that decodes the XML a piece at a time (exceljs's
  * streaming reader does) cannot find a character split between two pieces. A character XML cannot
- * hold (a control character, a lone surrogate from a badly decoded file) becomes U+FFFD rather
- * than corrupting the workbook; a carriage return is written as a reference so that parsers do
- * not fold it into a line feed.
+ * hold (a control character other than tab, LF and CR; U+FFFE, U+FFFF; a lone surrogate from a
+ * badly decoded file) becomes U+FFFD rather than corrupting the workbook; a carriage return is
+ * written as a reference so that parsers do not fold it into a line feed. One pass, copying the
+ * runs written as they are: a cell of tens of thousands of characters beyond ASCII costs a
+ * reference each, not a callback and a string per character.
  */
 export function xmlText(text: string): string {
   if (!NEEDS_WORK.test(text)) return text;
-  return text
-    .replace(NOT_XML, REPLACEMENT)
-    .replace(LONE_SURROGATE, REPLACEMENT)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\r/g, '&#xD;')
-    .replace(BEYOND_ASCII, reference);
+  let out = '';
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80 ? c >= 0x20 ? c !== 0x26 && c !== 0x3c && c !== 0x3e : c === 0x09 || c === 0x0a : false) continue;
+    const at = i;
+    let written: string;
+    if (c === 0x26) written = '&amp;';
+    else if (c === 0x3c) written = '&lt;';
+    else if (c === 0x3e) written = '&gt;';
+    else if (c === 0x0d) written = '&#xD;';
+    else if (c < 0x20 || c === 0xfffe || c === 0xffff) written = REPLACEMENT_REFERENCE;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      const low = text.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        written = reference(text.codePointAt(i)!);
+        i++;
+      } else written = REPLACEMENT_REFERENCE;
+    } else if (c >= 0xdc00 && c <= 0xdfff) written = REPLACEMENT_REFERENCE; // no high surrogate before it (that would have taken it)
+    else written = reference(c);
+    out += text.slice(run, at) + written;
+    run = i + 1;
+  }
+  return out + text.slice(run);
 }
 
 /** An attribute value in double quotes. */
