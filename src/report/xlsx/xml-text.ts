@@ -10,6 +10,20 @@ function reference(codePoint: number): string {
 
 const REPLACEMENT_REFERENCE = reference(0xfffd);
 
+/** Per ASCII code, 1 when it is written as it is (NEEDS_WORK does not match it). */
+const WRITTEN_AS_IS = Uint8Array.from({ length: 0x80 }, (_, c) => (NEEDS_WORK.test(String.fromCharCode(c)) ? 0 : 1));
+
+/** A UTF-16 code unit other than the high half of a pair, as xmlText writes it: escaped, referenced or replaced. */
+function escapedUnit(c: number): string {
+  if (c === 0x26) return '&amp;';
+  if (c === 0x3c) return '&lt;';
+  if (c === 0x3e) return '&gt;';
+  if (c === 0x0d) return '&#xD;';
+  // Controls other than tab, LF and CR; U+FFFE, U+FFFF; half of a pair without its other half.
+  if (c < 0x20 || c === 0xfffe || c === 0xffff || (c >= 0xd800 && c <= 0xdfff)) return REPLACEMENT_REFERENCE;
+  return reference(c);
+}
+
 /**
  * Text as the content of an XML element, in ASCII: every character beyond it is written as a
  * reference (`&#x4E2D;`), so that a reader that decodes the XML a piece at a time (exceljs's
@@ -26,23 +40,11 @@ export function xmlText(text: string): string {
   let run = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c < 0x80 ? c >= 0x20 ? c !== 0x26 && c !== 0x3c && c !== 0x3e : c === 0x09 || c === 0x0a : false) continue;
-    const at = i;
-    let written: string;
-    if (c === 0x26) written = '&amp;';
-    else if (c === 0x3c) written = '&lt;';
-    else if (c === 0x3e) written = '&gt;';
-    else if (c === 0x0d) written = '&#xD;';
-    else if (c < 0x20 || c === 0xfffe || c === 0xffff) written = REPLACEMENT_REFERENCE;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      const low = text.charCodeAt(i + 1);
-      if (low >= 0xdc00 && low <= 0xdfff) {
-        written = reference(text.codePointAt(i)!);
-        i++;
-      } else written = REPLACEMENT_REFERENCE;
-    } else if (c >= 0xdc00 && c <= 0xdfff) written = REPLACEMENT_REFERENCE; // no high surrogate before it (that would have taken it)
-    else written = reference(c);
-    out += text.slice(run, at) + written;
+    if (c < 0x80 && WRITTEN_AS_IS[c] === 1) continue;
+    out += text.slice(run, i);
+    const low = c >= 0xd800 && c <= 0xdbff ? text.charCodeAt(i + 1) : 0;
+    if (low >= 0xdc00 && low <= 0xdfff) out += reference(text.codePointAt(i++)!);
+    else out += escapedUnit(c);
     run = i + 1;
   }
   return out + text.slice(run);
