@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { MAX_CHUNK_SIZE } from '../defaults.js';
 import { projectFields, type KeepColumns } from '../import-record.js';
 import { chunkFromEntryId, decodeChunkFields, decodeSuccessEntry, type ChunkEntryRead, type Duplicate } from '../redis/codec.js';
 import type { ByteRowCheck } from '../schema/byte-row-check.js';
@@ -289,10 +290,14 @@ function decodeRawRowsOnBytes(payload: Buffer, check: ByteRowCheck, skip: Readon
   const splitDialect = { delimiter: ',', lineEnd: lineEnd as 1 | 2 | 3 };
   const width = check.width;
   const { wanted, out, starts: fieldStarts, ends: fieldEnds, quoted, escaped } = fieldScan(width);
-  const rows: (readonly string[])[] = [];
-  const lines: number[] = [];
-  const starts: number[] = [];
-  const ends: number[] = [];
+  // Sized for the rows the header announces (bounded: it is checked only at the end), then cut to
+  // the rows read: grown a row at a time, these arrays were copied over and over.
+  const sized = Math.min(Math.max(count, 0), MAX_CHUNK_SIZE);
+  const rows = new Array<readonly string[]>(sized);
+  const lines = new Array<number>(sized);
+  const starts = new Array<number>(sized);
+  const ends = new Array<number>(sized);
+  let n = 0;
   const asWritten = new Uint8Array(Math.max(count, 0));
   const end = payload.length;
   let backslashAt = -1;
@@ -308,7 +313,7 @@ function decodeRawRowsOnBytes(payload: Buffer, check: ByteRowCheck, skip: Readon
       pos = recordEnd;
       continue;
     }
-    const index = rows.length;
+    const index = n;
     const found = index < asWritten.length && !skip?.has(index) ? fieldsOnBytes(payload, width, out, fieldStarts, fieldEnds, quoted, escaped) : NOT_READ;
     if (found !== NOT_READ) {
       // A record with quoted fields goes as written only without a backslash (see OnRecord).
@@ -319,10 +324,10 @@ function decodeRawRowsOnBytes(payload: Buffer, check: ByteRowCheck, skip: Readon
       }
       const endOfData = out.contentEnd - pos === 2 && payload[pos] === BACKSLASH && payload[pos + 1] === DOT;
       if (plain && !endOfData && check.passes(payload, fieldStarts, fieldEnds, quoted, escaped)) {
-        rows.push(NOT_SPLIT);
-        lines.push(line);
-        starts.push(pos);
-        ends.push(out.contentEnd);
+        rows[n] = NOT_SPLIT;
+        lines[n] = line;
+        starts[n] = pos;
+        ends[n++] = out.contentEnd;
         asWritten[index] = 1;
         line += 1 + out.breaks;
         pos = recordEnd;
@@ -331,16 +336,22 @@ function decodeRawRowsOnBytes(payload: Buffer, check: ByteRowCheck, skip: Readon
     }
     // Split as decodeRawRows does: the text of this one record.
     const breaks = out.breaks;
+    const before = n;
     splitRecordBytes(payload.subarray(0, recordEnd), pos, splitDialect, (fields, _blank, _breaks, plainStart, plainEnd) => {
-      rows.push(fields);
-      starts.push(plainStart);
-      ends.push(plainEnd);
+      rows[n] = fields;
+      starts[n] = plainStart;
+      ends[n++] = plainEnd;
     });
-    lines.push(line);
+    // One line for what the record split into (one row, as the scan found one record).
+    for (let k = before; k < n; k++) lines[k] = line;
     line += 1 + breaks;
     pos = recordEnd;
   }
-  if (rows.length !== count) throw new Error(`chunk of rows ${firstRow}..${firstRow + count - 1} reads as ${rows.length} rows instead of ${count}`);
+  if (n !== count) throw new Error(`chunk of rows ${firstRow}..${firstRow + count - 1} reads as ${n} rows instead of ${count}`);
+  rows.length = n;
+  lines.length = n;
+  starts.length = n;
+  ends.length = n;
   return { firstRow, lines, rows, plain: { bytes: payload, starts, ends }, asWritten };
 }
 

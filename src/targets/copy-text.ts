@@ -86,11 +86,15 @@ function saysTheSame(value: CellValue, field: string, booleanColumn: boolean): b
  * text again would be a sizeable share of the workers' CPU. Consecutive such rows of a file with LF line
  * ends go as one piece of it. Those pieces are copied from the file's bytes; the rows built
  * again are encoded straight into the output, not joined into one string first (which V8 then
- * copies whole to encode it).
+ * copies whole to encode it). When every row goes as it is, in one piece of the file's text that
+ * ends in a LF (a chunk of valid rows, the common case), that piece is returned as it lies in
+ * `originals.bytes`, not copied: the caller holds those bytes until the rows are saved anyway.
  */
 export function copyRowsBytes(rows: readonly (readonly CellValue[])[], originals: RowOriginals, booleanColumns: readonly boolean[]): Buffer {
   const { bytes: source, starts, ends, written, asWritten } = originals;
-  const out = new LineWriter(source.length + 256);
+  // Made once something is written that is not the first run of the file's text (see above).
+  let out: LineWriter | null = null;
+  const capacity = source.length + 256;
   // The piece of the file's text made of the rows sent as they are since the last built one.
   let runStart = -1;
   let runEnd = -1;
@@ -113,16 +117,20 @@ export function copyRowsBytes(rows: readonly (readonly CellValue[])[], originals
         runEnd = end;
         continue;
       }
-      if (runStart >= 0) out.piece(source, runStart, runEnd);
+      if (runStart >= 0) (out ??= new LineWriter(capacity)).piece(source, runStart, runEnd);
       runStart = start;
       runEnd = end;
       continue;
     }
+    out ??= new LineWriter(capacity);
     if (runStart >= 0) out.piece(source, runStart, runEnd);
     runStart = -1;
     out.line(copyLine(row));
   }
-  if (runStart >= 0) out.piece(source, runStart, runEnd);
+  if (runStart < 0) return out?.bytes() ?? Buffer.alloc(0);
+  if (out === null && source[runEnd] === LF) return source.subarray(runStart, runEnd + 1);
+  out ??= new LineWriter(capacity);
+  out.piece(source, runStart, runEnd);
   return out.bytes();
 }
 

@@ -76,4 +76,39 @@ describe('copyField (COPY ... FORMAT csv)', () => {
     // The end-of-data line alone is never sent as it is.
     expect(copyRowsText([['\\.']], originals([['\\.']], ['\\.']), [false])).toBe('"\\."\n');
   });
+
+  it('returns every row sent as it is, as one piece ending in a LF, where it lies in the bytes', () => {
+    const fields = [['1', 'a'], ['2', 'b b'], ['3', 'c']];
+    const rows = [[1, 'a'], [2, 'b b'], [3, 'c']];
+    /** Whether `sent` is a view of `bytes` (a change to one shows in the other), not a copy. */
+    const sharesMemory = (sent: Buffer, bytes: Buffer): boolean => {
+      const at = bytes.indexOf('3');
+      bytes[at] = 0x39; // '9'
+      const shared = sent.includes('9,c');
+      bytes[at] = 0x33;
+      return shared;
+    };
+    // The chunk's text ends with a LF after its last row: the piece is the bytes themselves.
+    const whole = originals(fields, ['1,a', '2,b b', '3,c']);
+    const bytes = Buffer.concat([whole.bytes, Buffer.from('\n')]);
+    const sent = copyRowsBytes(rows, { ...whole, bytes }, [false, false]);
+    expect(sent.toString('utf8')).toBe('1,a\n2,b b\n3,c\n');
+    expect(sharesMemory(sent, bytes)).toBe(true);
+    // Rows 2 and 3 only: a piece from the middle of the bytes, still not copied.
+    const tail = { fields: fields.slice(1), bytes, starts: whole.starts.slice(1), ends: whole.ends.slice(1) };
+    const piece = copyRowsBytes(rows.slice(1), tail, [false, false]);
+    expect(piece.toString('utf8')).toBe('2,b b\n3,c\n');
+    expect(sharesMemory(piece, bytes)).toBe(true);
+    // No LF after the last row (the text's end): copied, with the LF added; the bytes stay as they were.
+    const copied = copyRowsBytes(rows, whole, [false, false]);
+    expect(copied.toString('utf8')).toBe('1,a\n2,b b\n3,c\n');
+    expect(sharesMemory(copied, whole.bytes)).toBe(false);
+    expect(whole.bytes.toString('utf8')).toBe('1,a\n2,b b\n3,c');
+    // A row built again among them: copied.
+    const mixed = copyRowsBytes([rows[0]!, [2, 'B'], rows[2]!], { ...whole, bytes, fields: [fields[0]!, ['2', 'b b'], fields[2]!] }, [false, false]);
+    expect(mixed.toString('utf8')).toBe('1,a\n2,B\n3,c\n');
+    expect(sharesMemory(mixed, bytes)).toBe(false);
+    // No rows: nothing to send.
+    expect(copyRowsBytes([], { fields: [], bytes, starts: [], ends: [] }, []).length).toBe(0);
+  });
 });
