@@ -10,9 +10,13 @@
 // Dynamic imports stay separate chunks (--splitting), loaded only by the commands that need
 // them. Left out, and loaded from node_modules at run time: native modules, the handler loader
 // (jiti), and the large libraries only some commands load (exceljs, the AWS SDK, mysql2,
-// nodemailer, the terminal's spinner and bar, the dashboard's web server). The library itself (dist/index.js) is not bundled.
+// nodemailer, the terminal's spinner and bar, the dashboard's web server). ajv and ajv-formats,
+// loaded by require() when a schema is first compiled, go into one CommonJS file of their own,
+// dist/bundle/ajv.cjs. The library itself (dist/index.js) is not bundled.
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 
 /**
  * pg (lib/stream.js) asks at load whether it runs in a Cloudflare Worker. On Node 20, which has no
@@ -49,6 +53,21 @@ await build({
   // CommonJS packages inside an ES module bundle call require() for Node's own modules.
   banner: { js: "import { createRequire as __importerRequire } from 'node:module'; const require = __importerRequire(import.meta.url);" },
 });
+// ajv and ajv-formats stay CommonJS, loaded on first use by src/schema/compile-schema.ts: one file
+// of them next to the bundle (scripts/bundle-ajv.cjs).
+await build({
+  entryPoints: ['scripts/bundle-ajv.cjs'],
+  outfile: `${out}/ajv.cjs`,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  logLevel: 'warning',
+});
+const ajvModules = createRequire(import.meta.url)(resolve(`${out}/ajv.cjs`));
+for (const name of ['ajv', 'ajv2019', 'ajv2020', 'formats']) {
+  if (typeof ajvModules[name]?.default !== 'function') throw new Error(`${out}/ajv.cjs: ${name} has no default export`);
+}
 // The Lua scripts are read next to the code that loads them (src/redis/scripts.ts).
 mkdirSync(`${out}/scripts`, { recursive: true });
 cpSync('src/redis/scripts', `${out}/scripts`, { recursive: true, filter: (p) => !p.endsWith('.ts') });

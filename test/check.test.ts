@@ -134,6 +134,25 @@ describe('importer check on the command line', () => {
     expect(human.stderr).toBe('');
   });
 
+  it('checks alike under each JSON Schema draft ajv is loaded for (the command line loads them from its bundle)', async () => {
+    const schema = JSON.parse(readFileSync(SCHEMA, 'utf8')) as Record<string, unknown>;
+    const answers: string[] = [];
+    for (const draft of ['http://json-schema.org/draft-07/schema#', 'https://json-schema.org/draft/2019-09/schema', 'https://json-schema.org/draft/2020-12/schema']) {
+      const path = writeFile(dir.path, `schema-${answers.length}.json`, JSON.stringify({ ...schema, $schema: draft }));
+      const res = await runCli(['check', join(FIXTURES, 'people.csv'), '--schema', path, '--json']);
+      expect(res.code).toBe(3);
+      const { total, valid, invalid, errorGroups, firstErrors } = JSON.parse(res.stdout) as Record<string, unknown>;
+      expect({ total, valid, invalid }).toEqual({ total: 302, valid: 219, invalid: 83 });
+      answers.push(JSON.stringify({ errorGroups, firstErrors }));
+    }
+    expect(new Set(answers).size).toBe(1);
+    // A schema ajv finds invalid is refused under a draft too, in ajv's words.
+    const invalid = writeFile(dir.path, 'invalid-2020.json', JSON.stringify({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: { age: { type: 'integer', minimum: 'x' } } }));
+    const refused = await runCli(['check', join(FIXTURES, 'people.csv'), '--schema', invalid]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('properties/age/minimum must be number');
+  });
+
   it('exit 2 for usage errors, 1 for unreadable files and schemas, naming them', async () => {
     const people = join(FIXTURES, 'people.csv');
     expect((await runCli(['check', people])).code).toBe(2); // --schema is required

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { Ajv, ValidateFunction, AnySchema, Options } from 'ajv';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { linearRegExpEngine } from './linear-regexp.js';
@@ -38,20 +40,30 @@ export interface ImportSchema {
 
 // ajv and ajv-formats (CommonJS) are loaded when a schema is first compiled, not with this module:
 // a worker whose rows all pass the fast check (fast-row-check.ts) never needs them, and loading
-// and compiling them is a noticeable part of a worker process's start-up.
+// and compiling them is a noticeable part of a worker process's start-up. The bundled command line
+// has them in one file beside it (dist/bundle/ajv.cjs, scripts/bundle-ajv.cjs); the library
+// loads them from their packages.
 type AjvClass = new (options: Options) => Ajv;
 type AddFormats = (ajv: Ajv) => Ajv;
+type Draft = 'ajv' | 'ajv2019' | 'ajv2020';
 const load = createRequire(import.meta.url);
+const PACKAGES: Readonly<Record<Draft | 'formats', string>> = { ajv: 'ajv', ajv2019: 'ajv/dist/2019', ajv2020: 'ajv/dist/2020', formats: 'ajv-formats' };
+const BUNDLED = new URL('./ajv.cjs', import.meta.url);
+let bundled: Readonly<Record<Draft | 'formats', { default: unknown }>> | null | undefined;
+
+/** One of ajv's drafts, or ajv-formats, from the bundled file when there is one. */
+function ajvModule(name: Draft | 'formats'): { default: unknown } {
+  bundled ??= BUNDLED.protocol === 'file:' && existsSync(BUNDLED) ? (load(fileURLToPath(BUNDLED)) as Record<Draft | 'formats', { default: unknown }>) : null;
+  return bundled ? bundled[name] : (load(PACKAGES[name]) as { default: unknown });
+}
 
 function makeAjv(schema: Record<string, unknown>): Ajv {
   const draft = typeof schema['$schema'] === 'string' ? schema['$schema'] : '';
   // Patterns run on RE2 (linear-regexp.ts): no schema pattern can stall a worker on one cell.
   const options = { allErrors: true, coerceTypes: true, strict: false, validateSchema: true, code: { regExp: linearRegExpEngine } } as const;
-  const module = draft.includes('2020-12') ? 'ajv/dist/2020' : draft.includes('2019-09') ? 'ajv/dist/2019' : 'ajv';
-  const AjvOfDraft = (load(module) as { default: AjvClass }).default;
+  const AjvOfDraft = ajvModule(draft.includes('2020-12') ? 'ajv2020' : draft.includes('2019-09') ? 'ajv2019' : 'ajv').default as AjvClass;
   const ajv = new AjvOfDraft(options);
-  const formats = load('ajv-formats') as { default: AddFormats };
-  formats.default(ajv);
+  (ajvModule('formats').default as AddFormats)(ajv);
   ajv.addKeyword({ keyword: 'unique', schemaType: 'boolean' });
   ajv.addKeyword({ keyword: 'errorMessage', schemaType: ['string', 'object'] });
   return ajv;
