@@ -126,3 +126,36 @@ describe.each(DIALECTS)('the report of a file with $name, read back with a strea
     expect(text).not.toContain('\uFFFD');
   });
 });
+
+describe('the report of a file whose rows mostly fail, read back with a streaming reader', () => {
+  it('gives every failed row once, with its values, when a chunk holds more failed rows than a batch of the Errors sheet', { timeout: 120_000 }, async () => {
+    const random = seededRandom(7);
+    // 9 rows in 10 invalid (a negative age): chunks of 1500 rows hold ~1350 failed rows each,
+    // more than the Errors sheet renders at a time from several chunks (2000 rows).
+    const rows = Array.from({ length: 9000 }, (_, i) => [String(i + 1), `${WORDS[random(WORDS.length)]!} ${i + 1}`, random(10) === 0 ? String(random(90)) : '-1']);
+    const source = writeFile(dir.path, 'mostly-invalid.csv', [['id', 'name', 'age'], ...rows].map((r) => line(r, ',') + '\n').join(''));
+    const schemaPath = writeFile(
+      dir.path,
+      'mostly-invalid.schema.json',
+      JSON.stringify({ type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' }, age: { type: 'integer', minimum: 0 } }, required: ['id'] }),
+    );
+    const { id } = await enqueue({ redis, prefix, source, schemaPath, chunkSize: 1500, target: `sqlite://${join(dir.path, 'mostly-invalid.db')}` });
+    const summary = await work({ redis, prefix, importId: id, untilIdle: true, concurrency: 2 });
+    const out = join(dir.path, 'mostly-invalid.xlsx');
+    await report({ redis, prefix, id, out, ttlSeconds: 0 });
+
+    const invalid = rows.filter((r) => r[2] === '-1');
+    expect(summary.failed).toBe(invalid.length);
+    const sheets = await readStreaming(out);
+    const errors = sheets.get('Errors')!.slice(1);
+    // Each failed row once, with its values, and within each chunk in file order.
+    expect(errors.map((r) => r[0] as number).sort((a, b) => a - b)).toEqual(invalid.map((r) => Number(r[0])));
+    for (const r of errors) expect(r.slice(3), `row ${String(r[0])}`).toEqual(rows[(r[0] as number) - 1]);
+    const chunkOf = (row: number): number => Math.floor((row - 1) / 1500);
+    for (let i = 1; i < errors.length; i++) {
+      const [before, after] = [errors[i - 1]![0] as number, errors[i]![0] as number];
+      if (chunkOf(before) === chunkOf(after)) expect(after).toBeGreaterThan(before);
+    }
+    expect(sheets.get('Imported')!.slice(1).map((r) => r[0] as number).sort((a, b) => a - b)).toEqual(rows.filter((r) => r[2] !== '-1').map((r) => Number(r[0])));
+  });
+});
