@@ -17,6 +17,7 @@ import { build } from 'esbuild';
 import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
+import { AJV_PACKAGES } from '../dist/schema/compile-schema.js';
 
 /**
  * pg (lib/stream.js) asks at load whether it runs in a Cloudflare Worker. On Node 20, which has no
@@ -54,9 +55,10 @@ await build({
   banner: { js: "import { createRequire as __importerRequire } from 'node:module'; const require = __importerRequire(import.meta.url);" },
 });
 // ajv and ajv-formats stay CommonJS, loaded on first use by src/schema/compile-schema.ts: one file
-// of them next to the bundle (scripts/bundle-ajv.cjs).
+// of them next to the bundle, exporting each of its AJV_PACKAGES under its name.
+const ajvParts = Object.entries(AJV_PACKAGES);
 await build({
-  entryPoints: ['scripts/bundle-ajv.cjs'],
+  stdin: { contents: `module.exports = { ${ajvParts.map(([name, pkg]) => `${name}: require(${JSON.stringify(pkg)})`).join(', ')} };`, resolveDir: process.cwd(), loader: 'js' },
   outfile: `${out}/ajv.cjs`,
   bundle: true,
   format: 'cjs',
@@ -65,7 +67,7 @@ await build({
   logLevel: 'warning',
 });
 const ajvModules = createRequire(import.meta.url)(resolve(`${out}/ajv.cjs`));
-for (const name of ['ajv', 'ajv2019', 'ajv2020', 'formats']) {
+for (const [name] of ajvParts) {
   if (typeof ajvModules[name]?.default !== 'function') throw new Error(`${out}/ajv.cjs: ${name} has no default export`);
 }
 // The Lua scripts are read next to the code that loads them (src/redis/scripts.ts).

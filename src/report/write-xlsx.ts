@@ -86,9 +86,9 @@ export async function writeWorkbook(redis: Redis, prefix: string, record: Import
   const imported = new PagedSheet(workbook, { name: 'Imported', header: ['Row', ...record.columns], widths: [8, ...record.columns.map(() => 18)], rowsPerSheet });
   const renderer = startRowsRenderer({ record, rowsPerSheet });
   try {
-    await writeRows(renderer, 'errors', byRows(readListElements(redis, keys.failed), ERRORS_BATCH_ROWS), errors, progressed);
+    await writeRows(renderer, 'errors', counted(readListElements(redis, keys.failed), ERRORS_BATCH_ROWS), errors, progressed);
     await errors.finish();
-    await writeRows(renderer, 'imported', readListElements(redis, keys.succeeded, IMPORTED_BATCH), imported, progressed);
+    await writeRows(renderer, 'imported', counted(readListElements(redis, keys.succeeded, IMPORTED_BATCH)), imported, progressed);
     await imported.finish();
   } finally {
     await renderer.close();
@@ -112,22 +112,31 @@ const IMPORTED_BATCH = 1;
  */
 const ERRORS_BATCH_ROWS = 2000;
 
-/** The elements of `batches` again, in order, in batches of at most `maxRows` rows (one element at least). */
-async function* byRows(batches: AsyncIterable<Buffer[]>, maxRows: number): AsyncGenerator<Buffer[]> {
+/** A batch of list elements and the rows they hold. */
+interface CountedBatch {
+  readonly elements: Buffer[];
+  readonly rows: number;
+}
+
+/**
+ * The elements of `batches` again, in order, each element's rows counted once, in batches of at
+ * most `maxRows` rows (one element at least; by default, the batches as they come).
+ */
+async function* counted(batches: AsyncIterable<Buffer[]>, maxRows = Number.POSITIVE_INFINITY): AsyncGenerator<CountedBatch> {
   for await (const elements of batches) {
     let group: Buffer[] = [];
     let rows = 0;
     for (const element of elements) {
       const count = listElementRows(element, countSuccessRows);
       if (group.length > 0 && rows + count > maxRows) {
-        yield group;
+        yield { elements: group, rows };
         group = [];
         rows = 0;
       }
       group.push(element);
       rows += count;
     }
-    if (group.length > 0) yield group;
+    if (group.length > 0) yield { elements: group, rows };
   }
 }
 
@@ -144,7 +153,7 @@ const RENDER_AHEAD = 5;
  * each numbered from where the batch before it ends (its rows counted from the elements' headers),
  * at most RENDER_AHEAD ahead of the one being written, so a slow output slows the reading.
  */
-async function writeRows(renderer: RowsRenderer, sheet: RowsSheet, batches: AsyncIterable<Buffer[]>, into: PagedSheet, progressed: (rows: number) => void): Promise<void> {
+async function writeRows(renderer: RowsRenderer, sheet: RowsSheet, batches: AsyncIterable<CountedBatch>, into: PagedSheet, progressed: (rows: number) => void): Promise<void> {
   const ahead: Promise<RenderedRows[]>[] = [];
   const writeOldest = async (): Promise<void> => {
     for (const part of await ahead.shift()!) {
@@ -154,9 +163,8 @@ async function writeRows(renderer: RowsRenderer, sheet: RowsSheet, batches: Asyn
   };
   let next = 0;
   try {
-    for await (const elements of batches) {
+    for await (const { elements, rows: count } of batches) {
       const first = next;
-      const count = elements.reduce((sum, element) => sum + listElementRows(element, countSuccessRows), 0);
       next += count;
       const rendered = renderer.render(sheet, elements, first).then((parts) => {
         const rows = parts.reduce((sum, part) => sum + part.rows, 0);

@@ -41,20 +41,22 @@ export interface ImportSchema {
 // ajv and ajv-formats (CommonJS) are loaded when a schema is first compiled, not with this module:
 // a worker whose rows all pass the fast check (fast-row-check.ts) never needs them, and loading
 // and compiling them is a noticeable part of a worker process's start-up. The bundled command line
-// has them in one file beside it (dist/bundle/ajv.cjs, scripts/bundle-ajv.cjs); the library
-// loads them from their packages.
+// has them in one file beside it (dist/bundle/ajv.cjs, made from AJV_PACKAGES by
+// scripts/bundle.mjs); the library loads them from their packages.
 type AjvClass = new (options: Options) => Ajv;
 type AddFormats = (ajv: Ajv) => Ajv;
-type Draft = 'ajv' | 'ajv2019' | 'ajv2020';
+type AjvPart = 'ajv' | 'ajv2019' | 'ajv2020' | 'formats';
+/** ajv's drafts and ajv-formats, by the name the bundled file exports each under. */
+export const AJV_PACKAGES: Readonly<Record<AjvPart, string>> = { ajv: 'ajv', ajv2019: 'ajv/dist/2019', ajv2020: 'ajv/dist/2020', formats: 'ajv-formats' };
 const load = createRequire(import.meta.url);
-const PACKAGES: Readonly<Record<Draft | 'formats', string>> = { ajv: 'ajv', ajv2019: 'ajv/dist/2019', ajv2020: 'ajv/dist/2020', formats: 'ajv-formats' };
 const BUNDLED = new URL('./ajv.cjs', import.meta.url);
-let bundled: Readonly<Record<Draft | 'formats', { default: unknown }>> | null | undefined;
+/** The bundled file's exports; false when there is none (looked for once). */
+let bundled: Readonly<Record<AjvPart, { default: unknown }>> | false | undefined;
 
-/** One of ajv's drafts, or ajv-formats, from the bundled file when there is one. */
-function ajvModule(name: Draft | 'formats'): { default: unknown } {
-  bundled ??= BUNDLED.protocol === 'file:' && existsSync(BUNDLED) ? (load(fileURLToPath(BUNDLED)) as Record<Draft | 'formats', { default: unknown }>) : null;
-  return bundled ? bundled[name] : (load(PACKAGES[name]) as { default: unknown });
+/** One of AJV_PACKAGES, from the bundled file when there is one. */
+function ajvModule(name: AjvPart): { default: unknown } {
+  if (bundled === undefined) bundled = BUNDLED.protocol === 'file:' && existsSync(BUNDLED) ? (load(fileURLToPath(BUNDLED)) as Record<AjvPart, { default: unknown }>) : false;
+  return bundled ? bundled[name] : (load(AJV_PACKAGES[name]) as { default: unknown });
 }
 
 function makeAjv(schema: Record<string, unknown>): Ajv {
