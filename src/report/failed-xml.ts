@@ -6,7 +6,7 @@ import { forUploader } from './uploader-text.js';
 import { Style } from './xlsx/parts.js';
 import { cellXml, isXmlSpace } from './xlsx/row-xml.js';
 import { columnLetters } from './xlsx/xml-text.js';
-import { charReference, copyBytes, escapedByte, markup, put, ROW_CLOSE, RowMarkup, TEXT_CLOSE, TEXT_OPEN, TEXT_OPEN_SPACED, TEXT_STYLE, utf8Length, VALUE_CLOSE, VALUE_OPEN } from './xml-bytes.js';
+import { charReference, copyBytes, escapedByte, markup, put, ROW_CLOSE, RowMarkup, SPACED_TEXT_CLOSE, TEXT_OPEN, TEXT_OPEN_SPACED, TEXT_STYLE, utf8Length, VALUE_CLOSE, VALUE_OPEN } from './xml-bytes.js';
 
 /** A failed row's entry the bytes cannot be rendered from as they are: its text, to be rendered from its values. */
 export type EntryAsValues = (entry: string) => void;
@@ -146,7 +146,7 @@ export class FailedXmlFromBytes {
       const space = isXmlSpace(firsts[v]!) || isXmlSpace(lasts[v]!);
       o = put(buffer, o, space ? TEXT_OPEN_SPACED : TEXT_OPEN);
       o = kinds[v] === PLAIN ? copyBytes(data, s, e, buffer, o) : copyValue(data, s, e, buffer, o);
-      o = put(buffer, o, TEXT_CLOSE);
+      o = put(buffer, o, space ? SPACED_TEXT_CLOSE : VALUE_CLOSE);
     }
     o = put(buffer, o, ROW_CLOSE);
     out.wrote(o);

@@ -9,7 +9,7 @@ import { parseRecords } from '../sources/csv-fields.js';
 import { FIELD_PLAIN, FIELD_QUOTED, newScannedRecord, SCAN_RECORD, scanRecord, type FieldSink, type LineEnd, type ScanDialect } from '../sources/csv-scan.js';
 import { isFormulaLead, MAX_CELL_CHARS } from './cells.js';
 import { isXmlSpace } from './xlsx/row-xml.js';
-import { ascii, charReference, copyBytes, copyEscaped, digits, escapedByte, markup, put, RowMarkup, TEXT_CELL, TEXT_OPEN, TEXT_OPEN_SPACED, TEXT_STYLE, utf8Length, VALUE_CELL, VALUE_OPEN, type CellEnd } from './xml-bytes.js';
+import { ascii, charReference, copyBytes, copyEscaped, digits, escapedByte, markup, put, RowMarkup, SPACED_TEXT_CELL, TEXT_OPEN, TEXT_OPEN_SPACED, TEXT_STYLE, utf8Length, VALUE_CELL, VALUE_OPEN, type CellEnd } from './xml-bytes.js';
 
 /** Where the rows' XML goes: room is asked for before each row, then the row's end is told. */
 export interface XmlBytesOut {
@@ -183,10 +183,11 @@ export class ImportedXmlFromBytes {
         const first = data[start]!;
         // Formula-shaped: Text format, as rowXml does.
         if (isFormulaLead(first)) at = put(buffer, at, TEXT_STYLE);
-        at = put(buffer, at, isXmlSpace(first) || isXmlSpace(data[stop - 1]!) ? TEXT_OPEN_SPACED : TEXT_OPEN);
+        const spaced = isXmlSpace(first) || isXmlSpace(data[stop - 1]!);
+        at = put(buffer, at, spaced ? TEXT_OPEN_SPACED : TEXT_OPEN);
         if (this.escape[f] === 0) at = copyBytes(data, start, stop, buffer, at);
         else at = quoted ? copyEscapedQuoted(data, start, stop, buffer, at) : copyEscaped(data, start, stop, buffer, at);
-        end = TEXT_CELL;
+        end = spaced ? SPACED_TEXT_CELL : VALUE_CELL;
       }
     }
     at = this.markup.endRow(buffer, at, end);

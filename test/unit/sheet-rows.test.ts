@@ -58,8 +58,8 @@ describe('rows rendered for the report (SheetRowsRenderer)', () => {
     const renderer = new SheetRowsRenderer({ record, rowsPerSheet: 100 });
     const [part] = renderer.render('imported', [success(1, ['=1+1', 'a<b & c'])], 0);
     expect(text(part!)).toBe(
-      '<row r="2"><c r="A2"><v>1</v></c><c r="B2"><v>1</v></c><c r="C2" s="1" t="inlineStr"><is><t>=1+1</t></is></c><c r="D2" t="b"><v>1</v></c></row>' +
-        '<row r="3"><c r="A3"><v>2</v></c><c r="B3"><v>2</v></c><c r="C3" t="inlineStr"><is><t>a&lt;b &amp; c</t></is></c><c r="D3" t="b"><v>0</v></c></row>',
+      '<row r="2"><c r="A2"><v>1</v></c><c r="B2"><v>1</v></c><c r="C2" s="1" t="str"><v>=1+1</v></c><c r="D2" t="b"><v>1</v></c></row>' +
+        '<row r="3"><c r="A3"><v>2</v></c><c r="B3"><v>2</v></c><c r="C3" t="str"><v>a&lt;b &amp; c</v></c><c r="D3" t="b"><v>0</v></c></row>',
     );
   });
 
@@ -70,8 +70,8 @@ describe('rows rendered for the report (SheetRowsRenderer)', () => {
     const [part] = renderer.render('errors', [element], 0);
     expect(part!.startsSheet).toBe(true);
     expect(text(part!)).toBe(
-      '<row r="2"><c r="A2"><v>7</v></c><c r="B2"><v>8</v></c><c r="C2" t="inlineStr"><is><t>id must be an integer; in people.csv</t></is></c>' +
-        '<c r="D2" s="1" t="inlineStr"><is><t>x</t></is></c><c r="E2" s="1" t="inlineStr"><is><t>=cmd</t></is></c><c r="F2" s="1"/></row>',
+      '<row r="2"><c r="A2"><v>7</v></c><c r="B2"><v>8</v></c><c r="C2" t="str"><v>id must be an integer; in people.csv</v></c>' +
+        '<c r="D2" s="1" t="str"><v>x</v></c><c r="E2" s="1" t="str"><v>=cmd</v></c><c r="F2" s="1"/></row>',
     );
   });
 

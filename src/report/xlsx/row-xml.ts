@@ -40,7 +40,8 @@ export function cellXml(ref: string, value: CellInput | undefined, style: StyleI
   if (typeof value === 'number' && Number.isFinite(value)) return `<c r="${ref}"${s}><v>${value}</v></c>`;
   if (typeof value === 'boolean') return `<c r="${ref}"${s} t="b"><v>${value ? 1 : 0}</v></c>`;
   const text = String(value);
-  // Without it Excel drops the spaces, tabs and line breaks a value starts or ends with.
-  const space = isXmlSpace(text.charCodeAt(0)) || isXmlSpace(text.charCodeAt(text.length - 1)) ? ' xml:space="preserve"' : '';
-  return `<c r="${ref}"${s} t="inlineStr"><is><t${space}>${xmlText(text)}</t></is></c>`;
+  // A string in <v> (`t="str"`, no formula), shorter than an inline string; text that starts or
+  // ends with spaces, tabs or line breaks stays inline with xml:space, without which Excel drops them.
+  if (isXmlSpace(text.charCodeAt(0)) || isXmlSpace(text.charCodeAt(text.length - 1))) return `<c r="${ref}"${s} t="inlineStr"><is><t xml:space="preserve">${xmlText(text)}</t></is></c>`;
+  return `<c r="${ref}"${s} t="str"><v>${xmlText(text)}</v></c>`;
 }

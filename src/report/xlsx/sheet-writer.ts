@@ -19,8 +19,9 @@ export interface SheetLayout {
 }
 
 /**
- * One worksheet written row by row as SpreadsheetML into its zip entry. Strings are inline
- * (`t="inlineStr"`), never shared: a shared-strings table would grow with the file.
+ * One worksheet written row by row as SpreadsheetML into its zip entry. Strings are written in
+ * their cells (`t="str"`, or `t="inlineStr"` with xml:space when they start or end with white
+ * space; cellXml), never shared: a shared-strings table would grow with the file.
  */
 export class SheetWriter {
   private batch: Buffer = Buffer.allocUnsafeSlow(BATCH_BYTES);
