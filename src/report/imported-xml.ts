@@ -22,8 +22,11 @@ export interface XmlBytesOut {
 /** Number of the next row in its sheet (starting a new sheet when the last one is full). */
 export type NextRow = () => number;
 
-/** A row the bytes cannot be rendered from as they are: its fields, to be rendered as text. */
-export type RowAsText = (row: number, fields: string[]) => void;
+/**
+ * A row the bytes cannot be rendered from as they are: its fields, to be rendered as text, with
+ * its number in the sheet when one was already taken for it (`sheetRow`).
+ */
+export type RowAsText = (row: number, fields: string[], sheetRow?: number) => void;
 
 const QUOTE = 0x22;
 const TRUE_VALUE = markup('" t="b"><v>1');
@@ -113,21 +116,25 @@ export class ImportedXmlFromBytes {
       if (scanned.blank) continue;
       if (layout.failedIndexes.has(index++)) continue;
       const row = chunk.firstRow + index - 1;
-      if (scanned.fields !== recordWidth || !this.writeRow(entry, row, next, out)) {
+      const written = scanned.fields === recordWidth ? this.writeRow(entry, row, next, out) : NOT_NUMBERED;
+      if (written !== WRITTEN) {
         const fields = this.fieldsAsText(entry, start, scanned.contentEnd, dialect);
-        asText(row, kept ? projectFields(fields, kept) : fields);
+        asText(row, kept ? projectFields(fields, kept) : fields, written === NOT_NUMBERED ? undefined : written);
       }
     }
     if (index !== chunk.rows) throw new Error(`chunk of rows ${chunk.firstRow}..${chunk.firstRow + chunk.rows - 1} reads as ${index} rows instead of ${chunk.rows}`);
     return true;
   }
 
-  /** Writes the scanned row; false, having written nothing, when it must go as text. */
-  private writeRow(data: Buffer, row: number, next: NextRow, out: XmlBytesOut): boolean {
+  /**
+   * Writes the scanned row: WRITTEN, or, when it must go as text, NOT_NUMBERED or the number in
+   * its sheet already taken for it, having written nothing (`out.wrote` not called).
+   */
+  private writeRow(data: Buffer, row: number, next: NextRow, out: XmlBytesOut): number {
     const { starts, ends, kinds: fieldKinds } = this.sink;
     const { width, source } = this;
     // Stray quotes anywhere: csv-parse itself reads the record (fieldsAsText).
-    for (let k = 0; k < this.recordWidth; k++) if (fieldKinds[k] !== FIELD_PLAIN && fieldKinds[k] !== FIELD_QUOTED) return false;
+    for (let k = 0; k < this.recordWidth; k++) if (fieldKinds[k] !== FIELD_PLAIN && fieldKinds[k] !== FIELD_QUOTED) return NOT_NUMBERED;
     // Checked first: a row goes as bytes or as text, never half of each.
     let bound = 64;
     for (let f = 0; f < width; f++) {
@@ -137,18 +144,21 @@ export class ImportedXmlFromBytes {
       const stop = quoted ? ends[s]! - 1 : ends[s]!;
       const length = stop - start;
       // A field's characters are at most its bytes: one this long may be too long for a cell.
-      if (length > MAX_CELL_CHARS) return false;
+      if (length > MAX_CELL_CHARS) return NOT_NUMBERED;
       const column = this.columns[f]!;
       if (length === 0) {
-        if (column.required) return false;
+        if (column.required) return NOT_NUMBERED;
         continue;
       }
       if (column.kind === 'text') {
-        const found = textBytes(data, start, stop);
-        if (found === NOT_WRITABLE) return false;
-        const quote = quoted ? data.indexOf(QUOTE, start) : -1;
-        this.escape[f] = found === NEEDS_ESCAPING || (quote >= 0 && quote < stop) ? 1 : 0;
-      } else if (!this.typedValue(data, start, stop, f)) return false;
+        // Short text is checked as it is copied (copyText); long text first, to be copied at once.
+        if (length > COPY_CHECKED_BYTES) {
+          const found = textBytes(data, start, stop);
+          if (found === NOT_WRITABLE) return NOT_NUMBERED;
+          const quote = quoted ? data.indexOf(QUOTE, start) : -1;
+          this.escape[f] = found === NEEDS_ESCAPING || (quote >= 0 && quote < stop) ? 1 : 0;
+        } else this.escape[f] = CHECK_AS_COPIED;
+      } else if (!this.typedValue(data, start, stop, f)) return NOT_NUMBERED;
       // A cell's markup is under 96 bytes; a character escaped takes 5 at most.
       bound += 96 + 5 * length;
     }
@@ -185,14 +195,19 @@ export class ImportedXmlFromBytes {
         if (isFormulaLead(first)) at = put(buffer, at, TEXT_STYLE);
         const spaced = isXmlSpace(first) || isXmlSpace(data[stop - 1]!);
         at = put(buffer, at, spaced ? TEXT_OPEN_SPACED : TEXT_OPEN);
-        if (this.escape[f] === 0) at = copyBytes(data, start, stop, buffer, at);
+        const escape = this.escape[f];
+        if (escape === CHECK_AS_COPIED) {
+          at = copyText(data, start, stop, quoted, buffer, at);
+          // A character XML cannot hold: the row goes as text, under the number it has taken.
+          if (at < 0) return r;
+        } else if (escape === 0) at = copyBytes(data, start, stop, buffer, at);
         else at = quoted ? copyEscapedQuoted(data, start, stop, buffer, at) : copyEscaped(data, start, stop, buffer, at);
         end = spaced ? SPACED_TEXT_CELL : VALUE_CELL;
       }
     }
     at = this.markup.endRow(buffer, at, end);
     out.wrote(at);
-    return true;
+    return WRITTEN;
   }
 
   /**
@@ -264,6 +279,47 @@ export class ImportedXmlFromBytes {
 const WRITABLE = 0;
 const NEEDS_ESCAPING = 1;
 const NOT_WRITABLE = 2;
+
+/** writeRow's answers beside the row's number in its sheet (always 2 or more: row 1 is the header). */
+const WRITTEN = -1;
+const NOT_NUMBERED = 0;
+
+/** ImportedXmlFromBytes.escape: the field's bytes are checked as they are copied (copyText). */
+const CHECK_AS_COPIED = 2;
+
+/**
+ * Text up to this long is checked as it is copied, in one pass; longer text is checked first and,
+ * when it needs no escaping, copied natively (copyBytes).
+ */
+const COPY_CHECKED_BYTES = 64;
+
+/** Bytes copyText copies as they are: printable ASCII but & < > and the quote. */
+const PLAIN_TEXT_BYTE = new Uint8Array(256);
+for (let b = 0x20; b < 0x80; b++) PLAIN_TEXT_BYTE[b] = b === 0x26 || b === 0x3c || b === 0x3e || b === QUOTE ? 0 : 1;
+
+/**
+ * Copies a text field's bytes as textBytes checks them and copyEscaped (copyEscapedQuoted when
+ * `quoted`) writes them, in one pass. Returns where the text ends, or -1 when it holds a
+ * character XML cannot (textBytes' NOT_WRITABLE): what was copied is then to be written over.
+ */
+function copyText(data: Buffer, start: number, stop: number, quoted: boolean, buffer: Buffer, at: number): number {
+  for (let i = start; i < stop; i++) {
+    const b = data[i]!;
+    if (PLAIN_TEXT_BYTE[b] === 1) {
+      buffer[at++] = b;
+    } else if (b >= 0x80) {
+      if (b === 0xef && data[i + 1] === 0xbf && (data[i + 2] === 0xbe || data[i + 2] === 0xbf)) return -1;
+      at = charReference(data, i, buffer, at);
+      i += utf8Length(b) - 1;
+    } else if (b === QUOTE) {
+      buffer[at++] = b;
+      if (quoted) i++; // the second of ""
+    } else if (b < 0x20 && b !== 9 && b !== 10 && b !== 13) {
+      return -1;
+    } else at = escapedByte(b, buffer, at);
+  }
+  return at;
+}
 
 /**
  * Whether a text field's bytes can be copied as they are (WRITABLE), with & < > CR escaped and

@@ -91,9 +91,9 @@ export class SheetRowsRenderer {
       return HEADER_ROWS + ++inSheet;
     };
     const add = (values: readonly CellInput[], textFrom?: number): void => out.add(rowXml(nextRow(), values, undefined, textFrom));
-    const addImported = (row: number, fields: string[]): void => {
+    const addImported = (row: number, fields: string[], sheetRow?: number): void => {
       const check = (this.validate ??= this.importValidator())(fields);
-      add([row, ...(check.ok ? check.values : fields).map(cell)]);
+      out.add(rowXml(sheetRow ?? nextRow(), [row, ...(check.ok ? check.values : fields).map(cell)]));
     };
     const addFailed = (entry: string): void => {
       const failed = decodeFailedRow(entry);
