@@ -9,7 +9,7 @@ import { parseRecords } from '../sources/csv-fields.js';
 import { FIELD_PLAIN, FIELD_QUOTED, newScannedRecord, SCAN_RECORD, scanRecord, type FieldSink, type LineEnd, type ScanDialect } from '../sources/csv-scan.js';
 import { isFormulaLead, MAX_CELL_CHARS } from './cells.js';
 import { isXmlSpace } from './xlsx/row-xml.js';
-import { ascii, charReference, copyBytes, copyEscaped, digits, escapedByte, markup, put, RowMarkup, SPACED_TEXT_CELL, TEXT_OPEN, TEXT_OPEN_SPACED, TEXT_STYLE, utf8Length, VALUE_CELL, VALUE_OPEN, type CellEnd } from './xml-bytes.js';
+import { ascii, charReference, copyBytes, copyEscaped, Digits, escapedByte, markup, put, RowMarkup, SPACED_TEXT_CELL, TEXT_OPEN, TEXT_OPEN_SPACED, TEXT_STYLE, utf8Length, VALUE_CELL, VALUE_OPEN, type CellEnd } from './xml-bytes.js';
 
 /** Where the rows' XML goes: room is asked for before each row, then the row's end is told. */
 export interface XmlBytesOut {
@@ -69,6 +69,8 @@ export class ImportedXmlFromBytes {
   private readonly sink: FieldSink = { starts: [], ends: [], kinds: [] };
   /** The row's opening markup and its cells' references. */
   private readonly markup = new RowMarkup();
+  /** The row's number in the file. */
+  private readonly fileRow = new Digits();
   /** Per boolean column: what its check made of each short word met (booleanValue); null, not a boolean. */
   private readonly booleanWords: Map<number, boolean | null>[] = [];
 
@@ -166,7 +168,8 @@ export class ImportedXmlFromBytes {
     const r = next();
     const { buffer, at: from } = out.room(bound);
     let at = this.markup.startRow(buffer, from, r);
-    at = digits(buffer, at, row);
+    this.fileRow.of(row);
+    at = this.fileRow.write(buffer, at);
     // How the cell written last ends: written with the next cell's start, or the row's end.
     let end: CellEnd = VALUE_CELL;
     for (let f = 0; f < width; f++) {

@@ -59,6 +59,36 @@ export function digits(buffer: Buffer, at: number, n: number): number {
   return at + length;
 }
 
+/**
+ * A non-negative integer's decimal digits, kept: one more than the last is written by adding one
+ * to its digits (rows come one after the other), any other number by dividing.
+ */
+export class Digits {
+  private readonly bytes = new Uint8Array(16);
+  private value = -1;
+  /** Number of digits. */
+  length = 0;
+
+  /** Makes the digits those of `n`. */
+  of(n: number): void {
+    if (n === this.value + 1 && this.value >= 0) {
+      const bytes = this.bytes;
+      let i = this.length - 1;
+      while (i >= 0 && bytes[i] === 0x39) bytes[i--] = 0x30;
+      if (i >= 0) bytes[i]!++;
+      else this.length = digits(bytes as Buffer, 0, n); // 99 to 100: one digit more
+    } else this.length = digits(this.bytes as Buffer, 0, n);
+    this.value = n;
+  }
+
+  /** Writes the digits; returns where they end. */
+  write(buffer: Uint8Array, at: number): number {
+    const { bytes, length } = this;
+    for (let i = 0; i < length; i++) buffer[at + i] = bytes[i]!;
+    return at + length;
+  }
+}
+
 /** Copies bytes: short runs byte by byte (Buffer.copy makes a view per call), long ones natively. */
 export function copyBytes(from: Uint8Array, start: number, stop: number, to: Uint8Array, at: number): number {
   if (stop - start > 64) {
@@ -153,14 +183,14 @@ export class RowMarkup {
   private readonly cellOpen: Uint8Array[] = [];
   /** Per way a cell ends, per column: that end and `<c r="D`, made when first needed. */
   private readonly afterCell: [Uint8Array[], Uint8Array[]] = [[], []];
-  private readonly bytes = new Uint8Array(16);
-  private length = 0;
+  /** The row's number. */
+  private readonly r = new Digits();
 
   /** Starts sheet row `r`: writes up to the first cell's value; returns where it ends. */
   startRow(buffer: Buffer, at: number, r: number): number {
-    this.length = digits(this.bytes as Buffer, 0, r);
-    at = this.rowNumber(buffer, put(buffer, at, ROW_OPEN));
-    return put(buffer, this.rowNumber(buffer, put(buffer, at, FIRST_CELL_OPEN)), VALUE_OPEN);
+    this.r.of(r);
+    at = this.r.write(buffer, put(buffer, at, ROW_OPEN));
+    return put(buffer, this.r.write(buffer, put(buffer, at, FIRST_CELL_OPEN)), VALUE_OPEN);
   }
 
   /** `<c r="D12` for column `column` of the row started last. */
@@ -181,7 +211,6 @@ export class RowMarkup {
   }
 
   private rowNumber(buffer: Buffer, at: number): number {
-    for (let i = 0; i < this.length; i++) buffer[at + i] = this.bytes[i]!;
-    return at + this.length;
+    return this.r.write(buffer, at);
   }
 }
