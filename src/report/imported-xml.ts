@@ -63,7 +63,7 @@ export class ImportedXmlFromBytes {
   /** The row being written: each boolean field's value, each number's. */
   private readonly booleans: Uint8Array;
   private readonly numbers: Float64Array;
-  /** The row being written: each text field's bytes need escaping (or unquoting); each number is written as it is. */
+  /** The row being written: each number is written as rowXml writes it (1), not as it is (0). */
   private readonly escape: Uint8Array;
   private readonly out = newScannedRecord(0);
   private readonly sink: FieldSink = { starts: [], ends: [], kinds: [] };
@@ -118,7 +118,7 @@ export class ImportedXmlFromBytes {
       if (scanned.blank) continue;
       if (layout.failedIndexes.has(index++)) continue;
       const row = chunk.firstRow + index - 1;
-      const written = scanned.fields === recordWidth ? this.writeRow(entry, row, next, out) : NOT_NUMBERED;
+      const written = scanned.fields === recordWidth ? this.writeRow(entry, row, scanned.contentEnd - start, next, out) : NOT_NUMBERED;
       if (written !== WRITTEN) {
         const fields = this.fieldsAsText(entry, start, scanned.contentEnd, dialect);
         asText(row, kept ? projectFields(fields, kept) : fields, written === NOT_NUMBERED ? undefined : written);
@@ -129,44 +129,20 @@ export class ImportedXmlFromBytes {
   }
 
   /**
-   * Writes the scanned row: WRITTEN, or, when it must go as text, NOT_NUMBERED or the number in
-   * its sheet already taken for it, having written nothing (`out.wrote` not called).
+   * Writes the scanned row, `bytes` long in the file: WRITTEN, or, when it must go as text,
+   * NOT_NUMBERED or the number in its sheet already taken for it, having written nothing
+   * (`out.wrote` not called). Each field is checked as it is written, in one pass: the rows
+   * of a success list are valid, so a row given up halfway is rare.
    */
-  private writeRow(data: Buffer, row: number, next: NextRow, out: XmlBytesOut): number {
+  private writeRow(data: Buffer, row: number, bytes: number, next: NextRow, out: XmlBytesOut): number {
     const { starts, ends, kinds: fieldKinds } = this.sink;
-    const { width, source } = this;
+    const { width, source, columns } = this;
     // Stray quotes anywhere: csv-parse itself reads the record (fieldsAsText).
     for (let k = 0; k < this.recordWidth; k++) if (fieldKinds[k] !== FIELD_PLAIN && fieldKinds[k] !== FIELD_QUOTED) return NOT_NUMBERED;
-    // Checked first: a row goes as bytes or as text, never half of each.
-    let bound = 64;
-    for (let f = 0; f < width; f++) {
-      const s = source[f]!;
-      const quoted = fieldKinds[s] === FIELD_QUOTED;
-      const start = quoted ? starts[s]! + 1 : starts[s]!;
-      const stop = quoted ? ends[s]! - 1 : ends[s]!;
-      const length = stop - start;
-      // A field's characters are at most its bytes: one this long may be too long for a cell.
-      if (length > MAX_CELL_CHARS) return NOT_NUMBERED;
-      const column = this.columns[f]!;
-      if (length === 0) {
-        if (column.required) return NOT_NUMBERED;
-        continue;
-      }
-      if (column.kind === 'text') {
-        // Short text is checked as it is copied (copyText); long text first, to be copied at once.
-        if (length > COPY_CHECKED_BYTES) {
-          const found = textBytes(data, start, stop);
-          if (found === NOT_WRITABLE) return NOT_NUMBERED;
-          const quote = quoted ? data.indexOf(QUOTE, start) : -1;
-          this.escape[f] = found === NEEDS_ESCAPING || (quote >= 0 && quote < stop) ? 1 : 0;
-        } else this.escape[f] = CHECK_AS_COPIED;
-      } else if (!this.typedValue(data, start, stop, f)) return NOT_NUMBERED;
-      // A cell's markup is under 96 bytes; a character escaped takes 5 at most.
-      bound += 96 + 5 * length;
-    }
-    // The row's number first: a new sheet may start with it, before room is asked for.
+    // The row's number first: a new sheet may start with it, before room is asked for. A cell's
+    // markup is under 96 bytes; a byte of text takes 5 at most once escaped.
     const r = next();
-    const { buffer, at: from } = out.room(bound);
+    const { buffer, at: from } = out.room(64 + 96 * width + 5 * bytes);
     let at = this.markup.startRow(buffer, from, r);
     this.fileRow.of(row);
     at = this.fileRow.write(buffer, at);
@@ -181,8 +157,16 @@ export class ImportedXmlFromBytes {
         start++;
         stop--;
       }
-      if (start === stop) continue; // empty: no value, no cell
-      const kind = this.columns[f]!.kind;
+      const column = columns[f]!;
+      const length = stop - start;
+      if (length === 0) {
+        if (column.required) return r;
+        continue; // empty: no value, no cell
+      }
+      // A field's characters are at most its bytes: one this long may be too long for a cell.
+      if (length > MAX_CELL_CHARS) return r;
+      const kind = column.kind;
+      if (kind !== 'text' && !this.typedValue(data, start, stop, f)) return r;
       at = this.markup.nextCell(buffer, at, end, f + 1);
       if (kind === 'number') {
         at = put(buffer, at, VALUE_OPEN);
@@ -198,13 +182,18 @@ export class ImportedXmlFromBytes {
         if (isFormulaLead(first)) at = put(buffer, at, TEXT_STYLE);
         const spaced = isXmlSpace(first) || isXmlSpace(data[stop - 1]!);
         at = put(buffer, at, spaced ? TEXT_OPEN_SPACED : TEXT_OPEN);
-        const escape = this.escape[f];
-        if (escape === CHECK_AS_COPIED) {
+        if (length <= COPY_CHECKED_BYTES) {
+          // Checked as it is copied: a character XML cannot hold sends the row as text.
           at = copyText(data, start, stop, quoted, buffer, at);
-          // A character XML cannot hold: the row goes as text, under the number it has taken.
           if (at < 0) return r;
-        } else if (escape === 0) at = copyBytes(data, start, stop, buffer, at);
-        else at = quoted ? copyEscapedQuoted(data, start, stop, buffer, at) : copyEscaped(data, start, stop, buffer, at);
+        } else {
+          // Long text checked first, to be copied at once when it needs no escaping.
+          const found = textBytes(data, start, stop);
+          if (found === NOT_WRITABLE) return r;
+          const quote = quoted ? data.indexOf(QUOTE, start) : -1;
+          if (found === WRITABLE && !(quote >= 0 && quote < stop)) at = copyBytes(data, start, stop, buffer, at);
+          else at = quoted ? copyEscapedQuoted(data, start, stop, buffer, at) : copyEscaped(data, start, stop, buffer, at);
+        }
         end = spaced ? SPACED_TEXT_CELL : VALUE_CELL;
       }
     }
@@ -286,9 +275,6 @@ const NOT_WRITABLE = 2;
 /** writeRow's answers beside the row's number in its sheet (always 2 or more: row 1 is the header). */
 const WRITTEN = -1;
 const NOT_NUMBERED = 0;
-
-/** ImportedXmlFromBytes.escape: the field's bytes are checked as they are copied (copyText). */
-const CHECK_AS_COPIED = 2;
 
 /**
  * Text up to this long is checked as it is copied, in one pass; longer text is checked first and,
