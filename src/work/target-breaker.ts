@@ -1,8 +1,13 @@
 import { sleep } from '../sleep.js';
 
-/** First wait after a target is found unavailable, and the most a wait grows to. */
+/**
+ * First wait after a target is found unavailable, and the most a wait grows to. A database
+ * restart or failover takes 10-60 s: with waits grown to 60 s, an import could sit idle for
+ * most of a minute after its database was back; at 10 s it goes on within 10 s, for one
+ * connection attempt per worker process every 5-10 s while the database is down.
+ */
 export const BREAKER_BASE_MS = 1000;
-export const BREAKER_MAX_MS = 60_000;
+export const BREAKER_MAX_MS = 10_000;
 /** How often a slot waiting for another's probe looks again. */
 const POLL_MS = 250;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { breakerDelay, TargetBreaker } from '../../src/work/target-breaker.js';
+import { BREAKER_BASE_MS, BREAKER_MAX_MS, breakerDelay, TargetBreaker } from '../../src/work/target-breaker.js';
 
 describe('breakerDelay', () => {
   it('doubles from the base up to the cap, between half and all of it', () => {
@@ -12,6 +12,11 @@ describe('breakerDelay', () => {
       }
     }
     expect(breakerDelay(1000, 1000, 60_000)).toBeLessThanOrEqual(60_000);
+  });
+
+  it('by default, probes a target that stays down at least every 10 s, however long it has been down', () => {
+    for (let failures = 1; failures <= 100; failures++) expect(breakerDelay(failures, BREAKER_BASE_MS, BREAKER_MAX_MS)).toBeLessThanOrEqual(10_000);
+    expect(breakerDelay(100, BREAKER_BASE_MS, BREAKER_MAX_MS)).toBeGreaterThanOrEqual(5_000);
   });
 });
 
