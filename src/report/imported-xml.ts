@@ -9,7 +9,7 @@ import { parseRecords } from '../sources/csv-fields.js';
 import { FIELD_PLAIN, FIELD_QUOTED, newScannedRecord, SCAN_RECORD, scanRecord, type FieldSink, type LineEnd, type ScanDialect } from '../sources/csv-scan.js';
 import { isFormulaLead, MAX_CELL_CHARS } from './cells.js';
 import { isXmlSpace } from './xlsx/row-xml.js';
-import { ascii, charReference, copyBytes, copyEscaped, Digits, escapedByte, markup, put, RowMarkup, SPACED_TEXT_CELL, TEXT_OPEN, TEXT_OPEN_SPACED, TEXT_STYLE, utf8Length, VALUE_CELL, VALUE_OPEN, type CellEnd } from './xml-bytes.js';
+import { ascii, charReference, copyBytes, Digits, escapedByte, markup, put, RowMarkup, SPACED_TEXT_CELL, TEXT_OPEN, TEXT_OPEN_SPACED, TEXT_STYLE, utf8Length, VALUE_CELL, VALUE_OPEN, type CellEnd } from './xml-bytes.js';
 
 /** Where the rows' XML goes: room is asked for before each row, then the row's end is told. */
 export interface XmlBytesOut {
@@ -182,18 +182,9 @@ export class ImportedXmlFromBytes {
         if (isFormulaLead(first)) at = put(buffer, at, TEXT_STYLE);
         const spaced = isXmlSpace(first) || isXmlSpace(data[stop - 1]!);
         at = put(buffer, at, spaced ? TEXT_OPEN_SPACED : TEXT_OPEN);
-        if (length <= COPY_CHECKED_BYTES) {
-          // Checked as it is copied: a character XML cannot hold sends the row as text.
-          at = copyText(data, start, stop, quoted, buffer, at);
-          if (at < 0) return r;
-        } else {
-          // Long text checked first, to be copied at once when it needs no escaping.
-          const found = textBytes(data, start, stop);
-          if (found === NOT_WRITABLE) return r;
-          const quote = quoted ? data.indexOf(QUOTE, start) : -1;
-          if (found === WRITABLE && !(quote >= 0 && quote < stop)) at = copyBytes(data, start, stop, buffer, at);
-          else at = quoted ? copyEscapedQuoted(data, start, stop, buffer, at) : copyEscaped(data, start, stop, buffer, at);
-        }
+        // Checked as it is copied: a character XML cannot hold sends the row as text.
+        at = copyText(data, start, stop, quoted, buffer, at);
+        if (at < 0) return r;
         end = spaced ? SPACED_TEXT_CELL : VALUE_CELL;
       }
     }
@@ -268,28 +259,20 @@ export class ImportedXmlFromBytes {
   }
 }
 
-const WRITABLE = 0;
-const NEEDS_ESCAPING = 1;
-const NOT_WRITABLE = 2;
-
 /** writeRow's answers beside the row's number in its sheet (always 2 or more: row 1 is the header). */
 const WRITTEN = -1;
 const NOT_NUMBERED = 0;
-
-/**
- * Text up to this long is checked as it is copied, in one pass; longer text is checked first and,
- * when it needs no escaping, copied natively (copyBytes).
- */
-const COPY_CHECKED_BYTES = 64;
 
 /** Bytes copyText copies as they are: printable ASCII but & < > and the quote. */
 const PLAIN_TEXT_BYTE = new Uint8Array(256);
 for (let b = 0x20; b < 0x80; b++) PLAIN_TEXT_BYTE[b] = b === 0x26 || b === 0x3c || b === 0x3e || b === QUOTE ? 0 : 1;
 
 /**
- * Copies a text field's bytes as textBytes checks them and copyEscaped (copyEscapedQuoted when
- * `quoted`) writes them, in one pass. Returns where the text ends, or -1 when it holds a
- * character XML cannot (textBytes' NOT_WRITABLE): what was copied is then to be written over.
+ * Copies a text field's valid UTF-8 bytes (the inside of a quoted one when `quoted`, its "" one
+ * quote) as xmlText writes the text: & < > and CR escaped, characters beyond ASCII as references
+ * (charReference). Returns where the text ends, or -1 when it holds a character XML cannot (C0
+ * controls but tab, LF and CR; U+FFFE and U+FFFF, EF BF BE and EF BF BF in UTF-8): what was
+ * copied is then to be written over.
  */
 function copyText(data: Buffer, start: number, stop: number, quoted: boolean, buffer: Buffer, at: number): number {
   for (let i = start; i < stop; i++) {
@@ -306,41 +289,6 @@ function copyText(data: Buffer, start: number, stop: number, quoted: boolean, bu
     } else if (b < 0x20 && b !== 9 && b !== 10 && b !== 13) {
       return -1;
     } else at = escapedByte(b, buffer, at);
-  }
-  return at;
-}
-
-/**
- * Whether a text field's bytes can be copied as they are (WRITABLE), with & < > CR escaped and
- * the characters beyond ASCII as references (NEEDS_ESCAPING), or not at all (NOT_WRITABLE: a
- * character XML cannot hold, C0 controls but tab and LF, U+FFFE and U+FFFF, which are EF BF BE
- * and EF BF BF in UTF-8).
- */
-function textBytes(data: Buffer, start: number, stop: number): number {
-  let found = WRITABLE;
-  for (let i = start; i < stop; i++) {
-    const b = data[i]!;
-    if (b < 0x20) {
-      if (b === 13) found = NEEDS_ESCAPING;
-      else if (b !== 9 && b !== 10) return NOT_WRITABLE;
-    } else if (b >= 0x80) {
-      if (b === 0xef && data[i + 1] === 0xbf && (data[i + 2] === 0xbe || data[i + 2] === 0xbf)) return NOT_WRITABLE;
-      found = NEEDS_ESCAPING; // written as references
-    } else if (b === 0x26 || b === 0x3c || b === 0x3e) found = NEEDS_ESCAPING;
-  }
-  return found;
-}
-
-/** copyEscaped for the inside of a quoted field, whose "" are one quote. */
-function copyEscapedQuoted(data: Buffer, start: number, stop: number, buffer: Buffer, at: number): number {
-  for (let i = start; i < stop; i++) {
-    const b = data[i]!;
-    if (b === QUOTE) i++; // the second of ""
-    if (b < 0x80) at = escapedByte(b, buffer, at);
-    else {
-      at = charReference(data, i, buffer, at);
-      i += utf8Length(b) - 1;
-    }
   }
   return at;
 }

@@ -90,10 +90,11 @@ export class SheetRowsRenderer {
       }
       return HEADER_ROWS + ++inSheet;
     };
-    const add = (values: readonly CellInput[], textFrom?: number): void => out.add(rowXml(nextRow(), values, undefined, textFrom));
+    // `sheetRow`: the row's number in its sheet when one was already taken for it.
+    const add = (values: readonly CellInput[], textFrom?: number, sheetRow = nextRow()): void => out.add(rowXml(sheetRow, values, undefined, textFrom));
     const addImported = (row: number, fields: string[], sheetRow?: number): void => {
       const check = (this.validate ??= this.importValidator())(fields);
-      out.add(rowXml(sheetRow ?? nextRow(), [row, ...(check.ok ? check.values : fields).map(cell)]));
+      add([row, ...(check.ok ? check.values : fields).map(cell)], undefined, sheetRow);
     };
     const addFailed = (entry: string): void => {
       const failed = decodeFailedRow(entry);

@@ -52,7 +52,7 @@ export function ascii(buffer: Buffer, at: number, text: string): number {
 }
 
 /** A non-negative integer's decimal digits. */
-export function digits(buffer: Buffer, at: number, n: number): number {
+function digits(buffer: Buffer, at: number, n: number): number {
   let length = 1;
   for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) length++;
   for (let i = at + length - 1, rest = n; i >= at; i--, rest = Math.floor(rest / 10)) buffer[i] = 48 + (rest % 10);
@@ -128,22 +128,6 @@ export function utf8Length(lead: number): number {
   return lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4;
 }
 
-/**
- * Copies valid UTF-8 text, escaping & < > and CR as xmlText does and writing every character
- * beyond ASCII as a reference (charReference).
- */
-export function copyEscaped(data: Uint8Array, start: number, stop: number, buffer: Buffer, at: number): number {
-  for (let i = start; i < stop; i++) {
-    const b = data[i]!;
-    if (b < 0x80) at = escapedByte(b, buffer, at);
-    else {
-      at = charReference(data, i, buffer, at);
-      i += utf8Length(b) - 1;
-    }
-  }
-  return at;
-}
-
 /** One byte of text, & < > and CR escaped as xmlText escapes them. */
 export function escapedByte(b: number, buffer: Buffer, at: number): number {
   switch (b) {
@@ -196,21 +180,17 @@ export class RowMarkup {
   /** `<c r="D12` for column `column` of the row started last. */
   openCell(buffer: Buffer, at: number, column: number): number {
     const open = (this.cellOpen[column] ??= markup(`<c r="${columnLetters(column)}`));
-    return this.rowNumber(buffer, put(buffer, at, open));
+    return this.r.write(buffer, put(buffer, at, open));
   }
 
   /** Ends the cell written last (as `end` says) and opens column `column`'s: `</v></c><c r="D12`. */
   nextCell(buffer: Buffer, at: number, end: CellEnd, column: number): number {
     const open = (this.afterCell[end][column] ??= markup(`${CELL_CLOSE[end]}<c r="${columnLetters(column)}`));
-    return this.rowNumber(buffer, put(buffer, at, open));
+    return this.r.write(buffer, put(buffer, at, open));
   }
 
   /** Ends the cell written last (as `end` says) and the row. */
   endRow(buffer: Buffer, at: number, end: CellEnd): number {
     return put(buffer, at, ROW_ENDS[end]);
-  }
-
-  private rowNumber(buffer: Buffer, at: number): number {
-    return this.r.write(buffer, at);
   }
 }
